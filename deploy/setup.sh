@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that darkscope's build, tests, benchmarks
+# and demo need. Idempotent and non-interactive; run as root on a fresh
+# machine. Packages already present are left alone.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang llvm bpftool
+  # libraries
+  libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev
+  # tests and benchmarks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # network namespaces, veth, XDP inspection
+  iproute2 xdp-tools linux-libc-dev
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deploy/setup.sh: installing packages needs root (run it with sudo)" >&2
+  exit 2
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deploy/setup.sh: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+echo "deploy/setup.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

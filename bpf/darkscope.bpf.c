@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0
+/* darkscope's data plane: an XDP program that counts the traffic sent to a
+ * darknet at line rate.
+ *
+ * Top to bottom, for every frame:
+ *   1. pick the epoch (the set of counter maps the agent is not draining);
+ *   2. parse Ethernet, up to two VLAN tags, IPv4 or IPv6;
+ *   3. check that the destination is inside the darknet (a bitmap by /24
+ *      for IPv4, an LPM trie for IPv6); everything else passes untouched;
+ *   4. walk IPv6 extension headers, parse TCP, UDP, ICMP or ICMPv6;
+ *   5. classify (SYN, SYN-ACK, RST, ..., fragment) and fingerprint (Mirai,
+ *      ZMap, Masscan, backscatter);
+ *   6. count into the epoch's tables;
+ *   7. leave through one exit that counts the verdict.
+ *
+ * Every key, value and counter index is defined in include/darkscope/abi.h;
+ * docs/maps.md says who writes and reads each map and what happens when a
+ * bounded one is full.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/errno.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "darkscope/abi.h"
+#include "darkscope/sketch.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Load-time settings, filled by the agent through the skeleton. */
+const volatile struct ds_config config = {
+	.darknet_action = XDP_DROP,
+};
+
+/* ---- Maps ---------------------------------------------------------------- */
+
+/* The epoch the program counts into; written by the agent at each flip. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ds_control);
+} ds_control SEC(".maps");
+
+/* IPv4 darknet membership: one bit per destination /24. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DS_DARK_V4_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ds_dark_v4 SEC(".maps");
+
+/* IPv6 darknet membership: longest-prefix match on the destination. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, DS_DARK_V6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ds_v6_prefix_key);
+	__type(value, __u8);
+} ds_dark_v6 SEC(".maps");
+
+/* A counter table in two epochs: inner maps name_0 and name_1, reached
+ * through the outer ARRAY_OF_MAPS `name` indexed by epoch. The agent swaps
+ * fresh inner maps into an outer slot to reset it; the kernel returns from
+ * that update only after running programs finished, so the maps it took
+ * out are quiescent. */
+#define DS_EPOCH_TABLE(name, map_type, key_type, value_type, entries)      \
+	struct name##_table {                                              \
+		__uint(type, map_type);                                    \
+		__uint(max_entries, entries);                              \
+		__type(key, key_type);                                     \
+		__type(value, value_type);                                 \
+	} name##_0 SEC(".maps"), name##_1 SEC(".maps");                    \
+	struct {                                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                  \
+		__uint(max_entries, DS_EPOCHS);                            \
+		__type(key, __u32);                                        \
+		__array(values, struct name##_table);                      \
+	} name SEC(".maps") = {                                            \
+		.values = { &name##_0, &name##_1 },                        \
+	}
+
+/* Per-CPU: every packet writes here, and a few keys (23/tcp) are hot. */
+DS_EPOCH_TABLE(ds_counters, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+	       struct ds_counters, 1);
+DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
+DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
+/* Shared, updated with atomics: key spaces too large to keep per CPU. */
+DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, struct ds_net_key,
+	       struct ds_source_stats, DS_SOURCES_MAX);
+DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, struct ds_net_key,
+	       struct ds_dest_stats, DS_DESTINATIONS_MAX);
+DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, struct ds_flow_key,
+	       struct ds_traffic, DS_FLOWS_MAX);
+
+/* ---- Parsing -------------------------------------------------------------- */
+
+#define DS_ETH_P_8021Q 0x8100
+#define DS_ETH_P_8021AD 0x88a8
+#define DS_IPPROTO_MH 135
+#define DS_TCP_FIN 0x01
+#define DS_TCP_SYN 0x02
+#define DS_TCP_RST 0x04
+#define DS_TCP_ACK 0x10
+#define DS_ZMAP_IP_ID 54321
+#define DS_DNS_PORT 53
+
+/* Returned by the parse steps: carry on. Any other value is the counter
+ * (enum ds_counter) that explains why the packet stops there. */
+#define DS_CONTINUE 0u
+
+struct ds_vlan_hdr {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+/* ICMP and ICMPv6 share this 8-byte header shape (type, code, checksum,
+ * four bytes that depend on the type). <linux/icmp.h> is not used: it
+ * pulls in libc headers that do not build for the BPF target. */
+struct ds_icmp_hdr {
+	__u8 type;
+	__u8 code;
+	__be16 checksum;
+	__be32 rest;
+};
+
+#define DS_ICMP_ECHOREPLY 0
+#define DS_ICMP_DEST_UNREACH 3
+#define DS_ICMP_SOURCE_QUENCH 4
+#define DS_ICMP_REDIRECT 5
+#define DS_ICMP_ECHO 8
+#define DS_ICMP_TIME_EXCEEDED 11
+#define DS_ICMP_PARAMETERPROB 12
+#define DS_ICMPV6_DEST_UNREACH 1
+#define DS_ICMPV6_PARAMPROB 4
+#define DS_ICMPV6_ECHO_REQUEST 128
+#define DS_ICMPV6_ECHO_REPLY 129
+
+struct ds_ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset in 8-byte units << 3, flags in low bits */
+	__be32 identification;
+};
+
+/* A bounds-checked position in the frame. */
+struct ds_cursor {
+	void *pos;
+	void *end;
+};
+
+/* What the program learned about a darknet packet. */
+struct ds_packet {
+	__u32 frame_len;   /* bytes of the whole frame */
+	__u32 l4_len;      /* bytes after the IP header(s), by the IP lengths */
+	__u32 outcome;     /* class or L4 malformation: an enum ds_counter */
+	__u8 family;       /* DS_FAMILY_IPV4 or DS_FAMILY_IPV6 */
+	__u8 vlan_depth;   /* 0, 1 or 2 */
+	__u8 l4_proto;     /* IPPROTO_* of the transport header */
+	__u8 l4_ok;        /* 1: slot and port are valid */
+	__u8 slot;         /* DS_SLOT_* */
+	__u8 fragment;     /* 1: a non-first fragment */
+	__u16 port;        /* destination port, ICMP type or protocol */
+	__u16 sport;       /* TCP/UDP source port */
+	__u16 ip_id;       /* IPv4 identification, host order */
+	__u8 mirai;
+	__u8 zmap;
+	__u8 masscan;
+	__u8 backscatter;
+	__u8 pad[2];
+	__u8 saddr[16];    /* network order; IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+
+static __always_inline __u32 parse_ethernet(struct ds_cursor *c,
+					     struct ds_packet *pkt,
+					     __u16 *ethertype)
+{
+	struct ethhdr *eth = c->pos;
+	struct ds_vlan_hdr *vlan;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > c->end)
+		return DS_CTR_MALFORMED_ETH;
+	proto = bpf_ntohs(eth->h_proto);
+	c->pos = eth + 1;
+
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		if (proto != DS_ETH_P_8021Q && proto != DS_ETH_P_8021AD)
+			break;
+		vlan = c->pos;
+		if ((void *)(vlan + 1) > c->end)
+			return DS_CTR_MALFORMED_VLAN;
+		proto = bpf_ntohs(vlan->encap_proto);
+		c->pos = vlan + 1;
+		pkt->vlan_depth++;
+	}
+	if (proto == DS_ETH_P_8021Q || proto == DS_ETH_P_8021AD)
+		return DS_CTR_VLAN_TOO_DEEP;
+	*ethertype = proto;
+	return DS_CONTINUE;
+}
+
+static __always_inline int dark_v4(__be32 daddr_be)
+{
+	__u32 daddr = bpf_ntohl(daddr_be);
+	__u32 word = daddr >> 14;
+	__u64 *bits = bpf_map_lookup_elem(&ds_dark_v4, &word);
+
+	return bits && (*bits & (1ull << ((daddr >> 8) & 63)));
+}
+
+static __always_inline int dark_v6(const __u8 *daddr)
+{
+	struct ds_v6_prefix_key key = { .prefixlen = 128 };
+
+	__builtin_memcpy(key.addr, daddr, 16);
+	return bpf_map_lookup_elem(&ds_dark_v6, &key) != NULL;
+}
+
+/* IPv4 header with options; membership. */
+static __always_inline __u32 parse_ipv4(struct ds_cursor *c,
+					struct ds_packet *pkt, __u32 l3_off)
+{
+	struct iphdr *ip = c->pos;
+	__u32 hdr_len, tot_len;
+
+	if ((void *)(ip + 1) > c->end)
+		return DS_CTR_MALFORMED_IPV4;
+	if (ip->version != 4 || ip->ihl < 5)
+		return DS_CTR_MALFORMED_IPV4;
+	hdr_len = ip->ihl * 4;
+	if (c->pos + hdr_len > c->end)
+		return DS_CTR_MALFORMED_IPV4;
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (tot_len < hdr_len || tot_len > pkt->frame_len - l3_off)
+		return DS_CTR_MALFORMED_IPV4;
+	if (!dark_v4(ip->daddr))
+		return DS_CTR_NON_DARKNET;
+
+	pkt->family = DS_FAMILY_IPV4;
+	__builtin_memcpy(pkt->saddr, &ip->saddr, 4);
+	__builtin_memcpy(pkt->daddr, &ip->daddr, 4);
+	pkt->ip_id = bpf_ntohs(ip->id);
+	pkt->l4_proto = ip->protocol;
+	pkt->l4_len = tot_len - hdr_len;
+	pkt->fragment = (bpf_ntohs(ip->frag_off) & 0x1fff) != 0;
+	c->pos += hdr_len;
+	return DS_CONTINUE;
+}
+
+/* IPv6 fixed header; membership. Extension headers come after. */
+static __always_inline __u32 parse_ipv6(struct ds_cursor *c,
+					struct ds_packet *pkt, __u32 l3_off)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u32 payload_len;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return DS_CTR_MALFORMED_IPV6;
+	if (ip6->version != 6)
+		return DS_CTR_MALFORMED_IPV6;
+	payload_len = bpf_ntohs(ip6->payload_len);
+	if (payload_len > pkt->frame_len - l3_off - sizeof(*ip6))
+		return DS_CTR_MALFORMED_IPV6;
+	if (!dark_v6(ip6->daddr.in6_u.u6_addr8))
+		return DS_CTR_NON_DARKNET;
+
+	pkt->family = DS_FAMILY_IPV6;
+	__builtin_memcpy(pkt->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(pkt->daddr, &ip6->daddr, 16);
+	pkt->l4_proto = ip6->nexthdr;
+	pkt->l4_len = payload_len;
+	c->pos = ip6 + 1;
+	return DS_CONTINUE;
+}
+
+static __always_inline int ipv6_is_extension(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT ||
+	       nexthdr == IPPROTO_AH || nexthdr == DS_IPPROTO_MH;
+}
+
+/* Walks up to DS_IPV6_EXT_MAX extension headers to the transport header. */
+static __always_inline __u32 parse_ipv6_extensions(struct ds_cursor *c,
+						   struct ds_packet *pkt)
+{
+	struct ipv6_opt_hdr *ext;
+	struct ds_ipv6_frag_hdr *frag;
+	__u32 len;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < DS_IPV6_EXT_MAX; i++) {
+		if (!ipv6_is_extension(pkt->l4_proto))
+			return DS_CONTINUE;
+		ext = c->pos;
+		if ((void *)(ext + 1) > c->end)
+			return DS_CTR_MALFORMED_IPV6_EXT;
+		if (pkt->l4_proto == IPPROTO_FRAGMENT) {
+			frag = c->pos;
+			if ((void *)(frag + 1) > c->end)
+				return DS_CTR_MALFORMED_IPV6_EXT;
+			if (bpf_ntohs(frag->frag_off) & 0xfff8)
+				pkt->fragment = 1;
+			len = sizeof(*frag);
+		} else if (pkt->l4_proto == IPPROTO_AH) {
+			len = ((__u32)ext->hdrlen + 2) * 4;
+		} else {
+			len = ((__u32)ext->hdrlen + 1) * 8;
+		}
+		if (len > pkt->l4_len || c->pos + len > c->end)
+			return DS_CTR_MALFORMED_IPV6_EXT;
+		pkt->l4_proto = ext->nexthdr;
+		pkt->l4_len -= len;
+		c->pos += len;
+		if (pkt->fragment)
+			return DS_CONTINUE;
+	}
+	if (ipv6_is_extension(pkt->l4_proto))
+		return DS_CTR_IPV6_EXT_LIMIT;
+	return DS_CONTINUE;
+}
+
+/* Scanner fingerprints of an IPv4 TCP SYN, from the scanners' sources:
+ *   Mirai, loader/scanner.c (scanner_init): tcph->seq = iph->daddr, so
+ *     ntohl(seq) == ntohl(daddr);
+ *   ZMap, src/probe_modules/packet.c (make_ip_header): ip_id = 54321;
+ *   Masscan, src/templ-pkt.c (tcp_create_packet): ip_id = ip_them ^
+ *     port_them ^ seqno, truncated to 16 bits (host order).
+ * ZMap's mark is checked on every IPv4 probe, the others on SYNs only. */
+static __always_inline void fingerprint_tcp_syn(struct ds_packet *pkt,
+						__u32 seq)
+{
+	__u32 daddr;
+
+	if (pkt->family != DS_FAMILY_IPV4)
+		return;
+	__builtin_memcpy(&daddr, pkt->daddr, 4);
+	daddr = bpf_ntohl(daddr);
+	pkt->mirai = seq == daddr;
+	pkt->masscan = pkt->ip_id == ((daddr ^ pkt->port ^ seq) & 0xffff);
+}
+
+static __always_inline __u32 parse_tcp(struct ds_cursor *c,
+				       struct ds_packet *pkt)
+{
+	struct tcphdr *tcp = c->pos;
+	__u32 hdr_len;
+	__u8 flags;
+
+	if ((void *)(tcp + 1) > c->end || pkt->l4_len < sizeof(*tcp))
+		return DS_CTR_MALFORMED_TCP;
+	hdr_len = tcp->doff * 4;
+	if (hdr_len < sizeof(*tcp) || hdr_len > pkt->l4_len ||
+	    c->pos + hdr_len > c->end)
+		return DS_CTR_MALFORMED_TCP;
+
+	pkt->slot = DS_SLOT_TCP;
+	pkt->port = bpf_ntohs(tcp->dest);
+	pkt->sport = bpf_ntohs(tcp->source);
+	flags = ((__u8 *)tcp)[13];
+	if (flags & DS_TCP_RST) {
+		pkt->backscatter = 1;
+		return DS_CTR_TCP_RST;
+	}
+	if ((flags & (DS_TCP_SYN | DS_TCP_ACK)) == (DS_TCP_SYN | DS_TCP_ACK)) {
+		pkt->backscatter = 1;
+		return DS_CTR_TCP_SYNACK;
+	}
+	if (flags & DS_TCP_SYN) {
+		fingerprint_tcp_syn(pkt, bpf_ntohl(tcp->seq));
+		return DS_CTR_TCP_SYN;
+	}
+	return DS_CTR_TCP_OTHER;
+}
+
+static __always_inline __u32 parse_udp(struct ds_cursor *c,
+				       struct ds_packet *pkt)
+{
+	struct udphdr *udp = c->pos;
+
+	if ((void *)(udp + 1) > c->end || pkt->l4_len < sizeof(*udp))
+		return DS_CTR_MALFORMED_UDP;
+	pkt->slot = DS_SLOT_UDP;
+	pkt->port = bpf_ntohs(udp->dest);
+	pkt->sport = bpf_ntohs(udp->source);
+	pkt->backscatter = pkt->sport == DS_DNS_PORT;
+	return DS_CTR_UDP;
+}
+
+/* ICMP errors (RFC 1122 3.2.2) and echo replies are answers to packets the
+ * darknet never sent: backscatter of spoofed traffic (Moore et al., 2006). */
+static __always_inline __u32 parse_icmp(struct ds_cursor *c,
+					struct ds_packet *pkt)
+{
+	struct ds_icmp_hdr *icmp = c->pos;
+	__u8 type;
+
+	if ((void *)(icmp + 1) > c->end || pkt->l4_len < sizeof(*icmp))
+		return DS_CTR_MALFORMED_ICMP;
+	type = icmp->type;
+	pkt->slot = DS_SLOT_ICMP;
+	pkt->port = type;
+	if (type == DS_ICMP_ECHO)
+		return DS_CTR_ICMP_ECHO;
+	if (type == DS_ICMP_DEST_UNREACH || type == DS_ICMP_SOURCE_QUENCH ||
+	    type == DS_ICMP_REDIRECT || type == DS_ICMP_TIME_EXCEEDED ||
+	    type == DS_ICMP_PARAMETERPROB) {
+		pkt->backscatter = 1;
+		return DS_CTR_ICMP_ERROR;
+	}
+	pkt->backscatter = type == DS_ICMP_ECHOREPLY;
+	return DS_CTR_ICMP_OTHER;
+}
+
+static __always_inline __u32 parse_icmpv6(struct ds_cursor *c,
+					  struct ds_packet *pkt)
+{
+	struct ds_icmp_hdr *icmp6 = c->pos;
+	__u8 type;
+
+	if ((void *)(icmp6 + 1) > c->end || pkt->l4_len < sizeof(*icmp6))
+		return DS_CTR_MALFORMED_ICMPV6;
+	type = icmp6->type;
+	pkt->slot = DS_SLOT_ICMPV6;
+	pkt->port = type;
+	if (type == DS_ICMPV6_ECHO_REQUEST)
+		return DS_CTR_ICMP_ECHO;
+	if (type >= DS_ICMPV6_DEST_UNREACH && type <= DS_ICMPV6_PARAMPROB) {
+		pkt->backscatter = 1;
+		return DS_CTR_ICMP_ERROR;
+	}
+	pkt->backscatter = type == DS_ICMPV6_ECHO_REPLY;
+	return DS_CTR_ICMP_OTHER;
+}
+
+/* The transport header: sets the class (or the L4 malformation) in
+ * pkt->outcome and, when the header was whole, slot and port. */
+static __always_inline void parse_transport(struct ds_cursor *c,
+					    struct ds_packet *pkt)
+{
+	__u32 outcome;
+
+	if (pkt->fragment) {
+		pkt->outcome = DS_CTR_FRAGMENT;
+		return;
+	}
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		outcome = parse_tcp(c, pkt);
+		break;
+	case IPPROTO_UDP:
+		outcome = parse_udp(c, pkt);
+		break;
+	case IPPROTO_ICMP:
+		outcome = pkt->family == DS_FAMILY_IPV4 ?
+				  parse_icmp(c, pkt) :
+				  DS_CTR_OTHER_PROTO;
+		break;
+	case IPPROTO_ICMPV6:
+		outcome = pkt->family == DS_FAMILY_IPV6 ?
+				  parse_icmpv6(c, pkt) :
+				  DS_CTR_OTHER_PROTO;
+		break;
+	default:
+		outcome = DS_CTR_OTHER_PROTO;
+		break;
+	}
+	if (outcome == DS_CTR_OTHER_PROTO) {
+		pkt->slot = DS_SLOT_OTHER;
+		pkt->port = pkt->l4_proto;
+	}
+	pkt->l4_ok = outcome < DS_CTR_MALFORMED_ETH ||
+		     outcome > DS_CTR_MALFORMED_ICMPV6;
+	if (pkt->l4_ok && pkt->family == DS_FAMILY_IPV4)
+		pkt->zmap = pkt->ip_id == DS_ZMAP_IP_ID;
+	pkt->outcome = outcome;
+}
+
+/* ---- Counting ------------------------------------------------------------- */
+
+/* The value inserted for a new key of a hash table: zeros, as large as the
+ * largest hash value. Kept in .rodata, off the 512-byte stack. */
+static const struct ds_source_stats ds_zero_value;
+
+/* The epoch's inner map of an outer table, or NULL if the agent left the
+ * slot empty. */
+static __always_inline void *epoch_table(void *outer, __u32 epoch)
+{
+	return bpf_map_lookup_elem(outer, &epoch);
+}
+
+/* The value of `key` in a bounded hash table, inserted as zero if absent.
+ * NULL when the table is full: the caller's overflow counter says so. */
+static __always_inline void *lookup_or_insert(void *table, const void *key,
+					      const void *zero)
+{
+	void *value = bpf_map_lookup_elem(table, key);
+	long err;
+
+	if (value)
+		return value;
+	err = bpf_map_update_elem(table, key, zero, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return NULL;
+	return bpf_map_lookup_elem(table, key);
+}
+
+/* Sets a bit in a shared bitmap of `word_count` words (a power of two),
+ * writing only when it is not yet set. */
+static __always_inline void set_bit_shared(__u64 *words, __u32 word_count,
+					   __u32 bit)
+{
+	__u64 mask = 1ull << (bit & 63);
+	__u64 *word = &words[(bit >> 6) & (word_count - 1)];
+
+	if (!(*word & mask))
+		__sync_fetch_and_or(word, mask);
+}
+
+static __always_inline void net_key(struct ds_net_key *key, __u8 family,
+				    const __u8 *addr)
+{
+	key->family = family;
+	key->prefix[0] = addr[0];
+	key->prefix[1] = addr[1];
+	key->prefix[2] = addr[2];
+	if (family == DS_FAMILY_IPV6) {
+		key->prefix[3] = addr[3];
+		key->prefix[4] = addr[4];
+		key->prefix[5] = addr[5];
+	}
+}
+
+static __always_inline __u32 host_bit(__u8 family, const __u8 *addr)
+{
+	return family == DS_FAMILY_IPV4 ? addr[3] : ds_ipv6_host_bit(addr + 6);
+}
+
+static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
+					struct ds_counters *ctr)
+{
+	__u32 index = ds_port_index(pkt->slot, pkt->port);
+	struct ds_port_stats *port;
+	struct ds_traffic *src_port;
+	void *table;
+
+	table = epoch_table(&ds_ports, epoch);
+	port = table ? bpf_map_lookup_elem(table, &index) : NULL;
+	if (!port) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return;
+	}
+	port->packets++;
+	port->bytes += pkt->frame_len;
+	port->syn += pkt->outcome == DS_CTR_TCP_SYN;
+	port->synack += pkt->outcome == DS_CTR_TCP_SYNACK;
+	port->rst += pkt->outcome == DS_CTR_TCP_RST;
+	port->mirai += pkt->mirai;
+	port->zmap += pkt->zmap;
+	port->masscan += pkt->masscan;
+	port->backscatter += pkt->backscatter;
+
+	if (pkt->slot != DS_SLOT_TCP && pkt->slot != DS_SLOT_UDP)
+		return;
+	index = (__u32)pkt->slot * 65536 + pkt->sport;
+	table = epoch_table(&ds_src_ports, epoch);
+	src_port = table ? bpf_map_lookup_elem(table, &index) : NULL;
+	if (!src_port) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return;
+	}
+	src_port->packets++;
+	src_port->bytes += pkt->frame_len;
+}
+
+static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
+					 struct ds_counters *ctr,
+					 const void *zero)
+{
+	struct ds_net_key key = {};
+	struct ds_source_stats *src;
+	void *table = epoch_table(&ds_sources, epoch);
+
+	if (!table) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return;
+	}
+	net_key(&key, pkt->family, pkt->saddr);
+	src = lookup_or_insert(table, &key, zero);
+	if (!src) {
+		ctr->value[DS_CTR_OVERFLOW_SOURCES]++;
+		return;
+	}
+	__sync_fetch_and_add(&src->packets, 1);
+	__sync_fetch_and_add(&src->bytes, pkt->frame_len);
+	set_bit_shared(src->hosts, DS_HOST_BITMAP_WORDS,
+		       host_bit(pkt->family, pkt->saddr));
+	if (pkt->l4_ok && (pkt->slot == DS_SLOT_TCP || pkt->slot == DS_SLOT_UDP))
+		set_bit_shared(src->port_sketch, DS_PORT_SKETCH_WORDS,
+			       ds_port_sketch_bit(pkt->port));
+}
+
+static __always_inline void count_destination(__u32 epoch,
+					      struct ds_packet *pkt,
+					      struct ds_counters *ctr,
+					      const void *zero)
+{
+	struct ds_net_key key = {};
+	struct ds_dest_stats *dst;
+	void *table = epoch_table(&ds_dests, epoch);
+
+	if (!table) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return;
+	}
+	net_key(&key, pkt->family, pkt->daddr);
+	dst = lookup_or_insert(table, &key, zero);
+	if (!dst) {
+		ctr->value[DS_CTR_OVERFLOW_DESTINATIONS]++;
+		return;
+	}
+	__sync_fetch_and_add(&dst->packets, 1);
+	__sync_fetch_and_add(&dst->bytes, pkt->frame_len);
+	set_bit_shared(dst->hosts, DS_HOST_BITMAP_WORDS,
+		       host_bit(pkt->family, pkt->daddr));
+}
+
+static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
+				       struct ds_counters *ctr,
+				       const void *zero)
+{
+	struct ds_flow_key key = {};
+	struct ds_traffic *flow;
+	void *table = epoch_table(&ds_flows, epoch);
+
+	if (!table) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return;
+	}
+	net_key(&key.src, pkt->family, pkt->saddr);
+	key.proto_slot = pkt->slot;
+	key.port = pkt->port;
+	flow = lookup_or_insert(table, &key, zero);
+	if (!flow) {
+		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;
+		return;
+	}
+	__sync_fetch_and_add(&flow->packets, 1);
+	__sync_fetch_and_add(&flow->bytes, pkt->frame_len);
+}
+
+static __always_inline void count_darknet(__u32 epoch, struct ds_packet *pkt,
+					  struct ds_counters *ctr)
+{
+	ctr->value[DS_CTR_DARKNET_PACKETS]++;
+	ctr->value[DS_CTR_DARKNET_BYTES] += pkt->frame_len;
+	ctr->value[pkt->family == DS_FAMILY_IPV4 ? DS_CTR_IPV4 : DS_CTR_IPV6]++;
+	if (pkt->vlan_depth)
+		ctr->value[DS_CTR_VLAN_TAGGED]++;
+	if (pkt->outcome < DS_CTR_COUNT)
+		ctr->value[pkt->outcome]++;
+	ctr->value[DS_CTR_MIRAI] += pkt->mirai;
+	ctr->value[DS_CTR_ZMAP] += pkt->zmap;
+	ctr->value[DS_CTR_MASSCAN] += pkt->masscan;
+	ctr->value[DS_CTR_BACKSCATTER] += pkt->backscatter;
+
+	if (pkt->l4_ok) {
+		count_ports(epoch, pkt, ctr);
+		count_flow(epoch, pkt, ctr, &ds_zero_value);
+	}
+	count_source(epoch, pkt, ctr, &ds_zero_value);
+	count_destination(epoch, pkt, ctr, &ds_zero_value);
+}
+
+/* The one exit: counts the verdict. */
+static __always_inline int verdict(struct ds_counters *ctr, int action)
+{
+	ctr->value[action == XDP_DROP ? DS_CTR_ACTION_DROP :
+					DS_CTR_ACTION_PASS]++;
+	return action;
+}
+
+SEC("xdp")
+int xdp_count_darknet(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ds_cursor cursor = { .pos = data, .end = data_end };
+	struct ds_packet pkt = {};
+	struct ds_counters *ctr;
+	struct ds_control *control;
+	__u16 ethertype = 0;
+	__u32 zero = 0, epoch = 0, outcome, l3_off;
+	void *table;
+
+	control = bpf_map_lookup_elem(&ds_control, &zero);
+	if (control)
+		epoch = *(volatile __u32 *)&control->epoch & 1;
+	table = epoch_table(&ds_counters, epoch);
+	ctr = table ? bpf_map_lookup_elem(table, &zero) : NULL;
+	if (!ctr)
+		return XDP_PASS; /* nowhere to count: the agent's slot is empty */
+
+	pkt.frame_len = data_end - data;
+	ctr->value[DS_CTR_PACKETS_SEEN]++;
+	ctr->value[DS_CTR_BYTES_SEEN] += pkt.frame_len;
+
+	outcome = parse_ethernet(&cursor, &pkt, &ethertype);
+	if (outcome != DS_CONTINUE)
+		goto pass;
+	l3_off = sizeof(struct ethhdr) + pkt.vlan_depth * sizeof(struct ds_vlan_hdr);
+	if (ethertype == ETH_P_IP)
+		outcome = parse_ipv4(&cursor, &pkt, l3_off);
+	else if (ethertype == ETH_P_IPV6)
+		outcome = parse_ipv6(&cursor, &pkt, l3_off);
+	else
+		outcome = DS_CTR_NON_IP;
+	if (outcome != DS_CONTINUE)
+		goto pass;
+
+	/* Inside the darknet from here on: counted whatever follows. */
+	if (pkt.family == DS_FAMILY_IPV6)
+		pkt.outcome = parse_ipv6_extensions(&cursor, &pkt);
+	if (pkt.outcome == DS_CONTINUE)
+		parse_transport(&cursor, &pkt);
+	count_darknet(epoch, &pkt, ctr);
+	return verdict(ctr, config.darknet_action);
+
+pass:
+	if (outcome < DS_CTR_COUNT)
+		ctr->value[outcome]++;
+	return verdict(ctr, XDP_PASS);
+}

@@ -212,8 +212,13 @@ struct ds_v6_prefix_key {
 	__u8 addr[16];   /* network order */
 };
 
+#ifdef __cplusplus
+#define DS_ABI_STATIC_ASSERT static_assert
+#else
+#define DS_ABI_STATIC_ASSERT _Static_assert
+#endif
 #define DS_ABI_ASSERT_SIZE(type, size) \
-	_Static_assert(sizeof(struct type) == (size), #type " layout changed")
+	DS_ABI_STATIC_ASSERT(sizeof(struct type) == (size), #type " layout changed")
 DS_ABI_ASSERT_SIZE(ds_control, 8);
 DS_ABI_ASSERT_SIZE(ds_config, 8);
 DS_ABI_ASSERT_SIZE(ds_counters, 8 * DS_CTR_COUNT);

@@ -1,0 +1,157 @@
+// Loading the XDP program through its libbpf skeleton, and running frames
+// through it.
+#include "loader/data_plane.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include <cerrno>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "darkscope.skel.h"
+
+namespace darkscope {
+namespace {
+
+// The bitmap words of every /24 inside the IPv4 prefixes.
+std::map<uint32_t, uint64_t> DarkV4Words(const std::vector<Prefix>& prefixes) {
+  std::map<uint32_t, uint64_t> words;
+  for (const Prefix& prefix : prefixes) {
+    if (prefix.family != DS_FAMILY_IPV4) continue;
+    uint32_t first = (uint32_t{prefix.addr[0]} << 16) |
+                     (uint32_t{prefix.addr[1]} << 8) | prefix.addr[2];
+    uint32_t count = 1u << (24 - prefix.length);
+    for (uint32_t net24 = first; net24 < first + count; ++net24) {
+      words[net24 >> 6] |= uint64_t{1} << (net24 & 63);
+    }
+  }
+  return words;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
+    const DataPlaneOptions& options) {
+  if (options.prefixes.empty()) {
+    return absl::InvalidArgumentError(
+        "load data plane: no darknet prefix given");
+  }
+  darkscope_bpf* skeleton = darkscope_bpf__open();
+  if (skeleton == nullptr) {
+    return ErrnoError(errno, "darkscope_bpf__open", "darkscope.bpf.o");
+  }
+  std::unique_ptr<DataPlane> plane(new DataPlane(skeleton));
+
+  skeleton->rodata->config.darknet_action =
+      options.action == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
+  const std::pair<bpf_map*, uint32_t> bounds[] = {
+      {skeleton->maps.ds_sources_0, options.max_sources},
+      {skeleton->maps.ds_sources_1, options.max_sources},
+      {skeleton->maps.ds_dests_0, options.max_destinations},
+      {skeleton->maps.ds_dests_1, options.max_destinations},
+      {skeleton->maps.ds_flows_0, options.max_flows},
+      {skeleton->maps.ds_flows_1, options.max_flows},
+  };
+  for (const auto& [map, max_entries] : bounds) {
+    if (int err = bpf_map__set_max_entries(map, max_entries); err != 0) {
+      return ErrnoError(err, "bpf_map__set_max_entries", bpf_map__name(map));
+    }
+  }
+  if (int err = darkscope_bpf__load(skeleton); err != 0) {
+    return ErrnoError(err, "darkscope_bpf__load",
+                      "darkscope.bpf.o (needs CAP_BPF and CAP_NET_ADMIN)");
+  }
+  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes));
+  return plane;
+}
+
+DataPlane::~DataPlane() { darkscope_bpf__destroy(skeleton_); }
+
+absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes) {
+  int v4_fd = bpf_map__fd(skeleton_->maps.ds_dark_v4);
+  for (const auto& [word, bits] : DarkV4Words(prefixes)) {
+    if (bpf_map_update_elem(v4_fd, &word, &bits, BPF_ANY) != 0) {
+      return ErrnoError(errno, "bpf_map_update_elem", "ds_dark_v4");
+    }
+  }
+  int v6_fd = bpf_map__fd(skeleton_->maps.ds_dark_v6);
+  int v6_count = 0;
+  for (const Prefix& prefix : prefixes) {
+    if (prefix.family != DS_FAMILY_IPV6) continue;
+    if (++v6_count > static_cast<int>(DS_DARK_V6_MAX)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "load data plane: more than ", DS_DARK_V6_MAX, " IPv6 prefixes"));
+    }
+    ds_v6_prefix_key key = {};
+    key.prefixlen = static_cast<uint32_t>(prefix.length);
+    std::copy(prefix.addr.begin(), prefix.addr.end(), key.addr);
+    uint8_t present = 1;
+    if (bpf_map_update_elem(v6_fd, &key, &present, BPF_ANY) != 0) {
+      return ErrnoError(errno, "bpf_map_update_elem",
+                        absl::StrCat("ds_dark_v6 ", prefix.ToString()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bpf_object* DataPlane::object() const { return skeleton_->obj; }
+
+bpf_program* DataPlane::program() const {
+  return skeleton_->progs.xdp_count_darknet;
+}
+
+int DataPlane::program_fd() const { return bpf_program__fd(program()); }
+
+OuterMapFds DataPlane::outer_map_fds() const {
+  return {bpf_map__fd(skeleton_->maps.ds_counters),
+          bpf_map__fd(skeleton_->maps.ds_ports),
+          bpf_map__fd(skeleton_->maps.ds_src_ports),
+          bpf_map__fd(skeleton_->maps.ds_sources),
+          bpf_map__fd(skeleton_->maps.ds_dests),
+          bpf_map__fd(skeleton_->maps.ds_flows)};
+}
+
+absl::Status DataPlane::SetEpoch(uint32_t epoch) {
+  if (epoch >= DS_EPOCHS) {
+    return absl::InvalidArgumentError(absl::StrCat("set epoch ", epoch,
+                                                   ": must be 0 or 1"));
+  }
+  uint32_t key = 0;
+  ds_control control = {.epoch = epoch, .pad = 0};
+  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ds_control), &key,
+                          &control, BPF_ANY) != 0) {
+    return ErrnoError(errno, "bpf_map_update_elem", "ds_control");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> DataPlane::Epoch() const {
+  uint32_t key = 0;
+  ds_control control = {};
+  if (bpf_map_lookup_elem(bpf_map__fd(skeleton_->maps.ds_control), &key,
+                          &control) != 0) {
+    return ErrnoError(errno, "bpf_map_lookup_elem", "ds_control");
+  }
+  return control.epoch;
+}
+
+absl::StatusOr<TestRunResult> DataPlane::TestRun(
+    absl::Span<const uint8_t> frame, uint32_t repeat) const {
+  std::vector<uint8_t> out(frame.size() + 256);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+              .data_out = out.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(out.size()),
+              .repeat = static_cast<int>(repeat));
+  if (int err = bpf_prog_test_run_opts(program_fd(), &opts); err != 0) {
+    return ErrnoError(err, "bpf_prog_test_run_opts",
+                      absl::StrCat("xdp_count_darknet (frame of ",
+                                   frame.size(), " bytes)"));
+  }
+  return TestRunResult{.action = opts.retval, .duration_ns = opts.duration};
+}
+
+}  // namespace darkscope

@@ -1,0 +1,93 @@
+// DataPlane: the loaded XDP program and its maps, owned as one RAII object.
+//
+// Load() opens the skeleton, applies the settings that must be fixed before
+// load (the darknet verdict, the bounds of the hash tables), loads the
+// object into the kernel and fills the membership maps from the darknet
+// prefixes. The destructor frees everything the kernel holds for it, unless
+// something else (an XDP attachment, a pin) keeps a reference.
+//
+// Attaching to an interface is not this room's job: callers take program()
+// to libxdp, or run frames through TestRun().
+#ifndef DARKSCOPE_LOADER_DATA_PLANE_H_
+#define DARKSCOPE_LOADER_DATA_PLANE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/prefix.h"
+#include "darkscope/abi.h"
+
+struct darkscope_bpf;
+struct bpf_program;
+struct bpf_object;
+
+namespace darkscope {
+
+// What the program does with a darknet packet once counted.
+enum class DarknetAction {
+  kDrop,  // the host never sees darknet traffic (the default)
+  kPass,  // the host's stack sees it too (a honeypot answers it)
+};
+
+struct DataPlaneOptions {
+  std::vector<Prefix> prefixes;  // the darknet; at least one
+  DarknetAction action = DarknetAction::kDrop;
+  uint32_t max_sources = DS_SOURCES_MAX;
+  uint32_t max_destinations = DS_DESTINATIONS_MAX;
+  uint32_t max_flows = DS_FLOWS_MAX;
+};
+
+// The counter tables that come in two epochs, in the order the drain reads
+// them. Each is an outer ARRAY_OF_MAPS indexed by epoch.
+enum class EpochTable { kCounters, kPorts, kSrcPorts, kSources, kDests, kFlows };
+inline constexpr int kEpochTableCount = 6;
+inline constexpr std::array<const char*, kEpochTableCount> kEpochTableNames = {
+    "ds_counters", "ds_ports", "ds_src_ports",
+    "ds_sources",  "ds_dests", "ds_flows"};
+
+// File descriptors of the outer maps, indexed by EpochTable; owned by the
+// DataPlane.
+using OuterMapFds = std::array<int, kEpochTableCount>;
+
+// One run of the program on one frame through BPF_PROG_TEST_RUN.
+struct TestRunResult {
+  uint32_t action = 0;            // XDP_* verdict
+  uint32_t duration_ns = 0;       // mean per repetition, as the kernel timed it
+};
+
+class DataPlane {
+ public:
+  static absl::StatusOr<std::unique_ptr<DataPlane>> Load(
+      const DataPlaneOptions& options);
+  ~DataPlane();
+  DataPlane(const DataPlane&) = delete;
+  DataPlane& operator=(const DataPlane&) = delete;
+
+  bpf_object* object() const;
+  bpf_program* program() const;
+  int program_fd() const;
+  OuterMapFds outer_map_fds() const;
+
+  // Points the program at epoch 0 or 1 for the packets that follow.
+  absl::Status SetEpoch(uint32_t epoch);
+  absl::StatusOr<uint32_t> Epoch() const;
+
+  // Runs `frame` through the program `repeat` times (BPF_PROG_TEST_RUN).
+  // Counters count every repetition.
+  absl::StatusOr<TestRunResult> TestRun(absl::Span<const uint8_t> frame,
+                                        uint32_t repeat = 1) const;
+
+ private:
+  explicit DataPlane(darkscope_bpf* skeleton) : skeleton_(skeleton) {}
+  absl::Status FillMembership(const std::vector<Prefix>& prefixes);
+
+  darkscope_bpf* skeleton_;
+};
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_LOADER_DATA_PLANE_H_

@@ -70,9 +70,10 @@ struct {
  * fresh inner maps into an outer slot to reset it; the kernel returns from
  * that update only after running programs finished, so the maps it took
  * out are quiescent. */
-#define DS_EPOCH_TABLE(name, map_type, key_type, value_type, entries)      \
+#define DS_EPOCH_TABLE(name, map_type, flags, key_type, value_type, entries) \
 	struct name##_table {                                              \
 		__uint(type, map_type);                                    \
+		__uint(map_flags, flags);                                  \
 		__uint(max_entries, entries);                              \
 		__type(key, key_type);                                     \
 		__type(value, value_type);                                 \
@@ -87,19 +88,21 @@ struct {
 	}
 
 /* Per-CPU: every packet writes here, and a few keys (23/tcp) are hot. */
-DS_EPOCH_TABLE(ds_counters, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+DS_EPOCH_TABLE(ds_counters, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_counters, 1);
-DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
-DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
-/* Shared, updated with atomics: key spaces too large to keep per CPU. */
-DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, struct ds_net_key,
-	       struct ds_source_stats, DS_SOURCES_MAX);
-DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, struct ds_net_key,
-	       struct ds_dest_stats, DS_DESTINATIONS_MAX);
-DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, struct ds_flow_key,
-	       struct ds_traffic, DS_FLOWS_MAX);
+/* Shared, updated with atomics: key spaces too large to keep per CPU.
+ * Not preallocated: a fresh map is swapped in every interval, and its
+ * memory should follow the traffic, not the bound (docs/maps.md). */
+DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+	       struct ds_net_key, struct ds_source_stats, DS_SOURCES_MAX);
+DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+	       struct ds_net_key, struct ds_dest_stats, DS_DESTINATIONS_MAX);
+DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+	       struct ds_flow_key, struct ds_traffic, DS_FLOWS_MAX);
 
 /* ---- Parsing -------------------------------------------------------------- */
 

@@ -98,13 +98,14 @@ bool IsZero(const T& value) {
   return std::memcmp(&value, &zero, sizeof(T)) == 0;
 }
 
-// Reads an array or hash table into `out`, keeping nonzero values.
+// Reads an array table into `out` keeping nonzero values (every index of an
+// array exists), or a hash table keeping every entry.
 template <typename Key, typename Value, typename Map>
-absl::Status ReadTable(int fd, Map& out) {
+absl::Status ReadTable(int fd, bool is_array, Map& out) {
   return ReadMapBatched(fd, [&](const uint8_t* key_bytes, const uint8_t* values,
                                 size_t stride, int copies) {
     Value value = SumCopies<Value>(values, stride, copies);
-    if (IsZero(value)) return;
+    if (is_array && IsZero(value)) return;
     Key key;
     std::memcpy(&key, key_bytes, sizeof(Key));
     out[key] = value;
@@ -124,32 +125,107 @@ absl::StatusOr<UniqueFd> CreateLike(int fd, absl::string_view table) {
 
 }  // namespace
 
-absl::StatusOr<DetachedEpoch> SwapOutEpoch(const OuterMapFds& outer,
-                                           uint32_t epoch) {
+absl::StatusOr<DetachedEpoch> EpochRotation::SwapOut(uint32_t epoch) {
   DetachedEpoch detached;
   for (int table = 0; table < kEpochTableCount; ++table) {
-    const char* name = kEpochTableNames[table];
+    const std::string slot =
+        absl::StrCat(kEpochTableNames[table], "[", epoch, "]");
     uint32_t inner_id = 0;
-    if (bpf_map_lookup_elem(outer[table], &epoch, &inner_id) != 0) {
-      return ErrnoError(errno, "bpf_map_lookup_elem",
-                        absl::StrCat(name, "[", epoch, "]"));
+    if (bpf_map_lookup_elem(outer_[table], &epoch, &inner_id) != 0) {
+      return ErrnoError(errno, "bpf_map_lookup_elem", slot);
     }
     UniqueFd old_map(bpf_map_get_fd_by_id(inner_id));
     if (!old_map.valid()) {
-      return ErrnoError(errno, "bpf_map_get_fd_by_id",
-                        absl::StrCat(name, "[", epoch, "]"));
+      return ErrnoError(errno, "bpf_map_get_fd_by_id", slot);
     }
-    DS_ASSIGN_OR_RETURN(UniqueFd fresh, CreateLike(old_map.get(), name));
-    int fresh_fd = fresh.get();
+    UniqueFd empty;
+    if (spare_.has_value()) {
+      empty = std::move(spare_->maps[table]);
+    } else {
+      DS_ASSIGN_OR_RETURN(empty, CreateLike(old_map.get(), slot));
+    }
+    int empty_fd = empty.get();
     // Returns after running programs finished: from here on nothing
     // writes old_map.
-    if (bpf_map_update_elem(outer[table], &epoch, &fresh_fd, BPF_ANY) != 0) {
-      return ErrnoError(errno, "bpf_map_update_elem",
-                        absl::StrCat(name, "[", epoch, "]"));
+    if (bpf_map_update_elem(outer_[table], &epoch, &empty_fd, BPF_ANY) != 0) {
+      return ErrnoError(errno, "bpf_map_update_elem", slot);
     }
     detached.maps[table] = std::move(old_map);
   }
+  spare_.reset();
   return detached;
+}
+
+namespace {
+
+// Writes zeros over `keys` of an array table.
+template <typename Key>
+absl::Status ZeroArrayEntries(int fd, const std::vector<Key>& keys,
+                              absl::string_view table) {
+  if (keys.empty()) return absl::OkStatus();
+  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
+  const int copies = IsPerCpu(info.type) ? libbpf_num_possible_cpus() : 1;
+  const size_t stride = (info.value_size + 7) / 8 * 8;
+  std::vector<uint8_t> zeros(keys.size() * stride * copies, 0);
+  uint32_t count = static_cast<uint32_t>(keys.size());
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  if (bpf_map_update_batch(fd, keys.data(), zeros.data(), &count, &opts) != 0) {
+    return ErrnoError(errno, "bpf_map_update_batch", table);
+  }
+  return absl::OkStatus();
+}
+
+// Deletes `keys` from a hash table.
+template <typename Key>
+absl::Status DeleteHashEntries(int fd, const std::vector<Key>& keys,
+                               absl::string_view table) {
+  if (keys.empty()) return absl::OkStatus();
+  uint32_t count = static_cast<uint32_t>(keys.size());
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  if (bpf_map_delete_batch(fd, keys.data(), &count, &opts) != 0) {
+    return ErrnoError(errno, "bpf_map_delete_batch", table);
+  }
+  return absl::OkStatus();
+}
+
+template <typename Map>
+std::vector<typename Map::key_type> KeysOf(const Map& map) {
+  std::vector<typename Map::key_type> keys;
+  keys.reserve(map.size());
+  for (const auto& entry : map) keys.push_back(entry.first);
+  return keys;
+}
+
+}  // namespace
+
+absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
+                                    const EpochCounts& counts) {
+  auto fd = [&](EpochTable table) {
+    return epoch.maps[static_cast<int>(table)].get();
+  };
+  auto name = [](EpochTable table) {
+    return kEpochTableNames[static_cast<int>(table)];
+  };
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kCounters),
+                                      std::vector<uint32_t>{0},
+                                      name(EpochTable::kCounters)));
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kPorts),
+                                      KeysOf(counts.ports),
+                                      name(EpochTable::kPorts)));
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
+                                      KeysOf(counts.src_ports),
+                                      name(EpochTable::kSrcPorts)));
+  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kSources),
+                                       KeysOf(counts.sources),
+                                       name(EpochTable::kSources)));
+  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kDests),
+                                       KeysOf(counts.destinations),
+                                       name(EpochTable::kDests)));
+  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kFlows),
+                                       KeysOf(counts.flows),
+                                       name(EpochTable::kFlows)));
+  spare_ = std::move(epoch);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
@@ -158,22 +234,22 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
     return epoch.maps[static_cast<int>(table)].get();
   };
   absl::btree_map<uint32_t, ds_counters> counters;
-  DS_RETURN_IF_ERROR(
-      (ReadTable<uint32_t, ds_counters>(fd(EpochTable::kCounters), counters)));
+  DS_RETURN_IF_ERROR((ReadTable<uint32_t, ds_counters>(
+      fd(EpochTable::kCounters), /*is_array=*/true, counters)));
   if (auto it = counters.find(0); it != counters.end()) {
     std::copy(std::begin(it->second.value), std::end(it->second.value),
               counts.counters.begin());
   }
-  DS_RETURN_IF_ERROR(
-      (ReadTable<uint32_t, ds_port_stats>(fd(EpochTable::kPorts), counts.ports)));
+  DS_RETURN_IF_ERROR((ReadTable<uint32_t, ds_port_stats>(
+      fd(EpochTable::kPorts), /*is_array=*/true, counts.ports)));
   DS_RETURN_IF_ERROR((ReadTable<uint32_t, ds_traffic>(
-      fd(EpochTable::kSrcPorts), counts.src_ports)));
+      fd(EpochTable::kSrcPorts), /*is_array=*/true, counts.src_ports)));
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_source_stats>(
-      fd(EpochTable::kSources), counts.sources)));
+      fd(EpochTable::kSources), /*is_array=*/false, counts.sources)));
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_dest_stats>(
-      fd(EpochTable::kDests), counts.destinations)));
+      fd(EpochTable::kDests), /*is_array=*/false, counts.destinations)));
   DS_RETURN_IF_ERROR((ReadTable<ds_flow_key, ds_traffic>(
-      fd(EpochTable::kFlows), counts.flows)));
+      fd(EpochTable::kFlows), /*is_array=*/false, counts.flows)));
   return counts;
 }
 

@@ -94,9 +94,10 @@ DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
 DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
-/* Shared, updated with atomics: key spaces too large to keep per CPU.
- * Not preallocated: a fresh map is swapped in every interval, and its
- * memory should follow the traffic, not the bound (docs/maps.md). */
+/* Shared and updated with atomics by default: key spaces too large to keep
+ * per CPU on many-core hosts. The loader may make them PERCPU_HASH
+ * (config.per_cpu_hashes); docs/maps.md gives the measurements. Not
+ * preallocated, so their memory follows the traffic, not the bound. */
 DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
 	       struct ds_net_key, struct ds_source_stats, DS_SOURCES_MAX);
 DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
@@ -521,15 +522,30 @@ static __always_inline void *lookup_or_insert(void *table, const void *key,
 	return bpf_map_lookup_elem(table, key);
 }
 
-/* Sets a bit in a shared bitmap of `word_count` words (a power of two),
- * writing only when it is not yet set. */
-static __always_inline void set_bit_shared(__u64 *words, __u32 word_count,
-					   __u32 bit)
+/* Adds to a value of ds_sources, ds_dests or ds_flows: a plain add when
+ * the loader made them per-CPU, an atomic one when they are shared. The
+ * verifier prunes the branch not taken (config is read-only). */
+static __always_inline void add_hash_value(__u64 *value, __u64 amount)
+{
+	if (config.per_cpu_hashes)
+		*value += amount;
+	else
+		__sync_fetch_and_add(value, amount);
+}
+
+/* Sets a bit in a bitmap of `word_count` words (a power of two) of those
+ * tables, writing only when it is not yet set. */
+static __always_inline void set_hash_bit(__u64 *words, __u32 word_count,
+					 __u32 bit)
 {
 	__u64 mask = 1ull << (bit & 63);
 	__u64 *word = &words[(bit >> 6) & (word_count - 1)];
 
-	if (!(*word & mask))
+	if (*word & mask)
+		return;
+	if (config.per_cpu_hashes)
+		*word |= mask;
+	else
 		__sync_fetch_and_or(word, mask);
 }
 
@@ -607,12 +623,12 @@ static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_OVERFLOW_SOURCES]++;
 		return;
 	}
-	__sync_fetch_and_add(&src->packets, 1);
-	__sync_fetch_and_add(&src->bytes, pkt->frame_len);
-	set_bit_shared(src->hosts, DS_HOST_BITMAP_WORDS,
+	add_hash_value(&src->packets, 1);
+	add_hash_value(&src->bytes, pkt->frame_len);
+	set_hash_bit(src->hosts, DS_HOST_BITMAP_WORDS,
 		       host_bit(pkt->family, pkt->saddr));
 	if (pkt->l4_ok && (pkt->slot == DS_SLOT_TCP || pkt->slot == DS_SLOT_UDP))
-		set_bit_shared(src->port_sketch, DS_PORT_SKETCH_WORDS,
+		set_hash_bit(src->port_sketch, DS_PORT_SKETCH_WORDS,
 			       ds_port_sketch_bit(pkt->port));
 }
 
@@ -635,9 +651,9 @@ static __always_inline void count_destination(__u32 epoch,
 		ctr->value[DS_CTR_OVERFLOW_DESTINATIONS]++;
 		return;
 	}
-	__sync_fetch_and_add(&dst->packets, 1);
-	__sync_fetch_and_add(&dst->bytes, pkt->frame_len);
-	set_bit_shared(dst->hosts, DS_HOST_BITMAP_WORDS,
+	add_hash_value(&dst->packets, 1);
+	add_hash_value(&dst->bytes, pkt->frame_len);
+	set_hash_bit(dst->hosts, DS_HOST_BITMAP_WORDS,
 		       host_bit(pkt->family, pkt->daddr));
 }
 
@@ -661,8 +677,8 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;
 		return;
 	}
-	__sync_fetch_and_add(&flow->packets, 1);
-	__sync_fetch_and_add(&flow->bytes, pkt->frame_len);
+	add_hash_value(&flow->packets, 1);
+	add_hash_value(&flow->bytes, pkt->frame_len);
 }
 
 static __always_inline void count_darknet(__u32 epoch, struct ds_packet *pkt,

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -535,14 +536,18 @@ struct LoadedPlane {
   }
 };
 
-// One loaded program per darknet verdict, shared by all cases.
-LoadedPlane& PlaneFor(DarknetAction action) {
-  static LoadedPlane planes[2];
-  LoadedPlane& loaded = planes[action == DarknetAction::kPass];
+// One loaded program per darknet verdict and hash layout, shared by all
+// cases.
+LoadedPlane& PlaneFor(DarknetAction action,
+                      HashLayout layout = HashLayout::kShared) {
+  static LoadedPlane planes[2][2];
+  LoadedPlane& loaded = planes[action == DarknetAction::kPass]
+                              [layout == HashLayout::kPerCpu];
   if (!loaded.plane) {
     DataPlaneOptions options = {.prefixes = {*ParseDarknetPrefix(kDarknetV4),
                                              *ParseDarknetPrefix(kDarknetV6)},
-                                .action = action};
+                                .action = action,
+                                .hash_layout = layout};
     absl::StatusOr<std::unique_ptr<DataPlane>> plane = DataPlane::Load(options);
     if (!plane.ok()) {
       ADD_FAILURE() << plane.status();
@@ -555,14 +560,16 @@ LoadedPlane& PlaneFor(DarknetAction action) {
   return loaded;
 }
 
-class XdpFixtureTest : public ::testing::TestWithParam<Fixture> {
+// Every fixture runs against both hash layouts: they must count alike.
+class XdpFixtureTest
+    : public ::testing::TestWithParam<std::tuple<Fixture, HashLayout>> {
  protected:
   void SetUp() override { DS_REQUIRE_PRIVILEGES(); }
 };
 
 TEST_P(XdpFixtureTest, CountsExactlyAsExpected) {
-  const Fixture& fixture = GetParam();
-  LoadedPlane& loaded = PlaneFor(fixture.config);
+  const auto& [fixture, layout] = GetParam();
+  LoadedPlane& loaded = PlaneFor(fixture.config, layout);
   // Start from an empty epoch 0.
   ASSERT_TRUE(loaded.plane->SetEpoch(0).ok());
   ASSERT_TRUE(loaded.Drain(0).ok());
@@ -580,8 +587,15 @@ TEST_P(XdpFixtureTest, CountsExactlyAsExpected) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Frames, XdpFixtureTest, ::testing::ValuesIn(AllFixtures()),
-    [](const ::testing::TestParamInfo<Fixture>& info) { return info.param.name; });
+    Frames, XdpFixtureTest,
+    ::testing::Combine(::testing::ValuesIn(AllFixtures()),
+                       ::testing::Values(HashLayout::kShared,
+                                         HashLayout::kPerCpu)),
+    [](const ::testing::TestParamInfo<std::tuple<Fixture, HashLayout>>& info) {
+      return std::get<0>(info.param).name +
+             (std::get<1>(info.param) == HashLayout::kShared ? "_shared"
+                                                             : "_percpu");
+    });
 
 TEST(XdpFixtureCount, AtLeastSixtyCases) { EXPECT_GE(AllFixtures().size(), 60u); }
 

@@ -148,7 +148,9 @@ struct ds_control {
  * skeleton before load. */
 struct ds_config {
 	__u32 darknet_action; /* XDP_DROP (default) or XDP_PASS for darknet packets */
-	__u32 pad;            /* zero */
+	__u32 per_cpu_hashes; /* 1: ds_sources, ds_dests and ds_flows are
+			       * PERCPU_HASH maps updated with plain adds; 0:
+			       * shared HASH maps updated with atomics */
 };
 
 /* ds_counters' only entry (per CPU): the counters of one interval. */

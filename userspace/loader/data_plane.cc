@@ -60,6 +60,23 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
       return ErrnoError(err, "bpf_map__set_max_entries", bpf_map__name(map));
     }
   }
+  if (options.hash_layout == HashLayout::kPerCpu) {
+    skeleton->rodata->config.per_cpu_hashes = 1;
+    // The inner maps and the outer maps' templates must agree on the type.
+    for (bpf_map* outer : {skeleton->maps.ds_sources, skeleton->maps.ds_dests,
+                           skeleton->maps.ds_flows}) {
+      if (int err = bpf_map__set_type(bpf_map__inner_map(outer),
+                                      BPF_MAP_TYPE_PERCPU_HASH);
+          err != 0) {
+        return ErrnoError(err, "bpf_map__set_type", bpf_map__name(outer));
+      }
+    }
+    for (const auto& [map, max_entries] : bounds) {
+      if (int err = bpf_map__set_type(map, BPF_MAP_TYPE_PERCPU_HASH); err != 0) {
+        return ErrnoError(err, "bpf_map__set_type", bpf_map__name(map));
+      }
+    }
+  }
   if (int err = darkscope_bpf__load(skeleton); err != 0) {
     return ErrnoError(err, "darkscope_bpf__load",
                       "darkscope.bpf.o (needs CAP_BPF and CAP_NET_ADMIN)");
@@ -140,16 +157,21 @@ absl::StatusOr<uint32_t> DataPlane::Epoch() const {
 
 absl::StatusOr<TestRunResult> DataPlane::TestRun(
     absl::Span<const uint8_t> frame, uint32_t repeat) const {
+  return TestRunXdp(program_fd(), "xdp_count_darknet", frame, repeat);
+}
+
+absl::StatusOr<TestRunResult> TestRunXdp(int program_fd, absl::string_view name,
+                                         absl::Span<const uint8_t> frame,
+                                         uint32_t repeat) {
   std::vector<uint8_t> out(frame.size() + 256);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
               .data_out = out.data(),
               .data_size_in = static_cast<uint32_t>(frame.size()),
               .data_size_out = static_cast<uint32_t>(out.size()),
               .repeat = static_cast<int>(repeat));
-  if (int err = bpf_prog_test_run_opts(program_fd(), &opts); err != 0) {
+  if (int err = bpf_prog_test_run_opts(program_fd, &opts); err != 0) {
     return ErrnoError(err, "bpf_prog_test_run_opts",
-                      absl::StrCat("xdp_count_darknet (frame of ",
-                                   frame.size(), " bytes)"));
+                      absl::StrCat(name, " (frame of ", frame.size(), " bytes)"));
   }
   return TestRunResult{.action = opts.retval, .duration_ns = opts.duration};
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/prefix.h"
 #include "darkscope/abi.h"
@@ -33,9 +34,17 @@ enum class DarknetAction {
   kPass,  // the host's stack sees it too (a honeypot answers it)
 };
 
+// How ds_sources, ds_dests and ds_flows are kept (docs/maps.md measures
+// both).
+enum class HashLayout {
+  kShared,  // one copy, atomic updates: memory independent of CPU count
+  kPerCpu,  // one copy per CPU, plain updates: faster, memory x CPUs
+};
+
 struct DataPlaneOptions {
   std::vector<Prefix> prefixes;  // the darknet; at least one
   DarknetAction action = DarknetAction::kDrop;
+  HashLayout hash_layout = HashLayout::kShared;
   uint32_t max_sources = DS_SOURCES_MAX;
   uint32_t max_destinations = DS_DESTINATIONS_MAX;
   uint32_t max_flows = DS_FLOWS_MAX;
@@ -58,6 +67,12 @@ struct TestRunResult {
   uint32_t action = 0;            // XDP_* verdict
   uint32_t duration_ns = 0;       // mean per repetition, as the kernel timed it
 };
+
+// Runs `frame` through the XDP program `program_fd` `repeat` times with
+// BPF_PROG_TEST_RUN. `name` is for the error message.
+absl::StatusOr<TestRunResult> TestRunXdp(int program_fd, absl::string_view name,
+                                         absl::Span<const uint8_t> frame,
+                                         uint32_t repeat);
 
 class DataPlane {
  public:

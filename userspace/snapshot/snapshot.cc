@@ -1,0 +1,454 @@
+// The snapshot file format: encoding, and decoding with bounds checks.
+#include "snapshot/snapshot.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/counter_names.h"
+#include "common/status.h"
+
+namespace darkscope {
+namespace {
+
+constexpr char kMagic[8] = {'D', 'S', 'S', 'N', 'A', 'P', '\r', '\n'};
+constexpr char kEndMagic[4] = {'D', 'E', 'N', 'D'};
+constexpr size_t kHeaderSize = 40;
+constexpr size_t kTrailerSize = 8;
+constexpr int kZstdLevel = 3;
+// A body larger than this is refused rather than allocated.
+constexpr uint64_t kMaxBodySize = uint64_t{1} << 32;
+
+// Column kinds: the width in bytes of an unsigned integer, or a network.
+constexpr uint8_t kU8 = 1, kU16 = 2, kU32 = 4, kU64 = 8, kNet = 0x48;
+
+size_t WidthOf(uint8_t kind) { return kind == kNet ? 8 : kind; }
+bool KnownKind(uint8_t kind) {
+  return kind == kU8 || kind == kU16 || kind == kU32 || kind == kU64 ||
+         kind == kNet;
+}
+
+struct Column {
+  std::string name;
+  uint8_t kind;
+  std::vector<uint64_t> values;  // a network's 8 key bytes, memcpy'd
+};
+
+struct Table {
+  std::string name;
+  uint32_t rows = 0;
+  std::vector<Column> columns;
+
+  const Column* Find(absl::string_view column) const {
+    for (const Column& c : columns) {
+      if (c.name == column) return &c;
+    }
+    return nullptr;
+  }
+};
+
+// ---- Encoding --------------------------------------------------------------
+
+class ByteWriter {
+ public:
+  void U8(uint8_t v) { bytes_.push_back(v); }
+  void Uint(uint64_t v, size_t width) {
+    for (size_t i = 0; i < width; ++i) bytes_.push_back((v >> (8 * i)) & 0xff);
+  }
+  void Raw(const void* data, size_t size) {
+    const uint8_t* p = static_cast<const uint8_t*>(data);
+    bytes_.insert(bytes_.end(), p, p + size);
+  }
+  void String(absl::string_view s, size_t length_width) {
+    Uint(s.size(), length_width);
+    Raw(s.data(), s.size());
+  }
+  std::vector<uint8_t>& bytes() { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+uint64_t NetToU64(const ds_net_key& key) {
+  uint64_t v;
+  std::memcpy(&v, &key, sizeof(v));
+  return v;
+}
+ds_net_key U64ToNet(uint64_t v) {
+  ds_net_key key;
+  std::memcpy(&key, &v, sizeof(key));
+  return key;
+}
+
+void AddColumn(Table& t, std::string name, uint8_t kind) {
+  t.columns.push_back({std::move(name), kind, {}});
+}
+
+// The tables of a snapshot, in the order they are written.
+std::vector<Table> ToTables(const Snapshot& s) {
+  std::vector<Table> tables;
+
+  Table counters{"counters", 1, {}};
+  for (int i = 0; i < DS_CTR_COUNT; ++i) {
+    counters.columns.push_back({kCounterNames[i], kU64, {s.counts.counters[i]}});
+  }
+  tables.push_back(std::move(counters));
+
+  Table agent{"agent", 1, {}};
+  for (const auto& [name, value] : s.agent_counters) {
+    agent.columns.push_back({name, kU64, {value}});
+  }
+  tables.push_back(std::move(agent));
+
+  Table ports{"ports", static_cast<uint32_t>(s.counts.ports.size()), {}};
+  for (const char* c : {"index"}) AddColumn(ports, c, kU32);
+  for (const char* c : {"packets", "bytes", "syn", "synack", "rst", "mirai",
+                        "zmap", "masscan", "backscatter"}) {
+    AddColumn(ports, c, kU64);
+  }
+  for (const auto& [index, p] : s.counts.ports) {
+    const uint64_t row[] = {index,   p.packets, p.bytes, p.syn,     p.synack,
+                            p.rst,   p.mirai,   p.zmap,  p.masscan, p.backscatter};
+    for (size_t c = 0; c < std::size(row); ++c) ports.columns[c].values.push_back(row[c]);
+  }
+  tables.push_back(std::move(ports));
+
+  Table src_ports{"src_ports", static_cast<uint32_t>(s.counts.src_ports.size()), {}};
+  AddColumn(src_ports, "index", kU32);
+  AddColumn(src_ports, "packets", kU64);
+  AddColumn(src_ports, "bytes", kU64);
+  for (const auto& [index, t] : s.counts.src_ports) {
+    src_ports.columns[0].values.push_back(index);
+    src_ports.columns[1].values.push_back(t.packets);
+    src_ports.columns[2].values.push_back(t.bytes);
+  }
+  tables.push_back(std::move(src_ports));
+
+  Table sources{"sources", static_cast<uint32_t>(s.counts.sources.size()), {}};
+  AddColumn(sources, "src_net", kNet);
+  AddColumn(sources, "packets", kU64);
+  AddColumn(sources, "bytes", kU64);
+  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) AddColumn(sources, absl::StrCat("hosts", w), kU64);
+  for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) AddColumn(sources, absl::StrCat("port_sketch", w), kU64);
+  for (const auto& [key, v] : s.counts.sources) {
+    size_t c = 0;
+    sources.columns[c++].values.push_back(NetToU64(key));
+    sources.columns[c++].values.push_back(v.packets);
+    sources.columns[c++].values.push_back(v.bytes);
+    for (uint64_t w : v.hosts) sources.columns[c++].values.push_back(w);
+    for (uint64_t w : v.port_sketch) sources.columns[c++].values.push_back(w);
+  }
+  tables.push_back(std::move(sources));
+
+  Table dests{"destinations", static_cast<uint32_t>(s.counts.destinations.size()), {}};
+  AddColumn(dests, "dst_net", kNet);
+  AddColumn(dests, "packets", kU64);
+  AddColumn(dests, "bytes", kU64);
+  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) AddColumn(dests, absl::StrCat("hosts", w), kU64);
+  for (const auto& [key, v] : s.counts.destinations) {
+    size_t c = 0;
+    dests.columns[c++].values.push_back(NetToU64(key));
+    dests.columns[c++].values.push_back(v.packets);
+    dests.columns[c++].values.push_back(v.bytes);
+    for (uint64_t w : v.hosts) dests.columns[c++].values.push_back(w);
+  }
+  tables.push_back(std::move(dests));
+
+  Table flows{"flows", static_cast<uint32_t>(s.counts.flows.size()), {}};
+  AddColumn(flows, "src_net", kNet);
+  AddColumn(flows, "proto", kU8);
+  AddColumn(flows, "port", kU16);
+  AddColumn(flows, "packets", kU64);
+  AddColumn(flows, "bytes", kU64);
+  for (const auto& [key, v] : s.counts.flows) {
+    flows.columns[0].values.push_back(NetToU64(key.src));
+    flows.columns[1].values.push_back(key.proto_slot);
+    flows.columns[2].values.push_back(key.port);
+    flows.columns[3].values.push_back(v.packets);
+    flows.columns[4].values.push_back(v.bytes);
+  }
+  tables.push_back(std::move(flows));
+  return tables;
+}
+
+std::vector<uint8_t> EncodeBody(const Snapshot& s) {
+  ByteWriter w;
+  w.String(s.sensor, 2);
+  std::vector<Table> tables = ToTables(s);
+  w.Uint(tables.size(), 2);
+  for (const Table& t : tables) {
+    w.String(t.name, 1);
+    w.Uint(t.columns.size(), 2);
+    w.Uint(t.rows, 4);
+    for (const Column& c : t.columns) {
+      w.String(c.name, 1);
+      w.U8(c.kind);
+    }
+    // Column-major: each column's values together compress well.
+    for (const Column& c : t.columns) {
+      for (uint64_t v : c.values) w.Uint(v, WidthOf(c.kind));
+    }
+  }
+  return std::move(w.bytes());
+}
+
+// ---- Decoding --------------------------------------------------------------
+
+// Reads little-endian fields, failing with the offset of the first read
+// that would go past the end.
+class ByteReader {
+ public:
+  ByteReader(absl::Span<const uint8_t> bytes, std::string where)
+      : bytes_(bytes), where_(std::move(where)) {}
+
+  absl::StatusOr<uint64_t> Uint(size_t width, absl::string_view what) {
+    DS_RETURN_IF_ERROR(Need(width, what));
+    uint64_t v = 0;
+    for (size_t i = 0; i < width; ++i) v |= uint64_t{bytes_[pos_ + i]} << (8 * i);
+    pos_ += width;
+    return v;
+  }
+  absl::StatusOr<std::string> String(size_t length_width, absl::string_view what) {
+    DS_ASSIGN_OR_RETURN(uint64_t length, Uint(length_width, what));
+    DS_RETURN_IF_ERROR(Need(length, what));
+    std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), length);
+    pos_ += length;
+    return s;
+  }
+  absl::Status Need(uint64_t size, absl::string_view what) const {
+    if (size > bytes_.size() - pos_) {
+      return Error(absl::StrCat(what, " needs ", size, " bytes, ",
+                                bytes_.size() - pos_, " left"));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Error(absl::string_view what) const {
+    return absl::DataLossError(absl::StrCat(where_, " offset ", pos_, ": ", what));
+  }
+  size_t pos() const { return pos_; }
+  size_t remaining() const { return bytes_.size() - pos_; }
+
+ private:
+  absl::Span<const uint8_t> bytes_;
+  std::string where_;
+  size_t pos_ = 0;
+};
+
+absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r) {
+  DS_ASSIGN_OR_RETURN(uint64_t table_count, r.Uint(2, "table count"));
+  std::vector<Table> tables;
+  for (uint64_t t = 0; t < table_count; ++t) {
+    Table table;
+    DS_ASSIGN_OR_RETURN(table.name, r.String(1, "table name"));
+    DS_ASSIGN_OR_RETURN(uint64_t columns, r.Uint(2, "column count"));
+    DS_ASSIGN_OR_RETURN(uint64_t rows, r.Uint(4, "row count"));
+    table.rows = static_cast<uint32_t>(rows);
+    for (uint64_t c = 0; c < columns; ++c) {
+      Column column;
+      DS_ASSIGN_OR_RETURN(column.name, r.String(1, "column name"));
+      DS_ASSIGN_OR_RETURN(uint64_t kind, r.Uint(1, "column kind"));
+      if (!KnownKind(static_cast<uint8_t>(kind))) {
+        return r.Error(absl::StrCat("column ", table.name, ".", column.name,
+                                    " has unknown kind ", kind));
+      }
+      column.kind = static_cast<uint8_t>(kind);
+      table.columns.push_back(std::move(column));
+    }
+    for (Column& column : table.columns) {
+      size_t width = WidthOf(column.kind);
+      DS_RETURN_IF_ERROR(r.Need(rows * width, absl::StrCat("column ", table.name, ".", column.name)));
+      column.values.reserve(rows);
+      for (uint64_t i = 0; i < rows; ++i) {
+        DS_ASSIGN_OR_RETURN(uint64_t v, r.Uint(width, "value"));
+        column.values.push_back(v);
+      }
+    }
+    tables.push_back(std::move(table));
+  }
+  if (r.remaining() != 0) return r.Error("bytes after the last table");
+  return tables;
+}
+
+// The named columns of a table, all required; for each row, fill(values).
+absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> names,
+                        const std::function<void(const std::vector<uint64_t>&)>& fill) {
+  std::vector<const Column*> columns;
+  for (const char* name : names) {
+    const Column* column = table.Find(name);
+    if (column == nullptr) {
+      return absl::DataLossError(
+          absl::StrCat("table ", table.name, " lacks column ", name));
+    }
+    columns.push_back(column);
+  }
+  std::vector<uint64_t> row(columns.size());
+  for (uint32_t i = 0; i < table.rows; ++i) {
+    for (size_t c = 0; c < columns.size(); ++c) row[c] = columns[c]->values[i];
+    fill(row);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
+  for (const Table& t : tables) {
+    if (t.name == "counters" || t.name == "agent") {
+      if (t.rows != 1) {
+        return absl::DataLossError(absl::StrCat("table ", t.name, " has ", t.rows, " rows, not 1"));
+      }
+      for (const Column& c : t.columns) {
+        if (t.name == "agent") {
+          s.agent_counters[c.name] = c.values[0];
+          continue;
+        }
+        for (int i = 0; i < DS_CTR_COUNT; ++i) {
+          if (c.name == kCounterNames[i]) s.counts.counters[i] = c.values[0];
+        }
+      }
+    } else if (t.name == "ports") {
+      DS_RETURN_IF_ERROR(ForEachRow(
+          t, {"index", "packets", "bytes", "syn", "synack", "rst", "mirai", "zmap", "masscan", "backscatter"},
+          [&](const std::vector<uint64_t>& v) {
+            s.counts.ports[static_cast<uint32_t>(v[0])] = {v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+          }));
+    } else if (t.name == "src_ports") {
+      DS_RETURN_IF_ERROR(ForEachRow(t, {"index", "packets", "bytes"}, [&](const std::vector<uint64_t>& v) {
+        s.counts.src_ports[static_cast<uint32_t>(v[0])] = {v[1], v[2]};
+      }));
+    } else if (t.name == "sources") {
+      DS_RETURN_IF_ERROR(ForEachRow(
+          t, {"src_net", "packets", "bytes", "hosts0", "hosts1", "hosts2", "hosts3", "port_sketch0",
+              "port_sketch1", "port_sketch2", "port_sketch3", "port_sketch4", "port_sketch5",
+              "port_sketch6", "port_sketch7"},
+          [&](const std::vector<uint64_t>& v) {
+            ds_source_stats stats = {};
+            stats.packets = v[1];
+            stats.bytes = v[2];
+            for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
+            for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) stats.port_sketch[w] = v[7 + w];
+            s.counts.sources[U64ToNet(v[0])] = stats;
+          }));
+    } else if (t.name == "destinations") {
+      DS_RETURN_IF_ERROR(ForEachRow(
+          t, {"dst_net", "packets", "bytes", "hosts0", "hosts1", "hosts2", "hosts3"},
+          [&](const std::vector<uint64_t>& v) {
+            ds_dest_stats stats = {};
+            stats.packets = v[1];
+            stats.bytes = v[2];
+            for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
+            s.counts.destinations[U64ToNet(v[0])] = stats;
+          }));
+    } else if (t.name == "flows") {
+      DS_RETURN_IF_ERROR(ForEachRow(t, {"src_net", "proto", "port", "packets", "bytes"},
+                                    [&](const std::vector<uint64_t>& v) {
+                                      ds_flow_key key = {};
+                                      key.src = U64ToNet(v[0]);
+                                      key.proto_slot = static_cast<uint8_t>(v[1]);
+                                      key.port = static_cast<uint16_t>(v[2]);
+                                      s.counts.flows[key] = {v[3], v[4]};
+                                    }));
+    }
+    // Tables a later version adds are skipped.
+  }
+  return absl::OkStatus();
+}
+
+uint32_t Crc32(const uint8_t* data, size_t size) {
+  return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), data, static_cast<uInt>(size)));
+}
+
+}  // namespace
+
+std::vector<uint8_t> EncodeSnapshot(const Snapshot& s) {
+  std::vector<uint8_t> body = EncodeBody(s);
+  std::vector<uint8_t> compressed(ZSTD_compressBound(body.size()));
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, kZstdLevel);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  size_t compressed_size = ZSTD_compress2(cctx, compressed.data(), compressed.size(),
+                                          body.data(), body.size());
+  ZSTD_freeCCtx(cctx);
+  // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
+  compressed.resize(compressed_size);
+
+  ByteWriter w;
+  w.Raw(kMagic, sizeof(kMagic));
+  w.Uint(kSnapshotFormatVersion, 4);
+  w.Uint(kHeaderSize, 4);
+  w.Uint(static_cast<uint64_t>(absl::ToUnixSeconds(s.interval_start)), 8);
+  w.Uint(s.interval_seconds, 4);
+  w.U8(s.complete ? 1 : 0);
+  w.Uint(0, 3);
+  w.Uint(compressed.size(), 4);
+  w.Uint(body.size(), 4);
+  w.Raw(compressed.data(), compressed.size());
+  uint32_t crc = Crc32(w.bytes().data(), w.bytes().size());
+  w.Uint(crc, 4);
+  w.Raw(kEndMagic, sizeof(kEndMagic));
+  return std::move(w.bytes());
+}
+
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes) {
+  ByteReader r(bytes, "snapshot");
+  DS_RETURN_IF_ERROR(r.Need(kHeaderSize + kTrailerSize, "header and trailer"));
+  if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
+    return r.Error("not a darkscope snapshot (bad magic)");
+  }
+  const size_t crc_at = bytes.size() - kTrailerSize;
+  if (std::memcmp(bytes.data() + crc_at + 4, kEndMagic, 4) != 0) {
+    return absl::DataLossError(absl::StrCat("snapshot offset ", crc_at + 4,
+                                            ": bad end marker (truncated file?)"));
+  }
+  uint32_t stored_crc = 0;
+  for (int i = 0; i < 4; ++i) stored_crc |= uint32_t{bytes[crc_at + i]} << (8 * i);
+  if (Crc32(bytes.data(), crc_at) != stored_crc) {
+    return absl::DataLossError(absl::StrCat("snapshot offset ", crc_at,
+                                            ": checksum mismatch (file corrupt)"));
+  }
+
+  (void)r.Uint(8, "magic");
+  DS_ASSIGN_OR_RETURN(uint64_t version, r.Uint(4, "version"));
+  if (version < kOldestReadableSnapshotVersion || version > kSnapshotFormatVersion) {
+    return r.Error(absl::StrCat("format version ", version, " is not one this build reads (",
+                                kOldestReadableSnapshotVersion, "..", kSnapshotFormatVersion, ")"));
+  }
+  DS_ASSIGN_OR_RETURN(uint64_t header_size, r.Uint(4, "header size"));
+  if (header_size != kHeaderSize) return r.Error("unexpected header size");
+  Snapshot s;
+  DS_ASSIGN_OR_RETURN(uint64_t start, r.Uint(8, "interval start"));
+  s.interval_start = absl::FromUnixSeconds(static_cast<int64_t>(start));
+  DS_ASSIGN_OR_RETURN(uint64_t seconds, r.Uint(4, "interval seconds"));
+  s.interval_seconds = static_cast<uint32_t>(seconds);
+  DS_ASSIGN_OR_RETURN(uint64_t complete, r.Uint(1, "complete flag"));
+  s.complete = complete != 0;
+  (void)r.Uint(3, "padding");
+  DS_ASSIGN_OR_RETURN(uint64_t compressed_size, r.Uint(4, "body size"));
+  DS_ASSIGN_OR_RETURN(uint64_t raw_size, r.Uint(4, "raw body size"));
+  if (compressed_size != crc_at - kHeaderSize) {
+    return r.Error("body size does not match the file length");
+  }
+  if (raw_size > kMaxBodySize) return r.Error("raw body size too large");
+
+  std::vector<uint8_t> body(raw_size);
+  size_t got = ZSTD_decompress(body.data(), body.size(), bytes.data() + kHeaderSize,
+                               compressed_size);
+  if (ZSTD_isError(got) || got != raw_size) {
+    return absl::DataLossError(absl::StrCat(
+        "snapshot offset ", kHeaderSize, ": body does not decompress: ",
+        ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size"));
+  }
+  ByteReader br(body, "snapshot body");
+  DS_ASSIGN_OR_RETURN(s.sensor, br.String(2, "sensor name"));
+  DS_ASSIGN_OR_RETURN(std::vector<Table> tables, DecodeTables(br));
+  DS_RETURN_IF_ERROR(FromTables(tables, s));
+  return s;
+}
+
+std::string SnapshotFileName(absl::Time start) {
+  return absl::FormatTime("%Y%m%dT%H%M%SZ.dsnap", start, absl::UTCTimeZone());
+}
+
+}  // namespace darkscope

@@ -1,0 +1,55 @@
+// Snapshot: the counts of one interval, and its file format (documented in
+// docs/snapshot-format.md).
+//
+// A file is a fixed header, a zstd-compressed body of self-describing
+// tables, and a trailer with a CRC-32 of everything before it. Decode()
+// checks every length against the bytes present and names the offset of
+// the first thing that does not hold, so a corrupt or truncated file is an
+// error, never a crash.
+#ifndef DARKSCOPE_SNAPSHOT_SNAPSHOT_H_
+#define DARKSCOPE_SNAPSHOT_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "drain/epoch_tables.h"
+
+namespace darkscope {
+
+// Format versions this build writes and reads.
+inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr uint32_t kOldestReadableSnapshotVersion = 1;
+
+struct Snapshot {
+  std::string sensor;
+  absl::Time interval_start;      // UTC, a multiple of interval_seconds
+  uint32_t interval_seconds = 0;
+  // False for the first interval after start and the last before stop,
+  // which the agent did not see whole.
+  bool complete = false;
+  EpochCounts counts;
+  // The agent's own health (snapshots dropped, write errors, drain time),
+  // by name; printed in the summary beside the data plane's counters.
+  std::map<std::string, uint64_t> agent_counters;
+
+  friend bool operator==(const Snapshot&, const Snapshot&) = default;
+};
+
+// The file's bytes.
+std::vector<uint8_t> EncodeSnapshot(const Snapshot& snapshot);
+
+// Parses a file's bytes; the error names what is wrong and at which offset.
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes);
+
+// "20261123T100000Z.dsnap": the file name of the interval starting at
+// `start`, which sorts in time order.
+std::string SnapshotFileName(absl::Time start);
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_SNAPSHOT_SNAPSHOT_H_

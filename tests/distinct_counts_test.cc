@@ -16,13 +16,13 @@
 namespace darkscope {
 namespace {
 
-void SetBit(uint64_t* words, uint32_t bit) {
+void SetBit(__u64* words, uint32_t bit) {
   words[bit / 64] |= uint64_t{1} << (bit % 64);
 }
 
 TEST(CountIpv4Hosts, IsExact) {
   for (int hosts : {0, 1, 2, 17, 128, 255, 256}) {
-    uint64_t set[DS_HOST_BITMAP_WORDS] = {};
+    __u64 set[DS_HOST_BITMAP_WORDS] = {};
     for (int h = 0; h < hosts; ++h) SetBit(set, h);
     EXPECT_EQ(CountIpv4Hosts(set), static_cast<uint32_t>(hosts));
   }
@@ -41,7 +41,7 @@ std::vector<double> PortErrors(int distinct, int trials, std::mt19937& rng) {
   for (int t = 0; t < trials; ++t) {
     std::set<uint16_t> ports;
     while (static_cast<int>(ports.size()) < distinct) ports.insert(port(rng));
-    uint64_t sketch[DS_PORT_SKETCH_WORDS] = {};
+    __u64 sketch[DS_PORT_SKETCH_WORDS] = {};
     for (uint16_t p : ports) SetBit(sketch, ds_port_sketch_bit(p));
     errors.push_back(EstimateDistinctPorts(sketch) / distinct - 1);
   }
@@ -77,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return "distinct_" + std::to_string(info.param.distinct); });
 
 TEST(PortSketch, EmptyIsZeroAndOnePortIsOne) {
-  uint64_t sketch[DS_PORT_SKETCH_WORDS] = {};
+  __u64 sketch[DS_PORT_SKETCH_WORDS] = {};
   EXPECT_EQ(EstimateDistinctPorts(sketch), 0);
   SetBit(sketch, ds_port_sketch_bit(23));
   EXPECT_NEAR(EstimateDistinctPorts(sketch), 1.0, 0.02);
@@ -89,7 +89,7 @@ TEST(Ipv6HostEstimate, WithinTenPercentUpToTwoHundredHosts) {
     double squares = 0;
     const int trials = 200;
     for (int t = 0; t < trials; ++t) {
-      uint64_t set[DS_HOST_BITMAP_WORDS] = {};
+      __u64 set[DS_HOST_BITMAP_WORDS] = {};
       for (int h = 0; h < hosts; ++h) {
         __u8 low80[10];
         for (__u8& byte : low80) byte = static_cast<__u8>(rng());

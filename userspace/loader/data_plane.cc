@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <xdp/libxdp.h>
 
 #include <cerrno>
 #include <map>
@@ -33,7 +34,7 @@ std::map<uint32_t, uint64_t> DarkV4Words(const std::vector<Prefix>& prefixes) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
     const DataPlaneOptions& options) {
   if (options.prefixes.empty()) {
     return absl::InvalidArgumentError(
@@ -77,7 +78,13 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
       }
     }
   }
-  if (int err = darkscope_bpf__load(skeleton); err != 0) {
+  return plane;
+}
+
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
+    const DataPlaneOptions& options) {
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane, Open(options));
+  if (int err = darkscope_bpf__load(plane->skeleton_); err != 0) {
     return ErrnoError(err, "darkscope_bpf__load",
                       "darkscope.bpf.o (needs CAP_BPF and CAP_NET_ADMIN)");
   }
@@ -85,7 +92,56 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
   return plane;
 }
 
-DataPlane::~DataPlane() { darkscope_bpf__destroy(skeleton_); }
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttach(
+    const DataPlaneOptions& options, int ifindex, XdpMode mode) {
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane, Open(options));
+  DECLARE_LIBXDP_OPTS(xdp_program_opts, xdp_opts, .obj = plane->skeleton_->obj,
+                      .prog_name = "xdp_count_darknet");
+  xdp_program* program = xdp_program__create(&xdp_opts);
+  if (long err = libxdp_get_error(program); err != 0 || program == nullptr) {
+    return ErrnoError(err ? static_cast<int>(err) : EINVAL,
+                      "xdp_program__create", "xdp_count_darknet");
+  }
+  const xdp_attach_mode wanted = mode == XdpMode::kNative ? XDP_MODE_NATIVE
+                                 : mode == XdpMode::kSkb  ? XDP_MODE_SKB
+                                                          : XDP_MODE_UNSPEC;
+  // libxdp loads the object here (as a dispatcher component if it can).
+  if (int err = xdp_program__attach(program, ifindex, wanted, 0); err != 0) {
+    xdp_program__close(program);
+    char text[128] = {};
+    libxdp_strerror(err, text, sizeof(text));
+    return absl::UnavailableError(absl::StrCat(
+        "xdp_program__attach xdp_count_darknet to ifindex ", ifindex, ": ",
+        text, " (needs CAP_BPF and CAP_NET_ADMIN)"));
+  }
+  plane->attached_ = program;
+  plane->ifindex_ = ifindex;
+  plane->attach_mode_ = xdp_program__is_attached(program, ifindex);
+  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes));
+  return plane;
+}
+
+DataPlane::~DataPlane() {
+  if (attached_ != nullptr) {
+    xdp_program__detach(attached_, ifindex_,
+                        static_cast<xdp_attach_mode>(attach_mode_), 0);
+    xdp_program__close(attached_);
+  }
+  darkscope_bpf__destroy(skeleton_);
+}
+
+const char* DataPlane::attach_mode_name() const {
+  switch (attach_mode_) {
+    case XDP_MODE_NATIVE:
+      return "native";
+    case XDP_MODE_SKB:
+      return "skb";
+    case XDP_MODE_HW:
+      return "hw";
+    default:
+      return "";
+  }
+}
 
 absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes) {
   int v4_fd = bpf_map__fd(skeleton_->maps.ds_dark_v4);

@@ -25,6 +25,7 @@
 struct darkscope_bpf;
 struct bpf_program;
 struct bpf_object;
+struct xdp_program;
 
 namespace darkscope {
 
@@ -74,10 +75,23 @@ absl::StatusOr<TestRunResult> TestRunXdp(int program_fd, absl::string_view name,
                                          absl::Span<const uint8_t> frame,
                                          uint32_t repeat);
 
+// How the program is attached to an interface.
+enum class XdpMode {
+  kNative,  // in the driver
+  kSkb,     // generic XDP, after the stack allocated an skb
+  kAuto,    // native if the driver has it, generic otherwise
+};
+
 class DataPlane {
  public:
+  // Loads the program without attaching it (tests, benchmarks, replay).
   static absl::StatusOr<std::unique_ptr<DataPlane>> Load(
       const DataPlaneOptions& options);
+  // Loads the program and attaches it to `ifindex` through libxdp, so that
+  // other XDP programs can share the interface through its dispatcher.
+  // Detached when the DataPlane is destroyed.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> LoadAndAttach(
+      const DataPlaneOptions& options, int ifindex, XdpMode mode);
   ~DataPlane();
   DataPlane(const DataPlane&) = delete;
   DataPlane& operator=(const DataPlane&) = delete;
@@ -86,6 +100,8 @@ class DataPlane {
   bpf_program* program() const;
   int program_fd() const;
   OuterMapFds outer_map_fds() const;
+  // "native" or "skb" once attached, "" otherwise.
+  const char* attach_mode_name() const;
 
   // Points the program at epoch 0 or 1 for the packets that follow.
   absl::Status SetEpoch(uint32_t epoch);
@@ -98,9 +114,15 @@ class DataPlane {
 
  private:
   explicit DataPlane(darkscope_bpf* skeleton) : skeleton_(skeleton) {}
+  // The skeleton opened and configured, not yet loaded.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> Open(
+      const DataPlaneOptions& options);
   absl::Status FillMembership(const std::vector<Prefix>& prefixes);
 
   darkscope_bpf* skeleton_;
+  xdp_program* attached_ = nullptr;  // set while attached
+  int ifindex_ = 0;
+  int attach_mode_ = 0;  // enum xdp_attach_mode
 };
 
 }  // namespace darkscope

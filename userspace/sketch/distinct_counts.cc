@@ -14,7 +14,7 @@ constexpr double kPcsaPhi = 0.77351;
 // There are only 65,536 ports.
 constexpr double kMaxPorts = 65536.0;
 
-uint32_t Bucket(const uint64_t (&sketch)[DS_PORT_SKETCH_WORDS], int b) {
+uint32_t Bucket(const __u64 (&sketch)[DS_PORT_SKETCH_WORDS], int b) {
   int bit = b * kBucketBits;
   return static_cast<uint32_t>((sketch[bit / 64] >> (bit % 64)) &
                                ((1u << kBucketBits) - 1));
@@ -22,20 +22,20 @@ uint32_t Bucket(const uint64_t (&sketch)[DS_PORT_SKETCH_WORDS], int b) {
 
 }  // namespace
 
-uint32_t CountIpv4Hosts(const uint64_t (&hosts)[DS_HOST_BITMAP_WORDS]) {
+uint32_t CountIpv4Hosts(const __u64 (&hosts)[DS_HOST_BITMAP_WORDS]) {
   uint32_t count = 0;
-  for (uint64_t word : hosts) count += std::popcount(word);
+  for (__u64 word : hosts) count += std::popcount(word);
   return count;
 }
 
-double EstimateIpv6Hosts(const uint64_t (&hosts)[DS_HOST_BITMAP_WORDS]) {
+double EstimateIpv6Hosts(const __u64 (&hosts)[DS_HOST_BITMAP_WORDS]) {
   constexpr double kBits = 64.0 * DS_HOST_BITMAP_WORDS;
   double zeros = kBits - CountIpv4Hosts(hosts);
   if (zeros < 1) zeros = 1;  // saturated: the largest count it can tell
   return kBits * std::log(kBits / zeros);
 }
 
-double EstimateDistinctPorts(const uint64_t (&sketch)[DS_PORT_SKETCH_WORDS]) {
+double EstimateDistinctPorts(const __u64 (&sketch)[DS_PORT_SKETCH_WORDS]) {
   int empty_buckets = 0;
   double rank_sum = 0;
   for (int b = 0; b < kBuckets; ++b) {

@@ -19,13 +19,13 @@
 namespace darkscope {
 
 // Exact number of IPv4 hosts in a ds_source_stats/ds_dest_stats host set.
-uint32_t CountIpv4Hosts(const uint64_t (&hosts)[DS_HOST_BITMAP_WORDS]);
+uint32_t CountIpv4Hosts(const __u64 (&hosts)[DS_HOST_BITMAP_WORDS]);
 
 // Estimated number of IPv6 hosts behind a host set (saturates near 1,400).
-double EstimateIpv6Hosts(const uint64_t (&hosts)[DS_HOST_BITMAP_WORDS]);
+double EstimateIpv6Hosts(const __u64 (&hosts)[DS_HOST_BITMAP_WORDS]);
 
 // Estimated number of distinct TCP/UDP destination ports in a sketch.
-double EstimateDistinctPorts(const uint64_t (&sketch)[DS_PORT_SKETCH_WORDS]);
+double EstimateDistinctPorts(const __u64 (&sketch)[DS_PORT_SKETCH_WORDS]);
 
 }  // namespace darkscope
 

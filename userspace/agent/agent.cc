@@ -1,0 +1,159 @@
+// The interval loop of `darkscope run`.
+#include "agent/agent.h"
+
+#include <net/if.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/snapshot_writer.h"
+#include "common/status.h"
+#include "drain/epoch_tables.h"
+
+namespace darkscope {
+namespace {
+
+// The start of the interval that contains `t`.
+absl::Time IntervalStart(absl::Time t, absl::Duration interval) {
+  return absl::UnixEpoch() + absl::Floor(t - absl::UnixEpoch(), interval);
+}
+
+// Waits until `deadline` or a blocked SIGINT/SIGTERM; true on a signal.
+bool WaitForSignalUntil(absl::Time deadline, const sigset_t& signals) {
+  for (;;) {
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    timespec timeout = absl::ToTimespec(left);
+    int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig == SIGINT || sig == SIGTERM) return true;
+    // EAGAIN: the deadline passed; EINTR: another signal; check again.
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateAgentOptions(const AgentOptions& options) {
+  if (options.interface.empty()) {
+    return absl::InvalidArgumentError("--iface is required");
+  }
+  if (if_nametoindex(options.interface.c_str()) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("interface '", options.interface, "' not found"));
+  }
+  if (options.data_plane.prefixes.empty()) {
+    return absl::InvalidArgumentError("at least one --prefix is required");
+  }
+  absl::Duration day_remainder;
+  if (options.interval < absl::Seconds(1) ||
+      (absl::IDivDuration(absl::Hours(24), options.interval, &day_remainder),
+       day_remainder != absl::ZeroDuration())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--interval ", absl::FormatDuration(options.interval),
+        ": must be whole seconds, at least 1s, and divide a day"));
+  }
+  if (options.interval % absl::Seconds(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--interval must be whole seconds");
+  }
+  if (options.out_dir.empty()) {
+    return absl::InvalidArgumentError("--out is required");
+  }
+  if (::access(options.out_dir.c_str(), W_OK | X_OK) != 0) {
+    return ErrnoError(errno, "output directory", absl::StrCat("'", options.out_dir, "' is not writable"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunAgent(const AgentOptions& options) {
+  DS_RETURN_IF_ERROR(ValidateAgentOptions(options));
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files,
+                      UringFileWriter::Create(options.out_dir));
+  const int ifindex = static_cast<int>(if_nametoindex(options.interface.c_str()));
+  DS_ASSIGN_OR_RETURN(
+      std::unique_ptr<DataPlane> plane,
+      DataPlane::LoadAndAttach(options.data_plane, ifindex, options.xdp_mode));
+  std::vector<std::string> prefixes;
+  for (const Prefix& p : options.data_plane.prefixes) prefixes.push_back(p.ToString());
+  std::printf(
+      "darkscope: attached xdp_count_darknet to %s (ifindex %d) in %s mode; "
+      "darknet %s; %s intervals into %s as sensor '%s'\n",
+      options.interface.c_str(), ifindex, plane->attach_mode_name(),
+      absl::StrJoin(prefixes, " ").c_str(),
+      absl::FormatDuration(options.interval).c_str(), options.out_dir.c_str(),
+      options.sensor.c_str());
+  std::fflush(stdout);
+
+  EpochRotation rotation(plane->outer_map_fds());
+  SnapshotWriter writer(std::move(files), options.writer_queue);
+  uint32_t epoch = 0;
+  DS_RETURN_IF_ERROR(plane->SetEpoch(epoch));
+
+  const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
+  absl::Time start = IntervalStart(absl::Now(), options.interval);
+  bool first = true;
+  for (;;) {
+    const absl::Time boundary = start + options.interval;
+    const bool stopping = WaitForSignalUntil(boundary, signals);
+
+    // Cut: new packets go to the other epoch; the old one is read.
+    const absl::Time drain_began = absl::Now();
+    const uint32_t old_epoch = epoch;
+    epoch ^= 1;
+    Snapshot snapshot;
+    snapshot.sensor = options.sensor;
+    snapshot.interval_start = start;
+    snapshot.interval_seconds = static_cast<uint32_t>(interval_seconds);
+    // A flip a whole interval late (a stalled host) covers more than the
+    // interval it is named after.
+    snapshot.complete = !first && !stopping &&
+                        drain_began - boundary < options.interval;
+    absl::Status drained = plane->SetEpoch(epoch);
+    absl::StatusOr<DetachedEpoch> detached =
+        drained.ok() ? rotation.SwapOut(old_epoch)
+                     : absl::StatusOr<DetachedEpoch>(drained);
+    absl::StatusOr<EpochCounts> counts =
+        detached.ok() ? ReadEpochTables(*detached)
+                      : absl::StatusOr<EpochCounts>(detached.status());
+    if (!counts.ok()) {
+      // The kernel side is in a state the agent cannot read: stop rather
+      // than write snapshots that miss counts.
+      return absl::InternalError(absl::StrCat("drain of the interval at ",
+                                              SnapshotFileName(start), ": ",
+                                              counts.status().message()));
+    }
+    snapshot.counts = std::move(*counts);
+    if (absl::Status recycled = rotation.Recycle(std::move(*detached), snapshot.counts);
+        !recycled.ok()) {
+      return absl::InternalError(absl::StrCat("recycle epoch maps: ", recycled.message()));
+    }
+    const SnapshotWriterStats stats = writer.stats();
+    snapshot.agent_counters = {
+        {"drain_microseconds",
+         static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - drain_began))},
+        {"snapshots_written", stats.written},
+        {"snapshot_write_errors", stats.write_errors},
+        {"snapshots_dropped", stats.dropped},
+        {"writer_queue_depth", stats.queue_depth},
+    };
+    writer.Enqueue(std::move(snapshot));
+
+    if (stopping) break;
+    first = false;
+    // Normally the next boundary; later if the agent fell behind.
+    start = IntervalStart(absl::Now(), options.interval);
+    if (start < boundary) start = boundary;
+  }
+  std::printf("darkscope: stopping: wrote the last interval, detaching from %s\n",
+              options.interface.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace darkscope

@@ -1,0 +1,44 @@
+// The agent's main job (`darkscope run`): attach the data plane to an
+// interface, cut the counts into wall-clock aligned intervals (a 60 s
+// interval flips on the minute, UTC), and hand one snapshot per interval to
+// the writer, until SIGINT or SIGTERM.
+//
+// At each boundary: point the program at the other epoch, swap the old
+// epoch's maps out (the kernel's wait for running programs makes them
+// quiescent), read and sum them, recycle them, queue the snapshot. On a
+// signal the interval in progress is cut the same way and written marked
+// incomplete; so is the first interval, which started before the agent.
+#ifndef DARKSCOPE_AGENT_AGENT_H_
+#define DARKSCOPE_AGENT_AGENT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "loader/data_plane.h"
+
+namespace darkscope {
+
+struct AgentOptions {
+  std::string interface;
+  DataPlaneOptions data_plane;
+  XdpMode xdp_mode = XdpMode::kAuto;
+  absl::Duration interval = absl::Seconds(60);
+  std::string out_dir;
+  std::string sensor;
+  size_t writer_queue = 16;  // snapshots waiting for the disk, at most
+};
+
+// Checks what can be checked before touching the kernel: the interface
+// exists, the interval divides a day, the output directory is writable.
+// Errors name the problem in one line.
+absl::Status ValidateAgentOptions(const AgentOptions& options);
+
+// Runs until SIGINT or SIGTERM (which the caller must have blocked in every
+// thread). Returns an error only when the agent could not start.
+absl::Status RunAgent(const AgentOptions& options);
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_AGENT_AGENT_H_

@@ -1,0 +1,51 @@
+// SnapshotWriter: the writer thread behind a bounded queue, so that the
+// drain never waits for the disk. The drain hands over a Snapshot and goes
+// on; the thread encodes it and writes it durably through io_uring. A full
+// queue drops the snapshot and a failed write loses it: both are counted
+// (and logged), reported in the next snapshots' summary, never a crash.
+#ifndef DARKSCOPE_AGENT_SNAPSHOT_WRITER_H_
+#define DARKSCOPE_AGENT_SNAPSHOT_WRITER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "io/durable_file.h"
+#include "snapshot/snapshot.h"
+
+namespace darkscope {
+
+struct SnapshotWriterStats {
+  uint64_t written = 0;        // snapshots on disk
+  uint64_t write_errors = 0;   // snapshots lost to a failed write
+  uint64_t dropped = 0;        // snapshots refused by a full queue
+  uint64_t queue_depth = 0;    // waiting now
+};
+
+class SnapshotWriter {
+ public:
+  SnapshotWriter(std::unique_ptr<UringFileWriter> files, size_t capacity);
+  // Writes what is queued, then stops.
+  ~SnapshotWriter();
+
+  // Queues a snapshot; false (and counted) when the queue is full.
+  bool Enqueue(Snapshot snapshot);
+  SnapshotWriterStats stats() const;
+
+ private:
+  void Loop();
+
+  std::unique_ptr<UringFileWriter> files_;
+  const size_t capacity_;
+  mutable absl::Mutex mutex_;
+  std::deque<Snapshot> queue_ ABSL_GUARDED_BY(mutex_);
+  bool closing_ ABSL_GUARDED_BY(mutex_) = false;
+  SnapshotWriterStats stats_ ABSL_GUARDED_BY(mutex_);
+  std::thread thread_;
+};
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_AGENT_SNAPSHOT_WRITER_H_

@@ -1,0 +1,228 @@
+// darkscope: the one binary, with subcommands.
+//
+//   darkscope run --iface IF --prefix CIDR [--prefix CIDR ...]
+//                 --interval DURATION --out DIR [--sensor NAME]
+//                 [--xdp-mode native|skb|auto]
+//   darkscope cat [--format jsonl|csv] [--table T] PATH...
+//
+// Flags are abseil flags, defined here only. They are parsed by this file's
+// own loop over absl's flag registry so that any bad flag or value is a
+// one-line error with exit status 2 (absl::ParseCommandLine exits 1), and so
+// that --prefix may be repeated.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "agent/agent.h"
+#include "cat/cat.h"
+#include "common/prefix.h"
+
+ABSL_FLAG(std::string, iface, "", "run: interface that receives the darknet");
+ABSL_FLAG(std::vector<std::string>, prefix, {},
+          "run: darknet prefix (CIDR); repeat for several");
+ABSL_FLAG(absl::Duration, interval, absl::Seconds(60),
+          "run: snapshot interval; boundaries are multiples of it in UTC");
+ABSL_FLAG(std::string, out, "", "run: directory for snapshot files");
+ABSL_FLAG(std::string, sensor, "", "run: sensor name (default: host name)");
+ABSL_FLAG(std::string, xdp_mode, "auto", "run: native, skb or auto");
+ABSL_FLAG(std::string, darknet_action, "drop",
+          "run: drop (default) or pass darknet packets after counting");
+ABSL_FLAG(std::string, hash_layout, "shared",
+          "run: shared or percpu source/destination/flow tables (docs/maps.md)");
+ABSL_FLAG(std::string, format, "jsonl", "cat: jsonl or csv");
+ABSL_FLAG(std::string, table, "", "cat: only this table");
+
+namespace darkscope {
+namespace {
+
+constexpr int kUsageError = 2;
+
+const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
+                                 "out",    "sensor",   "xdp_mode",
+                                 "darknet_action", "hash_layout"};
+const char* const kCatFlags[] = {"format", "table"};
+
+int Fail(absl::string_view command, absl::string_view message) {
+  std::fprintf(stderr, "darkscope %s: %s\n", std::string(command).c_str(),
+               std::string(message).c_str());
+  return kUsageError;
+}
+
+// Parses argv[2..] into flags (only those in `allowed`) and positional
+// arguments. --prefix accumulates.
+absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> allowed,
+                        std::vector<std::string>& positional) {
+  std::vector<std::string> prefixes;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (!absl::StartsWith(arg, "-") || arg == "-") {
+      positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      for (++i; i < argc; ++i) positional.push_back(argv[i]);
+      break;
+    }
+    std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    for (char& c : name) {
+      if (c == '-') c = '_';
+    }
+    bool known = false;
+    for (const char* a : allowed) known |= name == a;
+    absl::CommandLineFlag* flag = known ? absl::FindCommandLineFlag(name) : nullptr;
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "'"));
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(absl::StrCat("flag '", arg, "' needs a value"));
+      }
+      value = argv[++i];
+    }
+    if (name == "prefix") {
+      prefixes.push_back(value);
+      continue;
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad value '", value, "' for --", name, ": ", error));
+    }
+  }
+  if (!prefixes.empty()) absl::SetFlag(&FLAGS_prefix, prefixes);
+  return absl::OkStatus();
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> positional;
+  if (absl::Status s = ParseFlags(argc, argv, kRunFlags, positional); !s.ok()) {
+    return Fail("run", s.message());
+  }
+  if (!positional.empty()) {
+    return Fail("run", absl::StrCat("unexpected argument '", positional[0], "'"));
+  }
+  AgentOptions options;
+  options.interface = absl::GetFlag(FLAGS_iface);
+  options.interval = absl::GetFlag(FLAGS_interval);
+  options.out_dir = absl::GetFlag(FLAGS_out);
+  options.sensor = absl::GetFlag(FLAGS_sensor);
+  if (options.sensor.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    options.sensor = host;
+  }
+  for (const std::string& text : absl::GetFlag(FLAGS_prefix)) {
+    absl::StatusOr<Prefix> prefix = ParseDarknetPrefix(text);
+    if (!prefix.ok()) return Fail("run", prefix.status().message());
+    options.data_plane.prefixes.push_back(*prefix);
+  }
+  const std::string mode = absl::GetFlag(FLAGS_xdp_mode);
+  if (mode == "native") {
+    options.xdp_mode = XdpMode::kNative;
+  } else if (mode == "skb") {
+    options.xdp_mode = XdpMode::kSkb;
+  } else if (mode == "auto") {
+    options.xdp_mode = XdpMode::kAuto;
+  } else {
+    return Fail("run", absl::StrCat("--xdp-mode ", mode, ": expected native, skb or auto"));
+  }
+  const std::string action = absl::GetFlag(FLAGS_darknet_action);
+  if (action != "drop" && action != "pass") {
+    return Fail("run", absl::StrCat("--darknet-action ", action, ": expected drop or pass"));
+  }
+  options.data_plane.action = action == "drop" ? DarknetAction::kDrop : DarknetAction::kPass;
+  const std::string layout = absl::GetFlag(FLAGS_hash_layout);
+  if (layout != "shared" && layout != "percpu") {
+    return Fail("run", absl::StrCat("--hash-layout ", layout, ": expected shared or percpu"));
+  }
+  options.data_plane.hash_layout =
+      layout == "shared" ? HashLayout::kShared : HashLayout::kPerCpu;
+  if (absl::Status s = ValidateAgentOptions(options); !s.ok()) {
+    return Fail("run", s.message());
+  }
+  if (geteuid() != 0) {
+    return Fail("run", "needs root (CAP_BPF, CAP_NET_ADMIN) to load and attach the XDP program");
+  }
+  // SIGINT and SIGTERM are taken by the interval loop (sigtimedwait);
+  // blocked before any thread starts so that every thread inherits it.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (absl::Status s = RunAgent(options); !s.ok()) return Fail("run", s.message());
+  return 0;
+}
+
+int Cat(int argc, char** argv) {
+  std::vector<std::string> paths;
+  if (absl::Status s = ParseFlags(argc, argv, kCatFlags, paths); !s.ok()) {
+    return Fail("cat", s.message());
+  }
+  CatOptions options;
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "jsonl") {
+    options.format = CatFormat::kJsonLines;
+  } else if (format == "csv") {
+    options.format = CatFormat::kCsv;
+  } else {
+    return Fail("cat", absl::StrCat("--format ", format, ": expected jsonl or csv"));
+  }
+  options.table = absl::GetFlag(FLAGS_table);
+  if (!options.table.empty()) {
+    bool known = false;
+    for (const char* t : kCatTables) known |= options.table == t;
+    if (!known) {
+      return Fail("cat", absl::StrCat("--table ", options.table, ": expected one of ",
+                                      absl::StrJoin(kCatTables, ", ")));
+    }
+  }
+  if (paths.empty()) return Fail("cat", "no snapshot file or directory given");
+  absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles(paths);
+  if (!files.ok()) return Fail("cat", files.status().message());
+  return CatSnapshots(*files, options, std::cout, std::cerr) == 0 ? 0 : 1;
+}
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  darkscope run --iface IF --prefix CIDR [--prefix CIDR ...] --interval DURATION\n"
+    "                --out DIR [--sensor NAME] [--xdp-mode native|skb|auto]\n"
+    "                [--darknet-action drop|pass] [--hash-layout shared|percpu]\n"
+    "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n";
+
+}  // namespace
+}  // namespace darkscope
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(darkscope::kUsage, stderr);
+    return darkscope::kUsageError;
+  }
+  const std::string command = argv[1];
+  if (command == "run") return darkscope::Run(argc, argv);
+  if (command == "cat") return darkscope::Cat(argc, argv);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(darkscope::kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "darkscope: unknown command '%s'\n%s", command.c_str(),
+               darkscope::kUsage);
+  return darkscope::kUsageError;
+}

@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -251,6 +252,38 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
   DS_RETURN_IF_ERROR((ReadTable<ds_flow_key, ds_traffic>(
       fd(EpochTable::kFlows), /*is_array=*/false, counts.flows)));
   return counts;
+}
+
+namespace {
+
+// Adds the __u64 words of an ABI value, or ORs them (host sets, sketches).
+template <typename T>
+void AddWords(const T& from, T& into, size_t first_or_word) {
+  uint64_t a[sizeof(T) / 8], b[sizeof(T) / 8];
+  std::memcpy(a, &from, sizeof(T));
+  std::memcpy(b, &into, sizeof(T));
+  for (size_t w = 0; w < std::size(a); ++w) b[w] = w < first_or_word ? b[w] + a[w] : b[w] | a[w];
+  std::memcpy(&into, b, sizeof(T));
+}
+
+template <typename Map>
+void AddTable(const Map& from, Map& into, size_t first_or_word) {
+  for (const auto& [key, value] : from) {
+    AddWords(value, into[key], first_or_word);
+  }
+}
+
+}  // namespace
+
+void AddCounts(const EpochCounts& from, EpochCounts& into) {
+  for (int i = 0; i < DS_CTR_COUNT; ++i) into.counters[i] += from.counters[i];
+  constexpr size_t kAllAdd = SIZE_MAX;
+  AddTable(from.ports, into.ports, kAllAdd);
+  AddTable(from.src_ports, into.src_ports, kAllAdd);
+  AddTable(from.flows, into.flows, kAllAdd);
+  // packets and bytes add; the sets after them merge.
+  AddTable(from.sources, into.sources, 2);
+  AddTable(from.destinations, into.destinations, 2);
 }
 
 }  // namespace darkscope

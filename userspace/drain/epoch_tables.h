@@ -71,6 +71,10 @@ class EpochRotation {
 
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch);
 
+// Adds `from` into `into`: counts add up, host sets and port sketches merge
+// by OR (so distinct counts of the merge are those of the union).
+void AddCounts(const EpochCounts& from, EpochCounts& into);
+
 }  // namespace darkscope
 
 #endif  // DARKSCOPE_DRAIN_EPOCH_TABLES_H_

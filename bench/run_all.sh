@@ -18,6 +18,9 @@ $(free -g | awk '/^Mem:/ {print $2}') GiB, kernel $(uname -r), \
 clang $(clang --version | sed -n 's/.*clang version \([0-9.]*\).*/\1/p' | head -1)"
 date=$(date -u +%Y-%m-%d)
 xdp_cost=$(./build/bench/xdp_cost --rounds 15 --repeat 1000000)
+drain_dir=$(mktemp -d -p build drain-cost-XXXXXX)
+drain_cost=$(./build/bench/drain_cost --rounds 5 --dir "$drain_dir")
+rm -rf "$drain_dir"
 
 cat > bench/RESULTS.md <<RESULTS
 # Benchmark results
@@ -39,5 +42,21 @@ ds_flows (docs/maps.md). One frame repeated is the warm-cache case: every
 lookup hits.
 
 ${xdp_cost}
+
+## Drain at an interval boundary, tables full
+
+- Command: \`sudo ./build/bench/drain_cost --rounds 5 --dir DIR\` (DIR on the
+  build directory's disk, ext4 here)
+- Date: ${date}
+- Machine: ${machine}
+
+Every table filled to its bound before each round (batch updates from
+userspace): 131,840 ports and 131,072 source ports with counts on every CPU,
+262,144 source /24s, 65,536 destination /24s, 1,048,576 flows. The agent
+does flip + swap + read + recycle in its interval loop; encode and write
+happen on the writer thread. The io_uring write and the write(2)+fsync(2)
+baseline write the same bytes one after the other in each round.
+
+${drain_cost}
 RESULTS
 echo "bench/run_all.sh: wrote bench/RESULTS.md"

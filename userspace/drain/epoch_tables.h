@@ -7,11 +7,11 @@
 //     the program at the other epoch, the maps taken out are quiescent.
 //   ReadEpochTables: read those maps with batch lookups and sum the per-CPU
 //     values into one EpochCounts.
-//   EpochRotation::Recycle: clear exactly the entries that were read and
-//     keep the maps as the empty set for the next swap. Creating a per-CPU
-//     array of 131,840 entries costs the kernel ~100 ms of per-CPU
-//     allocations; clearing the few thousand entries an interval touched
-//     costs a batch update.
+//   EpochRotation::Recycle: make the maps empty again for the next swap.
+//     Per-CPU arrays are kept and only the entries that were read are
+//     cleared (creating a 131,840-entry per-CPU array costs the kernel
+//     ~100 ms of per-CPU allocations); hash tables are replaced by new empty
+//     ones (deleting a million keys costs more than a new bucket array).
 //
 // The agent flips, swaps out, reads and recycles at each interval boundary;
 // the fixture tests do the same around each frame to see exactly what it
@@ -59,8 +59,8 @@ class EpochRotation {
   // and returns the maps taken out.
   absl::StatusOr<DetachedEpoch> SwapOut(uint32_t epoch);
 
-  // Clears the entries of `epoch` listed in `counts` (what
-  // ReadEpochTables returned for it) and keeps its maps for the next
+  // Empties `epoch`'s maps (clearing the array entries listed in `counts`,
+  // what ReadEpochTables returned for it) and keeps them for the next
   // SwapOut.
   absl::Status Recycle(DetachedEpoch epoch, const EpochCounts& counts);
 

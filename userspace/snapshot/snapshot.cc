@@ -4,6 +4,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <bit>
 #include <cstring>
 #include <functional>
 
@@ -53,11 +54,32 @@ struct Table {
 
 // ---- Encoding --------------------------------------------------------------
 
+// The format is little-endian, as are the hosts darkscope runs on (x86-64,
+// arm64): values are copied, not assembled byte by byte.
+static_assert(std::endian::native == std::endian::little,
+              "the snapshot codec copies little-endian values");
+
 class ByteWriter {
  public:
   void U8(uint8_t v) { bytes_.push_back(v); }
   void Uint(uint64_t v, size_t width) {
-    for (size_t i = 0; i < width; ++i) bytes_.push_back((v >> (8 * i)) & 0xff);
+    size_t at = bytes_.size();
+    bytes_.resize(at + width);
+    std::memcpy(bytes_.data() + at, &v, width);
+  }
+  // `values`, each written `width` bytes wide.
+  void Column(const std::vector<uint64_t>& values, size_t width) {
+    size_t at = bytes_.size();
+    bytes_.resize(at + values.size() * width);
+    uint8_t* out = bytes_.data() + at;
+    if (width == 8) {
+      std::memcpy(out, values.data(), values.size() * 8);
+      return;
+    }
+    for (uint64_t v : values) {
+      std::memcpy(out, &v, width);
+      out += width;
+    }
   }
   void Raw(const void* data, size_t size) {
     const uint8_t* p = static_cast<const uint8_t*>(data);
@@ -189,9 +211,7 @@ std::vector<uint8_t> EncodeBody(const Snapshot& s) {
       w.U8(c.kind);
     }
     // Column-major: each column's values together compress well.
-    for (const Column& c : t.columns) {
-      for (uint64_t v : c.values) w.Uint(v, WidthOf(c.kind));
-    }
+    for (const Column& c : t.columns) w.Column(c.values, WidthOf(c.kind));
   }
   return std::move(w.bytes());
 }
@@ -208,9 +228,17 @@ class ByteReader {
   absl::StatusOr<uint64_t> Uint(size_t width, absl::string_view what) {
     DS_RETURN_IF_ERROR(Need(width, what));
     uint64_t v = 0;
-    for (size_t i = 0; i < width; ++i) v |= uint64_t{bytes_[pos_ + i]} << (8 * i);
+    std::memcpy(&v, bytes_.data() + pos_, width);
     pos_ += width;
     return v;
+  }
+  // Fills `values` with values `width` bytes wide; the caller checked Need.
+  void Column(std::vector<uint64_t>& values, size_t width) {
+    for (uint64_t& v : values) {
+      v = 0;
+      std::memcpy(&v, bytes_.data() + pos_, width);
+      pos_ += width;
+    }
   }
   absl::StatusOr<std::string> String(size_t length_width, absl::string_view what) {
     DS_ASSIGN_OR_RETURN(uint64_t length, Uint(length_width, what));
@@ -261,11 +289,8 @@ absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r) {
     for (Column& column : table.columns) {
       size_t width = WidthOf(column.kind);
       DS_RETURN_IF_ERROR(r.Need(rows * width, absl::StrCat("column ", table.name, ".", column.name)));
-      column.values.reserve(rows);
-      for (uint64_t i = 0; i < rows; ++i) {
-        DS_ASSIGN_OR_RETURN(uint64_t v, r.Uint(width, "value"));
-        column.values.push_back(v);
-      }
+      column.values.resize(rows);
+      r.Column(column.values, width);
     }
     tables.push_back(std::move(table));
   }

@@ -1,0 +1,180 @@
+// bench/drain_cost: the agent's work at an interval boundary with every
+// table filled to its bound (131,840 ports and 131,072 source ports with
+// counts on every CPU, 262,144 source /24s, 65,536 destination /24s,
+// 1,048,576 flows), phase by phase:
+//   flip + swap (point the program at the other epoch, swap the old maps
+//   out), read (batch lookups, per-CPU sums), recycle (clear what was read),
+//   encode (snapshot tables, zstd), and the durable write of the file
+//   through io_uring beside the write(2)+fsync(2) baseline.
+// The tables are refilled from userspace (batch updates) before each round;
+// the figures are medians over --rounds, and the total is given as a share
+// of a 60 s interval.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/unique_fd.h"
+#include "drain/epoch_tables.h"
+#include "io/durable_file.h"
+#include "loader/data_plane.h"
+#include "snapshot/snapshot.h"
+
+ABSL_FLAG(int, rounds, 5, "fill-and-drain rounds");
+ABSL_FLAG(std::string, dir, "", "directory for the snapshot files (default: a new one under the build directory)");
+
+namespace darkscope {
+namespace {
+
+int InnerFd(int outer, uint32_t epoch) {
+  uint32_t id = 0;
+  if (bpf_map_lookup_elem(outer, &epoch, &id) != 0) return -1;
+  return bpf_map_get_fd_by_id(id);
+}
+
+bool UpdateBatch(int fd, const void* keys, const void* values, uint32_t count) {
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  uint32_t n = count;
+  return bpf_map_update_batch(fd, keys, values, &n, &opts) == 0 && n == count;
+}
+
+// Fills epoch 0's tables to their bounds.
+bool Fill(const OuterMapFds& outer, uint32_t round) {
+  const int cpus = libbpf_num_possible_cpus();
+  auto fd = [&](EpochTable t) { return UniqueFd(InnerFd(outer[static_cast<int>(t)], 0)); };
+
+  {  // Per-CPU arrays: every index, a count on every CPU.
+    UniqueFd ports = fd(EpochTable::kPorts);
+    std::vector<uint32_t> keys(DS_PORT_INDEX_COUNT);
+    std::vector<ds_port_stats> values(keys.size() * cpus);
+    for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
+    for (auto& v : values) v = {1 + round, 60, 1, 0, 0, 1, 0, 0, 0};
+    if (!UpdateBatch(ports.get(), keys.data(), values.data(), keys.size())) return false;
+    UniqueFd src_ports = fd(EpochTable::kSrcPorts);
+    keys.resize(DS_SRC_PORT_INDEX_COUNT);
+    std::vector<ds_traffic> traffic(keys.size() * cpus, {1, 60});
+    if (!UpdateBatch(src_ports.get(), keys.data(), traffic.data(), keys.size())) return false;
+  }
+  {  // Hash tables: distinct keys up to each bound.
+    std::vector<ds_net_key> nets(DS_SOURCES_MAX);
+    for (uint32_t i = 0; i < nets.size(); ++i) {
+      nets[i] = {DS_FAMILY_IPV4, 0, {uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i), 0, 0, 0}};
+    }
+    std::vector<ds_source_stats> sources(nets.size());
+    for (auto& s : sources) s = {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}};
+    UniqueFd sources_fd = fd(EpochTable::kSources);
+    if (!UpdateBatch(sources_fd.get(), nets.data(), sources.data(), nets.size())) return false;
+    std::vector<ds_dest_stats> dests(DS_DESTINATIONS_MAX);
+    for (auto& d : dests) d = {3, 180, {7, 0, 0, 0}};
+    UniqueFd dests_fd = fd(EpochTable::kDests);
+    if (!UpdateBatch(dests_fd.get(), nets.data(), dests.data(), dests.size())) return false;
+    std::vector<ds_flow_key> flows(DS_FLOWS_MAX);
+    for (uint32_t i = 0; i < flows.size(); ++i) {
+      flows[i] = {nets[i % nets.size()], DS_SLOT_TCP, 0, uint16_t(i / nets.size() + 1)};
+    }
+    std::vector<ds_traffic> flow_values(flows.size(), {1, 60});
+    UniqueFd flows_fd = fd(EpochTable::kFlows);
+    if (!UpdateBatch(flows_fd.get(), flows.data(), flow_values.data(), flows.size())) return false;
+  }
+  return true;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+int Run() {
+  std::string dir = absl::GetFlag(FLAGS_dir);
+  if (dir.empty()) {
+    char tmpl[] = "drain-cost-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return 2;
+    dir = tmpl;
+  }
+  DataPlaneOptions options;
+  options.prefixes = {*ParseDarknetPrefix("198.18.0.0/15")};
+  auto plane = DataPlane::Load(options);
+  auto uring = UringFileWriter::Create(dir);
+  if (!plane.ok() || !uring.ok()) {
+    std::fprintf(stderr, "drain_cost: %s %s\n", plane.status().ToString().c_str(),
+                 uring.status().ToString().c_str());
+    return 2;
+  }
+  EpochRotation rotation((*plane)->outer_map_fds());
+  std::vector<double> flip, read, recycle, encode, uring_write, plain_write, total_uring;
+  size_t file_bytes = 0, rows = 0;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    if (!(*plane)->SetEpoch(1).ok() || !Fill((*plane)->outer_map_fds(), round)) {
+      std::fprintf(stderr, "drain_cost: filling the tables failed: %s\n", strerror(errno));
+      return 2;
+    }
+    absl::Time t0 = absl::Now();
+    auto detached = rotation.SwapOut(0);
+    absl::Time t1 = absl::Now();
+    auto counts = ReadEpochTables(*detached);
+    absl::Time t2 = absl::Now();
+    if (!detached.ok() || !counts.ok()) return 2;
+    Snapshot snapshot{"bench", absl::FromUnixSeconds(1795428000 + 60 * round), 60, true,
+                      *counts, {}};
+    if (!rotation.Recycle(std::move(*detached), *counts).ok()) return 2;
+    absl::Time t3 = absl::Now();
+    std::vector<uint8_t> bytes = EncodeSnapshot(snapshot);
+    absl::Time t4 = absl::Now();
+    // The two writers take turns at going first, so that neither always
+    // meets the file system after the other's journal commit.
+    const std::string name = SnapshotFileName(snapshot.interval_start);
+    absl::Status written, plain;
+    absl::Duration uring_time, plain_time;
+    for (int turn = 0; turn < 2; ++turn) {
+      absl::Time began = absl::Now();
+      if ((turn + round) % 2 == 0) {
+        written = (*uring)->Write(name, bytes);
+        uring_time = absl::Now() - began;
+      } else {
+        plain = WritePlainFile(dir, "plain-" + name, bytes);
+        plain_time = absl::Now() - began;
+      }
+    }
+    absl::Time t5 = t4 + uring_time;
+    if (!written.ok() || !plain.ok()) {
+      std::fprintf(stderr, "drain_cost: %s %s\n", written.ToString().c_str(), plain.ToString().c_str());
+      return 2;
+    }
+    flip.push_back(Ms(t1 - t0));
+    read.push_back(Ms(t2 - t1));
+    recycle.push_back(Ms(t3 - t2));
+    encode.push_back(Ms(t4 - t3));
+    uring_write.push_back(Ms(uring_time));
+    plain_write.push_back(Ms(plain_time));
+    total_uring.push_back(Ms(t5 - t0));
+    file_bytes = bytes.size();
+    rows = counts->ports.size() + counts->src_ports.size() + counts->sources.size() +
+           counts->destinations.size() + counts->flows.size();
+  }
+  std::printf("%zu rows per snapshot, %zu bytes compressed\n\n", rows, file_bytes);
+  std::printf("| phase | median ms |\n|---|---|\n");
+  std::printf("| flip + swap out | %.1f |\n| read (batch, per-CPU sums) | %.1f |\n", Median(flip), Median(read));
+  std::printf("| recycle (clear what was read) | %.1f |\n| encode (tables + zstd) | %.1f |\n", Median(recycle), Median(encode));
+  std::printf("| durable write, io_uring | %.1f |\n| durable write, write(2)+fsync(2) | %.1f |\n", Median(uring_write), Median(plain_write));
+  std::printf("| total with io_uring | %.1f (%.2f %% of a 60 s interval) |\n", Median(total_uring), Median(total_uring) / 600.0);
+  return 0;
+}
+
+}  // namespace
+}  // namespace darkscope
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return darkscope::Run();
+}

@@ -21,7 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_format.h"
 #include "loader/data_plane.h"
-#include "packet_builder.h"
+#include "packet/packet_builder.h"
 #include "xdp_drop.skel.h"
 
 ABSL_FLAG(uint32_t, repeat, 1000000, "runs of each program per round");
@@ -30,8 +30,6 @@ ABSL_FLAG(int, rounds, 15, "alternating rounds per frame");
 namespace darkscope {
 namespace {
 
-using testing::Frame;
-using testing::PacketBuilder;
 
 struct BenchFrame {
   std::string name;
@@ -43,13 +41,13 @@ std::vector<BenchFrame> Frames() {
   return {
       {"Mirai SYN to 23/tcp",
        PacketBuilder().Ipv4("185.220.101.7", "198.18.5.9")
-           .Tcp(40000, 23, testing::kSyn, dark).Build()},
+           .Tcp(40000, 23, kSyn, dark).Build()},
       {"UDP reflection from 123/udp",
        PacketBuilder().Ipv4("162.159.200.1", "198.18.5.9")
            .Udp(123, 44123).Payload(468).Build()},
       {"non-darknet TCP SYN",
        PacketBuilder().Ipv4("185.220.101.7", "192.0.2.1")
-           .Tcp(40000, 22, testing::kSyn).Build()},
+           .Tcp(40000, 22, kSyn).Build()},
   };
 }
 

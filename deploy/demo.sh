@@ -1,33 +1,93 @@
 #!/usr/bin/env bash
-# The demo of darkscope's main job on a darknet of its own: two network
-# namespaces joined by a veth pair, the sensor on one end counting a
-# darknet of 198.18.0.0/15, generated scanner traffic from the other end,
-# and a printed report of the top ports and sources.
-#
-# The agent that attaches to an interface and writes snapshots is being
-# built (issue "The agent"); until it lands, this script prints what the
-# demo will do and runs what exists: the data plane over a generated mix
-# of frames through BPF_PROG_TEST_RUN, which needs no network at all.
+# darkscope's main job on a demo darknet of its own, on this machine only:
+#   1. two network namespaces joined by a veth pair, no addresses, no route
+#      out (deleted on exit, whatever happens);
+#   2. the sensor, `darkscope run`, on the sensor's end, counting the
+#      darknet 198.18.0.0/15 in 2 s intervals;
+#   3. `darkscope gen` on the other end sending the demo scenario (Mirai,
+#      ZMap and Masscan scans, backscatter, reflection, ICMP, a little
+#      non-darknet traffic): 30,000 frames, at most 20 s;
+#   4. the snapshots read back with `darkscope cat`: totals, the top 10
+#      destination ports and the top 10 source networks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ $(id -u) -ne 0 ]]; then
-  echo "deploy/demo.sh: needs root to load XDP programs (run it with sudo)" >&2
+  echo "deploy/demo.sh: needs root to load XDP programs and create namespaces (run it with sudo)" >&2
   exit 2
 fi
-./deploy/setup.sh
+./deploy/setup.sh >/dev/null
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+cmake --build build -j"$(nproc)" --target darkscope >/dev/null
+darkscope=$PWD/build/userspace/darkscope
 
-cat <<'PLAN'
-darkscope demo: what it will do once the agent lands
-  1. create namespaces ds-demo-sensor and ds-demo-scanner, a veth pair
-     between them, no route out;
-  2. darkscope run --iface veth0 --prefix 198.18.0.0/15 --interval 5s
-     in the sensor namespace;
-  3. send Mirai, ZMap and Masscan scans, backscatter and reflection to
-     198.18.0.0/15 from the scanner namespace (bounded in packets and time);
-  4. print the top 10 ports and sources with darkscope cat.
-What runs now: the data plane's fixtures, through BPF_PROG_TEST_RUN.
-PLAN
-./build/tests/xdp_fixtures_test --gtest_brief=1 --gtest_filter='*_shared'
+sensor_ns=ds-demo-sensor-$$
+scanner_ns=ds-demo-scanner-$$
+out_dir=$(mktemp -d /tmp/darkscope-demo-XXXXXX)
+agent_pid=
+cleanup() {
+  [[ -n "$agent_pid" ]] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  ip netns del "$sensor_ns" 2>/dev/null || true
+  ip netns del "$scanner_ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+echo "== creating namespaces $sensor_ns and $scanner_ns with a veth pair"
+ip netns add "$sensor_ns"
+ip netns add "$scanner_ns"
+for ns in "$sensor_ns" "$scanner_ns"; do
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add dsdemo0 netns "$sensor_ns" type veth peer name dsdemo1 netns "$scanner_ns"
+ip -n "$sensor_ns" link set dsdemo0 up
+ip -n "$scanner_ns" link set dsdemo1 up
+
+echo "== starting the sensor on dsdemo0, darknet 198.18.0.0/15, snapshots in $out_dir"
+ip netns exec "$sensor_ns" "$darkscope" run --iface dsdemo0 --prefix 198.18.0.0/15 \
+  --interval 2s --out "$out_dir" --sensor demo 2>"$out_dir/agent.log" &
+agent_pid=$!
+for _ in $(seq 50); do
+  grep -q attached "$out_dir/agent.log" 2>/dev/null && break
+  ip netns exec "$sensor_ns" ip link show dsdemo0 | grep -q xdp && break
+  sleep 0.2
+done
+sleep 0.5
+
+echo "== sending the demo scenario from $scanner_ns"
+ip netns exec "$scanner_ns" "$darkscope" gen --send dsdemo1 --scenario demo \
+  --packets 30000 --rate 6000 --max-time 20s
+sleep 0.5
+kill -TERM "$agent_pid"
+wait "$agent_pid"
+agent_pid=
+
+echo
+echo "== snapshots"
+ls "$out_dir"/*.dsnap | sed 's|.*/|  |'
+echo
+"$darkscope" cat --format csv --table summary "$out_dir" | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  $1 == "table" { next }
+  { seen += $col["packets_seen"]; dark += $col["darknet_packets"]; non += $col["non_darknet"]
+    mirai += $col["mirai"]; zmap += $col["zmap"]; masscan += $col["masscan"]; bs += $col["backscatter"] }
+  END { printf "packets seen %d, darknet %d, non-darknet %d\n", seen, dark, non
+        printf "fingerprints: Mirai %d, ZMap %d, Masscan %d; backscatter %d\n", mirai, zmap, masscan, bs }'
+echo
+echo "== top 10 destination ports"
+"$darkscope" cat --format csv --table ports "$out_dir" | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  $1 == "table" { next }
+  { key = $col["port"] "/" toupper($col["proto"]); p[key] += $col["packets"]; m[key] += $col["mirai"] }
+  END { for (k in p) printf "%d %s %d\n", p[k], k, m[k] }' |
+  sort -rn | awk "NR <= 10" | awk 'BEGIN { printf "  %-12s %9s %7s\n", "port", "packets", "mirai" }
+                              { printf "  %-12s %9d %6.0f%%\n", $2, $1, 100 * $3 / $1 }'
+echo
+echo "== top 10 source networks"
+"$darkscope" cat --format csv --table sources "$out_dir" | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  $1 == "table" { next }
+  { p[$col["src_net"]] += $col["packets"]; if ($col["ports"] > w[$col["src_net"]]) w[$col["src_net"]] = $col["ports"] }
+  END { for (k in p) printf "%d %s %d\n", p[k], k, w[k] }' |
+  sort -rn | awk "NR <= 10" | awk 'BEGIN { printf "  %-20s %9s %s\n", "source", "packets", "ports (max per interval, est.)" }
+                              { printf "  %-20s %9d %d\n", $2, $1, $3 }'
+rm -rf "$out_dir"

@@ -29,7 +29,7 @@
 #include "gtest/gtest.h"
 #include "loader/data_plane.h"
 #include "netns.h"
-#include "packet_builder.h"
+#include "packet/packet_builder.h"
 #include "privileged.h"
 #include "snapshot/snapshot.h"
 

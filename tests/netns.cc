@@ -2,11 +2,7 @@
 #include "netns.h"
 
 #include <fcntl.h>
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
 #include <sched.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "gen/packet_socket.h"
 
 namespace darkscope::testing {
 
@@ -64,21 +61,15 @@ int SendInNamespace(const std::string& ns, const std::vector<FrameToSend>& frame
                     int rounds, absl::Duration spacing, absl::Time deadline) {
   int ns_fd = ::open(absl::StrCat("/var/run/netns/", ns).c_str(), O_RDONLY | O_CLOEXEC);
   if (ns_fd < 0 || setns(ns_fd, CLONE_NEWNET) != 0) return 10;
-  int sock = ::socket(AF_PACKET, SOCK_RAW, 0);
-  if (sock < 0) return 11;
-  sockaddr_ll address = {};
-  address.sll_family = AF_PACKET;
-  address.sll_ifindex = static_cast<int>(if_nametoindex(VethLab::kScannerIface));
-  address.sll_halen = ETH_ALEN;
-  if (address.sll_ifindex == 0) return 12;
+  absl::StatusOr<std::unique_ptr<PacketSocket>> socket =
+      PacketSocket::Open(VethLab::kScannerIface);
+  if (!socket.ok()) return 11;
   for (int round = 0; round < rounds; ++round) {
     for (const FrameToSend& frame : frames) {
       int copies = frame.copies / rounds + (round == rounds - 1 ? frame.copies % rounds : 0);
       for (int i = 0; i < copies; ++i) {
         if (absl::Now() > deadline) return 13;
-        ssize_t sent = ::sendto(sock, frame.bytes.data(), frame.bytes.size(), 0,
-                                reinterpret_cast<sockaddr*>(&address), sizeof(address));
-        if (sent != static_cast<ssize_t>(frame.bytes.size())) return 14;
+        if (!(*socket)->Send(frame.bytes).ok()) return 14;
       }
     }
     absl::SleepFor(spacing);
@@ -100,7 +91,7 @@ absl::Status VethLab::Send(const std::vector<FrameToSend>& frames, int rounds,
     return absl::InternalError(absl::StrCat(
         "sender in ", scanner_ns_, " failed with code ",
         WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-        " (10 netns, 11 socket, 12 interface, 13 time limit, 14 sendto)"));
+        " (10 netns, 11 socket, 13 time limit, 14 sendto)"));
   }
   return absl::OkStatus();
 }

@@ -20,7 +20,7 @@
 #include "drain/epoch_tables.h"
 #include "gtest/gtest.h"
 #include "loader/data_plane.h"
-#include "packet_builder.h"
+#include "packet/packet_builder.h"
 #include "privileged.h"
 
 namespace darkscope::testing {

@@ -4,6 +4,7 @@
 //                 --interval DURATION --out DIR [--sensor NAME]
 //                 [--xdp-mode native|skb|auto]
 //   darkscope cat [--format jsonl|csv] [--table T] PATH...
+//   darkscope gen --send IF [--scenario demo] [--packets N] [--rate PPS]
 //
 // Flags are abseil flags, defined here only. They are parsed by this file's
 // own loop over absl's flag registry so that any bad flag or value is a
@@ -25,6 +26,8 @@
 #include "absl/time/time.h"
 #include "agent/agent.h"
 #include "cat/cat.h"
+#include "gen/demo_mix.h"
+#include "gen/packet_socket.h"
 #include "common/prefix.h"
 
 ABSL_FLAG(std::string, iface, "", "run: interface that receives the darknet");
@@ -39,6 +42,12 @@ ABSL_FLAG(std::string, darknet_action, "drop",
           "run: drop (default) or pass darknet packets after counting");
 ABSL_FLAG(std::string, hash_layout, "shared",
           "run: shared or percpu source/destination/flow tables (docs/maps.md)");
+ABSL_FLAG(std::string, send, "", "gen: interface to send the frames on");
+ABSL_FLAG(std::string, scenario, "demo", "gen: built-in scenario");
+ABSL_FLAG(uint64_t, packets, 20000, "gen: frames to send");
+ABSL_FLAG(uint64_t, rate, 0, "gen: frames per second, 0 for as fast as possible");
+ABSL_FLAG(absl::Duration, max_time, absl::Seconds(60), "gen: stop sending after this long");
+ABSL_FLAG(uint64_t, seed, 1, "gen: random seed of the scenario");
 ABSL_FLAG(std::string, format, "jsonl", "cat: jsonl or csv");
 ABSL_FLAG(std::string, table, "", "cat: only this table");
 
@@ -51,6 +60,7 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "out",    "sensor",   "xdp_mode",
                                  "darknet_action", "hash_layout"};
 const char* const kCatFlags[] = {"format", "table"};
+const char* const kGenFlags[] = {"send", "scenario", "packets", "rate", "max_time", "seed"};
 
 int Fail(absl::string_view command, absl::string_view message) {
   std::fprintf(stderr, "darkscope %s: %s\n", std::string(command).c_str(),
@@ -200,12 +210,52 @@ int Cat(int argc, char** argv) {
   return CatSnapshots(*files, options, std::cout, std::cerr) == 0 ? 0 : 1;
 }
 
+int Gen(int argc, char** argv) {
+  std::vector<std::string> positional;
+  if (absl::Status s = ParseFlags(argc, argv, kGenFlags, positional); !s.ok()) {
+    return Fail("gen", s.message());
+  }
+  if (!positional.empty()) {
+    return Fail("gen", absl::StrCat("unexpected argument '", positional[0], "'"));
+  }
+  if (absl::GetFlag(FLAGS_scenario) != "demo") {
+    return Fail("gen", absl::StrCat("--scenario ", absl::GetFlag(FLAGS_scenario),
+                                    ": the built-in scenarios are: demo"));
+  }
+  const std::string iface = absl::GetFlag(FLAGS_send);
+  if (iface.empty()) return Fail("gen", "--send IF is required");
+  absl::StatusOr<std::unique_ptr<PacketSocket>> socket = PacketSocket::Open(iface);
+  if (!socket.ok()) return Fail("gen", socket.status().message());
+  const uint64_t count = absl::GetFlag(FLAGS_packets);
+  const uint64_t rate = absl::GetFlag(FLAGS_rate);
+  std::vector<std::vector<uint8_t>> frames = DemoFrames(absl::GetFlag(FLAGS_seed), count);
+  const absl::Time began = absl::Now();
+  const absl::Time deadline = began + absl::GetFlag(FLAGS_max_time);
+  uint64_t sent = 0;
+  for (const std::vector<uint8_t>& frame : frames) {
+    if (absl::Now() >= deadline) break;
+    if (rate > 0) {
+      const absl::Time due = began + absl::Seconds(1) * sent / rate;
+      if (due > absl::Now()) absl::SleepFor(due - absl::Now());
+    }
+    if (absl::Status s = (*socket)->Send(frame); !s.ok()) return Fail("gen", s.message());
+    ++sent;
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - began);
+  std::printf("darkscope gen: sent %llu of %llu frames on %s in %.2f s (%.0f frames/s)\n",
+              static_cast<unsigned long long>(sent), static_cast<unsigned long long>(count),
+              iface.c_str(), seconds, seconds > 0 ? sent / seconds : 0.0);
+  return sent == count ? 0 : 1;
+}
+
 constexpr const char* kUsage =
     "usage:\n"
     "  darkscope run --iface IF --prefix CIDR [--prefix CIDR ...] --interval DURATION\n"
     "                --out DIR [--sensor NAME] [--xdp-mode native|skb|auto]\n"
     "                [--darknet-action drop|pass] [--hash-layout shared|percpu]\n"
-    "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n";
+    "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n"
+    "  darkscope gen --send IF [--scenario demo] [--packets N] [--rate PPS]\n"
+    "                [--max-time DURATION] [--seed N]\n";
 
 }  // namespace
 }  // namespace darkscope
@@ -218,6 +268,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "run") return darkscope::Run(argc, argv);
   if (command == "cat") return darkscope::Cat(argc, argv);
+  if (command == "gen") return darkscope::Gen(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(darkscope::kUsage, stdout);
     return 0;

@@ -1,11 +1,11 @@
-// PacketBuilder: builds the Ethernet frames that the tests and benchmarks
-// run through the XDP program: VLAN tags, IPv4 with options and fragments,
+// PacketBuilder: builds the Ethernet frames that the generator sends and
+// the tests and benchmarks run through the XDP program: VLAN tags, IPv4 with options and fragments,
 // IPv6 with extension headers, TCP, UDP, ICMP, ICMPv6, other protocols,
 // and deliberately broken variants (wrong version, short lengths, bad data
 // offsets). Lengths and the IPv4 header checksum are filled in unless a test
 // overrides them.
-#ifndef DARKSCOPE_TESTS_PACKET_BUILDER_H_
-#define DARKSCOPE_TESTS_PACKET_BUILDER_H_
+#ifndef DARKSCOPE_PACKET_PACKET_BUILDER_H_
+#define DARKSCOPE_PACKET_PACKET_BUILDER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +16,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace darkscope::testing {
+namespace darkscope {
 
 // TCP flag bits.
 inline constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08,
@@ -100,6 +100,6 @@ class PacketBuilder {
   size_t other_bytes_ = 0, payload_ = 0;
 };
 
-}  // namespace darkscope::testing
+}  // namespace darkscope
 
-#endif  // DARKSCOPE_TESTS_PACKET_BUILDER_H_
+#endif  // DARKSCOPE_PACKET_PACKET_BUILDER_H_

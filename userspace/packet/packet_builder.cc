@@ -1,12 +1,12 @@
-// Frame construction for tests and benchmarks.
-#include "packet_builder.h"
+// Frame construction for the generator, tests and benchmarks.
+#include "packet/packet_builder.h"
 
 #include <arpa/inet.h>
 
 #include <cstdlib>
 #include <iostream>
 
-namespace darkscope::testing {
+namespace darkscope {
 namespace {
 
 constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmp = 1,
@@ -301,4 +301,4 @@ Frame CutConsistent(const Frame& frame, size_t length) {
   return cut;
 }
 
-}  // namespace darkscope::testing
+}  // namespace darkscope

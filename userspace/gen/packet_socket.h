@@ -1,0 +1,35 @@
+// PacketSocket: sends whole Ethernet frames out of one interface of the
+// current network namespace through an AF_PACKET socket. The generator's
+// way onto the wire; tests and the demo call it only from inside network
+// namespaces they created.
+#ifndef DARKSCOPE_GEN_PACKET_SOCKET_H_
+#define DARKSCOPE_GEN_PACKET_SOCKET_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/unique_fd.h"
+
+namespace darkscope {
+
+class PacketSocket {
+ public:
+  static absl::StatusOr<std::unique_ptr<PacketSocket>> Open(const std::string& interface);
+
+  absl::Status Send(absl::Span<const uint8_t> frame);
+
+ private:
+  PacketSocket(std::string interface, UniqueFd fd, int ifindex)
+      : interface_(std::move(interface)), fd_(std::move(fd)), ifindex_(ifindex) {}
+
+  std::string interface_;
+  UniqueFd fd_;
+  int ifindex_;
+};
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_GEN_PACKET_SOCKET_H_

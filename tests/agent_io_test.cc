@@ -1,0 +1,167 @@
+// The agent's file side without a kernel program: the snapshot writer
+// writes durably through io_uring and counts what it could not write (a
+// failing disk, a full queue) instead of crashing; `darkscope cat` prints
+// the good files of a directory in time order and names the bad ones with
+// their offset.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "agent/snapshot_writer.h"
+#include "cat/cat.h"
+#include "gtest/gtest.h"
+#include "io/durable_file.h"
+#include "snapshot/snapshot.h"
+
+namespace darkscope {
+namespace {
+
+// A directory of the test's own under /tmp, removed with its files at exit.
+std::string TempDir() {
+  char dir[] = "/tmp/darkscope-io-XXXXXX";
+  EXPECT_NE(mkdtemp(dir), nullptr);
+  static std::vector<std::string>* made = [] {
+    auto* dirs = new std::vector<std::string>;
+    std::atexit([] {
+      for (const std::string& d : *made) std::system(("rm -rf " + d).c_str());
+    });
+    return dirs;
+  }();
+  made->push_back(dir);
+  return dir;
+}
+
+Snapshot At(int64_t unix_seconds, uint64_t packets) {
+  Snapshot s;
+  s.sensor = "unit";
+  s.interval_start = absl::FromUnixSeconds(unix_seconds);
+  s.interval_seconds = 60;
+  s.complete = true;
+  s.counts.counters[DS_CTR_DARKNET_PACKETS] = packets;
+  s.counts.ports[ds_port_index(DS_SLOT_TCP, 23)] = {packets, packets * 60, packets, 0, 0, 0, 0, 0, 0};
+  return s;
+}
+
+TEST(UringFileWriter, WritesWholeFileUnderItsName) {
+  const std::string dir = TempDir();
+  auto writer = UringFileWriter::Create(dir);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  std::vector<uint8_t> bytes(3 << 20, 0x5a);  // several MB: more than one write
+  ASSERT_TRUE((*writer)->Write("a.dsnap", bytes).ok());
+  auto back = ReadWholeFile(dir + "/a.dsnap");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, bytes);
+  EXPECT_NE(::access((dir + "/.a.dsnap.tmp").c_str(), F_OK), 0) << "temporary file left";
+}
+
+TEST(UringFileWriter, FailureNamesOperationAndFile) {
+  const std::string dir = TempDir();
+  auto writer = UringFileWriter::Create(dir);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);  // the disk "goes away"
+  absl::Status status = (*writer)->Write("b.dsnap", std::vector<uint8_t>(10, 1));
+  EXPECT_FALSE(status.ok());
+  EXPECT_TRUE(absl::StrContains(status.message(), "openat")) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), dir)) << status;
+}
+
+TEST(SnapshotWriter, CountsWriteErrorsInsteadOfCrashing) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);
+  SnapshotWriterStats stats;
+  {
+    SnapshotWriter writer(std::move(*files), 4);
+    EXPECT_TRUE(writer.Enqueue(At(1795428000, 1)));
+    EXPECT_TRUE(writer.Enqueue(At(1795428060, 2)));
+    // The destructor writes what is queued before returning.
+    for (int i = 0; i < 200 && writer.stats().write_errors < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
+    stats = writer.stats();
+  }
+  EXPECT_EQ(stats.write_errors, 2u);
+  EXPECT_EQ(stats.written, 0u);
+}
+
+TEST(SnapshotWriter, FullQueueDropsAndCounts) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  SnapshotWriter writer(std::move(*files), 0);  // no room at all
+  EXPECT_FALSE(writer.Enqueue(At(1795428000, 1)));
+  EXPECT_EQ(writer.stats().dropped, 1u);
+}
+
+TEST(SnapshotWriter, WritesQueuedSnapshotsBeforeStopping) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  {
+    SnapshotWriter writer(std::move(*files), 8);
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(writer.Enqueue(At(1795428000 + 60 * i, i + 1)));
+  }
+  auto listed = ListSnapshotFiles({dir});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 5u);
+}
+
+TEST(Cat, PrintsGoodFilesAndNamesTheCorruptOne) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  for (int i = 0; i < 3; ++i) {
+    const Snapshot s = At(1795428000 + 60 * i, 10 * (i + 1));
+    ASSERT_TRUE((*files)->Write(SnapshotFileName(s.interval_start), EncodeSnapshot(s)).ok());
+  }
+  // Corrupt the middle one.
+  const std::string middle = dir + "/" + SnapshotFileName(absl::FromUnixSeconds(1795428060));
+  auto bytes = ReadWholeFile(middle);
+  ASSERT_TRUE(bytes.ok());
+  (*bytes)[bytes->size() / 2] ^= 0xff;
+  ASSERT_TRUE((*files)->Write(SnapshotFileName(absl::FromUnixSeconds(1795428060)), *bytes).ok());
+
+  auto listed = ListSnapshotFiles({dir});
+  ASSERT_TRUE(listed.ok());
+  std::ostringstream out, errors;
+  CatOptions options;
+  options.format = CatFormat::kJsonLines;
+  options.table = "ports";
+  EXPECT_EQ(CatSnapshots(*listed, options, out, errors), 1);
+  EXPECT_EQ(out.str(),
+            "{\"table\":\"ports\",\"interval_start\":\"2026-11-23T10:00:00Z\",\"sensor\":\"unit\","
+            "\"proto\":\"tcp\",\"port\":23,\"packets\":10,\"bytes\":600,\"syn\":10,\"synack\":0,"
+            "\"rst\":0,\"mirai\":0,\"zmap\":0,\"masscan\":0,\"backscatter\":0}\n"
+            "{\"table\":\"ports\",\"interval_start\":\"2026-11-23T10:02:00Z\",\"sensor\":\"unit\","
+            "\"proto\":\"tcp\",\"port\":23,\"packets\":30,\"bytes\":1800,\"syn\":30,\"synack\":0,"
+            "\"rst\":0,\"mirai\":0,\"zmap\":0,\"masscan\":0,\"backscatter\":0}\n");
+  EXPECT_TRUE(absl::StrContains(errors.str(), middle)) << errors.str();
+  EXPECT_TRUE(absl::StrContains(errors.str(), "offset")) << errors.str();
+}
+
+TEST(Cat, CsvHasOneHeaderPerTable) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  const Snapshot s = At(1795428000, 5);
+  ASSERT_TRUE((*files)->Write(SnapshotFileName(s.interval_start), EncodeSnapshot(s)).ok());
+  std::ostringstream out, errors;
+  CatOptions options;
+  options.format = CatFormat::kCsv;
+  options.table = "ports";
+  auto listed = ListSnapshotFiles({dir});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(CatSnapshots(*listed, options, out, errors), 0);
+  EXPECT_EQ(out.str(),
+            "table,interval_start,sensor,proto,port,packets,bytes,syn,synack,rst,mirai,zmap,"
+            "masscan,backscatter\n"
+            "ports,2026-11-23T10:00:00Z,unit,tcp,23,5,300,5,0,0,0,0,0,0\n");
+}
+
+}  // namespace
+}  // namespace darkscope

@@ -27,6 +27,7 @@
 #include "drain/epoch_tables.h"
 #include "io/durable_file.h"
 #include "loader/data_plane.h"
+#include "median.h"
 #include "snapshot/snapshot.h"
 
 ABSL_FLAG(int, rounds, 5, "fill-and-drain rounds");
@@ -86,11 +87,6 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
     if (!UpdateBatch(flows_fd.get(), flows.data(), flow_values.data(), flows.size())) return false;
   }
   return true;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }

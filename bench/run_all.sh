@@ -5,13 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "bench/run_all.sh: needs root to load XDP programs (run it with sudo)" >&2
-  exit 2
-fi
-./deploy/setup.sh >/dev/null
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+source deploy/common.sh
+ds_require_root bench/run_all.sh "to load XDP programs"
+ds_build xdp_cost drain_cost
 
 machine="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), \
 $(free -g | awk '/^Mem:/ {print $2}') GiB, kernel $(uname -r), \

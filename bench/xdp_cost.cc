@@ -21,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_format.h"
 #include "loader/data_plane.h"
+#include "median.h"
 #include "packet/packet_builder.h"
 #include "xdp_drop.skel.h"
 
@@ -49,12 +50,6 @@ std::vector<BenchFrame> Frames() {
        PacketBuilder().Ipv4("185.220.101.7", "192.0.2.1")
            .Tcp(40000, 22, kSyn).Build()},
   };
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 struct ProgramSize {

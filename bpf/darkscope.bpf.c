@@ -605,56 +605,48 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 	src_port->bytes += pkt->frame_len;
 }
 
+/* Counts the packet in the entry of the network of `addr` in ds_sources or
+ * ds_dests (`outer`): both values begin with packets, bytes and the host
+ * set, laid out as struct ds_dest_stats (abi.h asserts it). Returns the
+ * entry, or NULL when the table was missing or full (counted). */
+static __always_inline struct ds_dest_stats *
+count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
+	      const __u8 *addr, struct ds_counters *ctr, __u32 overflow_counter,
+	      const void *zero)
+{
+	struct ds_net_key key = {};
+	struct ds_dest_stats *net;
+	void *table = epoch_table(outer, epoch);
+
+	if (!table) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return NULL;
+	}
+	net_key(&key, pkt->family, addr);
+	net = lookup_or_insert(table, &key, zero);
+	if (!net) {
+		ctr->value[overflow_counter]++;
+		return NULL;
+	}
+	add_hash_value(&net->packets, 1);
+	add_hash_value(&net->bytes, pkt->frame_len);
+	set_hash_bit(net->hosts, DS_HOST_BITMAP_WORDS,
+		     host_bit(pkt->family, addr));
+	return net;
+}
+
 static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
 					 struct ds_counters *ctr,
 					 const void *zero)
 {
-	struct ds_net_key key = {};
-	struct ds_source_stats *src;
-	void *table = epoch_table(&ds_sources, epoch);
+	struct ds_source_stats *src = (struct ds_source_stats *)count_network(
+		&ds_sources, epoch, pkt, pkt->saddr, ctr,
+		DS_CTR_OVERFLOW_SOURCES, zero);
 
-	if (!table) {
-		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
-		return;
-	}
-	net_key(&key, pkt->family, pkt->saddr);
-	src = lookup_or_insert(table, &key, zero);
-	if (!src) {
-		ctr->value[DS_CTR_OVERFLOW_SOURCES]++;
-		return;
-	}
-	add_hash_value(&src->packets, 1);
-	add_hash_value(&src->bytes, pkt->frame_len);
-	set_hash_bit(src->hosts, DS_HOST_BITMAP_WORDS,
-		       host_bit(pkt->family, pkt->saddr));
-	if (pkt->l4_ok && (pkt->slot == DS_SLOT_TCP || pkt->slot == DS_SLOT_UDP))
+	if (src && pkt->l4_ok &&
+	    (pkt->slot == DS_SLOT_TCP || pkt->slot == DS_SLOT_UDP))
 		set_hash_bit(src->port_sketch, DS_PORT_SKETCH_WORDS,
-			       ds_port_sketch_bit(pkt->port));
-}
-
-static __always_inline void count_destination(__u32 epoch,
-					      struct ds_packet *pkt,
-					      struct ds_counters *ctr,
-					      const void *zero)
-{
-	struct ds_net_key key = {};
-	struct ds_dest_stats *dst;
-	void *table = epoch_table(&ds_dests, epoch);
-
-	if (!table) {
-		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
-		return;
-	}
-	net_key(&key, pkt->family, pkt->daddr);
-	dst = lookup_or_insert(table, &key, zero);
-	if (!dst) {
-		ctr->value[DS_CTR_OVERFLOW_DESTINATIONS]++;
-		return;
-	}
-	add_hash_value(&dst->packets, 1);
-	add_hash_value(&dst->bytes, pkt->frame_len);
-	set_hash_bit(dst->hosts, DS_HOST_BITMAP_WORDS,
-		       host_bit(pkt->family, pkt->daddr));
+			     ds_port_sketch_bit(pkt->port));
 }
 
 static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
@@ -701,7 +693,8 @@ static __always_inline void count_darknet(__u32 epoch, struct ds_packet *pkt,
 		count_flow(epoch, pkt, ctr, &ds_zero_value);
 	}
 	count_source(epoch, pkt, ctr, &ds_zero_value);
-	count_destination(epoch, pkt, ctr, &ds_zero_value);
+	count_network(&ds_dests, epoch, pkt, pkt->daddr, ctr,
+		      DS_CTR_OVERFLOW_DESTINATIONS, &ds_zero_value);
 }
 
 /* The one exit: counts the verdict. */

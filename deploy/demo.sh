@@ -12,13 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "deploy/demo.sh: needs root to load XDP programs and create namespaces (run it with sudo)" >&2
-  exit 2
-fi
-./deploy/setup.sh >/dev/null
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target darkscope >/dev/null
+source deploy/common.sh
+ds_require_root deploy/demo.sh "to load XDP programs and create namespaces"
+ds_build darkscope
 darkscope=$PWD/build/userspace/darkscope
 
 sensor_ns=ds-demo-sensor-$$

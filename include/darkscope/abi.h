@@ -232,6 +232,16 @@ DS_ABI_ASSERT_SIZE(ds_dest_stats, 48);
 DS_ABI_ASSERT_SIZE(ds_flow_key, 12);
 DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);
 
+/* The program counts sources and destinations with one helper: a source's
+ * value begins as a destination's does. */
+#define DS_ABI_SAME_OFFSET(a, b, field) \
+	DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct a, field) == \
+				     __builtin_offsetof(struct b, field), \
+			     #a "." #field " moved")
+DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, packets);
+DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, bytes);
+DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, hosts);
+
 /* Index of (slot, port) in ds_ports; ICMP types and protocols use the low
  * 8 bits. */
 static inline __u32 ds_port_index(__u32 slot, __u32 port)

@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm bpftool
   # libraries
-  libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev
+  libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # network namespaces, veth, XDP inspection

@@ -51,7 +51,7 @@ userspace): 131,840 ports and 131,072 source ports with counts on every CPU,
 262,144 source /24s, 65,536 destination /24s, 1,048,576 flows. The agent
 does flip + swap + read + recycle in its interval loop; encode and write
 happen on the writer thread. The io_uring write and the write(2)+fsync(2)
-baseline write the same bytes one after the other in each round.
+baseline write the same bytes in each round, taking turns at going first.
 
 ${drain_cost}
 RESULTS

@@ -9,10 +9,13 @@ packages=(
   build-essential cmake pkg-config clang llvm bpftool
   # libraries
   libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
+  libpcap-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # network namespaces, veth, XDP inspection
   iproute2 xdp-tools linux-libc-dev
+  # peers the end-to-end benchmark measures darkscope against
+  pmacct tcpdump
 )
 
 if [[ $(id -u) -ne 0 ]]; then

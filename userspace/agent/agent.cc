@@ -91,10 +91,9 @@ absl::Status RunAgent(const AgentOptions& options) {
       options.sensor.c_str());
   std::fflush(stdout);
 
-  EpochRotation rotation(plane->outer_map_fds());
+  IntervalCutter cutter(*plane);
   SnapshotWriter writer(std::move(files), options.writer_queue);
-  uint32_t epoch = 0;
-  DS_RETURN_IF_ERROR(plane->SetEpoch(epoch));
+  DS_RETURN_IF_ERROR(cutter.Start());
 
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
   absl::Time start = IntervalStart(absl::Now(), options.interval);
@@ -105,8 +104,6 @@ absl::Status RunAgent(const AgentOptions& options) {
 
     // Cut: new packets go to the other epoch; the old one is read.
     const absl::Time drain_began = absl::Now();
-    const uint32_t old_epoch = epoch;
-    epoch ^= 1;
     Snapshot snapshot;
     snapshot.sensor = options.sensor;
     snapshot.interval_start = start;
@@ -115,13 +112,7 @@ absl::Status RunAgent(const AgentOptions& options) {
     // interval it is named after.
     snapshot.complete = !first && !stopping &&
                         drain_began - boundary < options.interval;
-    absl::Status drained = plane->SetEpoch(epoch);
-    absl::StatusOr<DetachedEpoch> detached =
-        drained.ok() ? rotation.SwapOut(old_epoch)
-                     : absl::StatusOr<DetachedEpoch>(drained);
-    absl::StatusOr<EpochCounts> counts =
-        detached.ok() ? ReadEpochTables(*detached)
-                      : absl::StatusOr<EpochCounts>(detached.status());
+    absl::StatusOr<EpochCounts> counts = cutter.Cut();
     if (!counts.ok()) {
       // The kernel side is in a state the agent cannot read: stop rather
       // than write snapshots that miss counts.
@@ -130,10 +121,6 @@ absl::Status RunAgent(const AgentOptions& options) {
                                               counts.status().message()));
     }
     snapshot.counts = std::move(*counts);
-    if (absl::Status recycled = rotation.Recycle(std::move(*detached), snapshot.counts);
-        !recycled.ok()) {
-      return absl::InternalError(absl::StrCat("recycle epoch maps: ", recycled.message()));
-    }
     const SnapshotWriterStats stats = writer.stats();
     snapshot.agent_counters = {
         {"drain_microseconds",

@@ -280,4 +280,19 @@ void AddCounts(const EpochCounts& from, EpochCounts& into) {
   AddTable(from.destinations, into.destinations, 2);
 }
 
+absl::Status IntervalCutter::Start() {
+  epoch_ = 0;
+  return plane_.SetEpoch(epoch_);
+}
+
+absl::StatusOr<EpochCounts> IntervalCutter::Cut() {
+  const uint32_t old_epoch = epoch_;
+  DS_RETURN_IF_ERROR(plane_.SetEpoch(old_epoch ^ 1));
+  epoch_ = old_epoch ^ 1;
+  DS_ASSIGN_OR_RETURN(DetachedEpoch detached, rotation_.SwapOut(old_epoch));
+  DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(detached));
+  DS_RETURN_IF_ERROR(rotation_.Recycle(std::move(detached), counts));
+  return counts;
+}
+
 }  // namespace darkscope

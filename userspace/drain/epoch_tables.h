@@ -71,6 +71,25 @@ class EpochRotation {
 
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch);
 
+// The drain at an interval boundary, as the agent and replay use it: point
+// the program at the other epoch, swap the old epoch out (the kernel's wait
+// makes it quiescent), read it and recycle its maps. Every packet the
+// program counted since the previous Cut is in the counts returned.
+class IntervalCutter {
+ public:
+  explicit IntervalCutter(DataPlane& plane)
+      : plane_(plane), rotation_(plane.outer_map_fds()) {}
+
+  // Points the program at epoch 0; call once before the first packet.
+  absl::Status Start();
+  absl::StatusOr<EpochCounts> Cut();
+
+ private:
+  DataPlane& plane_;
+  EpochRotation rotation_;
+  uint32_t epoch_ = 0;
+};
+
 // Adds `from` into `into`: counts add up, host sets and port sketches merge
 // by OR (so distinct counts of the merge are those of the union).
 void AddCounts(const EpochCounts& from, EpochCounts& into);

@@ -18,6 +18,7 @@
 #include "darkscope/abi.h"
 #include "darkscope/sketch.h"
 #include "drain/epoch_tables.h"
+#include "gen/counted_frame.h"
 #include "gtest/gtest.h"
 #include "loader/data_plane.h"
 #include "packet/packet_builder.h"
@@ -38,125 +39,61 @@ constexpr const char* kScanner6 = "2a01:4f8:c0c:1::7";
 constexpr const char* kDark6 = "2001:db8:d:0:1::9";
 
 // The expected effect of one frame, stated the way a reader thinks of it;
-// Build() turns it into the full contents of every table.
+// Build() turns it into the full contents of every table
+// (AddCountedFrame, shared with the generator's ground truth).
 class Expect {
  public:
   // Passed before reaching the darknet check, or outside the darknet.
   static Expect Passed(uint32_t reason) {
     Expect e;
-    e.pass_reason_ = reason;
+    e.frame_.pass_reason = reason;
     return e;
   }
   // Counted as darknet traffic from `src` to `dst`, with this class or L4
   // malformation.
   static Expect Dark(uint32_t outcome, const char* src, const char* dst) {
     Expect e;
-    e.outcome_ = outcome;
-    e.src_ = *ParseAddress(src);
-    e.dst_ = *ParseAddress(dst);
+    e.frame_.outcome = outcome;
+    e.frame_.src = *ParseAddress(src);
+    e.frame_.dst = *ParseAddress(dst);
     return e;
   }
   // The packet reached the per-port tables at (slot, port).
   Expect& Port(uint8_t slot, uint16_t port) {
-    slot_ = slot;
-    port_ = port;
+    frame_.slot = slot;
+    frame_.port = port;
     return *this;
   }
   Expect& SrcPort(uint16_t sport) {
-    sport_ = sport;
+    frame_.sport = sport;
     return *this;
   }
   // A fingerprint or DS_CTR_BACKSCATTER.
   Expect& Mark(uint32_t counter) {
-    marks_.push_back(counter);
+    frame_.marks.push_back(counter);
     return *this;
   }
   Expect& Vlan() {
-    vlan_ = true;
+    frame_.vlan = true;
     return *this;
   }
   Expect& Verdict(uint32_t action) {
-    action_ = action;
+    frame_.action = action;
     return *this;
   }
 
-  uint32_t action() const { return pass_reason_ ? uint32_t{XDP_PASS} : action_; }
+  uint32_t action() const {
+    return frame_.pass_reason ? uint32_t{XDP_PASS} : frame_.action;
+  }
 
   EpochCounts Build(uint64_t frame_len) const {
-    EpochCounts c;
-    c.counters[DS_CTR_PACKETS_SEEN] = 1;
-    c.counters[DS_CTR_BYTES_SEEN] = frame_len;
-    if (pass_reason_) {
-      c.counters[*pass_reason_] = 1;
-      c.counters[DS_CTR_ACTION_PASS] = 1;
-      return c;
-    }
-    c.counters[DS_CTR_DARKNET_PACKETS] = 1;
-    c.counters[DS_CTR_DARKNET_BYTES] = frame_len;
-    c.counters[src_.family == DS_FAMILY_IPV4 ? DS_CTR_IPV4 : DS_CTR_IPV6] = 1;
-    if (vlan_) c.counters[DS_CTR_VLAN_TAGGED] = 1;
-    c.counters[outcome_] = 1;
-    for (uint32_t mark : marks_) c.counters[mark] = 1;
-    c.counters[action_ == XDP_DROP ? DS_CTR_ACTION_DROP : DS_CTR_ACTION_PASS] =
-        1;
-
-    const ds_net_key src_net = NetKeyOf(src_);
-    ds_source_stats source = {};
-    source.packets = 1;
-    source.bytes = frame_len;
-    SetBit(source.hosts, HostBit(src_));
-    if (slot_ && (*slot_ == DS_SLOT_TCP || *slot_ == DS_SLOT_UDP)) {
-      SetBit(source.port_sketch, ds_port_sketch_bit(*port_));
-    }
-    c.sources[src_net] = source;
-    ds_dest_stats dest = {};
-    dest.packets = 1;
-    dest.bytes = frame_len;
-    SetBit(dest.hosts, HostBit(dst_));
-    c.destinations[NetKeyOf(dst_)] = dest;
-
-    if (slot_) {
-      ds_port_stats port = {};
-      port.packets = 1;
-      port.bytes = frame_len;
-      port.syn = outcome_ == DS_CTR_TCP_SYN;
-      port.synack = outcome_ == DS_CTR_TCP_SYNACK;
-      port.rst = outcome_ == DS_CTR_TCP_RST;
-      for (uint32_t mark : marks_) {
-        if (mark == DS_CTR_MIRAI) port.mirai = 1;
-        if (mark == DS_CTR_ZMAP) port.zmap = 1;
-        if (mark == DS_CTR_MASSCAN) port.masscan = 1;
-        if (mark == DS_CTR_BACKSCATTER) port.backscatter = 1;
-      }
-      c.ports[ds_port_index(*slot_, *port_)] = port;
-      ds_flow_key flow = {.src = src_net, .proto_slot = *slot_, .pad = 0,
-                          .port = *port_};
-      c.flows[flow] = {.packets = 1, .bytes = frame_len};
-    }
-    if (sport_) {
-      c.src_ports[uint32_t{*slot_} * 65536 + *sport_] = {.packets = 1,
-                                                          .bytes = frame_len};
-    }
-    return c;
+    EpochCounts counts;
+    AddCountedFrame(frame_, frame_len, counts);
+    return counts;
   }
 
  private:
-  static uint32_t HostBit(const Prefix& addr) {
-    return addr.family == DS_FAMILY_IPV4 ? addr.addr[3]
-                                         : ds_ipv6_host_bit(addr.addr.data() + 6);
-  }
-  static void SetBit(__u64* words, uint32_t bit) {
-    words[bit / 64] |= uint64_t{1} << (bit % 64);
-  }
-
-  std::optional<uint32_t> pass_reason_;
-  uint32_t outcome_ = 0;
-  uint32_t action_ = XDP_DROP;
-  Prefix src_, dst_;
-  std::optional<uint8_t> slot_;
-  std::optional<uint16_t> port_, sport_;
-  std::vector<uint32_t> marks_;
-  bool vlan_ = false;
+  CountedFrame frame_;
 };
 
 struct Fixture {

@@ -4,7 +4,8 @@
 //                 --interval DURATION --out DIR [--sensor NAME]
 //                 [--xdp-mode native|skb|auto]
 //   darkscope cat [--format jsonl|csv] [--table T] PATH...
-//   darkscope gen --send IF [--scenario demo] [--packets N] [--rate PPS]
+//   darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]
+//   darkscope replay --prefix CIDR... --interval DURATION --out DIR FILE...
 //
 // Flags are abseil flags, defined here only. They are parsed by this file's
 // own loop over absl's flag registry so that any bad flag or value is a
@@ -26,8 +27,9 @@
 #include "absl/time/time.h"
 #include "agent/agent.h"
 #include "cat/cat.h"
-#include "gen/demo_mix.h"
-#include "gen/packet_socket.h"
+#include "common/status.h"
+#include "gen/generate.h"
+#include "replay/replay.h"
 #include "common/prefix.h"
 
 ABSL_FLAG(std::string, iface, "", "run: interface that receives the darknet");
@@ -43,11 +45,13 @@ ABSL_FLAG(std::string, darknet_action, "drop",
 ABSL_FLAG(std::string, hash_layout, "shared",
           "run: shared or percpu source/destination/flow tables (docs/maps.md)");
 ABSL_FLAG(std::string, send, "", "gen: interface to send the frames on");
-ABSL_FLAG(std::string, scenario, "demo", "gen: built-in scenario");
-ABSL_FLAG(uint64_t, packets, 20000, "gen: frames to send");
+ABSL_FLAG(std::string, scenario, "demo", "gen: built-in scenario (demo, telescope) or file");
+ABSL_FLAG(uint64_t, packets, 0, "gen: frames (0: as the scenario says)");
+ABSL_FLAG(std::string, pcap, "", "gen: write the frames to this pcap file");
+ABSL_FLAG(std::string, truth, "", "gen: write the ground truth snapshots to this directory");
 ABSL_FLAG(uint64_t, rate, 0, "gen: frames per second, 0 for as fast as possible");
 ABSL_FLAG(absl::Duration, max_time, absl::Seconds(60), "gen: stop sending after this long");
-ABSL_FLAG(uint64_t, seed, 1, "gen: random seed of the scenario");
+ABSL_FLAG(uint64_t, seed, 0, "gen: random seed (0: as the scenario says)");
 ABSL_FLAG(std::string, format, "jsonl", "cat: jsonl or csv");
 ABSL_FLAG(std::string, table, "", "cat: only this table");
 
@@ -60,7 +64,10 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "out",    "sensor",   "xdp_mode",
                                  "darknet_action", "hash_layout"};
 const char* const kCatFlags[] = {"format", "table"};
-const char* const kGenFlags[] = {"send", "scenario", "packets", "rate", "max_time", "seed"};
+const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
+                                 "max_time", "seed",     "pcap",    "truth"};
+const char* const kReplayFlags[] = {"prefix", "interval", "out", "sensor",
+                                    "darknet_action", "hash_layout"};
 
 int Fail(absl::string_view command, absl::string_view message) {
   std::fprintf(stderr, "darkscope %s: %s\n", std::string(command).c_str(),
@@ -120,6 +127,30 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
   return absl::OkStatus();
 }
 
+// The data plane settings shared by run and replay.
+absl::Status DataPlaneFromFlags(DataPlaneOptions& options) {
+  for (const std::string& text : absl::GetFlag(FLAGS_prefix)) {
+    DS_ASSIGN_OR_RETURN(Prefix prefix, ParseDarknetPrefix(text));
+    options.prefixes.push_back(prefix);
+  }
+  if (options.prefixes.empty()) {
+    return absl::InvalidArgumentError("at least one --prefix is required");
+  }
+  const std::string action = absl::GetFlag(FLAGS_darknet_action);
+  if (action != "drop" && action != "pass") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--darknet-action ", action, ": expected drop or pass"));
+  }
+  options.action = action == "drop" ? DarknetAction::kDrop : DarknetAction::kPass;
+  const std::string layout = absl::GetFlag(FLAGS_hash_layout);
+  if (layout != "shared" && layout != "percpu") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--hash-layout ", layout, ": expected shared or percpu"));
+  }
+  options.hash_layout = layout == "shared" ? HashLayout::kShared : HashLayout::kPerCpu;
+  return absl::OkStatus();
+}
+
 int Run(int argc, char** argv) {
   std::vector<std::string> positional;
   if (absl::Status s = ParseFlags(argc, argv, kRunFlags, positional); !s.ok()) {
@@ -138,10 +169,8 @@ int Run(int argc, char** argv) {
     gethostname(host, sizeof(host) - 1);
     options.sensor = host;
   }
-  for (const std::string& text : absl::GetFlag(FLAGS_prefix)) {
-    absl::StatusOr<Prefix> prefix = ParseDarknetPrefix(text);
-    if (!prefix.ok()) return Fail("run", prefix.status().message());
-    options.data_plane.prefixes.push_back(*prefix);
+  if (absl::Status s = DataPlaneFromFlags(options.data_plane); !s.ok()) {
+    return Fail("run", s.message());
   }
   const std::string mode = absl::GetFlag(FLAGS_xdp_mode);
   if (mode == "native") {
@@ -153,17 +182,6 @@ int Run(int argc, char** argv) {
   } else {
     return Fail("run", absl::StrCat("--xdp-mode ", mode, ": expected native, skb or auto"));
   }
-  const std::string action = absl::GetFlag(FLAGS_darknet_action);
-  if (action != "drop" && action != "pass") {
-    return Fail("run", absl::StrCat("--darknet-action ", action, ": expected drop or pass"));
-  }
-  options.data_plane.action = action == "drop" ? DarknetAction::kDrop : DarknetAction::kPass;
-  const std::string layout = absl::GetFlag(FLAGS_hash_layout);
-  if (layout != "shared" && layout != "percpu") {
-    return Fail("run", absl::StrCat("--hash-layout ", layout, ": expected shared or percpu"));
-  }
-  options.data_plane.hash_layout =
-      layout == "shared" ? HashLayout::kShared : HashLayout::kPerCpu;
   if (absl::Status s = ValidateAgentOptions(options); !s.ok()) {
     return Fail("run", s.message());
   }
@@ -218,34 +236,44 @@ int Gen(int argc, char** argv) {
   if (!positional.empty()) {
     return Fail("gen", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
-  if (absl::GetFlag(FLAGS_scenario) != "demo") {
-    return Fail("gen", absl::StrCat("--scenario ", absl::GetFlag(FLAGS_scenario),
-                                    ": the built-in scenarios are: demo"));
+  GenerateOptions options;
+  options.scenario = absl::GetFlag(FLAGS_scenario);
+  if (absl::GetFlag(FLAGS_packets) > 0) options.packets = absl::GetFlag(FLAGS_packets);
+  if (absl::GetFlag(FLAGS_seed) > 0) options.seed = absl::GetFlag(FLAGS_seed);
+  options.pcap = absl::GetFlag(FLAGS_pcap);
+  options.truth_dir = absl::GetFlag(FLAGS_truth);
+  options.send_interface = absl::GetFlag(FLAGS_send);
+  options.rate = absl::GetFlag(FLAGS_rate);
+  options.max_time = absl::GetFlag(FLAGS_max_time);
+  if (absl::Status s = RunGenerate(options); !s.ok()) return Fail("gen", s.message());
+  return 0;
+}
+
+int Replay(int argc, char** argv) {
+  ReplayOptions options;
+  if (absl::Status s = ParseFlags(argc, argv, kReplayFlags, options.files); !s.ok()) {
+    return Fail("replay", s.message());
   }
-  const std::string iface = absl::GetFlag(FLAGS_send);
-  if (iface.empty()) return Fail("gen", "--send IF is required");
-  absl::StatusOr<std::unique_ptr<PacketSocket>> socket = PacketSocket::Open(iface);
-  if (!socket.ok()) return Fail("gen", socket.status().message());
-  const uint64_t count = absl::GetFlag(FLAGS_packets);
-  const uint64_t rate = absl::GetFlag(FLAGS_rate);
-  std::vector<std::vector<uint8_t>> frames = DemoFrames(absl::GetFlag(FLAGS_seed), count);
-  const absl::Time began = absl::Now();
-  const absl::Time deadline = began + absl::GetFlag(FLAGS_max_time);
-  uint64_t sent = 0;
-  for (const std::vector<uint8_t>& frame : frames) {
-    if (absl::Now() >= deadline) break;
-    if (rate > 0) {
-      const absl::Time due = began + absl::Seconds(1) * sent / rate;
-      if (due > absl::Now()) absl::SleepFor(due - absl::Now());
-    }
-    if (absl::Status s = (*socket)->Send(frame); !s.ok()) return Fail("gen", s.message());
-    ++sent;
+  if (absl::Status s = DataPlaneFromFlags(options.data_plane); !s.ok()) {
+    return Fail("replay", s.message());
   }
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - began);
-  std::printf("darkscope gen: sent %llu of %llu frames on %s in %.2f s (%.0f frames/s)\n",
-              static_cast<unsigned long long>(sent), static_cast<unsigned long long>(count),
-              iface.c_str(), seconds, seconds > 0 ? sent / seconds : 0.0);
-  return sent == count ? 0 : 1;
+  options.interval = absl::GetFlag(FLAGS_interval);
+  if (options.interval < absl::Seconds(1) || options.interval % absl::Seconds(1) != absl::ZeroDuration()) {
+    return Fail("replay", "--interval must be whole seconds, at least 1s");
+  }
+  options.out_dir = absl::GetFlag(FLAGS_out);
+  if (options.out_dir.empty()) return Fail("replay", "--out is required");
+  if (!absl::GetFlag(FLAGS_sensor).empty()) options.sensor = absl::GetFlag(FLAGS_sensor);
+  if (options.files.empty()) return Fail("replay", "no capture file given");
+  options.progress = isatty(STDERR_FILENO);
+  if (geteuid() != 0) {
+    return Fail("replay", "needs root (CAP_BPF) to load the XDP program for BPF_PROG_TEST_RUN");
+  }
+  if (absl::Status s = RunReplay(options); !s.ok()) {
+    std::fprintf(stderr, "darkscope replay: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  return 0;
 }
 
 constexpr const char* kUsage =
@@ -254,8 +282,10 @@ constexpr const char* kUsage =
     "                --out DIR [--sensor NAME] [--xdp-mode native|skb|auto]\n"
     "                [--darknet-action drop|pass] [--hash-layout shared|percpu]\n"
     "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n"
-    "  darkscope gen --send IF [--scenario demo] [--packets N] [--rate PPS]\n"
-    "                [--max-time DURATION] [--seed N]\n";
+    "  darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]\n"
+    "                [--packets N] [--seed N] [--rate PPS] [--max-time DURATION]\n"
+    "  darkscope replay --prefix CIDR [--prefix CIDR ...] --interval DURATION --out DIR\n"
+    "                [--sensor NAME] FILE...\n";
 
 }  // namespace
 }  // namespace darkscope
@@ -269,6 +299,7 @@ int main(int argc, char** argv) {
   if (command == "run") return darkscope::Run(argc, argv);
   if (command == "cat") return darkscope::Cat(argc, argv);
   if (command == "gen") return darkscope::Gen(argc, argv);
+  if (command == "replay") return darkscope::Replay(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(darkscope::kUsage, stdout);
     return 0;

@@ -1,0 +1,100 @@
+// Scenario frames to pcap, interface and ground truth.
+#include "gen/generate.h"
+
+#include <linux/bpf.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "capture/pcap_file.h"
+#include "common/status.h"
+#include "gen/packet_socket.h"
+#include "gen/scenario.h"
+#include "snapshot/interval_writer.h"
+
+namespace darkscope {
+
+absl::Status RunGenerate(const GenerateOptions& options) {
+  DS_ASSIGN_OR_RETURN(Scenario scenario, LoadScenario(options.scenario));
+  if (options.packets) scenario.packets = *options.packets;
+  if (options.seed) scenario.seed = *options.seed;
+  if (options.pcap.empty() && options.truth_dir.empty() && options.send_interface.empty()) {
+    return absl::InvalidArgumentError("nothing to do: give --pcap, --truth or --send");
+  }
+
+  std::unique_ptr<PcapWriter> pcap;
+  if (!options.pcap.empty()) {
+    DS_ASSIGN_OR_RETURN(pcap, PcapWriter::Create(options.pcap));
+  }
+  std::unique_ptr<UringFileWriter> truth_files;
+  std::unique_ptr<IntervalWriter> truth;
+  if (!options.truth_dir.empty()) {
+    DS_ASSIGN_OR_RETURN(truth_files, UringFileWriter::Create(options.truth_dir));
+    truth = std::make_unique<IntervalWriter>("ground-truth", scenario.interval, *truth_files);
+  }
+  std::unique_ptr<PacketSocket> socket;
+  if (!options.send_interface.empty()) {
+    DS_ASSIGN_OR_RETURN(socket, PacketSocket::Open(options.send_interface));
+  }
+
+  std::optional<absl::Time> interval_start;
+  EpochCounts interval_counts;
+  absl::Status status = absl::OkStatus();
+  uint64_t generated = 0, sent = 0;
+  const absl::Time began = absl::Now();
+  const absl::Time deadline = began + options.max_time;
+  bool out_of_time = false;
+  GenerateScenario(scenario, [&](const GeneratedFrame& g) {
+    if (!status.ok() || out_of_time) return;
+    const std::vector<uint8_t> frame = BuildFrame(g.spec);
+    ++generated;
+    if (pcap) pcap->Write(g.time, frame);
+    if (truth) {
+      const absl::Time start = truth->IntervalStart(g.time);
+      if (interval_start && start != *interval_start) {
+        status = truth->Add(*interval_start, std::move(interval_counts));
+        interval_counts = EpochCounts();
+      }
+      interval_start = start;
+      AddCountedFrame(CountFrameSpec(g.spec, scenario.darknet, XDP_DROP), frame.size(),
+                      interval_counts);
+    }
+    if (socket) {
+      if (absl::Now() >= deadline) {
+        out_of_time = true;
+        return;
+      }
+      if (options.rate > 0) {
+        const absl::Time due = began + absl::Seconds(1) * sent / options.rate;
+        if (due > absl::Now()) absl::SleepFor(due - absl::Now());
+      }
+      if (status = socket->Send(frame); status.ok()) ++sent;
+    }
+  });
+  DS_RETURN_IF_ERROR(status);
+  if (out_of_time) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "sent ", sent, " of ", scenario.packets, " frames before --max-time; the ground truth "
+        "would not match what was sent"));
+  }
+  if (truth && interval_start) {
+    DS_RETURN_IF_ERROR(truth->Add(*interval_start, std::move(interval_counts)));
+    DS_RETURN_IF_ERROR(truth->Finish());
+  }
+  if (pcap) DS_RETURN_IF_ERROR(pcap->Close());
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - began);
+  std::printf("darkscope gen: scenario %s, %llu frames", scenario.name.c_str(),
+              static_cast<unsigned long long>(generated));
+  if (pcap) std::printf("; pcap %s", options.pcap.c_str());
+  if (truth) std::printf("; ground truth %s (%d intervals)", options.truth_dir.c_str(), truth->written());
+  if (socket) {
+    std::printf("; sent %llu on %s in %.2f s (%.0f frames/s)",
+                static_cast<unsigned long long>(sent), options.send_interface.c_str(), seconds,
+                seconds > 0 ? sent / seconds : 0.0);
+  }
+  std::printf("\n");
+  return absl::OkStatus();
+}
+
+}  // namespace darkscope

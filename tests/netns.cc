@@ -96,4 +96,31 @@ absl::Status VethLab::Send(const std::vector<FrameToSend>& frames, int rounds,
   return absl::OkStatus();
 }
 
+absl::Status VethLab::RunInScanner(const std::function<absl::Status()>& job) const {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe");
+  pid_t child = fork();
+  if (child < 0) return absl::InternalError("fork");
+  if (child == 0) {
+    close(pipe_fds[0]);
+    int ns_fd = ::open(absl::StrCat("/var/run/netns/", scanner_ns_).c_str(), O_RDONLY | O_CLOEXEC);
+    absl::Status status = ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) == 0
+                              ? job()
+                              : absl::InternalError("setns into " + scanner_ns_);
+    const std::string message(status.message());
+    if (!message.empty()) (void)!write(pipe_fds[1], message.data(), message.size());
+    _exit(status.ok() ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  std::string message;
+  char buffer[256];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof(buffer))) > 0) message.append(buffer, n);
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("job in ", scanner_ns_, " failed: ", message));
+}
+
 }  // namespace darkscope::testing

@@ -7,6 +7,7 @@
 #define DARKSCOPE_TESTS_NETNS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ class VethLab {
   // any send fails or the whole takes longer than `limit`.
   absl::Status Send(const std::vector<FrameToSend>& frames, int rounds,
                     absl::Duration spacing, absl::Duration limit) const;
+
+  // Runs `job` in a child process inside the scanner's namespace; its
+  // status is the job's.
+  absl::Status RunInScanner(const std::function<absl::Status()>& job) const;
 
  private:
   std::string sensor_ns_, scanner_ns_;

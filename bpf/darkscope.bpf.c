@@ -96,13 +96,13 @@ DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
 /* Shared and updated with atomics by default: key spaces too large to keep
  * per CPU on many-core hosts. The loader may make them PERCPU_HASH
- * (config.per_cpu_hashes); docs/maps.md gives the measurements. Not
- * preallocated, so their memory follows the traffic, not the bound. */
-DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+ * (config.per_cpu_hashes). Preallocated: inserting a new key is then a
+ * freelist pop, not an allocation. docs/maps.md gives the measurements. */
+DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, 0,
 	       struct ds_net_key, struct ds_source_stats, DS_SOURCES_MAX);
-DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, 0,
 	       struct ds_net_key, struct ds_dest_stats, DS_DESTINATIONS_MAX);
-DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, 0,
 	       struct ds_flow_key, struct ds_traffic, DS_FLOWS_MAX);
 
 /* ---- Parsing -------------------------------------------------------------- */

@@ -260,10 +260,16 @@ void AddWords(const T& from, T& into, size_t first_or_word) {
   std::memcpy(&into, b, sizeof(T));
 }
 
+// Both tables are sorted: each key of `from` is placed from the position
+// after the previous one, which costs no tree descent when keys repeat or
+// come in order.
 template <typename Map>
 void AddTable(const Map& from, Map& into, size_t first_or_word) {
+  auto hint = into.begin();
   for (const auto& [key, value] : from) {
-    AddWords(value, into[key], first_or_word);
+    hint = into.try_emplace(hint, key);
+    AddWords(value, hint->second, first_or_word);
+    ++hint;
   }
 }
 

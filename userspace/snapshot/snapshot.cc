@@ -299,6 +299,7 @@ absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r) {
 }
 
 // The named columns of a table, all required; for each row, fill(values).
+// Rows were written from sorted tables, so the fills append in order.
 absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> names,
                         const std::function<void(const std::vector<uint64_t>&)>& fill) {
   std::vector<const Column*> columns;
@@ -337,11 +338,14 @@ absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
       DS_RETURN_IF_ERROR(ForEachRow(
           t, {"index", "packets", "bytes", "syn", "synack", "rst", "mirai", "zmap", "masscan", "backscatter"},
           [&](const std::vector<uint64_t>& v) {
-            s.counts.ports[static_cast<uint32_t>(v[0])] = {v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+            s.counts.ports.emplace_hint(s.counts.ports.end(), static_cast<uint32_t>(v[0]),
+                                        ds_port_stats{v[1], v[2], v[3], v[4], v[5], v[6],
+                                                      v[7], v[8], v[9]});
           }));
     } else if (t.name == "src_ports") {
       DS_RETURN_IF_ERROR(ForEachRow(t, {"index", "packets", "bytes"}, [&](const std::vector<uint64_t>& v) {
-        s.counts.src_ports[static_cast<uint32_t>(v[0])] = {v[1], v[2]};
+        s.counts.src_ports.emplace_hint(s.counts.src_ports.end(), static_cast<uint32_t>(v[0]),
+                                        ds_traffic{v[1], v[2]});
       }));
     } else if (t.name == "sources") {
       DS_RETURN_IF_ERROR(ForEachRow(
@@ -354,7 +358,7 @@ absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
             stats.bytes = v[2];
             for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
             for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) stats.port_sketch[w] = v[7 + w];
-            s.counts.sources[U64ToNet(v[0])] = stats;
+            s.counts.sources.emplace_hint(s.counts.sources.end(), U64ToNet(v[0]), stats);
           }));
     } else if (t.name == "destinations") {
       DS_RETURN_IF_ERROR(ForEachRow(
@@ -364,7 +368,8 @@ absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
             stats.packets = v[1];
             stats.bytes = v[2];
             for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
-            s.counts.destinations[U64ToNet(v[0])] = stats;
+            s.counts.destinations.emplace_hint(s.counts.destinations.end(), U64ToNet(v[0]),
+                                               stats);
           }));
     } else if (t.name == "flows") {
       DS_RETURN_IF_ERROR(ForEachRow(t, {"src_net", "proto", "port", "packets", "bytes"},
@@ -373,7 +378,8 @@ absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
                                       key.src = U64ToNet(v[0]);
                                       key.proto_slot = static_cast<uint8_t>(v[1]);
                                       key.port = static_cast<uint16_t>(v[2]);
-                                      s.counts.flows[key] = {v[3], v[4]};
+                                      s.counts.flows.emplace_hint(s.counts.flows.end(), key,
+                                                                  ds_traffic{v[3], v[4]});
                                     }));
     }
     // Tables a later version adds are skipped.

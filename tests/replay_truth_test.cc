@@ -48,6 +48,32 @@ absl::StatusOr<std::vector<Snapshot>> ReadAll(const std::string& dir) {
   return snapshots;
 }
 
+// The demo scenario, also sent live in e2e_agent_test: replayed, every
+// 2-second interval matches.
+TEST_F(ReplayTruthTest, DemoScenarioMatchesGroundTruthInEveryInterval) {
+  DS_REQUIRE_PRIVILEGES();
+  GenerateOptions gen;
+  gen.scenario = "demo";
+  gen.pcap = base_ + "/demo.pcap";
+  gen.truth_dir = MakeDir(base_, "truth");
+  ASSERT_TRUE(RunGenerate(gen).ok());
+  ReplayOptions replay;
+  replay.data_plane.prefixes = {*ParseDarknetPrefix("198.18.0.0/15")};
+  replay.interval = absl::Seconds(2);
+  replay.out_dir = MakeDir(base_, "replay");
+  replay.files = {gen.pcap};
+  ASSERT_TRUE(RunReplay(replay).ok());
+  absl::StatusOr<std::vector<Snapshot>> truth = ReadAll(gen.truth_dir);
+  absl::StatusOr<std::vector<Snapshot>> sensor = ReadAll(replay.out_dir);
+  ASSERT_TRUE(truth.ok() && sensor.ok());
+  ASSERT_EQ(truth->size(), 5u);
+  ASSERT_EQ(sensor->size(), truth->size());
+  for (size_t i = 0; i < truth->size(); ++i) {
+    EXPECT_EQ((*sensor)[i].interval_start, (*truth)[i].interval_start);
+    EXPECT_TRUE((*sensor)[i].counts == (*truth)[i].counts) << "interval " << i;
+  }
+}
+
 TEST_F(ReplayTruthTest, TelescopeScenarioMatchesGroundTruthInEveryInterval) {
   DS_REQUIRE_PRIVILEGES();
   GenerateOptions gen;

@@ -77,8 +77,9 @@ constexpr const char* kTelescopeScenario = R"(# A day at a /15 telescope, shaped
 # scanning of 23/2323/37215/5555, ZMap and Masscan sweeps, 445 and 1433
 # scanning with an office-hours profile, NTP and DNS reflection, SYN-ACK
 # and RST backscatter, ICMP unreachable, one wide-range scanner /24, a port
-# (5000/tcp) that appears halfway through, VLAN-tagged frames, IPv6,
-# malformed frames and some traffic outside the darknet.
+# (5000/tcp) that appears halfway through, Korean sources that go silent
+# at 18:00 (an outage), VLAN-tagged frames, IPv6, malformed frames and some
+# traffic outside the darknet.
 name telescope
 start 2026-11-23T00:00:00Z
 duration 24h
@@ -100,6 +101,7 @@ population dns         share=5  kind=udp-reflection ports=53:100 payload=120 sou
 population snmp        share=2  kind=udp-probe ports=161:100 sources=CN:100 hosts=40 networks=4
 population unreachable share=4  kind=icmp-unreachable sources=DE:50,US:50 hosts=300 networks=80
 population echo        share=2  kind=icmp-echo sources=KR:100 hosts=50 networks=5
+population korea       share=4  kind=syn ports=23:50,80:30,8080:20 sources=KR:100 hosts=400 networks=80 until=75
 population emerging    share=3  kind=syn ports=5000:100 sources=TW:100 hosts=150 networks=30 from=50
 population ipv6        share=2  kind=syn family=6 ports=22:60,23:40 sources=DE:50,JP:50 hosts=60 networks=10
 population vlan        share=1  kind=syn vlan=100 ports=23:100 sources=BR:100 hosts=20 networks=4

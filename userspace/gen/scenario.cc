@@ -40,6 +40,9 @@ const std::vector<CountryBlocks>& Countries() {
       {"IN", {"117.192.0.0/10", "59.88.0.0/13"}, "2405:200::/32"},
       {"KR", {"175.192.0.0/10"}, "2001:2d8::/32"},
       {"TW", {"36.224.0.0/12", "114.24.0.0/14"}, "2001:b011::/32"},
+      {"ID", {"36.64.0.0/11", "180.240.0.0/13"}, "2001:448a::/32"},
+      {"FR", {"90.0.0.0/9", "86.192.0.0/11"}, "2a01:cb00::/32"},
+      {"IR", {"5.112.0.0/12", "2.176.0.0/12"}, "2a01:5ec0::/32"},
   };
   return countries;
 }
@@ -77,9 +80,11 @@ constexpr const char* kTelescopeScenario = R"(# A day at a /15 telescope, shaped
 # scanning of 23/2323/37215/5555, ZMap and Masscan sweeps, 445 and 1433
 # scanning with an office-hours profile, NTP and DNS reflection, SYN-ACK
 # and RST backscatter, ICMP unreachable, one wide-range scanner /24, a port
-# (5000/tcp) that appears halfway through, Korean sources that go silent
-# at 18:00 (an outage), VLAN-tagged frames, IPv6, malformed frames and some
-# traffic outside the darknet.
+# (5000/tcp) that appears halfway through, 8545/tcp rising from France,
+# 445/tcp from Indonesia in daytime hours, a burst of 123/udp from Korea
+# between 16:00 and 18:00, Iranian sources that go silent at 18:00 (an
+# outage), VLAN-tagged frames, IPv6, malformed frames and some traffic
+# outside the darknet.
 name telescope
 start 2026-11-23T00:00:00Z
 duration 24h
@@ -89,7 +94,7 @@ seed 7
 darknet 198.18.0.0/15
 darknet 2001:db8:d::/48
 population mirai       share=30 kind=mirai ports=23:70,2323:20,37215:5,5555:5 sources=BR:25,VN:20,CN:20,IN:20,TW:15 hosts=3000 networks=900
-population smb         share=8  kind=syn ports=445:100 sources=CN:40,RU:30,US:30 hosts=300 networks=60 profile=office
+population smb         share=8  kind=syn ports=445:100 sources=ID:60,CN:20,RU:20 hosts=300 networks=60 profile=office
 population mssql       share=6  kind=syn ports=1433:100 sources=CN:70,RU:30 hosts=200 networks=40 profile=office
 population zmap        share=8  kind=zmap ports=443:40,80:30,8080:20,22:10 sources=US:80,DE:20 hosts=400 networks=8
 population masscan     share=3  kind=masscan ports=3389:50,5900:50 sources=NL:100 hosts=20 networks=2
@@ -101,7 +106,9 @@ population dns         share=5  kind=udp-reflection ports=53:100 payload=120 sou
 population snmp        share=2  kind=udp-probe ports=161:100 sources=CN:100 hosts=40 networks=4
 population unreachable share=4  kind=icmp-unreachable sources=DE:50,US:50 hosts=300 networks=80
 population echo        share=2  kind=icmp-echo sources=KR:100 hosts=50 networks=5
-population korea       share=4  kind=syn ports=23:50,80:30,8080:20 sources=KR:100 hosts=400 networks=80 until=75
+population iran        share=4  kind=syn ports=23:50,80:30,8080:20 sources=IR:100 hosts=400 networks=80 until=75
+population ntp-burst   share=20 kind=udp-reflection ports=123:100 payload=468 sources=KR:100 hosts=60 networks=12 from=66.67 until=75
+population ethereum    share=2  kind=syn ports=8545:100 sources=FR:100 hosts=80 networks=20 from=60
 population emerging    share=3  kind=syn ports=5000:100 sources=TW:100 hosts=150 networks=30 from=50
 population ipv6        share=2  kind=syn family=6 ports=22:60,23:40 sources=DE:50,JP:50 hosts=60 networks=10
 population vlan        share=1  kind=syn vlan=100 ports=23:100 sources=BR:100 hosts=20 networks=4

@@ -1,5 +1,6 @@
 // PacketSocket: sends whole Ethernet frames out of one interface of the
-// current network namespace through an AF_PACKET socket. The generator's
+// current network namespace through an AF_PACKET socket, bypassing the
+// qdisc, in batches of sendmmsg. The generator's
 // way onto the wire; tests and the demo call it only from inside network
 // namespaces they created.
 #ifndef DARKSCOPE_GEN_PACKET_SOCKET_H_
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -20,6 +22,8 @@ class PacketSocket {
   static absl::StatusOr<std::unique_ptr<PacketSocket>> Open(const std::string& interface);
 
   absl::Status Send(absl::Span<const uint8_t> frame);
+  // Sends the frames in order, many per system call (sendmmsg).
+  absl::Status SendBatch(absl::Span<const std::vector<uint8_t>> frames);
 
  private:
   PacketSocket(std::string interface, UniqueFd fd, int ifindex)

@@ -106,6 +106,9 @@ TEST(FrameSpecTruth, AgreesWithTheProgramOnRandomFrames) {
   DS_REQUIRE_PRIVILEGES();
   DataPlaneOptions options;
   options.prefixes = Darknet();
+  options.max_sources = 4096;  // a batch of 100 frames needs few entries
+  options.max_destinations = 4096;
+  options.max_flows = 4096;
   absl::StatusOr<std::unique_ptr<DataPlane>> plane = DataPlane::Load(options);
   ASSERT_TRUE(plane.ok()) << plane.status();
   IntervalCutter cutter(**plane);

@@ -481,10 +481,15 @@ LoadedPlane& PlaneFor(DarknetAction action,
   LoadedPlane& loaded = planes[action == DarknetAction::kPass]
                               [layout == HashLayout::kPerCpu];
   if (!loaded.plane) {
+    // Small hash bounds: a case counts one frame, and every drain creates
+    // new preallocated hash tables.
     DataPlaneOptions options = {.prefixes = {*ParseDarknetPrefix(kDarknetV4),
                                              *ParseDarknetPrefix(kDarknetV6)},
                                 .action = action,
-                                .hash_layout = layout};
+                                .hash_layout = layout,
+                                .max_sources = 1024,
+                                .max_destinations = 1024,
+                                .max_flows = 1024};
     absl::StatusOr<std::unique_ptr<DataPlane>> plane = DataPlane::Load(options);
     if (!plane.ok()) {
       ADD_FAILURE() << plane.status();
@@ -547,6 +552,39 @@ TEST(XdpMinimumFrame, KernelRefusesFramesShorterThanEthernet) {
   absl::StatusOr<TestRunResult> run = loaded.plane->TestRun(short_frame);
   EXPECT_EQ(run.status().code(), absl::StatusCode::kInvalidArgument)
       << run.status();
+}
+
+// A full table counts what did not fit, under its own name, and the
+// packet is still counted everywhere else.
+TEST(XdpOverflow, FullTablesCountWhatDidNotFit) {
+  DS_REQUIRE_PRIVILEGES();
+  DataPlaneOptions options = {.prefixes = {*ParseDarknetPrefix(kDarknetV4)},
+                              .max_sources = 2,
+                              .max_destinations = 2,
+                              .max_flows = 2};
+  absl::StatusOr<std::unique_ptr<DataPlane>> plane = DataPlane::Load(options);
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  IntervalCutter cutter(**plane);
+  ASSERT_TRUE(cutter.Start().ok());
+  // Five sources in five /24s, to five destination /24s: three do not fit.
+  for (int i = 0; i < 5; ++i) {
+    Frame f = PacketBuilder()
+                  .Ipv4(absl::StrCat("185.220.", 100 + i, ".7"), absl::StrCat("198.18.", i, ".9"))
+                  .Tcp(40000, 23, kSyn)
+                  .Build();
+    ASSERT_TRUE((*plane)->TestRun(f.bytes).ok());
+  }
+  absl::StatusOr<EpochCounts> counts = cutter.Cut();
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_SOURCES], 3u);
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_DESTINATIONS], 3u);
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_FLOWS], 3u);
+  EXPECT_EQ(counts->sources.size(), 2u);
+  EXPECT_EQ(counts->destinations.size(), 2u);
+  EXPECT_EQ(counts->flows.size(), 2u);
+  // Everything else counted all five.
+  EXPECT_EQ(counts->counters[DS_CTR_TCP_SYN], 5u);
+  EXPECT_EQ(counts->ports.at(ds_port_index(DS_SLOT_TCP, 23)).packets, 5u);
 }
 
 // Packets go to the epoch the control map names, and a recycled epoch

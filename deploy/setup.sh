@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config clang llvm bpftool
   # libraries
   libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
-  libpcap-dev
+  libpcap-dev libmaxminddb-dev libcsv-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # network namespaces, veth, XDP inspection
@@ -32,10 +32,28 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "deploy/setup.sh: all ${#packages[@]} packages are installed"
-  exit 0
 fi
 
-echo "deploy/setup.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} > 0)); then
+  echo "deploy/setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Enrichment data for reports, from the npm registry (CC BY 4.0 / CC0:
+# docs/enrichment.md credits the sources): the country of an address
+# (mmdb) and its AS (CSV ranges). Installed once into the data directory;
+# a version already there is kept.
+data_dir=${DARKSCOPE_DATA_DIR:-/usr/local/share/darkscope}
+geo_packages=(@ip-location-db/geo-whois-asn-country-mmdb @ip-location-db/asn)
+if [[ ! -f "$data_dir/geo/node_modules/@ip-location-db/asn/package.json" ||
+      ! -f "$data_dir/geo/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/package.json" ]]; then
+  if ! command -v npm >/dev/null; then
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  echo "deploy/setup.sh: installing ${geo_packages[*]} into $data_dir/geo"
+  mkdir -p "$data_dir/geo"
+  npm install --prefix "$data_dir/geo" --no-audit --no-fund --silent "${geo_packages[@]}"
+fi

@@ -1,0 +1,102 @@
+// Where a source network comes from: its country (an mmdb database read
+// with libmaxminddb) and its autonomous system (CSV ranges read with
+// libcsv), from the data deploy/setup.sh installs (docs/enrichment.md).
+// Reports look each /24 up once, never per packet; OriginLookup caches.
+#ifndef DARKSCOPE_ENRICH_ORIGIN_H_
+#define DARKSCOPE_ENRICH_ORIGIN_H_
+
+#include <maxminddb.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "common/abi_compare.h"
+#include "darkscope/abi.h"
+
+namespace darkscope {
+
+// Where enrichment data is installed by default.
+inline constexpr const char* kDefaultGeoDir = "/usr/local/share/darkscope/geo";
+
+class CountryDatabase {
+ public:
+  static absl::StatusOr<std::unique_ptr<CountryDatabase>> Open(const std::string& path);
+  ~CountryDatabase();
+  CountryDatabase(const CountryDatabase&) = delete;
+  CountryDatabase& operator=(const CountryDatabase&) = delete;
+
+  // The ISO country code of the network's first address, "" if unknown.
+  absl::StatusOr<std::string> CountryOf(const ds_net_key& net) const;
+  // What the database is: path, type and build date.
+  const std::string& description() const { return description_; }
+
+ private:
+  CountryDatabase() = default;
+  MMDB_s mmdb_ = {};
+  std::string description_;
+};
+
+struct AutonomousSystem {
+  uint32_t number = 0;
+  std::string name;
+};
+
+class AsnDatabase {
+ public:
+  // `ipv4_csv`, `ipv6_csv`: rows "first,last,asn,name" with addresses as
+  // decimal integers (asn-ipv4-num.csv, asn-ipv6-num.csv).
+  static absl::StatusOr<std::unique_ptr<AsnDatabase>> Open(const std::string& ipv4_csv,
+                                                           const std::string& ipv6_csv);
+  std::optional<AutonomousSystem> Lookup(const ds_net_key& net) const;
+  const std::string& description() const { return description_; }
+
+ private:
+  struct Range {
+    unsigned __int128 first, last;
+    uint32_t asn;
+    uint32_t name;  // index into names_
+  };
+  absl::Status Load(const std::string& path, std::vector<Range>& ranges);
+  std::optional<AutonomousSystem> Find(const std::vector<Range>& ranges,
+                                       unsigned __int128 address) const;
+
+  std::vector<Range> ipv4_, ipv6_;
+  std::vector<std::string> names_;
+  std::string description_;
+};
+
+struct Origin {
+  std::string country;  // "" if unknown
+  uint32_t asn = 0;     // 0 if unknown
+  std::string as_name;
+};
+
+// Both databases, each optional: a missing one is reported once (in
+// warnings()) and its columns stay empty.
+class OriginLookup {
+ public:
+  static std::unique_ptr<OriginLookup> Open(const std::string& geo_dir);
+
+  const Origin& Of(const ds_net_key& net);
+  bool has_countries() const { return countries_ != nullptr; }
+  bool has_asns() const { return asns_ != nullptr; }
+  // The databases used, with versions, for the report's sources line.
+  std::vector<std::string> sources() const;
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  std::unique_ptr<CountryDatabase> countries_;
+  std::unique_ptr<AsnDatabase> asns_;
+  std::vector<std::string> warnings_;
+  std::map<ds_net_key, Origin> cache_;
+};
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_ENRICH_ORIGIN_H_

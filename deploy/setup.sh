@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config clang llvm bpftool
   # libraries
   libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
-  libpcap-dev libmaxminddb-dev libcsv-dev
+  libpcap-dev libmaxminddb-dev libcsv-dev nlohmann-json3-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # network namespaces, veth, XDP inspection

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -24,12 +25,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "agent/agent.h"
 #include "cat/cat.h"
 #include "common/status.h"
 #include "gen/generate.h"
 #include "replay/replay.h"
+#include "report/report.h"
 #include "common/prefix.h"
 
 ABSL_FLAG(std::string, iface, "", "run: interface that receives the darknet");
@@ -52,7 +55,13 @@ ABSL_FLAG(std::string, truth, "", "gen: write the ground truth snapshots to this
 ABSL_FLAG(uint64_t, rate, 0, "gen: frames per second, 0 for as fast as possible");
 ABSL_FLAG(absl::Duration, max_time, absl::Seconds(60), "gen: stop sending after this long");
 ABSL_FLAG(uint64_t, seed, 0, "gen: random seed (0: as the scenario says)");
-ABSL_FLAG(std::string, format, "jsonl", "cat: jsonl or csv");
+ABSL_FLAG(std::string, format, "", "cat: jsonl (default) or csv; report: text (default) or json");
+ABSL_FLAG(std::vector<std::string>, in, {}, "report: a sensor's snapshot directory; repeat");
+ABSL_FLAG(std::string, from, "", "report: start of the period (RFC 3339)");
+ABSL_FLAG(std::string, to, "", "report: end of the period (RFC 3339)");
+ABSL_FLAG(std::string, previous, "auto", "report: auto (the same length before) or FROM..TO");
+ABSL_FLAG(int, top, 10, "report: entries in the top-N tables");
+ABSL_FLAG(std::string, geo_dir, "", "report: enrichment data (default /usr/local/share/darkscope/geo)");
 ABSL_FLAG(std::string, table, "", "cat: only this table");
 
 namespace darkscope {
@@ -66,6 +75,7 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
+const char* const kReportFlags[] = {"in", "from", "to", "previous", "top", "format", "out", "geo_dir"};
 const char* const kReplayFlags[] = {"prefix", "interval", "out", "sensor",
                                     "darknet_action", "hash_layout"};
 
@@ -79,7 +89,7 @@ int Fail(absl::string_view command, absl::string_view message) {
 // arguments. --prefix accumulates.
 absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> allowed,
                         std::vector<std::string>& positional) {
-  std::vector<std::string> prefixes;
+  std::vector<std::string> prefixes, ins;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (!absl::StartsWith(arg, "-") || arg == "-") {
@@ -113,8 +123,8 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
       }
       value = argv[++i];
     }
-    if (name == "prefix") {
-      prefixes.push_back(value);
+    if (name == "prefix" || name == "in") {  // repeatable
+      (name == "prefix" ? prefixes : ins).push_back(value);
       continue;
     }
     std::string error;
@@ -124,6 +134,7 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
     }
   }
   if (!prefixes.empty()) absl::SetFlag(&FLAGS_prefix, prefixes);
+  if (!ins.empty()) absl::SetFlag(&FLAGS_in, ins);
   return absl::OkStatus();
 }
 
@@ -206,7 +217,7 @@ int Cat(int argc, char** argv) {
   }
   CatOptions options;
   const std::string format = absl::GetFlag(FLAGS_format);
-  if (format == "jsonl") {
+  if (format == "jsonl" || format.empty()) {
     options.format = CatFormat::kJsonLines;
   } else if (format == "csv") {
     options.format = CatFormat::kCsv;
@@ -276,6 +287,65 @@ int Replay(int argc, char** argv) {
   return 0;
 }
 
+absl::StatusOr<absl::Time> ParseTimeFlag(const char* name, const std::string& text) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " '", text, "': ", error));
+  }
+  return t;
+}
+
+int Report(int argc, char** argv) {
+  std::vector<std::string> positional;
+  if (absl::Status s = ParseFlags(argc, argv, kReportFlags, positional); !s.ok()) {
+    return Fail("report", s.message());
+  }
+  if (!positional.empty()) {
+    return Fail("report", absl::StrCat("unexpected argument '", positional[0], "'"));
+  }
+  ReportOptions options;
+  options.dirs = absl::GetFlag(FLAGS_in);
+  if (options.dirs.empty()) return Fail("report", "at least one --in DIR is required");
+  absl::StatusOr<absl::Time> from = ParseTimeFlag("from", absl::GetFlag(FLAGS_from));
+  absl::StatusOr<absl::Time> to = ParseTimeFlag("to", absl::GetFlag(FLAGS_to));
+  if (!from.ok()) return Fail("report", from.status().message());
+  if (!to.ok()) return Fail("report", to.status().message());
+  options.from = *from;
+  options.to = *to;
+  const std::string previous = absl::GetFlag(FLAGS_previous);
+  if (previous != "auto") {
+    std::vector<std::string> ends = absl::StrSplit(previous, "..");
+    if (ends.size() != 2) return Fail("report", "--previous must be auto or FROM..TO");
+    absl::StatusOr<absl::Time> pf = ParseTimeFlag("previous", ends[0]);
+    absl::StatusOr<absl::Time> pt = ParseTimeFlag("previous", ends[1]);
+    if (!pf.ok() || !pt.ok()) return Fail("report", "--previous: times must be RFC 3339");
+    options.previous_from = *pf;
+    options.previous_to = *pt;
+  }
+  options.top = absl::GetFlag(FLAGS_top);
+  options.geo_dir = absl::GetFlag(FLAGS_geo_dir);
+  const std::string format = absl::GetFlag(FLAGS_format).empty() ? "text" : absl::GetFlag(FLAGS_format);
+  if (format != "text" && format != "json") {
+    return Fail("report", absl::StrCat("--format ", format, ": expected text or json (html is coming)"));
+  }
+  absl::StatusOr<nlohmann::json> report = BuildReport(options);
+  if (!report.ok()) return Fail("report", report.status().message());
+  std::ofstream file;
+  const std::string out_path = absl::GetFlag(FLAGS_out);
+  if (!out_path.empty()) {
+    file.open(out_path);
+    if (!file) return Fail("report", absl::StrCat("cannot write '", out_path, "'"));
+  }
+  std::ostream& out = out_path.empty() ? std::cout : file;
+  if (format == "json") {
+    out << report->dump(2) << "\n";
+  } else {
+    PrintReportText(*report, out);
+  }
+  return 0;
+}
+
 constexpr const char* kUsage =
     "usage:\n"
     "  darkscope run --iface IF --prefix CIDR [--prefix CIDR ...] --interval DURATION\n"
@@ -285,7 +355,9 @@ constexpr const char* kUsage =
     "  darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]\n"
     "                [--packets N] [--seed N] [--rate PPS] [--max-time DURATION]\n"
     "  darkscope replay --prefix CIDR [--prefix CIDR ...] --interval DURATION --out DIR\n"
-    "                [--sensor NAME] FILE...\n";
+    "                [--sensor NAME] FILE...\n"
+    "  darkscope report --in DIR [--in DIR ...] --from T --to T [--previous auto|T..T]\n"
+    "                [--top N] [--format text|json] [--out FILE] [--geo-dir DIR]\n";
 
 }  // namespace
 }  // namespace darkscope
@@ -300,6 +372,7 @@ int main(int argc, char** argv) {
   if (command == "cat") return darkscope::Cat(argc, argv);
   if (command == "gen") return darkscope::Gen(argc, argv);
   if (command == "replay") return darkscope::Replay(argc, argv);
+  if (command == "report") return darkscope::Report(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(darkscope::kUsage, stdout);
     return 0;

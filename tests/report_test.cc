@@ -1,0 +1,108 @@
+// The report finds what the telescope scenario planted, and nothing where
+// nothing was planted. The snapshots are the generator's ground truth, which
+// replay_truth_test shows the sensor reproduces exactly.
+#include "report/report.h"
+
+#include <stdlib.h>
+
+#include <set>
+#include <string>
+
+#include "gen/generate.h"
+#include "gtest/gtest.h"
+#include "privileged.h"
+
+namespace darkscope::testing {
+namespace {
+
+class ReportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char dir[] = "/tmp/darkscope-report-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    GenerateOptions gen;
+    gen.scenario = "telescope";
+    gen.packets = 100000;
+    gen.truth_dir = dir_;
+    ASSERT_TRUE(RunGenerate(gen).ok());
+    ReportOptions options;
+    options.dirs = {dir_};
+    options.from = absl::FromUnixSeconds(1795435200);  // 2026-11-23T12:00:00Z
+    options.to = absl::FromUnixSeconds(1795478400);    // 2026-11-24T00:00:00Z
+    absl::StatusOr<nlohmann::json> report = BuildReport(options);
+    ASSERT_TRUE(report.ok()) << report.status();
+    report_ = new nlohmann::json(std::move(*report));
+  }
+  static void TearDownTestSuite() { std::system(("rm -rf " + dir_).c_str()); }
+  void SetUp() override {
+    ASSERT_NE(report_, nullptr);
+    if (report_->at("enrichment").empty()) {
+      if (PrivilegedTestsRequired()) FAIL() << "enrichment data missing";
+      GTEST_SKIP() << "enrichment data not installed (sudo deploy/setup.sh installs it)";
+    }
+  }
+  static std::string dir_;
+  static nlohmann::json* report_;
+};
+std::string ReportTest::dir_;
+nlohmann::json* ReportTest::report_ = nullptr;
+
+std::set<std::string> Column(const nlohmann::json& rows, const char* key) {
+  std::set<std::string> values;
+  for (const auto& row : rows) values.insert(row[key].get<std::string>());
+  return values;
+}
+
+TEST_F(ReportTest, TopPortIs23WithItsPreviousRank) {
+  const auto& top = report_->at("top_ports");
+  ASSERT_FALSE(top.empty());
+  EXPECT_EQ(top[0]["port"], "23/TCP");
+  EXPECT_EQ(top[0]["previous_rank"], 1);
+}
+
+TEST_F(ReportTest, MiraiShareOfTelnetIsHighAndOf2323Total) {
+  for (const auto& row : report_->at("fingerprint_shares")) {
+    const double share = row["mirai_share"].get<double>();
+    if (row["port"] == "23/TCP") {
+      EXPECT_GT(share, 80.0);
+    } else if (row["port"] == "2323/TCP") {
+      EXPECT_DOUBLE_EQ(share, 100.0);
+    } else if (row["port"] == "445/TCP") {
+      EXPECT_LT(share, 1.0);
+    }
+  }
+}
+
+TEST_F(ReportTest, ReflectionSourcePortsLead) {
+  const std::set<std::string> ports = Column(report_->at("source_ports"), "source_port");
+  EXPECT_TRUE(ports.count("123/UDP"));
+  EXPECT_TRUE(ports.count("53/UDP"));
+  EXPECT_EQ(report_->at("source_ports")[0]["source_port"], "123/UDP");
+}
+
+TEST_F(ReportTest, EmergingPortsAreThePlantedOnesOnly) {
+  const std::set<std::string> emerging = Column(report_->at("emerging_ports"), "port");
+  EXPECT_EQ(emerging, (std::set<std::string>{"5000/TCP", "8545/TCP"}));
+}
+
+TEST_F(ReportTest, WideScannerIsTheRussianSlash24) {
+  const auto& wide = report_->at("wide_scanners");
+  ASSERT_FALSE(wide.empty());
+  EXPECT_EQ(wide[0]["country"], "RU");
+  EXPECT_GT(wide[0]["ports_estimate"].get<int>(), 1000);
+}
+
+TEST_F(ReportTest, OutageIsIranOnly) {
+  EXPECT_EQ(Column(report_->at("outages"), "country"), (std::set<std::string>{"IR"}));
+}
+
+TEST_F(ReportTest, CountriesComeFromTheDatabase) {
+  const std::set<std::string> countries = Column(report_->at("top_countries"), "country");
+  EXPECT_TRUE(countries.count("US"));
+  EXPECT_TRUE(countries.count("CN"));
+  EXPECT_FALSE(countries.count("??")) << "every generated source has a country";
+}
+
+}  // namespace
+}  // namespace darkscope::testing

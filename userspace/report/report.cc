@@ -1,0 +1,291 @@
+// The report's analyses.
+#include "report/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/prefix.h"
+#include "common/status.h"
+#include "report/period.h"
+#include "sketch/distinct_counts.h"
+
+namespace darkscope {
+namespace {
+
+using nlohmann::json;
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+// Keys ranked by value, largest first (ties by key).
+template <typename Key>
+std::vector<std::pair<Key, uint64_t>> Ranked(const std::map<Key, uint64_t>& values) {
+  std::vector<std::pair<Key, uint64_t>> ranked(values.begin(), values.end());
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return ranked;
+}
+
+template <typename Key>
+std::map<Key, int> Ranks(const std::map<Key, uint64_t>& values) {
+  std::map<Key, int> ranks;
+  int rank = 0;
+  for (const auto& [key, value] : Ranked(values)) ranks[key] = ++rank;
+  return ranks;
+}
+
+std::pair<uint8_t, uint16_t> SlotPort(uint32_t index) {
+  if (index < DS_PORT_INDEX_UDP) return {DS_SLOT_TCP, index};
+  if (index < DS_PORT_INDEX_ICMP) return {DS_SLOT_UDP, index - DS_PORT_INDEX_UDP};
+  if (index < DS_PORT_INDEX_ICMPV6) return {DS_SLOT_ICMP, index - DS_PORT_INDEX_ICMP};
+  if (index < DS_PORT_INDEX_OTHER) return {DS_SLOT_ICMPV6, index - DS_PORT_INDEX_ICMPV6};
+  return {DS_SLOT_OTHER, index - DS_PORT_INDEX_OTHER};
+}
+
+// Packets per port label; ICMP types are folded into one "ICMP" entry, as
+// the seed reports count it.
+std::map<std::string, uint64_t> PortPackets(const EpochCounts& c) {
+  std::map<std::string, uint64_t> packets;
+  for (const auto& [index, stats] : c.ports) {
+    auto [slot, port] = SlotPort(index);
+    packets[slot == DS_SLOT_ICMP ? "ICMP" : PortLabel(slot, port)] += stats.packets;
+  }
+  return packets;
+}
+
+std::map<std::string, uint64_t> CountryPackets(const EpochCounts& c, OriginLookup& origins) {
+  std::map<std::string, uint64_t> packets;
+  for (const auto& [net, stats] : c.sources) {
+    const std::string& country = origins.Of(net).country;
+    packets[country.empty() ? "??" : country] += stats.packets;
+  }
+  return packets;
+}
+
+json RankedTable(const std::map<std::string, uint64_t>& now,
+                 const std::map<std::string, uint64_t>& before, int top, const char* key) {
+  const std::map<std::string, int> previous = Ranks(before);
+  json rows = json::array();
+  int rank = 0;
+  for (const auto& [name, packets] : Ranked(now)) {
+    if (++rank > top) break;
+    auto it = previous.find(name);
+    json row = {{"rank", rank}, {key, name}, {"packets", packets}};
+    row["previous_rank"] = it == previous.end() ? json(nullptr) : json(it->second);
+    row["previous"] = it == previous.end() ? "not seen"
+                      : it->second > top   ? absl::StrCat("out of top ", top)
+                                           : absl::StrCat(it->second);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+}  // namespace
+
+absl::StatusOr<json> BuildReport(const ReportOptions& options) {
+  if (options.dirs.empty()) return absl::InvalidArgumentError("no --in directory given");
+  if (options.to <= options.from) return absl::InvalidArgumentError("--to must be after --from");
+  std::unique_ptr<OriginLookup> origins =
+      OriginLookup::Open(options.geo_dir.empty() ? kDefaultGeoDir : options.geo_dir);
+  std::vector<std::string> problems;
+  DS_ASSIGN_OR_RETURN(PeriodCounts now,
+                      LoadPeriod(options.dirs, options.from, options.to, *origins, problems));
+  const absl::Time prev_to = options.previous_to.value_or(options.from);
+  const absl::Time prev_from = options.previous_from.value_or(prev_to - (options.to - options.from));
+  DS_ASSIGN_OR_RETURN(PeriodCounts before,
+                      LoadPeriod(options.dirs, prev_from, prev_to, *origins, problems));
+  const int top = options.top;
+  json report;
+  report["period"] = {{"from", Rfc3339(options.from)}, {"to", Rfc3339(options.to)},
+                      {"snapshots", now.snapshots}};
+  report["previous_period"] = {{"from", Rfc3339(prev_from)}, {"to", Rfc3339(prev_to)},
+                               {"snapshots", before.snapshots}};
+  report["enrichment"] = origins->sources();
+  report["warnings"] = origins->warnings();
+  for (const std::string& p : problems) report["warnings"].push_back(p);
+  const EpochCounts& c = now.all;
+  report["totals"] = {{"packets", c.counters[DS_CTR_DARKNET_PACKETS]},
+                      {"bytes", c.counters[DS_CTR_DARKNET_BYTES]},
+                      {"sources", c.sources.size()},
+                      {"mirai", c.counters[DS_CTR_MIRAI]},
+                      {"zmap", c.counters[DS_CTR_ZMAP]},
+                      {"masscan", c.counters[DS_CTR_MASSCAN]},
+                      {"backscatter", c.counters[DS_CTR_BACKSCATTER]}};
+
+  // 1, 2: top ports and countries with their previous ranks; top ASes.
+  const std::map<std::string, uint64_t> ports_now = PortPackets(c);
+  const std::map<std::string, uint64_t> ports_before = PortPackets(before.all);
+  report["top_ports"] = RankedTable(ports_now, ports_before, top, "port");
+  const std::map<std::string, uint64_t> countries_now = CountryPackets(c, *origins);
+  report["top_countries"] =
+      RankedTable(countries_now, CountryPackets(before.all, *origins), top, "country");
+  auto as_packets = [&](const EpochCounts& counts) {
+    std::map<std::string, uint64_t> packets;
+    for (const auto& [net, stats] : counts.sources) {
+      const Origin& o = origins->Of(net);
+      packets[o.asn ? absl::StrCat("AS", o.asn, " ", o.as_name) : "unknown"] += stats.packets;
+    }
+    return packets;
+  };
+  report["top_ases"] = RankedTable(as_packets(c), as_packets(before.all), top, "as");
+
+  // 4: fingerprint shares of the top ports (ICMP folded as above).
+  json shares = json::array();
+  for (const auto& row : report["top_ports"]) {
+    uint64_t all = 0, mirai = 0, zmap = 0, masscan = 0;
+    for (const auto& [index, stats] : c.ports) {
+      auto [slot, port] = SlotPort(index);
+      if ((slot == DS_SLOT_ICMP ? "ICMP" : PortLabel(slot, port)) != row["port"]) continue;
+      all += stats.packets, mirai += stats.mirai, zmap += stats.zmap, masscan += stats.masscan;
+    }
+    auto pct = [&](uint64_t n) { return all ? 100.0 * n / all : 0.0; };
+    shares.push_back({{"port", row["port"]}, {"all", all}, {"mirai", mirai},
+                      {"mirai_share", pct(mirai)}, {"zmap_share", pct(zmap)},
+                      {"masscan_share", pct(masscan)}});
+  }
+  report["fingerprint_shares"] = shares;
+
+  // 5: traffic by source port: reflection (53/udp, 123/udp, ...) and the
+  // service ports of SYN-ACK/RST backscatter.
+  auto by_source_port = [](const EpochCounts& counts) {
+    std::map<std::string, uint64_t> packets;
+    for (const auto& [index, stats] : counts.src_ports) {
+      packets[PortLabel(static_cast<uint8_t>(index / 65536), index % 65536)] += stats.packets;
+    }
+    return packets;
+  };
+  report["source_ports"] =
+      RankedTable(by_source_port(c), by_source_port(before.all), top, "source_port");
+
+  // 6: ports first seen in the period, and ports that grew tenfold.
+  json emerging = json::array();
+  for (const auto& [port, packets] : Ranked(ports_now)) {
+    auto it = ports_before.find(port);
+    const uint64_t previous = it == ports_before.end() ? 0 : it->second;
+    const bool first_seen = previous == 0;
+    const double growth = previous ? static_cast<double>(packets) / previous : 0;
+    // Noise floor: a port must carry 0.1 % of the period's packets.
+    if (packets * 1000 < c.counters[DS_CTR_DARKNET_PACKETS]) continue;
+    if (!first_seen && growth < 10) continue;
+    emerging.push_back({{"port", port}, {"packets", packets}, {"previous_packets", previous},
+                        {"first_seen", first_seen}});
+    if (static_cast<int>(emerging.size()) >= top) break;
+  }
+  report["emerging_ports"] = emerging;
+
+  // 7: wide-range scanners: sources touching many ports (sketch estimate,
+  // about 14 % error, docs/maps.md).
+  json wide = json::array();
+  std::vector<std::pair<double, ds_net_key>> scanners;
+  for (const auto& [net, stats] : c.sources) {
+    const double ports = EstimateDistinctPorts(stats.port_sketch);
+    if (ports >= options.wide_scanner_ports) scanners.emplace_back(ports, net);
+  }
+  std::sort(scanners.begin(), scanners.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i < scanners.size() && static_cast<int>(i) < top; ++i) {
+    const Origin& o = origins->Of(scanners[i].second);
+    wide.push_back({{"source", NetKeyToString(scanners[i].second)},
+                    {"ports_estimate", std::llround(scanners[i].first)},
+                    {"packets", c.sources.at(scanners[i].second).packets},
+                    {"country", o.country}, {"asn", o.asn}, {"as_name", o.as_name}});
+  }
+  report["wide_scanners"] = wide;
+
+  // 8: outages: countries whose hourly packets in the last quarter of the
+  // period fall under a tenth of their median over the first three
+  // quarters (medians: one noisy hour does not make an outage).
+  json outages = json::array();
+  const absl::Duration length = options.to - options.from;
+  const absl::Time cut = options.from + length * 0.75;
+  for (const auto& [country, hours] : now.country_hours) {
+    std::vector<double> baseline, recent;
+    for (absl::Time h = options.from; h < options.to; h += absl::Hours(1)) {
+      auto it = hours.find(h);
+      (h < cut ? baseline : recent).push_back(it == hours.end() ? 0.0 : static_cast<double>(it->second));
+    }
+    const double base = Median(baseline), last = Median(recent);
+    if (base >= 20 && last < base / 10) {
+      outages.push_back({{"country", country}, {"baseline_hourly_median", base},
+                         {"recent_hourly_median", last}});
+    }
+  }
+  report["outages"] = outages;
+
+  // 9: several sensors: each one's top ports.
+  json sensors = json::array();
+  for (const auto& [sensor, counts] : now.by_sensor) {
+    json ports = json::array();
+    int rank = 0;
+    for (const auto& [port, packets] : Ranked(PortPackets(counts))) {
+      if (++rank > top) break;
+      ports.push_back({{"rank", rank}, {"port", port}, {"packets", packets}});
+    }
+    sensors.push_back({{"sensor", sensor}, {"packets", counts.counters[DS_CTR_DARKNET_PACKETS]},
+                       {"top_ports", ports}});
+  }
+  report["sensors"] = sensors;
+  return report;
+}
+
+void PrintReportText(const json& r, std::ostream& out) {
+  out << "darkscope report " << r["period"]["from"].get<std::string>() << " .. "
+      << r["period"]["to"].get<std::string>() << " (" << r["period"]["snapshots"]
+      << " snapshots; previous " << r["previous_period"]["from"].get<std::string>() << " .. "
+      << r["previous_period"]["to"].get<std::string>() << ")\n";
+  out << "packets " << r["totals"]["packets"] << ", sources " << r["totals"]["sources"]
+      << ", Mirai " << r["totals"]["mirai"] << ", ZMap " << r["totals"]["zmap"] << ", Masscan "
+      << r["totals"]["masscan"] << ", backscatter " << r["totals"]["backscatter"] << "\n";
+  auto table = [&](const char* title, const json& rows, const char* key) {
+    out << "\n" << title << "\n";
+    for (const auto& row : rows) {
+      out << absl::StrFormat("  %2d  %-36s %12d", row["rank"].get<int>(),
+                             row[key].get<std::string>(), row["packets"].get<uint64_t>());
+      if (row.contains("previous")) out << "  (prev " << row["previous"].get<std::string>() << ")";
+      out << "\n";
+    }
+  };
+  table("Top destination ports", r["top_ports"], "port");
+  table("Top source countries", r["top_countries"], "country");
+  table("Top source ASes", r["top_ases"], "as");
+  out << "\nFingerprint shares (ALL, Mirai, share, ZMap, Masscan)\n";
+  for (const auto& row : r["fingerprint_shares"]) {
+    out << absl::StrFormat("  %-12s %12d %12d %6.2f%% %6.2f%% %6.2f%%\n", row["port"].get<std::string>(),
+                           row["all"].get<uint64_t>(), row["mirai"].get<uint64_t>(),
+                           row["mirai_share"].get<double>(), row["zmap_share"].get<double>(),
+                           row["masscan_share"].get<double>());
+  }
+  table("Traffic by source port (reflection, backscatter)", r["source_ports"], "source_port");
+  out << "\nEmerging ports\n";
+  for (const auto& row : r["emerging_ports"]) {
+    out << "  " << row["port"].get<std::string>() << ": " << row["packets"] << " packets, previous "
+        << row["previous_packets"] << (row["first_seen"].get<bool>() ? " (first seen)" : "") << "\n";
+  }
+  out << "\nWide-range scanners\n";
+  for (const auto& row : r["wide_scanners"]) {
+    out << "  " << row["source"].get<std::string>() << " ~" << row["ports_estimate"] << " ports, "
+        << row["packets"] << " packets, " << row["country"].get<std::string>() << " AS"
+        << row["asn"] << " " << row["as_name"].get<std::string>() << "\n";
+  }
+  out << "\nOutages\n";
+  for (const auto& row : r["outages"]) {
+    out << "  " << row["country"].get<std::string>() << ": hourly median "
+        << row["baseline_hourly_median"] << " -> " << row["recent_hourly_median"] << "\n";
+  }
+  for (const auto& w : r["warnings"]) out << "warning: " << w.get<std::string>() << "\n";
+  out << "sources: ";
+  for (const auto& s : r["enrichment"]) out << s.get<std::string>() << "; ";
+  out << "\n";
+}
+
+}  // namespace darkscope

@@ -1,0 +1,40 @@
+// `darkscope report`: the seeds' analyses over a period of snapshots, for
+// one sensor or several, as text for a terminal or JSON for scripts. This
+// first part computes the top ports and countries with their previous
+// ranks, the top ASes, the Mirai/ZMap/Masscan shares per port, traffic by
+// source port (reflection and backscatter), ports first seen or surging
+// against the previous period, wide-range scanners and country outages.
+#ifndef DARKSCOPE_REPORT_REPORT_H_
+#define DARKSCOPE_REPORT_REPORT_H_
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
+namespace darkscope {
+
+struct ReportOptions {
+  std::vector<std::string> dirs;  // one per sensor
+  absl::Time from, to;
+  // The previous period; by default the same length just before.
+  std::optional<absl::Time> previous_from, previous_to;
+  int top = 10;
+  std::string geo_dir;
+  // Sources touching at least this many distinct ports are wide scanners.
+  int wide_scanner_ports = 100;
+};
+
+// The analyses as one JSON document (stable keys, for scripts).
+absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options);
+
+// The same for a terminal.
+void PrintReportText(const nlohmann::json& report, std::ostream& out);
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_REPORT_REPORT_H_

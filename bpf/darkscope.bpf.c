@@ -635,6 +635,17 @@ count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
 	return net;
 }
 
+/* Whether the packet is a probe whose destination port says what the
+ * source scans: a TCP SYN, or UDP from an unprivileged source port. Answers
+ * (SYN-ACK, RST, replies from 53/udp, 123/udp, ...) go to the victims'
+ * ephemeral ports, which would make every reflector look like a wide-range
+ * scanner. */
+static __always_inline int is_probe(const struct ds_packet *pkt)
+{
+	return pkt->l4_ok && (pkt->outcome == DS_CTR_TCP_SYN ||
+			      (pkt->outcome == DS_CTR_UDP && pkt->sport >= 1024));
+}
+
 static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
 					 struct ds_counters *ctr,
 					 const void *zero)
@@ -643,8 +654,7 @@ static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
 		&ds_sources, epoch, pkt, pkt->saddr, ctr,
 		DS_CTR_OVERFLOW_SOURCES, zero);
 
-	if (src && pkt->l4_ok &&
-	    (pkt->slot == DS_SLOT_TCP || pkt->slot == DS_SLOT_UDP))
+	if (src && is_probe(pkt))
 		set_hash_bit(src->port_sketch, DS_PORT_SKETCH_WORDS,
 			     ds_port_sketch_bit(pkt->port));
 }

@@ -190,7 +190,9 @@ struct ds_source_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 hosts[DS_HOST_BITMAP_WORDS];        /* bit per source host */
-	__u64 port_sketch[DS_PORT_SKETCH_WORDS];  /* distinct TCP/UDP dest ports */
+	__u64 port_sketch[DS_PORT_SKETCH_WORDS];  /* distinct destination ports of
+						   * probes: TCP SYN, UDP from
+						   * ports >= 1024 */
 };
 
 /* ds_dests value: one destination network inside the darknet. */

@@ -46,9 +46,10 @@ void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len, EpochCounts&
   source.packets += 1;
   source.bytes += frame_len;
   SetBit(source.hosts, HostBit(frame.src));
-  if (frame.slot && (*frame.slot == DS_SLOT_TCP || *frame.slot == DS_SLOT_UDP)) {
-    SetBit(source.port_sketch, ds_port_sketch_bit(frame.port));
-  }
+  // Only probes say which ports a source scans (docs/maps.md).
+  const bool probe = frame.outcome == DS_CTR_TCP_SYN ||
+                     (frame.outcome == DS_CTR_UDP && frame.sport && *frame.sport >= 1024);
+  if (probe) SetBit(source.port_sketch, ds_port_sketch_bit(frame.port));
   ds_dest_stats& dest = into.destinations[NetKeyOf(frame.dst)];
   dest.packets += 1;
   dest.bytes += frame_len;

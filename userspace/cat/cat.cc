@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/counter_names.h"
+#include "common/port_index.h"
 #include "common/prefix.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
@@ -59,15 +60,6 @@ std::string CsvField(absl::string_view s) {
   return out + "\"";
 }
 
-// (slot, port) of a ds_ports index.
-std::pair<uint8_t, uint16_t> SlotPort(uint32_t index) {
-  if (index < DS_PORT_INDEX_UDP) return {DS_SLOT_TCP, index};
-  if (index < DS_PORT_INDEX_ICMP) return {DS_SLOT_UDP, index - DS_PORT_INDEX_UDP};
-  if (index < DS_PORT_INDEX_ICMPV6) return {DS_SLOT_ICMP, index - DS_PORT_INDEX_ICMP};
-  if (index < DS_PORT_INDEX_OTHER) return {DS_SLOT_ICMPV6, index - DS_PORT_INDEX_ICMPV6};
-  return {DS_SLOT_OTHER, index - DS_PORT_INDEX_OTHER};
-}
-
 const char* SlotName(uint32_t slot) {
   return slot < kSlotNames.size() ? kSlotNames[slot] : "unknown";
 }
@@ -102,7 +94,7 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
     rows.push_back(std::move(row));
   } else if (table == "ports") {
     for (const auto& [index, p] : c.ports) {
-      auto [slot, port] = SlotPort(index);
+      auto [slot, port] = SlotPortOfIndex(index);
       add({Str("proto", SlotName(slot)), Num("port", port), Num("packets", p.packets),
            Num("bytes", p.bytes), Num("syn", p.syn), Num("synack", p.synack), Num("rst", p.rst),
            Num("mirai", p.mirai), Num("zmap", p.zmap), Num("masscan", p.masscan),

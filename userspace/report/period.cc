@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "cat/cat.h"
 #include "common/counter_names.h"
+#include "common/port_index.h"
 #include "common/status.h"
 #include "snapshot/snapshot.h"
 
@@ -16,14 +17,6 @@ std::string PortLabel(uint8_t slot, uint16_t port) {
 }
 
 namespace {
-
-std::pair<uint8_t, uint16_t> SlotPortOf(uint32_t index) {
-  if (index < DS_PORT_INDEX_UDP) return {DS_SLOT_TCP, index};
-  if (index < DS_PORT_INDEX_ICMP) return {DS_SLOT_UDP, index - DS_PORT_INDEX_UDP};
-  if (index < DS_PORT_INDEX_ICMPV6) return {DS_SLOT_ICMP, index - DS_PORT_INDEX_ICMP};
-  if (index < DS_PORT_INDEX_OTHER) return {DS_SLOT_ICMPV6, index - DS_PORT_INDEX_ICMPV6};
-  return {DS_SLOT_OTHER, index - DS_PORT_INDEX_OTHER};
-}
 
 }  // namespace
 
@@ -51,7 +44,7 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
       const absl::Time hour =
           absl::UnixEpoch() + absl::Floor(snapshot->interval_start - absl::UnixEpoch(), absl::Hours(1));
       for (const auto& [index, stats] : snapshot->counts.ports) {
-        auto [slot, port] = SlotPortOf(index);
+        auto [slot, port] = SlotPortOfIndex(index);
         period.port_hours[PortLabel(slot, port)][hour] += stats.packets;
       }
       for (const auto& [net, stats] : snapshot->counts.sources) {

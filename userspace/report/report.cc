@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/port_index.h"
 #include "common/prefix.h"
 #include "common/status.h"
 #include "report/period.h"
@@ -39,20 +40,12 @@ std::map<Key, int> Ranks(const std::map<Key, uint64_t>& values) {
   return ranks;
 }
 
-std::pair<uint8_t, uint16_t> SlotPort(uint32_t index) {
-  if (index < DS_PORT_INDEX_UDP) return {DS_SLOT_TCP, index};
-  if (index < DS_PORT_INDEX_ICMP) return {DS_SLOT_UDP, index - DS_PORT_INDEX_UDP};
-  if (index < DS_PORT_INDEX_ICMPV6) return {DS_SLOT_ICMP, index - DS_PORT_INDEX_ICMP};
-  if (index < DS_PORT_INDEX_OTHER) return {DS_SLOT_ICMPV6, index - DS_PORT_INDEX_ICMPV6};
-  return {DS_SLOT_OTHER, index - DS_PORT_INDEX_OTHER};
-}
-
 // Packets per port label; ICMP types are folded into one "ICMP" entry, as
 // the seed reports count it.
 std::map<std::string, uint64_t> PortPackets(const EpochCounts& c) {
   std::map<std::string, uint64_t> packets;
   for (const auto& [index, stats] : c.ports) {
-    auto [slot, port] = SlotPort(index);
+    auto [slot, port] = SlotPortOfIndex(index);
     packets[slot == DS_SLOT_ICMP ? "ICMP" : PortLabel(slot, port)] += stats.packets;
   }
   return packets;
@@ -145,7 +138,7 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   for (const auto& row : report["top_ports"]) {
     uint64_t all = 0, mirai = 0, zmap = 0, masscan = 0;
     for (const auto& [index, stats] : c.ports) {
-      auto [slot, port] = SlotPort(index);
+      auto [slot, port] = SlotPortOfIndex(index);
       if ((slot == DS_SLOT_ICMP ? "ICMP" : PortLabel(slot, port)) != row["port"]) continue;
       all += stats.packets, mirai += stats.mirai, zmap += stats.zmap, masscan += stats.masscan;
     }

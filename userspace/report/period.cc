@@ -12,13 +12,10 @@
 namespace darkscope {
 
 std::string PortLabel(uint8_t slot, uint16_t port) {
-  if (slot == DS_SLOT_ICMP && port == 0xffff) return "ICMP";
-  return absl::StrCat(port, "/", absl::AsciiStrToUpper(kSlotNames[slot < DS_SLOT_COUNT ? slot : DS_SLOT_OTHER]));
+  if (slot == DS_SLOT_ICMP) return "ICMP";
+  return absl::StrCat(port, "/",
+                      absl::AsciiStrToUpper(kSlotNames[slot < DS_SLOT_COUNT ? slot : DS_SLOT_OTHER]));
 }
-
-namespace {
-
-}  // namespace
 
 absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, absl::Time from,
                                         absl::Time to, OriginLookup& origins,

@@ -16,6 +16,7 @@
 namespace darkscope {
 
 // "23/TCP", "ICMP", "3/ICMPV6", "47/OTHER": how reports name a ports entry.
+// ICMP types are one entry, "ICMP", as the seed reports count them.
 std::string PortLabel(uint8_t slot, uint16_t port);
 
 struct PeriodCounts {

@@ -40,13 +40,12 @@ std::map<Key, int> Ranks(const std::map<Key, uint64_t>& values) {
   return ranks;
 }
 
-// Packets per port label; ICMP types are folded into one "ICMP" entry, as
-// the seed reports count it.
+// Packets per port label.
 std::map<std::string, uint64_t> PortPackets(const EpochCounts& c) {
   std::map<std::string, uint64_t> packets;
   for (const auto& [index, stats] : c.ports) {
     auto [slot, port] = SlotPortOfIndex(index);
-    packets[slot == DS_SLOT_ICMP ? "ICMP" : PortLabel(slot, port)] += stats.packets;
+    packets[PortLabel(slot, port)] += stats.packets;
   }
   return packets;
 }
@@ -133,13 +132,13 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   };
   report["top_ases"] = RankedTable(as_packets(c), as_packets(before.all), top, "as");
 
-  // 4: fingerprint shares of the top ports (ICMP folded as above).
+  // 4: fingerprint shares of the top ports.
   json shares = json::array();
   for (const auto& row : report["top_ports"]) {
     uint64_t all = 0, mirai = 0, zmap = 0, masscan = 0;
     for (const auto& [index, stats] : c.ports) {
       auto [slot, port] = SlotPortOfIndex(index);
-      if ((slot == DS_SLOT_ICMP ? "ICMP" : PortLabel(slot, port)) != row["port"]) continue;
+      if (PortLabel(slot, port) != row["port"]) continue;
       all += stats.packets, mirai += stats.mirai, zmap += stats.zmap, masscan += stats.masscan;
     }
     auto pct = [&](uint64_t n) { return all ? 100.0 * n / all : 0.0; };

@@ -97,6 +97,18 @@ TEST_F(ReportTest, OutageIsIranOnly) {
   EXPECT_EQ(Column(report_->at("outages"), "country"), (std::set<std::string>{"IR"}));
 }
 
+TEST_F(ReportTest, SmbScanningPeaksInDaytime) {
+  const auto& hours = report_->at("series")["ports"]["445/TCP"]["hour_of_day_utc"];
+  ASSERT_EQ(hours.size(), 24u);
+  size_t peak = 0;
+  for (size_t h = 0; h < 24; ++h) {
+    if (hours[h].get<uint64_t>() > hours[peak].get<uint64_t>()) peak = h;
+  }
+  // The report covers 12:00-24:00 UTC; the profile peaks at 13:00.
+  EXPECT_GE(peak, 12u);
+  EXPECT_LE(peak, 15u);
+}
+
 TEST_F(ReportTest, CountriesComeFromTheDatabase) {
   const std::set<std::string> countries = Column(report_->at("top_countries"), "country");
   EXPECT_TRUE(countries.count("US"));

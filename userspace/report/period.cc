@@ -48,6 +48,12 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
         const std::string& country = origins.Of(net).country;
         period.country_hours[country.empty() ? "??" : country][hour] += stats.packets;
       }
+      for (const auto& [key, stats] : snapshot->counts.flows) {
+        const std::string& country = origins.Of(key.src).country;
+        period.country_port_hours[absl::StrCat(country.empty() ? "??" : country, " ",
+                                               PortLabel(key.proto_slot, key.port))][hour] +=
+            stats.packets;
+      }
       AddCounts(snapshot->counts, period.by_sensor[snapshot->sensor]);
       AddCounts(snapshot->counts, period.all);
     }

@@ -27,6 +27,8 @@ struct PeriodCounts {
   // Hourly series (hour start -> packets).
   std::map<std::string, std::map<absl::Time, uint64_t>> port_hours;
   std::map<std::string, std::map<absl::Time, uint64_t>> country_hours;
+  // "CC PORT/PROTO" (from the flows table) -> hour -> packets.
+  std::map<std::string, std::map<absl::Time, uint64_t>> country_port_hours;
 };
 
 // Loads the snapshots of `dirs` whose interval starts in [from, to).

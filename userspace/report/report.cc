@@ -132,6 +132,45 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   };
   report["top_ases"] = RankedTable(as_packets(c), as_packets(before.all), top, "as");
 
+  // 3: series of the top ports, countries and country x port pairs:
+  // hourly, daily, and hour-of-day profiles in UTC and a local zone.
+  absl::TimeZone local;
+  if (!absl::LoadTimeZone(options.local_time_zone, &local)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
+  }
+  auto series = [&](const std::map<std::string, std::map<absl::Time, uint64_t>>& hours,
+                    const json& ranked, const char* key) {
+    json out = json::object();
+    for (const auto& row : ranked) {
+      const std::string name = row[key].get<std::string>();
+      auto it = hours.find(name);
+      if (it == hours.end()) continue;
+      json hourly = json::array(), daily = json::object();
+      std::vector<uint64_t> utc(24, 0), in_zone(24, 0);
+      for (const auto& [hour, packets] : it->second) {
+        hourly.push_back({Rfc3339(hour), packets});
+        const std::string day = absl::FormatTime("%Y-%m-%d", hour, absl::UTCTimeZone());
+        daily[day] = daily.value(day, uint64_t{0}) + packets;
+        utc[absl::ToCivilHour(hour, absl::UTCTimeZone()).hour()] += packets;
+        in_zone[absl::ToCivilHour(hour, local).hour()] += packets;
+      }
+      out[name] = {{"hourly", hourly}, {"daily", daily}, {"hour_of_day_utc", utc},
+                   {"hour_of_day_local", in_zone}};
+    }
+    return out;
+  };
+  std::map<std::string, uint64_t> pair_totals;
+  for (const auto& [pair, hours] : now.country_port_hours) {
+    for (const auto& [hour, packets] : hours) pair_totals[pair] += packets;
+  }
+  report["series"] = {
+      {"local_time_zone", options.local_time_zone},
+      {"ports", series(now.port_hours, report["top_ports"], "port")},
+      {"countries", series(now.country_hours, report["top_countries"], "country")},
+      {"country_ports", series(now.country_port_hours,
+                               RankedTable(pair_totals, {}, top, "pair"), "pair")}};
+
   // 4: fingerprint shares of the top ports.
   json shares = json::array();
   for (const auto& row : report["top_ports"]) {
@@ -162,7 +201,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
 
   // 6: ports first seen in the period, and ports that grew tenfold.
   json emerging = json::array();
+  if (before.snapshots == 0) {
+    report["warnings"].push_back(
+        "no snapshots in the previous period: emerging ports need that baseline");
+  }
   for (const auto& [port, packets] : Ranked(ports_now)) {
+    if (before.snapshots == 0) break;
     auto it = ports_before.find(port);
     const uint64_t previous = it == ports_before.end() ? 0 : it->second;
     const bool first_seen = previous == 0;
@@ -258,6 +302,21 @@ void PrintReportText(const json& r, std::ostream& out) {
                            row["masscan_share"].get<double>());
   }
   table("Traffic by source port (reflection, backscatter)", r["source_ports"], "source_port");
+  // Hour-of-day profiles as a line of bars, lowest to highest hour's share.
+  auto profile = [&](const char* title, const json& entries, const char* field) {
+    static const char* kBars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    out << "\n" << title << " (00h .. 23h)\n";
+    for (const auto& [name, s] : entries.items()) {
+      const std::vector<uint64_t> hours = s[field].get<std::vector<uint64_t>>();
+      const uint64_t peak = *std::max_element(hours.begin(), hours.end());
+      std::string bars;
+      for (uint64_t h : hours) bars += kBars[peak ? (h * 8 + peak - 1) / peak : 0];
+      out << absl::StrFormat("  %-16s %s\n", name, bars);
+    }
+  };
+  profile("Hour of day, UTC, top ports", r["series"]["ports"], "hour_of_day_utc");
+  profile(("Hour of day, " + r["series"]["local_time_zone"].get<std::string>() + ", top countries").c_str(),
+          r["series"]["countries"], "hour_of_day_local");
   out << "\nEmerging ports\n";
   for (const auto& row : r["emerging_ports"]) {
     out << "  " << row["port"].get<std::string>() << ": " << row["packets"] << " packets, previous "

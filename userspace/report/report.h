@@ -1,7 +1,8 @@
 // `darkscope report`: the seeds' analyses over a period of snapshots, for
 // one sensor or several, as text for a terminal or JSON for scripts. This
 // first part computes the top ports and countries with their previous
-// ranks, the top ASes, the Mirai/ZMap/Masscan shares per port, traffic by
+// ranks, hourly and daily series per port, country and country x port with
+// hour-of-day profiles (UTC and a local zone), the top ASes, the Mirai/ZMap/Masscan shares per port, traffic by
 // source port (reflection and backscatter), ports first seen or surging
 // against the previous period, wide-range scanners and country outages.
 #ifndef DARKSCOPE_REPORT_REPORT_H_
@@ -27,6 +28,8 @@ struct ReportOptions {
   std::string geo_dir;
   // Sources touching at least this many distinct ports are wide scanners.
   int wide_scanner_ports = 100;
+  // The second time zone of the hour-of-day profiles (besides UTC).
+  std::string local_time_zone = "Asia/Tokyo";
 };
 
 // The analyses as one JSON document (stable keys, for scripts).

@@ -10,8 +10,9 @@
 //   EpochRotation::Recycle: make the maps empty again for the next swap.
 //     Per-CPU arrays are kept and only the entries that were read are
 //     cleared (creating a 131,840-entry per-CPU array costs the kernel
-//     ~100 ms of per-CPU allocations); hash tables are replaced by new empty
-//     ones (deleting a million keys costs more than a new bucket array).
+//     ~100 ms of per-CPU allocations); hash tables are emptied with a batch
+//     delete when lightly used and replaced by new ones when well filled
+//     (deleting a million keys costs more than a new table).
 //
 // The agent flips, swaps out, reads and recycles at each interval boundary;
 // the fixture tests do the same around each frame to see exactly what it

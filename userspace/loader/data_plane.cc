@@ -170,8 +170,6 @@ absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes) {
   return absl::OkStatus();
 }
 
-bpf_object* DataPlane::object() const { return skeleton_->obj; }
-
 bpf_program* DataPlane::program() const {
   return skeleton_->progs.xdp_count_darknet;
 }
@@ -199,16 +197,6 @@ absl::Status DataPlane::SetEpoch(uint32_t epoch) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_control");
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<uint32_t> DataPlane::Epoch() const {
-  uint32_t key = 0;
-  ds_control control = {};
-  if (bpf_map_lookup_elem(bpf_map__fd(skeleton_->maps.ds_control), &key,
-                          &control) != 0) {
-    return ErrnoError(errno, "bpf_map_lookup_elem", "ds_control");
-  }
-  return control.epoch;
 }
 
 absl::StatusOr<TestRunResult> DataPlane::TestRun(

@@ -24,7 +24,6 @@
 
 struct darkscope_bpf;
 struct bpf_program;
-struct bpf_object;
 struct xdp_program;
 
 namespace darkscope {
@@ -96,7 +95,6 @@ class DataPlane {
   DataPlane(const DataPlane&) = delete;
   DataPlane& operator=(const DataPlane&) = delete;
 
-  bpf_object* object() const;
   bpf_program* program() const;
   int program_fd() const;
   OuterMapFds outer_map_fds() const;
@@ -105,7 +103,6 @@ class DataPlane {
 
   // Points the program at epoch 0 or 1 for the packets that follow.
   absl::Status SetEpoch(uint32_t epoch);
-  absl::StatusOr<uint32_t> Epoch() const;
 
   // Runs `frame` through the program `repeat` times (BPF_PROG_TEST_RUN).
   // Counters count every repetition.

@@ -16,9 +16,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
@@ -31,7 +34,7 @@
 #include "snapshot/snapshot.h"
 
 ABSL_FLAG(int, rounds, 5, "fill-and-drain rounds");
-ABSL_FLAG(std::string, dir, "", "directory for the snapshot files (default: a new one under the build directory)");
+ABSL_FLAG(std::string, dir, "", "directory for the snapshot files (default: a new one under /tmp, removed at exit)");
 
 namespace darkscope {
 namespace {
@@ -123,11 +126,17 @@ double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
 int Run() {
   std::string dir = absl::GetFlag(FLAGS_dir);
+  std::optional<std::filesystem::path> own_dir;
   if (dir.empty()) {
-    char tmpl[] = "drain-cost-XXXXXX";
+    char tmpl[] = "/tmp/drain-cost-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return 2;
     dir = tmpl;
+    own_dir = dir;
   }
+  absl::Cleanup remove_own_dir = [&] {
+    std::error_code ignored;
+    if (own_dir) std::filesystem::remove_all(*own_dir, ignored);
+  };
   DataPlaneOptions options;
   options.prefixes = {*ParseDarknetPrefix("198.18.0.0/15")};
   auto plane = DataPlane::Load(options);

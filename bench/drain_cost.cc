@@ -74,7 +74,7 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
       nets[i] = {DS_FAMILY_IPV4, 0, {uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i), 0, 0, 0}};
     }
     std::vector<ds_source_stats> sources(nets.size());
-    for (auto& s : sources) s = {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}};
+    for (auto& s : sources) s = {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1};
     UniqueFd sources_fd = fd(EpochTable::kSources);
     if (!UpdateBatch(sources_fd.get(), nets.data(), sources.data(), nets.size())) return false;
     std::vector<ds_dest_stats> dests(DS_DESTINATIONS_MAX);

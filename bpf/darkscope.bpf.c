@@ -654,9 +654,15 @@ static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
 		&ds_sources, epoch, pkt, pkt->saddr, ctr,
 		DS_CTR_OVERFLOW_SOURCES, zero);
 
-	if (src && is_probe(pkt))
+	if (!src)
+		return;
+	if (is_probe(pkt))
 		set_hash_bit(src->port_sketch, DS_PORT_SKETCH_WORDS,
 			     ds_port_sketch_bit(pkt->port));
+	else if (pkt->outcome == DS_CTR_TCP_SYNACK)
+		add_hash_value(&src->synack, 1);
+	else if (pkt->outcome == DS_CTR_TCP_RST)
+		add_hash_value(&src->rst, 1);
 }
 
 static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,

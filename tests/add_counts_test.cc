@@ -26,6 +26,8 @@ EpochCounts Random(std::mt19937& rng, int entries, uint32_t key_space) {
     s.bytes = 180;
     s.hosts[rng() % 4] = uint64_t{1} << (rng() % 64);
     s.port_sketch[rng() % 8] = uint64_t{1} << (rng() % 64);
+    s.synack = rng() % 3;
+    s.rst = rng() % 3;
     c.sources[Net(key(rng))] = s;
     ds_dest_stats d = {};
     d.packets = 4;
@@ -62,6 +64,7 @@ EpochCounts Naive(const EpochCounts& a, const EpochCounts& b) {
   for (const auto& [k, v] : b.sources) {
     ds_source_stats& o = out.sources[k];
     o.packets += v.packets, o.bytes += v.bytes;
+    o.synack += v.synack, o.rst += v.rst;
     for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) o.hosts[w] |= v.hosts[w];
     for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) o.port_sketch[w] |= v.port_sketch[w];
   }

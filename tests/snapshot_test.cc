@@ -29,6 +29,8 @@ Snapshot SmallSnapshot() {
   source.bytes = 3500;
   source.hosts[0] = 0x80;
   source.port_sketch[3] = 0xffff0001;
+  source.synack = 5;
+  source.rst = 2;
   s.counts.sources[src] = source;
   ds_dest_stats dest = {};
   dest.packets = 57;

@@ -128,7 +128,7 @@ std::string Describe(const EpochCounts& c) {
                           NetKeyToString(key), s.packets, s.bytes, s.hosts[0],
                           s.hosts[1], s.hosts[2], s.hosts[3]);
     for (uint64_t w : s.port_sketch) absl::StrAppendFormat(&out, "%x.", w);
-    out += "\n";
+    absl::StrAppendFormat(&out, " synack=%u rst=%u\n", s.synack, s.rst);
   }
   for (const auto& [key, d] : c.destinations) {
     absl::StrAppendFormat(&out, "  dest %s pkts=%u bytes=%u hosts=%x.%x.%x.%x\n",

@@ -193,6 +193,10 @@ struct ds_source_stats {
 	__u64 port_sketch[DS_PORT_SKETCH_WORDS];  /* distinct destination ports of
 						   * probes: TCP SYN, UDP from
 						   * ports >= 1024 */
+	__u64 synack; /* TCP SYN+ACK from this network: it is the victim of a
+		       * SYN flood spoofing darknet addresses */
+	__u64 rst;    /* TCP RST from this network: the same, for floods of
+		       * other TCP packets */
 };
 
 /* ds_dests value: one destination network inside the darknet. */
@@ -229,7 +233,7 @@ DS_ABI_ASSERT_SIZE(ds_counters, 8 * DS_CTR_COUNT);
 DS_ABI_ASSERT_SIZE(ds_port_stats, 72);
 DS_ABI_ASSERT_SIZE(ds_traffic, 16);
 DS_ABI_ASSERT_SIZE(ds_net_key, 8);
-DS_ABI_ASSERT_SIZE(ds_source_stats, 112);
+DS_ABI_ASSERT_SIZE(ds_source_stats, 128);
 DS_ABI_ASSERT_SIZE(ds_dest_stats, 48);
 DS_ABI_ASSERT_SIZE(ds_flow_key, 12);
 DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);

@@ -109,7 +109,8 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
     for (const auto& [net, v] : c.sources) {
       add({Str("src_net", NetKeyToString(net)), Num("packets", v.packets),
            Num("bytes", v.bytes), Num("hosts", HostCount(net, v.hosts)),
-           Num("ports", static_cast<uint64_t>(std::llround(EstimateDistinctPorts(v.port_sketch))))});
+           Num("ports", static_cast<uint64_t>(std::llround(EstimateDistinctPorts(v.port_sketch)))),
+           Num("synack", v.synack), Num("rst", v.rst)});
     }
   } else if (table == "destinations") {
     for (const auto& [net, v] : c.destinations) {

@@ -270,13 +270,20 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
 
 namespace {
 
-// Adds the __u64 words of an ABI value, or ORs them (host sets, sketches).
+// The __u64 words of an ABI value that merge by OR (host sets, sketches):
+// [first, end). Every other word is a count and adds.
+struct OrWords {
+  size_t first = 0, end = 0;
+};
+
 template <typename T>
-void AddWords(const T& from, T& into, size_t first_or_word) {
+void AddWords(const T& from, T& into, OrWords or_words) {
   uint64_t a[sizeof(T) / 8], b[sizeof(T) / 8];
   std::memcpy(a, &from, sizeof(T));
   std::memcpy(b, &into, sizeof(T));
-  for (size_t w = 0; w < std::size(a); ++w) b[w] = w < first_or_word ? b[w] + a[w] : b[w] | a[w];
+  for (size_t w = 0; w < std::size(a); ++w) {
+    b[w] = w >= or_words.first && w < or_words.end ? b[w] | a[w] : b[w] + a[w];
+  }
   std::memcpy(&into, b, sizeof(T));
 }
 
@@ -284,11 +291,11 @@ void AddWords(const T& from, T& into, size_t first_or_word) {
 // after the previous one, which costs no tree descent when keys repeat or
 // come in order.
 template <typename Map>
-void AddTable(const Map& from, Map& into, size_t first_or_word) {
+void AddTable(const Map& from, Map& into, OrWords or_words) {
   auto hint = into.begin();
   for (const auto& [key, value] : from) {
     hint = into.try_emplace(hint, key);
-    AddWords(value, hint->second, first_or_word);
+    AddWords(value, hint->second, or_words);
     ++hint;
   }
 }
@@ -297,13 +304,15 @@ void AddTable(const Map& from, Map& into, size_t first_or_word) {
 
 void AddCounts(const EpochCounts& from, EpochCounts& into) {
   for (int i = 0; i < DS_CTR_COUNT; ++i) into.counters[i] += from.counters[i];
-  constexpr size_t kAllAdd = SIZE_MAX;
-  AddTable(from.ports, into.ports, kAllAdd);
-  AddTable(from.src_ports, into.src_ports, kAllAdd);
-  AddTable(from.flows, into.flows, kAllAdd);
-  // packets and bytes add; the sets after them merge.
-  AddTable(from.sources, into.sources, 2);
-  AddTable(from.destinations, into.destinations, 2);
+  AddTable(from.ports, into.ports, OrWords{});
+  AddTable(from.src_ports, into.src_ports, OrWords{});
+  AddTable(from.flows, into.flows, OrWords{});
+  // Host sets and port sketches merge; the counts around them add.
+  AddTable(from.sources, into.sources,
+           OrWords{offsetof(ds_source_stats, hosts) / 8,
+                   offsetof(ds_source_stats, synack) / 8});
+  AddTable(from.destinations, into.destinations,
+           OrWords{offsetof(ds_dest_stats, hosts) / 8, sizeof(ds_dest_stats) / 8});
 }
 
 absl::Status IntervalCutter::Start() {

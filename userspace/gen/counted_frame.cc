@@ -50,6 +50,8 @@ void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len, EpochCounts&
   const bool probe = frame.outcome == DS_CTR_TCP_SYN ||
                      (frame.outcome == DS_CTR_UDP && frame.sport && *frame.sport >= 1024);
   if (probe) SetBit(source.port_sketch, ds_port_sketch_bit(frame.port));
+  source.synack += frame.outcome == DS_CTR_TCP_SYNACK;
+  source.rst += frame.outcome == DS_CTR_TCP_RST;
   ds_dest_stats& dest = into.destinations[NetKeyOf(frame.dst)];
   dest.packets += 1;
   dest.bytes += frame_len;

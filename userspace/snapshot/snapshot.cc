@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/counter_names.h"
@@ -156,6 +157,8 @@ std::vector<Table> ToTables(const Snapshot& s) {
   AddColumn(sources, "bytes", kU64);
   for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) AddColumn(sources, absl::StrCat("hosts", w), kU64);
   for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) AddColumn(sources, absl::StrCat("port_sketch", w), kU64);
+  AddColumn(sources, "synack", kU64);
+  AddColumn(sources, "rst", kU64);
   for (const auto& [key, v] : s.counts.sources) {
     size_t c = 0;
     sources.columns[c++].values.push_back(NetToU64(key));
@@ -163,6 +166,8 @@ std::vector<Table> ToTables(const Snapshot& s) {
     sources.columns[c++].values.push_back(v.bytes);
     for (uint64_t w : v.hosts) sources.columns[c++].values.push_back(w);
     for (uint64_t w : v.port_sketch) sources.columns[c++].values.push_back(w);
+    sources.columns[c++].values.push_back(v.synack);
+    sources.columns[c++].values.push_back(v.rst);
   }
   tables.push_back(std::move(sources));
 
@@ -304,7 +309,14 @@ absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> n
                         const std::function<void(const std::vector<uint64_t>&)>& fill) {
   std::vector<const Column*> columns;
   for (const char* name : names) {
-    const Column* column = table.Find(name);
+    // "name?": a column added after version 1's first files; 0 when absent.
+    const absl::string_view wanted(name);
+    const bool optional = absl::EndsWith(wanted, "?");
+    const Column* column = table.Find(optional ? wanted.substr(0, wanted.size() - 1) : wanted);
+    if (column == nullptr && optional) {
+      columns.push_back(nullptr);
+      continue;
+    }
     if (column == nullptr) {
       return absl::DataLossError(
           absl::StrCat("table ", table.name, " lacks column ", name));
@@ -313,7 +325,7 @@ absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> n
   }
   std::vector<uint64_t> row(columns.size());
   for (uint32_t i = 0; i < table.rows; ++i) {
-    for (size_t c = 0; c < columns.size(); ++c) row[c] = columns[c]->values[i];
+    for (size_t c = 0; c < columns.size(); ++c) row[c] = columns[c] ? columns[c]->values[i] : 0;
     fill(row);
   }
   return absl::OkStatus();
@@ -351,13 +363,15 @@ absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
       DS_RETURN_IF_ERROR(ForEachRow(
           t, {"src_net", "packets", "bytes", "hosts0", "hosts1", "hosts2", "hosts3", "port_sketch0",
               "port_sketch1", "port_sketch2", "port_sketch3", "port_sketch4", "port_sketch5",
-              "port_sketch6", "port_sketch7"},
+              "port_sketch6", "port_sketch7", "synack?", "rst?"},
           [&](const std::vector<uint64_t>& v) {
             ds_source_stats stats = {};
             stats.packets = v[1];
             stats.bytes = v[2];
             for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
             for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) stats.port_sketch[w] = v[7 + w];
+            stats.synack = v[15];
+            stats.rst = v[16];
             s.counts.sources.emplace_hint(s.counts.sources.end(), U64ToNet(v[0]), stats);
           }));
     } else if (t.name == "destinations") {

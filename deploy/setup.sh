@@ -12,6 +12,8 @@ packages=(
   libpcap-dev libmaxminddb-dev libcsv-dev nlohmann-json3-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the HTML report's test opens it in a headless browser, reads the screenshot
+  chromium libpng-dev
   # network namespaces, veth, XDP inspection
   iproute2 xdp-tools linux-libc-dev
   # peers the end-to-end benchmark measures darkscope against

@@ -81,6 +81,49 @@ TEST_F(ReportTest, ReflectionSourcePortsLead) {
   EXPECT_EQ(report_->at("source_ports")[0]["source_port"], "123/UDP");
 }
 
+TEST_F(ReportTest, BackscatterVictimsAreTheSynAckAndRstNetworks) {
+  const auto& victims = report_->at("backscatter_victims");
+  // The synack population has 120 networks, the rst one 30; with 100,000
+  // frames over a day the half-day sees most of them.
+  EXPECT_GT(victims["networks"].get<int>(), 100);
+  EXPECT_LE(victims["networks"].get<int>(), 150);
+  for (const auto& row : victims["top_networks"]) {
+    EXPECT_EQ(row["packets"].get<uint64_t>(),
+              row["synack"].get<uint64_t>() + row["rst"].get<uint64_t>());
+  }
+  // Victims are where the scenario put them: US, DE and JP (countries of
+  // the addresses, as the database places them, may add a few others).
+  const std::set<std::string> countries = Column(victims["countries"], "country");
+  EXPECT_TRUE(countries.count("US") && countries.count("DE") && countries.count("JP"));
+  EXPECT_EQ(victims["countries"][0]["country"], "US");
+  for (const char* scanner_country : {"BR", "VN", "TW", "IR", "ID", "FR"}) {
+    EXPECT_FALSE(countries.count(scanner_country)) << scanner_country;
+  }
+}
+
+// Spikes: the planted ones are found (5000/tcp from Taiwan from 12:00,
+// 8545/tcp from France from 14:24, Korea's burst at 16:00-18:00); the
+// office-hours populations (445/tcp, 1433/tcp) rise above a night-time
+// baseline by design; nothing else stands out.
+TEST_F(ReportTest, SpikesAreThePlantedOnes) {
+  std::set<std::string> found;
+  for (const auto& row : report_->at("spikes")["entries"]) {
+    found.insert(row["kind"].get<std::string>() + " " + row["name"].get<std::string>());
+  }
+  const std::set<std::string> planted = {"port 5000/TCP", "country_port TW 5000/TCP",
+                                         "port 8545/TCP", "country_port FR 8545/TCP",
+                                         "country FR", "country KR"};
+  for (const std::string& spike : planted) EXPECT_TRUE(found.count(spike)) << spike;
+  const std::set<std::string> diurnal = {"port 445/TCP", "port 1433/TCP", "country ID",
+                                         "country CN", "country RU", "country_port ID 445/TCP",
+                                         "country_port CN 445/TCP", "country_port RU 445/TCP",
+                                         "country_port CN 1433/TCP", "country_port RU 1433/TCP"};
+  for (const std::string& spike : found) {
+    EXPECT_TRUE(planted.count(spike) || diurnal.count(spike)) << "unplanted spike: " << spike;
+  }
+  EXPECT_NE(report_->at("spikes")["method"].get<std::string>().find("MAD"), std::string::npos);
+}
+
 TEST_F(ReportTest, EmergingPortsAreThePlantedOnesOnly) {
   const std::set<std::string> emerging = Column(report_->at("emerging_ports"), "port");
   EXPECT_EQ(emerging, (std::set<std::string>{"5000/TCP", "8545/TCP"}));

@@ -32,6 +32,7 @@
 #include "common/status.h"
 #include "gen/generate.h"
 #include "replay/replay.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "common/prefix.h"
 
@@ -55,12 +56,14 @@ ABSL_FLAG(std::string, truth, "", "gen: write the ground truth snapshots to this
 ABSL_FLAG(uint64_t, rate, 0, "gen: frames per second, 0 for as fast as possible");
 ABSL_FLAG(absl::Duration, max_time, absl::Seconds(60), "gen: stop sending after this long");
 ABSL_FLAG(uint64_t, seed, 0, "gen: random seed (0: as the scenario says)");
-ABSL_FLAG(std::string, format, "", "cat: jsonl (default) or csv; report: text (default) or json");
+ABSL_FLAG(std::string, format, "", "cat: jsonl (default) or csv; report: text (default), json or html");
 ABSL_FLAG(std::vector<std::string>, in, {}, "report: a sensor's snapshot directory; repeat");
 ABSL_FLAG(std::string, from, "", "report: start of the period (RFC 3339)");
 ABSL_FLAG(std::string, to, "", "report: end of the period (RFC 3339)");
 ABSL_FLAG(std::string, previous, "auto", "report: auto (the same length before) or FROM..TO");
 ABSL_FLAG(int, top, 10, "report: entries in the top-N tables");
+ABSL_FLAG(std::string, time_zone, "Asia/Tokyo",
+          "report: the local time zone of the hour-of-day profiles (besides UTC)");
 ABSL_FLAG(std::string, geo_dir, "", "report: enrichment data (default /usr/local/share/darkscope/geo)");
 ABSL_FLAG(std::string, table, "", "cat: only this table");
 
@@ -75,7 +78,8 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
-const char* const kReportFlags[] = {"in", "from", "to", "previous", "top", "format", "out", "geo_dir"};
+const char* const kReportFlags[] = {"in",     "from",    "to",      "previous", "top",
+                                    "format", "out",     "geo_dir", "time_zone"};
 const char* const kReplayFlags[] = {"prefix", "interval", "out", "sensor",
                                     "darknet_action", "hash_layout"};
 
@@ -325,9 +329,10 @@ int Report(int argc, char** argv) {
   }
   options.top = absl::GetFlag(FLAGS_top);
   options.geo_dir = absl::GetFlag(FLAGS_geo_dir);
+  options.local_time_zone = absl::GetFlag(FLAGS_time_zone);
   const std::string format = absl::GetFlag(FLAGS_format).empty() ? "text" : absl::GetFlag(FLAGS_format);
-  if (format != "text" && format != "json") {
-    return Fail("report", absl::StrCat("--format ", format, ": expected text or json (html is coming)"));
+  if (format != "text" && format != "json" && format != "html") {
+    return Fail("report", absl::StrCat("--format ", format, ": expected text, json or html"));
   }
   absl::StatusOr<nlohmann::json> report = BuildReport(options);
   if (!report.ok()) return Fail("report", report.status().message());
@@ -340,6 +345,8 @@ int Report(int argc, char** argv) {
   std::ostream& out = out_path.empty() ? std::cout : file;
   if (format == "json") {
     out << report->dump(2) << "\n";
+  } else if (format == "html") {
+    out << RenderReportHtml(*report);
   } else {
     PrintReportText(*report, out);
   }
@@ -357,7 +364,8 @@ constexpr const char* kUsage =
     "  darkscope replay --prefix CIDR [--prefix CIDR ...] --interval DURATION --out DIR\n"
     "                [--sensor NAME] FILE...\n"
     "  darkscope report --in DIR [--in DIR ...] --from T --to T [--previous auto|T..T]\n"
-    "                [--top N] [--format text|json] [--out FILE] [--geo-dir DIR]\n";
+    "                [--top N] [--format text|json|html] [--out FILE] [--geo-dir DIR]\n"
+    "                [--time-zone TZ]\n";
 
 }  // namespace
 }  // namespace darkscope

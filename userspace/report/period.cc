@@ -44,6 +44,10 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
         auto [slot, port] = SlotPortOfIndex(index);
         period.port_hours[PortLabel(slot, port)][hour] += stats.packets;
       }
+      for (const auto& [index, stats] : snapshot->counts.src_ports) {
+        period.source_port_hours[PortLabel(static_cast<uint8_t>(index / 65536), index % 65536)]
+                                [hour] += stats.packets;
+      }
       for (const auto& [net, stats] : snapshot->counts.sources) {
         const std::string& country = origins.Of(net).country;
         period.country_hours[country.empty() ? "??" : country][hour] += stats.packets;

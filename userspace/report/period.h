@@ -29,6 +29,8 @@ struct PeriodCounts {
   std::map<std::string, std::map<absl::Time, uint64_t>> country_hours;
   // "CC PORT/PROTO" (from the flows table) -> hour -> packets.
   std::map<std::string, std::map<absl::Time, uint64_t>> country_port_hours;
+  // Source port ("123/UDP") -> hour -> packets: reflection and backscatter.
+  std::map<std::string, std::map<absl::Time, uint64_t>> source_port_hours;
 };
 
 // Loads the snapshots of `dirs` whose interval starts in [from, to).

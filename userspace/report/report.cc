@@ -83,6 +83,60 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+using HourSeries = std::map<std::string, std::map<absl::Time, uint64_t>>;
+
+// Thresholds of a spike: robust z-score of an hour against the hourly
+// counts of the trailing baseline (the previous period). The scale is the
+// MAD's normal-consistent 1.4826 x MAD, never below the Poisson noise
+// sqrt(median) (nor 1), so that a flat or empty baseline does not make
+// every hour a spike.
+constexpr double kSpikeMinZ = 8;
+constexpr double kSpikeMinRatio = 4;  // and at least 4x the baseline median
+constexpr const char* kSpikeMethod =
+    "robust z = (hourly packets - baseline median) / max(1.4826 MAD, sqrt(median), 1) over the "
+    "hourly counts of the previous period; a spike is z >= 8, >= 4x the median and >= 0.1 % of "
+    "the period's packets in one hour";
+
+// Entries of `kind` whose hours in [from, to) stand far above their own
+// hourly baseline in [base_from, base_to).
+void FindSpikes(const char* kind, const HourSeries& now, const HourSeries& before,
+                absl::Time from, absl::Time to, absl::Time base_from, absl::Time base_to,
+                uint64_t noise_floor, json& spikes) {
+  for (const auto& [name, hours] : now) {
+    std::vector<double> baseline;
+    auto base_it = before.find(name);
+    for (absl::Time h = base_from; h < base_to; h += absl::Hours(1)) {
+      uint64_t x = 0;
+      if (base_it != before.end()) {
+        auto it = base_it->second.find(h);
+        if (it != base_it->second.end()) x = it->second;
+      }
+      baseline.push_back(static_cast<double>(x));
+    }
+    const double median = Median(baseline);
+    std::vector<double> deviations;
+    for (double x : baseline) deviations.push_back(std::fabs(x - median));
+    const double mad = Median(deviations);
+    const double scale = std::max({1.4826 * mad, std::sqrt(median), 1.0});
+    absl::Time peak_hour;
+    uint64_t peak = 0;
+    int hours_above = 0;
+    for (const auto& [hour, packets] : hours) {
+      if (hour < from || hour >= to) continue;
+      const double z = (packets - median) / scale;
+      if (z < kSpikeMinZ || packets < kSpikeMinRatio * median || packets < noise_floor) continue;
+      ++hours_above;
+      if (packets > peak) peak = packets, peak_hour = hour;
+    }
+    if (hours_above == 0) continue;
+    spikes.push_back({{"kind", kind}, {"name", name}, {"peak_hour", Rfc3339(peak_hour)},
+                      {"peak_packets", peak}, {"baseline_median", median},
+                      {"baseline_mad", mad},
+                      {"robust_z", std::round((peak - median) / scale * 10) / 10},
+                      {"hours_above", hours_above}, {"new", median == 0 && mad == 0}});
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<json> BuildReport(const ReportOptions& options) {
@@ -160,16 +214,19 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
     }
     return out;
   };
-  std::map<std::string, uint64_t> pair_totals;
-  for (const auto& [pair, hours] : now.country_port_hours) {
-    for (const auto& [hour, packets] : hours) pair_totals[pair] += packets;
-  }
+  auto pair_totals = [](const PeriodCounts& period) {
+    std::map<std::string, uint64_t> totals;
+    for (const auto& [pair, hours] : period.country_port_hours) {
+      for (const auto& [hour, packets] : hours) totals[pair] += packets;
+    }
+    return totals;
+  };
+  report["top_country_ports"] = RankedTable(pair_totals(now), pair_totals(before), top, "pair");
   report["series"] = {
       {"local_time_zone", options.local_time_zone},
       {"ports", series(now.port_hours, report["top_ports"], "port")},
       {"countries", series(now.country_hours, report["top_countries"], "country")},
-      {"country_ports", series(now.country_port_hours,
-                               RankedTable(pair_totals, {}, top, "pair"), "pair")}};
+      {"country_ports", series(now.country_port_hours, report["top_country_ports"], "pair")}};
 
   // 4: fingerprint shares of the top ports.
   json shares = json::array();
@@ -198,6 +255,37 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   };
   report["source_ports"] =
       RankedTable(by_source_port(c), by_source_port(before.all), top, "source_port");
+  // The networks answering with SYN-ACK or RST are the victims of floods
+  // that spoofed darknet addresses; their countries in a second table.
+  auto victim_countries = [&](const EpochCounts& counts) {
+    std::map<std::string, uint64_t> packets;
+    for (const auto& [net, stats] : counts.sources) {
+      if (stats.synack + stats.rst == 0) continue;
+      const std::string& country = origins->Of(net).country;
+      packets[country.empty() ? "??" : country] += stats.synack + stats.rst;
+    }
+    return packets;
+  };
+  std::vector<std::pair<uint64_t, ds_net_key>> victims;
+  for (const auto& [net, stats] : c.sources) {
+    if (stats.synack + stats.rst) victims.emplace_back(stats.synack + stats.rst, net);
+  }
+  std::sort(victims.begin(), victims.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  json victim_rows = json::array();
+  for (size_t i = 0; i < victims.size() && static_cast<int>(i) < top; ++i) {
+    const ds_source_stats& stats = c.sources.at(victims[i].second);
+    const Origin& o = origins->Of(victims[i].second);
+    victim_rows.push_back({{"rank", i + 1}, {"network", NetKeyToString(victims[i].second)},
+                           {"packets", victims[i].first}, {"synack", stats.synack},
+                           {"rst", stats.rst}, {"country", o.country}, {"asn", o.asn},
+                           {"as_name", o.as_name}});
+  }
+  report["backscatter_victims"] = {
+      {"networks", victims.size()},
+      {"top_networks", victim_rows},
+      {"countries",
+       RankedTable(victim_countries(c), victim_countries(before.all), top, "country")}};
 
   // 6: ports first seen in the period, and ports that grew tenfold.
   json emerging = json::array();
@@ -219,6 +307,24 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
     if (static_cast<int>(emerging.size()) >= top) break;
   }
   report["emerging_ports"] = emerging;
+  // Hours far above their own baseline: ports, source ports, countries and
+  // country x port pairs, strongest first.
+  json spikes = json::array();
+  if (before.snapshots > 0) {
+    const uint64_t floor = c.counters[DS_CTR_DARKNET_PACKETS] / 1000;
+    FindSpikes("port", now.port_hours, before.port_hours, options.from, options.to, prev_from,
+               prev_to, floor, spikes);
+    FindSpikes("source_port", now.source_port_hours, before.source_port_hours, options.from,
+               options.to, prev_from, prev_to, floor, spikes);
+    FindSpikes("country", now.country_hours, before.country_hours, options.from, options.to,
+               prev_from, prev_to, floor, spikes);
+    FindSpikes("country_port", now.country_port_hours, before.country_port_hours, options.from,
+               options.to, prev_from, prev_to, floor, spikes);
+  }
+  std::sort(spikes.begin(), spikes.end(), [](const json& a, const json& b) {
+    return a["robust_z"].get<double>() > b["robust_z"].get<double>();
+  });
+  report["spikes"] = {{"method", kSpikeMethod}, {"entries", spikes}};
 
   // 7: wide-range scanners: sources touching many ports (sketch estimate,
   // about 14 % error, docs/maps.md).
@@ -252,8 +358,13 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
     }
     const double base = Median(baseline), last = Median(recent);
     if (base >= 20 && last < base / 10) {
+      json hourly = json::array();
+      for (absl::Time h = options.from; h < options.to; h += absl::Hours(1)) {
+        auto it = hours.find(h);
+        hourly.push_back({Rfc3339(h), it == hours.end() ? 0 : it->second});
+      }
       outages.push_back({{"country", country}, {"baseline_hourly_median", base},
-                         {"recent_hourly_median", last}});
+                         {"recent_hourly_median", last}, {"hourly", hourly}});
     }
   }
   report["outages"] = outages;
@@ -302,6 +413,15 @@ void PrintReportText(const json& r, std::ostream& out) {
                            row["masscan_share"].get<double>());
   }
   table("Traffic by source port (reflection, backscatter)", r["source_ports"], "source_port");
+  out << "\nSYN-ACK/RST victims (" << r["backscatter_victims"]["networks"] << " networks)\n";
+  for (const auto& row : r["backscatter_victims"]["top_networks"]) {
+    out << absl::StrFormat("  %2d  %-20s %10d  SYN-ACK %d RST %d  %s AS%d %s\n", row["rank"].get<int>(),
+                           row["network"].get<std::string>(), row["packets"].get<uint64_t>(),
+                           row["synack"].get<uint64_t>(), row["rst"].get<uint64_t>(),
+                           row["country"].get<std::string>(), row["asn"].get<uint32_t>(),
+                           row["as_name"].get<std::string>());
+  }
+  table("Victims' countries", r["backscatter_victims"]["countries"], "country");
   // Hour-of-day profiles as a line of bars, lowest to highest hour's share.
   auto profile = [&](const char* title, const json& entries, const char* field) {
     static const char* kBars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
@@ -321,6 +441,14 @@ void PrintReportText(const json& r, std::ostream& out) {
   for (const auto& row : r["emerging_ports"]) {
     out << "  " << row["port"].get<std::string>() << ": " << row["packets"] << " packets, previous "
         << row["previous_packets"] << (row["first_seen"].get<bool>() ? " (first seen)" : "") << "\n";
+  }
+  out << "\nSpikes (" << r["spikes"]["method"].get<std::string>() << ")\n";
+  for (const auto& row : r["spikes"]["entries"]) {
+    out << absl::StrFormat("  %-12s %-16s peak %s %8d packets, baseline median %.0f, z %.1f, %d h%s\n",
+                           row["kind"].get<std::string>(), row["name"].get<std::string>(),
+                           row["peak_hour"].get<std::string>(), row["peak_packets"].get<uint64_t>(),
+                           row["baseline_median"].get<double>(), row["robust_z"].get<double>(),
+                           row["hours_above"].get<int>(), row["new"].get<bool>() ? " (new)" : "");
   }
   out << "\nWide-range scanners\n";
   for (const auto& row : r["wide_scanners"]) {

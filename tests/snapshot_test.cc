@@ -19,6 +19,7 @@ Snapshot SmallSnapshot() {
   s.interval_start = absl::FromUnixSeconds(1795428000);  // on the minute
   s.interval_seconds = 60;
   s.complete = true;
+  s.darknet = {*ParseDarknetPrefix("198.18.0.0/15"), *ParseDarknetPrefix("2001:db8:d::/48")};
   for (int i = 0; i < DS_CTR_COUNT; ++i) s.counts.counters[i] = 1000 + i;
   s.counts.ports[ds_port_index(DS_SLOT_TCP, 23)] = {50, 3000, 50, 0, 0, 40, 3, 2, 0};
   s.counts.ports[ds_port_index(DS_SLOT_ICMP, 3)] = {7, 500, 0, 0, 0, 0, 0, 0, 7};

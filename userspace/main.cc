@@ -6,6 +6,8 @@
 //   darkscope cat [--format jsonl|csv] [--table T] PATH...
 //   darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]
 //   darkscope replay --prefix CIDR... --interval DURATION --out DIR FILE...
+//   darkscope report --in DIR... --from T --to T [--format text|json|html]
+//   darkscope rollup --in DIR...
 //
 // Flags are abseil flags, defined here only. They are parsed by this file's
 // own loop over absl's flag registry so that any bad flag or value is a
@@ -33,6 +35,7 @@
 #include "gen/generate.h"
 #include "replay/replay.h"
 #include "report/html.h"
+#include "rollup/rollup.h"
 #include "report/report.h"
 #include "common/prefix.h"
 
@@ -57,7 +60,8 @@ ABSL_FLAG(uint64_t, rate, 0, "gen: frames per second, 0 for as fast as possible"
 ABSL_FLAG(absl::Duration, max_time, absl::Seconds(60), "gen: stop sending after this long");
 ABSL_FLAG(uint64_t, seed, 0, "gen: random seed (0: as the scenario says)");
 ABSL_FLAG(std::string, format, "", "cat: jsonl (default) or csv; report: text (default), json or html");
-ABSL_FLAG(std::vector<std::string>, in, {}, "report: a sensor's snapshot directory; repeat");
+ABSL_FLAG(std::vector<std::string>, in, {},
+          "report, rollup: a sensor's snapshot directory; repeat");
 ABSL_FLAG(std::string, from, "", "report: start of the period (RFC 3339)");
 ABSL_FLAG(std::string, to, "", "report: end of the period (RFC 3339)");
 ABSL_FLAG(std::string, previous, "auto", "report: auto (the same length before) or FROM..TO");
@@ -78,6 +82,7 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
+const char* const kRollupFlags[] = {"in"};
 const char* const kReportFlags[] = {"in",     "from",    "to",      "previous", "top",
                                     "format", "out",     "geo_dir", "time_zone"};
 const char* const kReplayFlags[] = {"prefix", "interval", "out", "sensor",
@@ -330,6 +335,7 @@ int Report(int argc, char** argv) {
   options.top = absl::GetFlag(FLAGS_top);
   options.geo_dir = absl::GetFlag(FLAGS_geo_dir);
   options.local_time_zone = absl::GetFlag(FLAGS_time_zone);
+  options.progress = isatty(STDERR_FILENO);
   const std::string format = absl::GetFlag(FLAGS_format).empty() ? "text" : absl::GetFlag(FLAGS_format);
   if (format != "text" && format != "json" && format != "html") {
     return Fail("report", absl::StrCat("--format ", format, ": expected text, json or html"));
@@ -353,6 +359,28 @@ int Report(int argc, char** argv) {
   return 0;
 }
 
+int Rollup(int argc, char** argv) {
+  std::vector<std::string> positional;
+  if (absl::Status s = ParseFlags(argc, argv, kRollupFlags, positional); !s.ok()) {
+    return Fail("rollup", s.message());
+  }
+  if (!positional.empty()) {
+    return Fail("rollup", absl::StrCat("unexpected argument '", positional[0], "'"));
+  }
+  RollupOptions options;
+  options.dirs = absl::GetFlag(FLAGS_in);
+  if (options.dirs.empty()) return Fail("rollup", "at least one --in DIR is required");
+  options.progress = isatty(STDERR_FILENO);
+  absl::StatusOr<RollupResult> result = RunRollup(options);
+  if (!result.ok()) {
+    std::fprintf(stderr, "darkscope rollup: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
+  std::printf("darkscope rollup: %d hourly and %d daily roll-ups written, %d up to date\n",
+              result->hourly_written, result->daily_written, result->up_to_date);
+  return 0;
+}
+
 constexpr const char* kUsage =
     "usage:\n"
     "  darkscope run --iface IF --prefix CIDR [--prefix CIDR ...] --interval DURATION\n"
@@ -365,7 +393,8 @@ constexpr const char* kUsage =
     "                [--sensor NAME] FILE...\n"
     "  darkscope report --in DIR [--in DIR ...] --from T --to T [--previous auto|T..T]\n"
     "                [--top N] [--format text|json|html] [--out FILE] [--geo-dir DIR]\n"
-    "                [--time-zone TZ]\n";
+    "                [--time-zone TZ]\n"
+    "  darkscope rollup --in DIR [--in DIR ...]\n";
 
 }  // namespace
 }  // namespace darkscope
@@ -381,6 +410,7 @@ int main(int argc, char** argv) {
   if (command == "gen") return darkscope::Gen(argc, argv);
   if (command == "replay") return darkscope::Replay(argc, argv);
   if (command == "report") return darkscope::Report(argc, argv);
+  if (command == "rollup") return darkscope::Rollup(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(darkscope::kUsage, stdout);
     return 0;

@@ -106,6 +106,7 @@ absl::Status RunAgent(const AgentOptions& options) {
     const absl::Time drain_began = absl::Now();
     Snapshot snapshot;
     snapshot.sensor = options.sensor;
+    snapshot.darknet = options.data_plane.prefixes;
     snapshot.interval_start = start;
     snapshot.interval_seconds = static_cast<uint32_t>(interval_seconds);
     // A flip a whole interval late (a stalled host) covers more than the

@@ -32,7 +32,8 @@ absl::Status RunGenerate(const GenerateOptions& options) {
   std::unique_ptr<IntervalWriter> truth;
   if (!options.truth_dir.empty()) {
     DS_ASSIGN_OR_RETURN(truth_files, UringFileWriter::Create(options.truth_dir));
-    truth = std::make_unique<IntervalWriter>("ground-truth", scenario.interval, *truth_files);
+    truth = std::make_unique<IntervalWriter>("ground-truth", scenario.darknet,
+                                             scenario.interval, *truth_files);
   }
   std::unique_ptr<PacketSocket> socket;
   if (!options.send_interface.empty()) {

@@ -19,7 +19,7 @@ absl::Status RunReplay(const ReplayOptions& options) {
   DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane, DataPlane::Load(options.data_plane));
   IntervalCutter cutter(*plane);
   DS_RETURN_IF_ERROR(cutter.Start());
-  IntervalWriter writer(options.sensor, options.interval, *files);
+  IntervalWriter writer(options.sensor, options.data_plane.prefixes, options.interval, *files);
 
   // Frames the kernel would not run (larger than a test run takes), and
   // frames older than the interval being replayed (counted in it).

@@ -213,6 +213,7 @@ std::vector<std::pair<std::string, std::vector<double>>> Profiles(const json& se
                                                                    const char* field) {
   std::vector<std::pair<std::string, std::vector<double>>> rows;
   for (const auto& entry : InRankOrder(series, ranked, key)) {
+    if (!entry[1].contains(field)) continue;  // no hour-resolution data
     rows.emplace_back(entry[0].get<std::string>(), entry[1][field].get<std::vector<double>>());
   }
   return rows;
@@ -270,7 +271,7 @@ footer{color:#7b8794;font-size:12px;margin-top:24px}
 std::string RenderReportHtml(const json& r) {
   const std::string from = r["period"]["from"].get<std::string>();
   const std::string to = r["period"]["to"].get<std::string>();
-  const bool daily = ParseRfc3339(to) - ParseRfc3339(from) > absl::Hours(24 * 14);
+  const bool daily = r["series"]["step"] == "day";
   const absl::Duration step = daily ? absl::Hours(24) : absl::Hours(1);
   const char* step_name = daily ? "daily" : "hourly";
   std::string h = absl::StrCat(
@@ -335,25 +336,25 @@ std::string RenderReportHtml(const json& r) {
               "<h3>Hours far above their baseline</h3><p class=\"sub\">" +
               Escape(r["spikes"]["method"].get<std::string>()) + "</p>" +
               Table(r["spikes"]["entries"],
-                    {{"kind", "kind"}, {"name", "name"}, {"peak hour", "peak_hour"},
+                    {{"kind", "kind"}, {"name", "name"}, {"peak", "peak"},
                      {"packets", "peak_packets"}, {"baseline median", "baseline_median"},
-                     {"robust z", "robust_z"}, {"hours", "hours_above"}}));
+                     {"robust z", "robust_z"}, {"steps above", "hours_above"}}));
   section("Wide-range scanners",
           Table(r["wide_scanners"], {{"source", "source"}, {"ports (est.)", "ports_estimate"},
                                      {"packets", "packets"}, {"country", "country"},
                                      {"AS", "asn"}, {"AS name", "as_name"}}));
   std::string outages = Table(r["outages"], {{"country", "country"},
-                                             {"baseline hourly median", "baseline_hourly_median"},
-                                             {"recent hourly median", "recent_hourly_median"}});
+                                             {"baseline median", "baseline_median"},
+                                             {"recent median", "recent_median"}});
   std::vector<Series> outage_curves;
   for (const auto& row : r["outages"]) {
     Series s{row["country"].get<std::string>(), {}};
-    for (const auto& point : row["hourly"]) {
+    for (const auto& point : row["series"]) {
       s.points.emplace_back(ParseRfc3339(point[0].get<std::string>()), point[1].get<double>());
     }
     outage_curves.push_back(std::move(s));
   }
-  if (!outage_curves.empty()) outages += LineChart(outage_curves, absl::Hours(1));
+  if (!outage_curves.empty()) outages += LineChart(outage_curves, step);
   section("Outages", outages);
   std::string sensors = "<div class=\"cols\">";
   for (const auto& sensor : r["sensors"]) {

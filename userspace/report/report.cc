@@ -83,8 +83,6 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-using HourSeries = std::map<std::string, std::map<absl::Time, uint64_t>>;
-
 // Thresholds of a spike: robust z-score of an hour against the hourly
 // counts of the trailing baseline (the previous period). The scale is the
 // MAD's normal-consistent 1.4826 x MAD, never below the Poisson noise
@@ -93,19 +91,25 @@ using HourSeries = std::map<std::string, std::map<absl::Time, uint64_t>>;
 constexpr double kSpikeMinZ = 8;
 constexpr double kSpikeMinRatio = 4;  // and at least 4x the baseline median
 constexpr const char* kSpikeMethod =
-    "robust z = (hourly packets - baseline median) / max(1.4826 MAD, sqrt(median), 1) over the "
-    "hourly counts of the previous period; a spike is z >= 8, >= 4x the median and >= 0.1 % of "
-    "the period's packets in one hour";
+    "robust z = (packets in an hour - baseline median) / max(1.4826 MAD, sqrt(median), 1) over "
+    "the hourly counts of the previous period (daily counts for periods over two weeks); a spike "
+    "is z >= 8, >= 4x the median and >= 0.1 % of the period's packets in one hour (day)";
 
-// Entries of `kind` whose hours in [from, to) stand far above their own
-// hourly baseline in [base_from, base_to).
-void FindSpikes(const char* kind, const HourSeries& now, const HourSeries& before,
-                absl::Time from, absl::Time to, absl::Time base_from, absl::Time base_to,
-                uint64_t noise_floor, json& spikes) {
+struct SpikeWindow {
+  absl::Time from, to;            // the period
+  absl::Time base_from, base_to;  // its baseline
+  absl::Duration step;            // of the series
+  uint64_t noise_floor;           // packets in one step
+};
+
+// Entries of `kind` whose steps in the period stand far above their own
+// baseline's.
+void FindSpikes(const char* kind, const TimeSeries& now, const TimeSeries& before,
+                const SpikeWindow& w, json& spikes) {
   for (const auto& [name, hours] : now) {
     std::vector<double> baseline;
     auto base_it = before.find(name);
-    for (absl::Time h = base_from; h < base_to; h += absl::Hours(1)) {
+    for (absl::Time h = w.base_from; h < w.base_to; h += w.step) {
       uint64_t x = 0;
       if (base_it != before.end()) {
         auto it = base_it->second.find(h);
@@ -122,14 +126,14 @@ void FindSpikes(const char* kind, const HourSeries& now, const HourSeries& befor
     uint64_t peak = 0;
     int hours_above = 0;
     for (const auto& [hour, packets] : hours) {
-      if (hour < from || hour >= to) continue;
+      if (hour < w.from || hour >= w.to) continue;
       const double z = (packets - median) / scale;
-      if (z < kSpikeMinZ || packets < kSpikeMinRatio * median || packets < noise_floor) continue;
+      if (z < kSpikeMinZ || packets < kSpikeMinRatio * median || packets < w.noise_floor) continue;
       ++hours_above;
       if (packets > peak) peak = packets, peak_hour = hour;
     }
     if (hours_above == 0) continue;
-    spikes.push_back({{"kind", kind}, {"name", name}, {"peak_hour", Rfc3339(peak_hour)},
+    spikes.push_back({{"kind", kind}, {"name", name}, {"peak", Rfc3339(peak_hour)},
                       {"peak_packets", peak}, {"baseline_median", median},
                       {"baseline_mad", mad},
                       {"robust_z", std::round((peak - median) / scale * 10) / 10},
@@ -144,22 +148,26 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   if (options.to <= options.from) return absl::InvalidArgumentError("--to must be after --from");
   std::unique_ptr<OriginLookup> origins =
       OriginLookup::Open(options.geo_dir.empty() ? kDefaultGeoDir : options.geo_dir);
+  absl::TimeZone local;
+  if (!absl::LoadTimeZone(options.local_time_zone, &local)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
+  }
   std::vector<std::string> problems;
-  DS_ASSIGN_OR_RETURN(PeriodCounts now,
-                      LoadPeriod(options.dirs, options.from, options.to, *origins, problems));
+  DS_ASSIGN_OR_RETURN(PeriodCounts now, LoadPeriod(options.dirs, options.from, options.to,
+                                                   *origins, local, options.progress, problems));
   const absl::Time prev_to = options.previous_to.value_or(options.from);
   const absl::Time prev_from = options.previous_from.value_or(prev_to - (options.to - options.from));
-  DS_ASSIGN_OR_RETURN(PeriodCounts before,
-                      LoadPeriod(options.dirs, prev_from, prev_to, *origins, problems));
+  DS_ASSIGN_OR_RETURN(PeriodCounts before, LoadPeriod(options.dirs, prev_from, prev_to, *origins,
+                                                      local, options.progress, problems));
   const int top = options.top;
   json report;
   report["period"] = {{"from", Rfc3339(options.from)}, {"to", Rfc3339(options.to)},
-                      {"snapshots", now.snapshots}};
+                      {"snapshots", now.snapshots}, {"files", now.files}};
   report["previous_period"] = {{"from", Rfc3339(prev_from)}, {"to", Rfc3339(prev_to)},
                                {"snapshots", before.snapshots}};
   report["enrichment"] = origins->sources();
   report["warnings"] = origins->warnings();
-  for (const std::string& p : problems) report["warnings"].push_back(p);
   const EpochCounts& c = now.all;
   report["totals"] = {{"packets", c.counters[DS_CTR_DARKNET_PACKETS]},
                       {"bytes", c.counters[DS_CTR_DARKNET_BYTES]},
@@ -187,46 +195,53 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   report["top_ases"] = RankedTable(as_packets(c), as_packets(before.all), top, "as");
 
   // 3: series of the top ports, countries and country x port pairs:
-  // hourly, daily, and hour-of-day profiles in UTC and a local zone.
-  absl::TimeZone local;
-  if (!absl::LoadTimeZone(options.local_time_zone, &local)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
-  }
-  auto series = [&](const std::map<std::string, std::map<absl::Time, uint64_t>>& hours,
+  // hourly (periods up to two weeks), daily, and hour-of-day profiles in
+  // UTC and a local zone.
+  const bool hourly_series = now.step == absl::Hours(1);
+  auto series = [&](const TimeSeries& steps, const HourOfDay* utc, const HourOfDay* in_zone,
                     const json& ranked, const char* key) {
     json out = json::object();
     for (const auto& row : ranked) {
       const std::string name = row[key].get<std::string>();
-      auto it = hours.find(name);
-      if (it == hours.end()) continue;
+      auto it = steps.find(name);
+      if (it == steps.end()) continue;
       json hourly = json::array(), daily = json::object();
-      std::vector<uint64_t> utc(24, 0), in_zone(24, 0);
-      for (const auto& [hour, packets] : it->second) {
-        hourly.push_back({Rfc3339(hour), packets});
-        const std::string day = absl::FormatTime("%Y-%m-%d", hour, absl::UTCTimeZone());
+      for (const auto& [at, packets] : it->second) {
+        if (hourly_series) hourly.push_back({Rfc3339(at), packets});
+        const std::string day = absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone());
         daily[day] = daily.value(day, uint64_t{0}) + packets;
-        utc[absl::ToCivilHour(hour, absl::UTCTimeZone()).hour()] += packets;
-        in_zone[absl::ToCivilHour(hour, local).hour()] += packets;
       }
-      out[name] = {{"hourly", hourly}, {"daily", daily}, {"hour_of_day_utc", utc},
-                   {"hour_of_day_local", in_zone}};
+      json entry = {{"daily", daily}};
+      if (hourly_series) entry["hourly"] = hourly;
+      if (utc != nullptr && utc->count(name)) {
+        entry["hour_of_day_utc"] = utc->at(name);
+        entry["hour_of_day_local"] = in_zone->at(name);
+      }
+      out[name] = entry;
     }
     return out;
   };
   auto pair_totals = [](const PeriodCounts& period) {
     std::map<std::string, uint64_t> totals;
-    for (const auto& [pair, hours] : period.country_port_hours) {
-      for (const auto& [hour, packets] : hours) totals[pair] += packets;
+    for (const auto& [pair, steps] : period.country_ports) {
+      for (const auto& [at, packets] : steps) totals[pair] += packets;
     }
     return totals;
   };
   report["top_country_ports"] = RankedTable(pair_totals(now), pair_totals(before), top, "pair");
   report["series"] = {
+      {"step", hourly_series ? "hour" : "day"},
       {"local_time_zone", options.local_time_zone},
-      {"ports", series(now.port_hours, report["top_ports"], "port")},
-      {"countries", series(now.country_hours, report["top_countries"], "country")},
-      {"country_ports", series(now.country_port_hours, report["top_country_ports"], "pair")}};
+      {"ports", series(now.ports, &now.ports_utc, &now.ports_local, report["top_ports"], "port")},
+      {"countries", series(now.countries, &now.countries_utc, &now.countries_local,
+                           report["top_countries"], "country")},
+      {"country_ports",
+       series(now.country_ports, nullptr, nullptr, report["top_country_ports"], "pair")}};
+  if (now.country_profiles_partial) {
+    report["warnings"].push_back(
+        "countries' hour-of-day profiles cover only the days read hour by hour: periods over "
+        "two weeks read daily roll-ups");
+  }
 
   // 4: fingerprint shares of the top ports.
   json shares = json::array();
@@ -312,14 +327,11 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   json spikes = json::array();
   if (before.snapshots > 0) {
     const uint64_t floor = c.counters[DS_CTR_DARKNET_PACKETS] / 1000;
-    FindSpikes("port", now.port_hours, before.port_hours, options.from, options.to, prev_from,
-               prev_to, floor, spikes);
-    FindSpikes("source_port", now.source_port_hours, before.source_port_hours, options.from,
-               options.to, prev_from, prev_to, floor, spikes);
-    FindSpikes("country", now.country_hours, before.country_hours, options.from, options.to,
-               prev_from, prev_to, floor, spikes);
-    FindSpikes("country_port", now.country_port_hours, before.country_port_hours, options.from,
-               options.to, prev_from, prev_to, floor, spikes);
+    const SpikeWindow window{options.from, options.to, prev_from, prev_to, now.step, floor};
+    FindSpikes("port", now.ports, before.ports, window, spikes);
+    FindSpikes("source_port", now.source_ports, before.source_ports, window, spikes);
+    FindSpikes("country", now.countries, before.countries, window, spikes);
+    FindSpikes("country_port", now.country_ports, before.country_ports, window, spikes);
   }
   std::sort(spikes.begin(), spikes.end(), [](const json& a, const json& b) {
     return a["robust_z"].get<double>() > b["robust_z"].get<double>();
@@ -344,27 +356,26 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   }
   report["wide_scanners"] = wide;
 
-  // 8: outages: countries whose hourly packets in the last quarter of the
-  // period fall under a tenth of their median over the first three
-  // quarters (medians: one noisy hour does not make an outage).
+  // 8: outages: countries whose packets per step (hour, or day for long
+  // periods) in the last quarter of the period fall under a tenth of their
+  // median over the first three quarters (medians: one noisy hour does not
+  // make an outage).
   json outages = json::array();
   const absl::Duration length = options.to - options.from;
   const absl::Time cut = options.from + length * 0.75;
-  for (const auto& [country, hours] : now.country_hours) {
+  for (const auto& [country, steps] : now.countries) {
     std::vector<double> baseline, recent;
-    for (absl::Time h = options.from; h < options.to; h += absl::Hours(1)) {
-      auto it = hours.find(h);
-      (h < cut ? baseline : recent).push_back(it == hours.end() ? 0.0 : static_cast<double>(it->second));
+    json curve = json::array();
+    for (absl::Time at = options.from; at < options.to; at += now.step) {
+      auto it = steps.find(at);
+      const uint64_t packets = it == steps.end() ? 0 : it->second;
+      (at < cut ? baseline : recent).push_back(static_cast<double>(packets));
+      curve.push_back({Rfc3339(at), packets});
     }
     const double base = Median(baseline), last = Median(recent);
     if (base >= 20 && last < base / 10) {
-      json hourly = json::array();
-      for (absl::Time h = options.from; h < options.to; h += absl::Hours(1)) {
-        auto it = hours.find(h);
-        hourly.push_back({Rfc3339(h), it == hours.end() ? 0 : it->second});
-      }
-      outages.push_back({{"country", country}, {"baseline_hourly_median", base},
-                         {"recent_hourly_median", last}, {"hourly", hourly}});
+      outages.push_back({{"country", country}, {"baseline_median", base},
+                         {"recent_median", last}, {"series", curve}});
     }
   }
   report["outages"] = outages;
@@ -382,6 +393,52 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
                        {"top_ports", ports}});
   }
   report["sensors"] = sensors;
+
+  // Average packets per monitored IPv4 address per day, by sensor and
+  // month, beside the same month a year before (TSUBAME's comparison).
+  auto year_earlier = [](absl::Time t) {
+    const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+    return absl::FromCivil(absl::CivilSecond(c.year() - 1, c.month(), c.day(), c.hour(),
+                                             c.minute(), c.second()),
+                           absl::UTCTimeZone());
+  };
+  DS_ASSIGN_OR_RETURN(MonthlyUsage usage,
+                      LoadMonthlyUsage(options.dirs, options.from, options.to, problems));
+  DS_ASSIGN_OR_RETURN(MonthlyUsage usage_year_before,
+                      LoadMonthlyUsage(options.dirs, year_earlier(options.from),
+                                       year_earlier(options.to), problems));
+  auto per_address_day = [](const MonthUsage& m) -> json {
+    if (m.ipv4_addresses == 0 || m.observed_seconds == 0) return nullptr;
+    return static_cast<double>(m.ipv4_packets) / m.ipv4_addresses /
+           (static_cast<double>(m.observed_seconds) / 86400);
+  };
+  json monthly = json::array();
+  for (const auto& [sensor, months] : usage) {
+    for (const auto& [month, m] : months) {
+      json row = {{"sensor", sensor}, {"month", month}, {"ipv4_packets", m.ipv4_packets},
+                  {"days", std::round(m.observed_seconds / 864.0) / 100},
+                  {"addresses", m.ipv4_addresses}, {"per_address_per_day", per_address_day(m)},
+                  {"year_before", nullptr}, {"year_over_year_change", nullptr}};
+      const std::string last_year =
+          absl::StrCat(std::stoi(month.substr(0, 4)) - 1, month.substr(4));
+      auto sensor_before = usage_year_before.find(sensor);
+      if (sensor_before != usage_year_before.end()) {
+        auto before_month = sensor_before->second.find(last_year);
+        if (before_month != sensor_before->second.end()) {
+          const json then = per_address_day(before_month->second);
+          row["year_before"] = then;
+          if (then.is_number() && row["per_address_per_day"].is_number() && then.get<double>() > 0) {
+            row["year_over_year_change"] =
+                100.0 * (row["per_address_per_day"].get<double>() / then.get<double>() - 1);
+          }
+        }
+      }
+      monthly.push_back(row);
+    }
+  }
+  report["monthly"] = monthly;
+  // Files that could not be read, from every load above.
+  for (const std::string& p : problems) report["warnings"].push_back(p);
   return report;
 }
 
@@ -427,6 +484,7 @@ void PrintReportText(const json& r, std::ostream& out) {
     static const char* kBars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
     out << "\n" << title << " (00h .. 23h)\n";
     for (const auto& [name, s] : entries.items()) {
+      if (!s.contains(field)) continue;
       const std::vector<uint64_t> hours = s[field].get<std::vector<uint64_t>>();
       const uint64_t peak = *std::max_element(hours.begin(), hours.end());
       std::string bars;
@@ -446,7 +504,7 @@ void PrintReportText(const json& r, std::ostream& out) {
   for (const auto& row : r["spikes"]["entries"]) {
     out << absl::StrFormat("  %-12s %-16s peak %s %8d packets, baseline median %.0f, z %.1f, %d h%s\n",
                            row["kind"].get<std::string>(), row["name"].get<std::string>(),
-                           row["peak_hour"].get<std::string>(), row["peak_packets"].get<uint64_t>(),
+                           row["peak"].get<std::string>(), row["peak_packets"].get<uint64_t>(),
                            row["baseline_median"].get<double>(), row["robust_z"].get<double>(),
                            row["hours_above"].get<int>(), row["new"].get<bool>() ? " (new)" : "");
   }
@@ -458,8 +516,8 @@ void PrintReportText(const json& r, std::ostream& out) {
   }
   out << "\nOutages\n";
   for (const auto& row : r["outages"]) {
-    out << "  " << row["country"].get<std::string>() << ": hourly median "
-        << row["baseline_hourly_median"] << " -> " << row["recent_hourly_median"] << "\n";
+    out << "  " << row["country"].get<std::string>() << ": median per " << r["series"]["step"].get<std::string>() << " "
+        << row["baseline_median"] << " -> " << row["recent_median"] << "\n";
   }
   for (const auto& w : r["warnings"]) out << "warning: " << w.get<std::string>() << "\n";
   out << "sources: ";

@@ -30,6 +30,7 @@ struct ReportOptions {
   int wide_scanner_ports = 100;
   // The second time zone of the hour-of-day profiles (besides UTC).
   std::string local_time_zone = "Asia/Tokyo";
+  bool progress = false;  // a progress line on stderr while loading
 };
 
 // The analyses as one JSON document (stable keys, for scripts).

@@ -14,6 +14,7 @@ absl::Status IntervalWriter::Add(absl::Time start, EpochCounts counts,
   }
   Snapshot snapshot;
   snapshot.sensor = sensor_;
+  snapshot.darknet = darknet_;
   snapshot.interval_start = start;
   snapshot.interval_seconds = static_cast<uint32_t>(absl::ToInt64Seconds(interval_));
   snapshot.counts = std::move(counts);

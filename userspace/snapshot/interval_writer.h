@@ -18,8 +18,10 @@ namespace darkscope {
 
 class IntervalWriter {
  public:
-  IntervalWriter(std::string sensor, absl::Duration interval, UringFileWriter& files)
-      : sensor_(std::move(sensor)), interval_(interval), files_(files) {}
+  IntervalWriter(std::string sensor, std::vector<Prefix> darknet, absl::Duration interval,
+                 UringFileWriter& files)
+      : sensor_(std::move(sensor)), darknet_(std::move(darknet)), interval_(interval),
+        files_(files) {}
 
   // The start of the interval that holds `t`.
   absl::Time IntervalStart(absl::Time t) const;
@@ -36,6 +38,7 @@ class IntervalWriter {
   absl::Status WritePending(bool last);
 
   std::string sensor_;
+  std::vector<Prefix> darknet_;
   absl::Duration interval_;
   UringFileWriter& files_;
   std::optional<Snapshot> pending_;

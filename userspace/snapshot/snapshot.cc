@@ -127,6 +127,21 @@ std::vector<Table> ToTables(const Snapshot& s) {
   }
   tables.push_back(std::move(agent));
 
+  // Prefixes as two big-endian u64 halves of the address (IPv4 in the top
+  // 32 bits of the first), its family and length.
+  Table darknet{"darknet", static_cast<uint32_t>(s.darknet.size()), {}};
+  AddColumn(darknet, "family", kU8);
+  AddColumn(darknet, "addr_hi", kU64);
+  AddColumn(darknet, "addr_lo", kU64);
+  AddColumn(darknet, "length", kU8);
+  for (const Prefix& p : s.darknet) {
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; ++i) hi = hi << 8 | p.addr[i], lo = lo << 8 | p.addr[8 + i];
+    const uint64_t row[] = {static_cast<uint64_t>(p.family), hi, lo, static_cast<uint64_t>(p.length)};
+    for (size_t c = 0; c < std::size(row); ++c) darknet.columns[c].values.push_back(row[c]);
+  }
+  tables.push_back(std::move(darknet));
+
   Table ports{"ports", static_cast<uint32_t>(s.counts.ports.size()), {}};
   for (const char* c : {"index"}) AddColumn(ports, c, kU32);
   for (const char* c : {"packets", "bytes", "syn", "synack", "rst", "mirai",
@@ -245,6 +260,8 @@ class ByteReader {
       pos_ += width;
     }
   }
+  // Steps over bytes the caller checked with Need.
+  void Skip(size_t size) { pos_ += size; }
   absl::StatusOr<std::string> String(size_t length_width, absl::string_view what) {
     DS_ASSIGN_OR_RETURN(uint64_t length, Uint(length_width, what));
     DS_RETURN_IF_ERROR(Need(length, what));
@@ -271,7 +288,17 @@ class ByteReader {
   size_t pos_ = 0;
 };
 
-absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r) {
+// The part of a snapshot a table belongs to; unknown tables belong to none.
+uint32_t PartOf(absl::string_view table) {
+  if (table == "counters" || table == "agent" || table == "darknet") return kSnapshotSummary;
+  if (table == "ports" || table == "src_ports") return kSnapshotPorts;
+  if (table == "sources" || table == "destinations") return kSnapshotNetworks;
+  if (table == "flows") return kSnapshotFlows;
+  return 0;
+}
+
+// Tables outside `parts` are checked for length and stepped over.
+absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts) {
   DS_ASSIGN_OR_RETURN(uint64_t table_count, r.Uint(2, "table count"));
   std::vector<Table> tables;
   for (uint64_t t = 0; t < table_count; ++t) {
@@ -291,13 +318,18 @@ absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r) {
       column.kind = static_cast<uint8_t>(kind);
       table.columns.push_back(std::move(column));
     }
+    const bool wanted = (PartOf(table.name) & parts) != 0;
     for (Column& column : table.columns) {
       size_t width = WidthOf(column.kind);
       DS_RETURN_IF_ERROR(r.Need(rows * width, absl::StrCat("column ", table.name, ".", column.name)));
+      if (!wanted) {
+        r.Skip(rows * width);
+        continue;
+      }
       column.values.resize(rows);
       r.Column(column.values, width);
     }
-    tables.push_back(std::move(table));
+    if (wanted) tables.push_back(std::move(table));
   }
   if (r.remaining() != 0) return r.Error("bytes after the last table");
   return tables;
@@ -346,6 +378,18 @@ absl::Status FromTables(const std::vector<Table>& tables, Snapshot& s) {
           if (c.name == kCounterNames[i]) s.counts.counters[i] = c.values[0];
         }
       }
+    } else if (t.name == "darknet") {
+      DS_RETURN_IF_ERROR(ForEachRow(t, {"family", "addr_hi", "addr_lo", "length"},
+                                    [&](const std::vector<uint64_t>& v) {
+                                      Prefix p;
+                                      p.family = static_cast<int>(v[0]);
+                                      for (int i = 0; i < 8; ++i) {
+                                        p.addr[i] = static_cast<uint8_t>(v[1] >> (56 - 8 * i));
+                                        p.addr[8 + i] = static_cast<uint8_t>(v[2] >> (56 - 8 * i));
+                                      }
+                                      p.length = static_cast<int>(v[3]);
+                                      s.darknet.push_back(p);
+                                    }));
     } else if (t.name == "ports") {
       DS_RETURN_IF_ERROR(ForEachRow(
           t, {"index", "packets", "bytes", "syn", "synack", "rst", "mirai", "zmap", "masscan", "backscatter"},
@@ -436,7 +480,7 @@ std::vector<uint8_t> EncodeSnapshot(const Snapshot& s) {
   return std::move(w.bytes());
 }
 
-absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes) {
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes, uint32_t parts) {
   ByteReader r(bytes, "snapshot");
   DS_RETURN_IF_ERROR(r.Need(kHeaderSize + kTrailerSize, "header and trailer"));
   if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
@@ -487,7 +531,7 @@ absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes) {
   }
   ByteReader br(body, "snapshot body");
   DS_ASSIGN_OR_RETURN(s.sensor, br.String(2, "sensor name"));
-  DS_ASSIGN_OR_RETURN(std::vector<Table> tables, DecodeTables(br));
+  DS_ASSIGN_OR_RETURN(std::vector<Table> tables, DecodeTables(br, parts));
   DS_RETURN_IF_ERROR(FromTables(tables, s));
   return s;
 }

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/prefix.h"
 #include "absl/types/span.h"
 #include "drain/epoch_tables.h"
 
@@ -36,6 +37,9 @@ struct Snapshot {
   // The agent's own health (snapshots dropped, write errors, drain time),
   // by name; printed in the summary beside the data plane's counters.
   std::map<std::string, uint64_t> agent_counters;
+  // The darknet the sensor watched: reports divide by its size (packets
+  // per monitored address). Empty in files written before the table.
+  std::vector<Prefix> darknet;
 
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
@@ -43,8 +47,19 @@ struct Snapshot {
 // The file's bytes.
 std::vector<uint8_t> EncodeSnapshot(const Snapshot& snapshot);
 
+// Parts of a snapshot a reader may ask for; the others are checked (the
+// checksum covers the whole file) but not decoded.
+enum SnapshotPart : uint32_t {
+  kSnapshotSummary = 1,   // counters, agent health, darknet prefixes
+  kSnapshotPorts = 2,     // ports, source ports
+  kSnapshotNetworks = 4,  // sources, destinations
+  kSnapshotFlows = 8,
+  kSnapshotAll = 15,
+};
+
 // Parses a file's bytes; the error names what is wrong and at which offset.
-absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes);
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
+                                        uint32_t parts = kSnapshotAll);
 
 // "20261123T100000Z.dsnap": the file name of the interval starting at
 // `start`, which sorts in time order.

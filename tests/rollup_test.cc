@@ -1,0 +1,225 @@
+// Roll-ups change how many files a report reads, never what it says: the
+// report of a day (hourly roll-ups) and of a long period (daily roll-ups)
+// equal the reports read from the interval snapshots. Roll-ups are written
+// once, rewritten when a file they merge changes, and not written for an
+// hour still filling. Per-address monthly averages come out exact from
+// snapshots with known counts.
+#include "rollup/rollup.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/prefix.h"
+#include "gen/generate.h"
+#include "gtest/gtest.h"
+#include "report/report.h"
+#include "snapshot/snapshot.h"
+
+namespace darkscope::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Time At(const char* rfc3339) {
+  absl::Time t;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error)) << error;
+  return t;
+}
+
+class RollupTest : public ::testing::Test {
+ protected:
+  // The telescope day's ground truth twice: `raw_` is never rolled up.
+  static void SetUpTestSuite() {
+    char dir[] = "/tmp/darkscope-rollup-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    root_ = dir;
+    rolled_ = root_ + "/rolled";
+    raw_ = root_ + "/raw";
+    fs::create_directory(rolled_);
+    GenerateOptions gen;
+    gen.scenario = "telescope";
+    gen.packets = 30000;
+    gen.truth_dir = rolled_;
+    const absl::Status generated = RunGenerate(gen);
+    ASSERT_TRUE(generated.ok()) << generated;
+    fs::copy(rolled_, raw_);
+    RollupOptions options;
+    options.dirs = {rolled_};
+    absl::StatusOr<RollupResult> result = RunRollup(options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    first_ = *result;
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+
+  static nlohmann::json Report(const std::string& dir, absl::Time from, absl::Time to) {
+    ReportOptions options;
+    options.dirs = {dir};
+    options.from = from;
+    options.to = to;
+    absl::StatusOr<nlohmann::json> report = BuildReport(options);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : nlohmann::json();
+  }
+
+  static std::string root_, rolled_, raw_;
+  static RollupResult first_;
+};
+std::string RollupTest::root_, RollupTest::rolled_, RollupTest::raw_;
+RollupResult RollupTest::first_;
+
+TEST_F(RollupTest, WritesEachHourAndTheDayOnce) {
+  EXPECT_EQ(first_.hourly_written, 24);
+  EXPECT_EQ(first_.daily_written, 1);
+  RollupOptions options;
+  options.dirs = {rolled_};
+  absl::StatusOr<RollupResult> again = RunRollup(options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->hourly_written, 0);
+  EXPECT_EQ(again->daily_written, 0);
+  EXPECT_EQ(again->up_to_date, 25);
+}
+
+TEST_F(RollupTest, ReportsEqualTheIntervalSnapshotsReports) {
+  struct Case {
+    const char* name;
+    const char* from;
+    const char* to;
+    int rolled_files;  // what the roll-ups save
+  };
+  const Case cases[] = {
+      {"a day from hourly roll-ups", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", 24},
+      {"half a day, hours and intervals", "2026-11-23T09:30:00Z", "2026-11-23T21:00:00Z", 14},
+      {"15 days from the daily roll-up", "2026-11-10T00:00:00Z", "2026-11-25T00:00:00Z", 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    nlohmann::json rolled = Report(rolled_, At(c.from), At(c.to));
+    nlohmann::json raw = Report(raw_, At(c.from), At(c.to));
+    EXPECT_EQ(rolled["period"]["files"], c.rolled_files);
+    EXPECT_EQ(rolled["period"]["snapshots"], raw["period"]["snapshots"]);
+    rolled["period"].erase("files");
+    raw["period"].erase("files");
+    // Daily roll-ups keep no hour of the day for countries (the report
+    // warns); everything else is the same.
+    if (rolled["series"]["step"] == "day") {
+      for (auto& [name, s] : raw["series"]["countries"].items()) {
+        s.erase("hour_of_day_utc");
+        s.erase("hour_of_day_local");
+      }
+      ASSERT_FALSE(rolled["warnings"].empty());
+      rolled["warnings"].erase(rolled["warnings"].begin());
+    }
+    for (const auto& [key, value] : raw.items()) {
+      EXPECT_EQ(rolled[key], value) << key;
+    }
+  }
+}
+
+TEST_F(RollupTest, ChangedIntervalFileRewritesItsHourAndDay) {
+  const std::string dir = root_ + "/stale";
+  fs::copy(rolled_, dir, fs::copy_options::recursive);
+  // An interval file written again after its roll-ups (a backfill).
+  const std::string changed = dir + "/20261123T101000Z.dsnap";
+  struct timeval later[2] = {{2000000000, 0}, {2000000000, 0}};
+  ASSERT_EQ(utimes(changed.c_str(), later), 0);
+  RollupOptions options;
+  options.dirs = {dir};
+  absl::StatusOr<RollupResult> result = RunRollup(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->hourly_written, 1);
+  EXPECT_EQ(result->daily_written, 1);
+  EXPECT_EQ(result->up_to_date, 23);
+}
+
+TEST_F(RollupTest, HourStillFillingIsNotRolledUp) {
+  const std::string dir = root_ + "/filling";
+  fs::create_directory(dir);
+  // Intervals up to 10:20; the agent is still writing at 10:35.
+  for (const auto& entry : fs::directory_iterator(raw_)) {
+    const std::string name = entry.path().filename();
+    if (name <= "20261123T102000Z.dsnap") fs::copy(entry.path(), dir + "/" + name);
+  }
+  RollupOptions options;
+  options.dirs = {dir};
+  options.now = At("2026-11-23T10:35:00Z");
+  absl::StatusOr<RollupResult> result = RunRollup(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->hourly_written, 10);  // 00:00 .. 09:00
+  EXPECT_EQ(result->daily_written, 0);
+  // An hour later with no new interval: the agent stopped; roll up.
+  options.now = At("2026-11-23T11:15:00Z");
+  result = RunRollup(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->hourly_written, 1);
+}
+
+// Snapshots of known counts: hourly intervals whose IPv4 packets are set
+// so that the per-address daily averages are round numbers.
+void WriteHours(const std::string& dir, const std::string& sensor, const char* prefix,
+                absl::Time first, int hours, uint64_t ipv4_per_hour) {
+  fs::create_directories(dir);
+  for (int h = 0; h < hours; ++h) {
+    Snapshot s;
+    s.sensor = sensor;
+    s.interval_start = first + absl::Hours(h);
+    s.interval_seconds = 3600;
+    s.complete = true;
+    s.darknet = {*ParseDarknetPrefix(prefix)};
+    s.counts.counters[DS_CTR_IPV4] = ipv4_per_hour;
+    s.counts.counters[DS_CTR_DARKNET_PACKETS] = ipv4_per_hour;
+    const std::vector<uint8_t> bytes = EncodeSnapshot(s);
+    std::ofstream(dir + "/" + SnapshotFileName(s.interval_start), std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+}
+
+TEST_F(RollupTest, PacketsPerAddressPerDayByMonthAndYearBefore) {
+  const std::string tokyo = root_ + "/tokyo", osaka = root_ + "/osaka";
+  // tokyo, a /24: 2 days in Nov 2025 at 512 packets an hour (48 per
+  // address per day), 1 day in Nov 2026 at 768 (72: +50 %).
+  WriteHours(tokyo, "tokyo", "198.18.7.0/24", At("2025-11-03T00:00:00Z"), 48, 512);
+  WriteHours(tokyo, "tokyo", "198.18.7.0/24", At("2026-11-05T00:00:00Z"), 24, 768);
+  // osaka, a /23, only in 2026: 12 hours at 1024 packets (48 a day).
+  WriteHours(osaka, "osaka", "198.18.8.0/23", At("2026-11-06T00:00:00Z"), 12, 1024);
+  ReportOptions options;
+  options.dirs = {tokyo, osaka};
+  options.from = At("2026-11-01T00:00:00Z");
+  options.to = At("2026-12-01T00:00:00Z");
+  absl::StatusOr<nlohmann::json> report = BuildReport(options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const nlohmann::json& monthly = (*report)["monthly"];
+  ASSERT_EQ(monthly.size(), 2u);
+  struct Expected {
+    const char* sensor;
+    uint64_t addresses;
+    double days, per_day;
+    nlohmann::json year_before, change;
+  };
+  const Expected expected[] = {{"osaka", 512, 0.5, 48.0, nullptr, nullptr},
+                               {"tokyo", 256, 1.0, 72.0, 48.0, 50.0}};
+  for (size_t i = 0; i < std::size(expected); ++i) {
+    SCOPED_TRACE(expected[i].sensor);
+    EXPECT_EQ(monthly[i]["sensor"], expected[i].sensor);
+    EXPECT_EQ(monthly[i]["month"], "2026-11");
+    EXPECT_EQ(monthly[i]["addresses"], expected[i].addresses);
+    EXPECT_DOUBLE_EQ(monthly[i]["days"].get<double>(), expected[i].days);
+    EXPECT_DOUBLE_EQ(monthly[i]["per_address_per_day"].get<double>(), expected[i].per_day);
+    if (expected[i].year_before.is_null()) {
+      EXPECT_TRUE(monthly[i]["year_before"].is_null());
+    } else {
+      EXPECT_DOUBLE_EQ(monthly[i]["year_before"].get<double>(), 48.0);
+      EXPECT_NEAR(monthly[i]["year_over_year_change"].get<double>(), 50.0, 1e-9);
+    }
+  }
+  // Two sensors, two columns of top ports.
+  EXPECT_EQ((*report)["sensors"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace darkscope::testing

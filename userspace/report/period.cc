@@ -180,9 +180,14 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
       }
     }
     AddCounts(snapshot->counts, period.by_sensor[snapshot->sensor]);
-    AddCounts(snapshot->counts, period.all);
   }
   if (progress && !plan.empty()) std::fprintf(stderr, "\n");
+  // Merged once per sensor rather than once per file.
+  if (period.by_sensor.size() == 1) {
+    period.all = period.by_sensor.begin()->second;
+  } else {
+    for (const auto& [sensor, counts] : period.by_sensor) AddCounts(counts, period.all);
+  }
   return period;
 }
 

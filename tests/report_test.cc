@@ -1,14 +1,19 @@
 // The report finds what the telescope scenario planted, and nothing where
-// nothing was planted. The snapshots are the generator's ground truth, which
-// replay_truth_test shows the sensor reproduces exactly.
+// nothing was planted. The scenario's capture is replayed through the data
+// plane (BPF_PROG_TEST_RUN, root) and the report built from the sensor's
+// snapshots; it must equal the report of the generator's ground truth.
 #include "report/report.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gen/generate.h"
+#include "gen/scenario.h"
+#include "replay/replay.h"
 #include "gtest/gtest.h"
 #include "privileged.h"
 
@@ -24,18 +29,37 @@ class ReportTest : public ::testing::Test {
     GenerateOptions gen;
     gen.scenario = "telescope";
     gen.packets = 100000;
-    gen.truth_dir = dir_;
+    gen.pcap = dir_ + "/telescope.pcap";
+    gen.truth_dir = dir_ + "/truth";
+    ASSERT_EQ(mkdir(gen.truth_dir.c_str(), 0755), 0);
     ASSERT_TRUE(RunGenerate(gen).ok());
     ReportOptions options;
-    options.dirs = {dir_};
+    options.dirs = {gen.truth_dir};
     options.from = absl::FromUnixSeconds(1795435200);  // 2026-11-23T12:00:00Z
     options.to = absl::FromUnixSeconds(1795478400);    // 2026-11-24T00:00:00Z
+    absl::StatusOr<nlohmann::json> truth = BuildReport(options);
+    ASSERT_TRUE(truth.ok()) << truth.status();
+    truth_report_ = new nlohmann::json(std::move(*truth));
+    if (MissingPrivileges() != nullptr) return;  // the tests skip or fail
+    absl::StatusOr<Scenario> scenario = LoadScenario("telescope");
+    ASSERT_TRUE(scenario.ok());
+    ReplayOptions replay;
+    replay.data_plane.prefixes = scenario->darknet;
+    replay.interval = scenario->interval;
+    replay.sensor = "ground-truth";  // the truth's name, so that reports compare
+    replay.out_dir = dir_ + "/sensor";
+    ASSERT_EQ(mkdir(replay.out_dir.c_str(), 0755), 0);
+    replay.files = {gen.pcap};
+    const absl::Status replayed = RunReplay(replay);
+    ASSERT_TRUE(replayed.ok()) << replayed;
+    options.dirs = {replay.out_dir};
     absl::StatusOr<nlohmann::json> report = BuildReport(options);
     ASSERT_TRUE(report.ok()) << report.status();
     report_ = new nlohmann::json(std::move(*report));
   }
   static void TearDownTestSuite() { std::system(("rm -rf " + dir_).c_str()); }
   void SetUp() override {
+    DS_REQUIRE_PRIVILEGES();
     ASSERT_NE(report_, nullptr);
     if (report_->at("enrichment").empty()) {
       if (PrivilegedTestsRequired()) FAIL() << "enrichment data missing";
@@ -43,10 +67,18 @@ class ReportTest : public ::testing::Test {
     }
   }
   static std::string dir_;
-  static nlohmann::json* report_;
+  static nlohmann::json* report_;        // from the replayed snapshots
+  static nlohmann::json* truth_report_;  // from the ground truth
 };
 std::string ReportTest::dir_;
 nlohmann::json* ReportTest::report_ = nullptr;
+nlohmann::json* ReportTest::truth_report_ = nullptr;
+
+TEST_F(ReportTest, SensorReportEqualsGroundTruthReport) {
+  for (const auto& [key, value] : truth_report_->items()) {
+    EXPECT_EQ(report_->at(key), value) << key;
+  }
+}
 
 std::set<std::string> Column(const nlohmann::json& rows, const char* key) {
   std::set<std::string> values;
@@ -157,6 +189,33 @@ TEST_F(ReportTest, CountriesComeFromTheDatabase) {
   EXPECT_TRUE(countries.count("US"));
   EXPECT_TRUE(countries.count("CN"));
   EXPECT_FALSE(countries.count("??")) << "every generated source has a country";
+}
+
+// The demo scenario plants no spike, outage or new port (and has no
+// previous period to compare with): the report finds none, but its one
+// wide-range scanner (Masscan over every port from the Netherlands).
+TEST(DemoReportTest, FindsNothingWhereNothingWasPlanted) {
+  char dir[] = "/tmp/darkscope-demo-report-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  GenerateOptions gen;
+  gen.scenario = "demo";
+  gen.truth_dir = dir;
+  ASSERT_TRUE(RunGenerate(gen).ok());
+  ReportOptions options;
+  options.dirs = {dir};
+  options.from = absl::FromUnixSeconds(1795428000);  // 2026-11-23T10:00:00Z
+  options.to = options.from + absl::Minutes(1);
+  absl::StatusOr<nlohmann::json> report = BuildReport(options);
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_GT((*report)["totals"]["packets"].get<uint64_t>(), 0u);
+  EXPECT_TRUE((*report)["spikes"]["entries"].empty());
+  EXPECT_TRUE((*report)["outages"].empty());
+  EXPECT_TRUE((*report)["emerging_ports"].empty());
+  ASSERT_EQ((*report)["wide_scanners"].size(), 1u);
+  if (!(*report)["enrichment"].empty()) {
+    EXPECT_EQ((*report)["wide_scanners"][0]["country"], "NL");
+  }
 }
 
 }  // namespace

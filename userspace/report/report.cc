@@ -372,6 +372,9 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
       (at < cut ? baseline : recent).push_back(static_cast<double>(packets));
       curve.push_back({Rfc3339(at), packets});
     }
+    // Fewer than four steps (a period shorter than four hours) cannot
+    // tell a collapse from noise.
+    if (baseline.size() < 3 || recent.empty()) continue;
     const double base = Median(baseline), last = Median(recent);
     if (base >= 20 && last < base / 10) {
       outages.push_back({{"country", country}, {"baseline_median", base},

@@ -522,6 +522,14 @@ void PrintReportText(const json& r, std::ostream& out) {
     out << "  " << row["country"].get<std::string>() << ": median per " << r["series"]["step"].get<std::string>() << " "
         << row["baseline_median"] << " -> " << row["recent_median"] << "\n";
   }
+  out << "\nPackets per monitored IPv4 address per day (sensor, month, days, addresses, average, a year before)\n";
+  for (const auto& row : r["monthly"]) {
+    auto number = [](const json& v) { return v.is_null() ? std::string("-") : absl::StrFormat("%.2f", v.get<double>()); };
+    out << absl::StrFormat("  %-16s %s %6.2f %10d %10s %10s\n", row["sensor"].get<std::string>(),
+                           row["month"].get<std::string>(), row["days"].get<double>(),
+                           row["addresses"].get<uint64_t>(), number(row["per_address_per_day"]),
+                           number(row["year_before"]));
+  }
   for (const auto& w : r["warnings"]) out << "warning: " << w.get<std::string>() << "\n";
   out << "sources: ";
   for (const auto& s : r["enrichment"]) out << s.get<std::string>() << "; ";

@@ -1,0 +1,47 @@
+// PcapngBuffer: one pcapng file (the format of the IETF draft
+// draft-ietf-opsawg-pcapng, read by tshark, Wireshark and libpcap) built in
+// memory, so that the sampler can hand it whole to the io_uring writer:
+// a section header block, one interface description block (link type,
+// snap length, interface name, nanosecond timestamps), then one enhanced
+// packet block per frame. libpcap cannot write to a buffer, hence this.
+#ifndef DARKSCOPE_SAMPLER_PCAPNG_H_
+#define DARKSCOPE_SAMPLER_PCAPNG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace darkscope {
+
+// LINKTYPE_ETHERNET in the tcpdump.org link-type registry.
+inline constexpr uint16_t kLinkTypeEthernet = 1;
+
+class PcapngBuffer {
+ public:
+  // Starts a file with its section header and the interface's description.
+  PcapngBuffer(uint16_t link_type, uint32_t snaplen, const std::string& interface);
+
+  // Bytes an enhanced packet block of `frame_len` bytes takes.
+  static size_t BlockSize(size_t frame_len);
+
+  // Appends `frame` (at most snaplen bytes: the caller checks) captured at
+  // `time_ns` nanoseconds since the Unix epoch.
+  void Append(uint64_t time_ns, absl::Span<const uint8_t> frame);
+
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+  std::vector<uint8_t> Take() { return std::move(bytes_); }
+  uint64_t frames() const { return frames_; }
+
+ private:
+  void Put16(uint16_t value);
+  void Put32(uint32_t value);
+
+  std::vector<uint8_t> bytes_;
+  uint64_t frames_ = 0;
+};
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_SAMPLER_PCAPNG_H_

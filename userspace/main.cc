@@ -61,8 +61,8 @@ ABSL_FLAG(uint64_t, sample_max_bytes, 64ull << 20,
 ABSL_FLAG(std::string, queues, "", "run: rx queues to sample, e.g. 0,2-3 (default: all)");
 ABSL_FLAG(std::string, sample_cpus, "",
           "run: CPU of each sampled queue's thread, in --queues order (default: unpinned)");
-ABSL_FLAG(uint32_t, sample_umem_frames, 4096, "run: AF_XDP UMEM buffers per queue");
-ABSL_FLAG(uint32_t, sample_ring_size, 2048, "run: AF_XDP rx and fill ring entries (power of 2)");
+ABSL_FLAG(uint32_t, sample_umem_frames, 4096, "run: AF_XDP UMEM buffers per queue, all on the fill ring (power of 2)");
+ABSL_FLAG(uint32_t, sample_ring_size, 2048, "run: AF_XDP rx ring entries per queue (power of 2)");
 ABSL_FLAG(uint32_t, sample_batch, 64, "run: frames reaped from a ring at a time");
 ABSL_FLAG(std::string, send, "", "gen: interface to send the frames on");
 ABSL_FLAG(std::string, scenario, "demo", "gen: built-in scenario (demo, telescope) or file");

@@ -158,7 +158,7 @@ absl::Status RunAgent(const AgentOptions& options) {
       snapshot.agent_counters["sample_file_write_errors"] = stats.file_write_errors;
       snapshot.agent_counters["sample_files_dropped"] = stats.files_dropped;
       for (SampleFile& file : samples) {
-        writer.EnqueueFile(std::move(file.name), std::move(file.bytes));
+        writer.EnqueueFile(std::move(file.name), std::move(file.chunks));
       }
     }
     writer.Enqueue(std::move(snapshot));

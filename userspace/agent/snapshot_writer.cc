@@ -36,9 +36,10 @@ bool SnapshotWriter::Enqueue(Snapshot snapshot) {
   return Push({std::move(snapshot), std::move(name), {}}, stats_.dropped);
 }
 
-bool SnapshotWriter::EnqueueFile(std::string name, std::vector<uint8_t> bytes) {
+bool SnapshotWriter::EnqueueFile(std::string name,
+                                 std::vector<std::vector<uint8_t>> pieces) {
   absl::MutexLock lock(&mutex_);
-  return Push({std::nullopt, std::move(name), std::move(bytes)}, stats_.files_dropped);
+  return Push({std::nullopt, std::move(name), std::move(pieces)}, stats_.files_dropped);
 }
 
 SnapshotWriterStats SnapshotWriter::stats() const {
@@ -62,8 +63,9 @@ void SnapshotWriter::Loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    if (job.snapshot.has_value()) job.bytes = EncodeSnapshot(*job.snapshot);
-    absl::Status status = files_->Write(job.name, job.bytes);
+    if (job.snapshot.has_value()) job.pieces = {EncodeSnapshot(*job.snapshot)};
+    std::vector<absl::Span<const uint8_t>> pieces(job.pieces.begin(), job.pieces.end());
+    absl::Status status = files_->Write(job.name, pieces);
     const bool snapshot = job.snapshot.has_value();
     absl::MutexLock lock(&mutex_);
     if (status.ok()) {

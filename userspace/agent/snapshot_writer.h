@@ -38,9 +38,9 @@ class SnapshotWriter {
 
   // Queues a snapshot; false (and counted) when the queue is full.
   bool Enqueue(Snapshot snapshot);
-  // Queues a whole file's bytes, written as `name` beside the snapshots;
-  // false (and counted) when the queue is full.
-  bool EnqueueFile(std::string name, std::vector<uint8_t> bytes);
+  // Queues a whole file's bytes, in pieces written one after the other, as
+  // `name` beside the snapshots; false (and counted) when the queue is full.
+  bool EnqueueFile(std::string name, std::vector<std::vector<uint8_t>> pieces);
   SnapshotWriterStats stats() const;
 
  private:
@@ -48,7 +48,7 @@ class SnapshotWriter {
   struct Job {
     std::optional<Snapshot> snapshot;
     std::string name;
-    std::vector<uint8_t> bytes;
+    std::vector<std::vector<uint8_t>> pieces;
   };
   bool Push(Job job, uint64_t& dropped) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Loop();

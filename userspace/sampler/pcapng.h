@@ -4,6 +4,10 @@
 // a section header block, one interface description block (link type,
 // snap length, interface name, nanosecond timestamps), then one enhanced
 // packet block per frame. libpcap cannot write to a buffer, hence this.
+//
+// The file grows in chunks of 1 MiB, never moved once written (a single
+// growing buffer spent most of the sampler's time in realloc copies); the
+// writer writes the chunks one after the other.
 #ifndef DARKSCOPE_SAMPLER_PCAPNG_H_
 #define DARKSCOPE_SAMPLER_PCAPNG_H_
 
@@ -30,15 +34,20 @@ class PcapngBuffer {
   // `time_ns` nanoseconds since the Unix epoch.
   void Append(uint64_t time_ns, absl::Span<const uint8_t> frame);
 
-  const std::vector<uint8_t>& bytes() const { return bytes_; }
-  std::vector<uint8_t> Take() { return std::move(bytes_); }
   uint64_t frames() const { return frames_; }
+  uint64_t size() const { return size_; }
+  // The file's bytes, in order, in chunks; the buffer is empty after.
+  std::vector<std::vector<uint8_t>> TakeChunks();
+  // The file's bytes in one piece (tests).
+  std::vector<uint8_t> Flatten() const;
 
  private:
+  void Put(const void* data, size_t len);
   void Put16(uint16_t value);
   void Put32(uint32_t value);
 
-  std::vector<uint8_t> bytes_;
+  std::vector<std::vector<uint8_t>> chunks_;
+  uint64_t size_ = 0;
   uint64_t frames_ = 0;
 };
 

@@ -202,22 +202,11 @@ void Sampler::Loop(Queue& queue) {
     {
       const uint64_t now = NowNs();
       absl::MutexLock lock(&queue.mutex);
-      reaped = queue.xsk->Reap(
-          options_.batch, [&](std::optional<absl::Span<const uint8_t>> frame)
-                              ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue.mutex) {
-                                if (!frame.has_value()) {
-                                  ++queue.bad_descs;
-                                  return;
-                                }
-                                const int64_t size = static_cast<int64_t>(
-                                    PcapngBuffer::BlockSize(frame->size()));
-                                if (budget_.fetch_sub(size, std::memory_order_relaxed) < size) {
-                                  budget_.fetch_add(size, std::memory_order_relaxed);
-                                  ++queue.over_cap;
-                                  return;
-                                }
-                                queue.file->Append(now, *frame);
-                              });
+      reaped = queue.xsk->Reap(options_.batch,
+                               [&](std::optional<absl::Span<const uint8_t>> frame)
+                                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue.mutex) {
+                                     Keep(queue, now, frame);
+                                   });
     }
     if (reaped == 0) {
       // Stop only once the ring is empty: nothing received is lost.
@@ -225,6 +214,20 @@ void Sampler::Loop(Queue& queue) {
       queue.xsk->Wait(/*timeout_ms=*/50);
     }
   }
+}
+
+void Sampler::Keep(Queue& queue, uint64_t now, std::optional<absl::Span<const uint8_t>> frame) {
+  if (!frame.has_value()) {
+    ++queue.bad_descs;
+    return;
+  }
+  const int64_t size = static_cast<int64_t>(PcapngBuffer::BlockSize(frame->size()));
+  if (budget_.fetch_sub(size, std::memory_order_relaxed) < size) {
+    budget_.fetch_add(size, std::memory_order_relaxed);
+    ++queue.over_cap;
+    return;
+  }
+  queue.file->Append(now, *frame);
 }
 
 void Sampler::Rotate(absl::Time start, std::vector<SampleFile>& files,
@@ -241,8 +244,8 @@ void Sampler::Rotate(absl::Time start, std::vector<SampleFile>& files,
       bad_descs += std::exchange(queue->bad_descs, 0);
     }
     frames += file->frames();
-    bytes += file->bytes().size();
-    files.push_back({SampleFileName(start, queue->xsk->queue()), file->Take()});
+    bytes += file->size();
+    files.push_back({SampleFileName(start, queue->xsk->queue()), file->TakeChunks()});
     absl::StatusOr<XskStats> stats = queue->xsk->Statistics();
     if (stats.ok()) {
       delta.rx_dropped += stats->rx_dropped - queue->last_stats.rx_dropped;

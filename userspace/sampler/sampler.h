@@ -31,16 +31,16 @@ struct SamplerOptions {
   std::string interface;
   std::vector<uint32_t> queues;  // rx queues to sample; empty: all of them
   std::vector<int> cpus;         // CPU of queue i's thread; empty: not pinned
-  uint32_t umem_frames = 4096;   // per queue
-  uint32_t ring_size = 2048;     // rx and fill ring entries per queue
+  uint32_t umem_frames = 4096;   // per queue, all on the fill ring (power of 2)
+  uint32_t ring_size = 2048;     // rx ring entries per queue (power of 2)
   uint32_t batch = 64;           // frames reaped at a time
   uint64_t max_bytes = 64ull << 20;  // frame blocks per interval, all queues
 };
 
-// One pcapng file of one interval and queue.
+// One pcapng file of one interval and queue, in chunks (PcapngBuffer).
 struct SampleFile {
   std::string name;
-  std::vector<uint8_t> bytes;
+  std::vector<std::vector<uint8_t>> chunks;
 };
 
 // The rx queues of `interface` (ethtool channels, else sysfs).
@@ -77,6 +77,8 @@ class Sampler {
   struct Queue;
   explicit Sampler(const SamplerOptions& options);
   void Loop(Queue& queue);
+  // Files one reaped frame (nullopt: a bad descriptor) under the byte cap.
+  void Keep(Queue& queue, uint64_t now, std::optional<absl::Span<const uint8_t>> frame);
 
   SamplerOptions options_;
   uint16_t link_type_ = kLinkTypeEthernet;

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <xdp/xsk.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
@@ -51,11 +50,11 @@ absl::StatusOr<std::unique_ptr<XskQueue>> XskQueue::Create(
   if (options.frame_size <= XDP_PACKET_HEADROOM ||
       (options.frame_size & (options.frame_size - 1)) != 0 ||
       (options.ring_size & (options.ring_size - 1)) != 0 || options.ring_size == 0 ||
-      options.umem_frames == 0) {
+      (options.umem_frames & (options.umem_frames - 1)) != 0 || options.umem_frames == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "AF_XDP socket ", object, ": frame size ", options.frame_size, " and ring size ",
-        options.ring_size, " must be powers of two, the frame larger than ",
-        XDP_PACKET_HEADROOM, " bytes, and the UMEM not empty"));
+        "AF_XDP socket ", object, ": frame size ", options.frame_size, ", ring size ",
+        options.ring_size, " and UMEM frames ", options.umem_frames,
+        " must be powers of two, the frame larger than ", XDP_PACKET_HEADROOM, " bytes"));
   }
   std::unique_ptr<XskQueue> xsk(new XskQueue(options));
   xsk->area_size_ = size_t{options.umem_frames} * options.frame_size;
@@ -69,7 +68,7 @@ absl::StatusOr<std::unique_ptr<XskQueue>> XskQueue::Create(
 
 absl::Status XskQueue::Bind(int xsk_map_fd) {
   const std::string object = absl::StrCat(options_.interface, " queue ", options_.queue);
-  const xsk_umem_config umem_config = {.fill_size = options_.ring_size,
+  const xsk_umem_config umem_config = {.fill_size = options_.umem_frames,
                                        .comp_size = options_.ring_size,
                                        .frame_size = options_.frame_size,
                                        .frame_headroom = 0,
@@ -102,8 +101,8 @@ absl::Status XskQueue::Bind(int xsk_map_fd) {
     return ErrnoError(err, "xsk_socket__create (zero-copy, then copy mode)", object);
   }
 
-  // Every buffer the fill ring can hold goes to the kernel.
-  const uint32_t count = std::min(options_.umem_frames, options_.ring_size);
+  // Every buffer goes to the kernel (the fill ring holds them all).
+  const uint32_t count = options_.umem_frames;
   uint32_t index = 0;
   if (xsk_ring_prod__reserve(&rings_->fill, count, &index) != count) {
     return absl::InternalError(absl::StrCat("fill ring of ", object, ": reserve failed"));
@@ -126,8 +125,8 @@ size_t XskQueue::Reap(
   uint32_t rx_index = 0;
   const uint32_t received = xsk_ring_cons__peek(&rings_->rx, batch, &rx_index);
   if (received == 0) return 0;
-  // The fill ring has room for every buffer the rx ring returns: no more
-  // buffers circulate than the fill ring holds (Bind).
+  // The fill ring has room for every buffer the rx ring returns: it holds
+  // the whole UMEM (Bind).
   uint32_t fill_index = 0;
   const bool refill =
       xsk_ring_prod__reserve(&rings_->fill, received, &fill_index) == received;

@@ -32,9 +32,12 @@ namespace darkscope {
 struct XskQueueOptions {
   std::string interface;
   uint32_t queue = 0;
-  uint32_t umem_frames = 4096;  // buffers in the UMEM
+  // Buffers in the UMEM, all of them circulating through the fill ring
+  // (sized to match): more than the rx ring holds, so that the kernel
+  // still finds buffers while a late reaper leaves the rx ring full.
+  uint32_t umem_frames = 4096;  // a power of two
   uint32_t frame_size = 4096;   // bytes per buffer (a power of two)
-  uint32_t ring_size = 2048;    // rx, fill and completion rings (a power of two)
+  uint32_t ring_size = 2048;    // rx ring entries (a power of two)
 };
 
 // The socket's XDP_STATISTICS (cumulative since it was bound).

@@ -32,6 +32,7 @@ QUEUES=${QUEUES:-4}
 INTERVAL=${INTERVAL:-2s}
 SETTLE=${SETTLE:-2}
 EXTRA=${EXTRA:-}  # more flags for the sample configuration (e.g. --sample-cpus 1,1,1,1)
+RATE=${RATE:-0}  # gen --rate: frames per second, 0 as fast as it can
 GEN_CPU=${GEN_CPU:-}  # pin the sender (and the softirq that runs XDP) to this CPU
 AGENT_CPU=${AGENT_CPU:-}  # start the agent on this CPU (its drain stays there;
                           # --sample-cpus moves the sampler threads)
@@ -89,7 +90,10 @@ run_one() {
   agent_pid=$!
   for _ in $(seq 200); do grep -q attached "$dir/agent.log" && break; sleep 0.1; done
   grep -q attached "$dir/agent.log" || { log "agent did not start: $(cat "$dir/agent.log")"; exit 1; }
-  [[ $config == sample ]] && log "$(grep sampling "$dir/agent.log")"
+  if [[ $config == sample ]]; then
+    log "$(grep sampling "$dir/agent.log")"
+    xsk_mode=$(sed -n 's/.* in \([a-z-]*\) mode: 1 in.*/\1/p' "$dir/agent.log")
+  fi
   sleep 1
   # Other compilers on the machine (the other engineers' builds).
   local busy; busy=$(pgrep -c 'cc1plus|clang' || true)
@@ -97,7 +101,7 @@ run_one() {
   local pin=()
   [[ -n "$GEN_CPU" ]] && pin=(taskset -c "$GEN_CPU")
   ip netns exec "$scanner_ns" "${pin[@]}" "$darkscope" gen --scenario demo --packets "$PACKETS" \
-    --send "$scanner_if" --max-time 30s >"$dir/gen.out"
+    --rate "$RATE" --send "$scanner_if" --max-time 30s >"$dir/gen.out"
   sleep "$SETTLE"
   t1=$(agent_ticks "$agent_pid")
   kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=
@@ -154,17 +158,23 @@ table=$(awk -F'\t' -v hz="$hz" '
       cnt["sample"], med("sample", "rate") / med("counters", "rate"), med("sample", "busy")
   }' "$results")
 
+rate_note=
+[[ $RATE != 0 ]] && rate_note=" RATE=$RATE"
 cat <<OUT
 ## Sample path at 100 % on a veth pair, beside the counters-only path
 
-- Command: \`sudo PACKETS=$PACKETS ROUNDS=$ROUNDS QUEUES=$QUEUES INTERVAL=$INTERVAL${GEN_CPU:+ GEN_CPU=$GEN_CPU}${AGENT_CPU:+ AGENT_CPU=$AGENT_CPU}${EXTRA:+ EXTRA=\"$EXTRA\"} ./bench/sample_path.sh\`
+- Command: \`sudo PACKETS=$PACKETS ROUNDS=$ROUNDS QUEUES=$QUEUES INTERVAL=$INTERVAL${rate_note}${GEN_CPU:+ GEN_CPU=$GEN_CPU}${AGENT_CPU:+ AGENT_CPU=$AGENT_CPU}${EXTRA:+ EXTRA=\"$EXTRA\"} ./bench/sample_path.sh\`
 - Date: $(date -u +%Y-%m-%d)
-- Machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), kernel $(uname -r); AF_XDP mode: $(grep -ho 'in [a-z-]* mode: 1 in' "$work"/*/agent.log 2>/dev/null | head -1 | sed 's/in \(.*\) mode.*/\1/')${busy_note:-}
+- Machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), kernel $(uname -r); AF_XDP mode: ${xsk_mode:-?}; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)
 
-Load: \`darkscope gen --scenario demo --packets $PACKETS --send IF\`, no
---rate, from the other end of a veth pair with $QUEUES rx queues. "Written
+Load: \`darkscope gen --scenario demo --packets $PACKETS --rate $RATE --send IF\`
+(rate 0: as fast as it can), from the other end of a veth pair with $QUEUES rx queues. "Written
 frames/s" is frames in the pcapng files over gen's send time; ring drops
-are the sockets' rx_ring_full + rx_dropped (XDP_STATISTICS).
+are the sockets' rx_ring_full + rx_dropped (XDP_STATISTICS). On veth the
+receiver's XDP program, the copy into the UMEM (copy mode) and the socket
+wake-ups run in the sender's softirq, on the sender's CPU: the sample
+path's kernel cost shows as a lower send rate, its userspace cost as the
+agent's CPU.
 
 $table
 OUT

@@ -152,6 +152,31 @@ TEST(ParseIndexList, NumbersAndRanges) {
   }
 }
 
+TEST(ValidateSamplerOptions, RefusesWhatCannotBind) {
+  struct Case {
+    const char* name;
+    void (*change)(SamplerOptions&);
+    bool ok;
+  } cases[] = {
+      {"defaults", [](SamplerOptions&) {}, true},
+      {"queues_and_cpus", [](SamplerOptions& o) { o.queues = {0, 1}, o.cpus = {1, 1}; }, true},
+      // Checked again once the interface's queues are known.
+      {"cpus_without_queues", [](SamplerOptions& o) { o.cpus = {0, 1, 0, 1}; }, true},
+      {"ring_not_power_of_two", [](SamplerOptions& o) { o.ring_size = 1000; }, false},
+      {"umem_not_power_of_two", [](SamplerOptions& o) { o.umem_frames = 3000; }, false},
+      {"empty_umem", [](SamplerOptions& o) { o.umem_frames = 0; }, false},
+      {"batch_zero", [](SamplerOptions& o) { o.batch = 0; }, false},
+      {"queue_beyond_xskmap", [](SamplerOptions& o) { o.queues = {256}; }, false},
+      {"cpus_for_other_queue_count", [](SamplerOptions& o) { o.queues = {0}, o.cpus = {0, 1}; },
+       false},
+  };
+  for (const Case& c : cases) {
+    SamplerOptions options;
+    c.change(options);
+    EXPECT_EQ(ValidateSamplerOptions(options).ok(), c.ok) << c.name;
+  }
+}
+
 TEST(SampleFileName, IntervalStartAndQueue) {
   EXPECT_EQ(SampleFileName(absl::FromUnixSeconds(1795000000), 3),
             "20261118T110640Z.q3.pcapng");

@@ -220,7 +220,6 @@ int Run(int argc, char** argv) {
   options.sampler.umem_frames = absl::GetFlag(FLAGS_sample_umem_frames);
   options.sampler.ring_size = absl::GetFlag(FLAGS_sample_ring_size);
   options.sampler.batch = absl::GetFlag(FLAGS_sample_batch);
-  if (options.sampler.batch == 0) return Fail("run", "--sample-batch must be at least 1");
   if (const std::string queues = absl::GetFlag(FLAGS_queues); !queues.empty()) {
     absl::StatusOr<std::vector<uint32_t>> list = ParseIndexList(queues);
     if (!list.ok()) return Fail("run", absl::StrCat("--queues: ", list.status().message()));

@@ -64,6 +64,9 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
   if (::access(options.out_dir.c_str(), W_OK | X_OK) != 0) {
     return ErrnoError(errno, "output directory", absl::StrCat("'", options.out_dir, "' is not writable"));
   }
+  if (options.sample_policy.rate > 0 || options.sample_policy.first > 0) {
+    DS_RETURN_IF_ERROR(ValidateSamplerOptions(options.sampler));
+  }
   return absl::OkStatus();
 }
 

@@ -81,6 +81,29 @@ uint64_t NowNs() {
 
 }  // namespace
 
+absl::Status ValidateSamplerOptions(const SamplerOptions& options) {
+  auto power_of_two = [](uint32_t n) { return n != 0 && (n & (n - 1)) == 0; };
+  if (!power_of_two(options.umem_frames) || !power_of_two(options.ring_size)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sample UMEM frames (", options.umem_frames, ") and ring size (", options.ring_size,
+        ") must be powers of two"));
+  }
+  if (options.batch == 0) return absl::InvalidArgumentError("sample batch must be at least 1");
+  for (uint32_t q : options.queues) {
+    if (q >= DS_XSK_QUEUES_MAX) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "sample queue ", q, ": ds_xsks holds queues 0 to ", DS_XSK_QUEUES_MAX - 1));
+    }
+  }
+  if (!options.cpus.empty() && !options.queues.empty() &&
+      options.cpus.size() != options.queues.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("sample CPUs: ", options.cpus.size(),
+                                                   " given for ", options.queues.size(),
+                                                   " queues"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint32_t> RxQueueCount(const std::string& interface) {
   UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.valid()) {
@@ -138,6 +161,7 @@ Sampler::Sampler(const SamplerOptions& options)
 
 absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(const SamplerOptions& options,
                                                         int xsk_map_fd) {
+  DS_RETURN_IF_ERROR(ValidateSamplerOptions(options));
   std::unique_ptr<Sampler> sampler(new Sampler(options));
   DS_ASSIGN_OR_RETURN(sampler->link_type_, LinkType(options.interface));
   if (sampler->options_.queues.empty()) {
@@ -145,10 +169,8 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(const SamplerOptions& op
     for (uint32_t q = 0; q < count; ++q) sampler->options_.queues.push_back(q);
   }
   const std::vector<uint32_t>& queues = sampler->options_.queues;
-  if (!options.cpus.empty() && options.cpus.size() != queues.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sample CPUs: ", options.cpus.size(), " given for ", queues.size(), " queues"));
-  }
+  // All the queues of the interface, now that they are known.
+  DS_RETURN_IF_ERROR(ValidateSamplerOptions(sampler->options_));
   for (size_t i = 0; i < queues.size(); ++i) {
     auto queue = std::make_unique<Queue>();
     XskQueueOptions xsk_options = {.interface = options.interface,

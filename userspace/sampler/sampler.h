@@ -43,6 +43,11 @@ struct SampleFile {
   std::vector<std::vector<uint8_t>> chunks;
 };
 
+// Checks what can be checked before binding anything: ring and UMEM sizes
+// are powers of two, a batch is at least one frame, queues are below
+// DS_XSK_QUEUES_MAX, one CPU per queue when both are listed.
+absl::Status ValidateSamplerOptions(const SamplerOptions& options);
+
 // The rx queues of `interface` (ethtool channels, else sysfs).
 absl::StatusOr<uint32_t> RxQueueCount(const std::string& interface);
 

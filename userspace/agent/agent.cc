@@ -151,20 +151,21 @@ absl::Status RunAgent(const AgentOptions& options) {
         {"snapshots_dropped", stats.dropped},
         {"writer_queue_depth", stats.queue_depth},
     };
+    std::vector<SampleFile> samples;
     if (sampler) {
       // At a stop the rings are reaped to the end first: the last file
       // holds every frame the sockets received.
       if (stopping) sampler->Stop();
-      std::vector<SampleFile> samples;
       sampler->Rotate(start, samples, snapshot.agent_counters);
       snapshot.agent_counters["sample_files_written"] = stats.files_written;
       snapshot.agent_counters["sample_file_write_errors"] = stats.file_write_errors;
       snapshot.agent_counters["sample_files_dropped"] = stats.files_dropped;
-      for (SampleFile& file : samples) {
-        writer.EnqueueFile(std::move(file.name), std::move(file.chunks));
-      }
     }
+    // The snapshot first: a backed-up queue drops sample files before it.
     writer.Enqueue(std::move(snapshot));
+    for (SampleFile& file : samples) {
+      writer.EnqueueFile(std::move(file.name), std::move(file.chunks));
+    }
 
     if (stopping) break;
     first = false;

@@ -21,7 +21,8 @@ absl::Status AgentProcess::Start(const std::vector<std::string>& args) {
   if (pid_ == 0) {
     dup2(out[1], STDOUT_FILENO);
     std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execvp(argv[0], argv.data());
     _exit(127);
@@ -38,9 +39,11 @@ absl::Status AgentProcess::WaitAttached(absl::Duration limit) {
     if (poll(&p, 1, 100) > 0) {
       char buffer[512];
       ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
-      if (n <= 0) return absl::InternalError("agent exited before attaching: " + output_);
+      if (n <= 0)
+        return absl::InternalError("agent exited before attaching: " + output_);
       output_.append(buffer, n);
-      if (output_.find("attached") != std::string::npos) return absl::OkStatus();
+      if (output_.find("attached") != std::string::npos)
+        return absl::OkStatus();
     }
   }
   return absl::DeadlineExceededError("agent did not attach: " + output_);
@@ -65,7 +68,8 @@ std::string Capture(const std::string& command) {
   if (pipe == nullptr) return out;
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
   pclose(pipe);
   return out;
 }

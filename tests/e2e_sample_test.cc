@@ -54,22 +54,80 @@ Mix BuildMix() {
     mix.frames.push_back({frame.bytes, copies});
   };
   for (int i = 0; i < 6; ++i) {
-    add(PacketBuilder().Ipv4(absl::StrCat("185.220.", 100 + i, ".7"), "198.18.5.9")
-            .Tcp(40000 + i, 23, kSyn).Payload(i * 97).Build(), 40, true);
+    add(PacketBuilder()
+            .Ipv4(absl::StrCat("185.220.", 100 + i, ".7"), "198.18.5.9")
+            .Tcp(40000 + i, 23, kSyn)
+            .Payload(i * 97)
+            .Build(),
+        40, true);
   }
-  add(PacketBuilder().Ipv4("45.95.147.10", "198.18.7.7").Ipv4Id(54321).Tcp(33000, 443, kSyn).Build(), 50, true);
-  add(PacketBuilder().Ipv4("162.159.200.1", "198.18.9.9").Udp(123, 44123).Payload(468).Build(), 30, true);
-  add(PacketBuilder().Ipv4("93.184.216.34", "198.18.3.3").Tcp(443, 51000, kSyn | kAck).Build(), 30, true);
-  add(PacketBuilder().Ipv4("203.0.113.9", "198.18.4.4").Icmp(3, 1).Payload(28).Build(), 20, true);
-  add(PacketBuilder().Ipv6("2a01:4f8:c0c:1::7", "2001:db8:d::9").Tcp(40000, 22, kSyn).Build(), 30, true);
-  add(PacketBuilder().Ipv4("185.220.101.9", "198.18.5.10").Vlan(0x8100, 10).Tcp(40002, 23, kSyn).Build(), 20, true);
-  add(PacketBuilder().Ipv4("185.220.101.10", "198.18.5.11").Ipv4Fragment(100, false).Protocol(6, 40).Build(), 20, true);
-  add(CutConsistent(PacketBuilder().Ipv4("185.220.101.11", "198.18.5.12").Tcp(1, 23, kSyn).Build(), 14 + 20 + 10), 20, true);
-  add(PacketBuilder().Ipv4("100.64.1.1", "198.18.4.5").Udp(5000, 1900).Payload(1400).Build(), 20, true);
-  add(PacketBuilder().Ipv4("185.220.101.12", "192.0.2.1").Tcp(40000, 22, kSyn).Build(), 30, false);
-  add(PacketBuilder().Ipv4("185.220.101.13", "203.0.113.5").Udp(40000, 53).Build(), 20, false);
+  add(PacketBuilder()
+          .Ipv4("45.95.147.10", "198.18.7.7")
+          .Ipv4Id(54321)
+          .Tcp(33000, 443, kSyn)
+          .Build(),
+      50, true);
+  add(PacketBuilder()
+          .Ipv4("162.159.200.1", "198.18.9.9")
+          .Udp(123, 44123)
+          .Payload(468)
+          .Build(),
+      30, true);
+  add(PacketBuilder()
+          .Ipv4("93.184.216.34", "198.18.3.3")
+          .Tcp(443, 51000, kSyn | kAck)
+          .Build(),
+      30, true);
+  add(PacketBuilder()
+          .Ipv4("203.0.113.9", "198.18.4.4")
+          .Icmp(3, 1)
+          .Payload(28)
+          .Build(),
+      20, true);
+  add(PacketBuilder()
+          .Ipv6("2a01:4f8:c0c:1::7", "2001:db8:d::9")
+          .Tcp(40000, 22, kSyn)
+          .Build(),
+      30, true);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.9", "198.18.5.10")
+          .Vlan(0x8100, 10)
+          .Tcp(40002, 23, kSyn)
+          .Build(),
+      20, true);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.10", "198.18.5.11")
+          .Ipv4Fragment(100, false)
+          .Protocol(6, 40)
+          .Build(),
+      20, true);
+  add(CutConsistent(PacketBuilder()
+                        .Ipv4("185.220.101.11", "198.18.5.12")
+                        .Tcp(1, 23, kSyn)
+                        .Build(),
+                    14 + 20 + 10),
+      20, true);
+  add(PacketBuilder()
+          .Ipv4("100.64.1.1", "198.18.4.5")
+          .Udp(5000, 1900)
+          .Payload(1400)
+          .Build(),
+      20, true);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.12", "192.0.2.1")
+          .Tcp(40000, 22, kSyn)
+          .Build(),
+      30, false);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.13", "203.0.113.5")
+          .Udp(40000, 53)
+          .Build(),
+      20, false);
   add(PacketBuilder().EtherType(0x0806).Build(), 20, false);
-  Frame runt = PacketBuilder().Ipv4("185.220.101.14", "198.18.5.13").Tcp(1, 23, kSyn).Build();
+  Frame runt = PacketBuilder()
+                   .Ipv4("185.220.101.14", "198.18.5.13")
+                   .Tcp(1, 23, kSyn)
+                   .Build();
   runt.bytes.resize(14 + 8);  // a broken IPv4 header: passed, not sampled
   add(runt, 10, false);
   return mix;
@@ -95,10 +153,10 @@ struct SampleCase {
 void PrintTo(const SampleCase& c, std::ostream* os) { *os << c.name; }
 
 struct RunResult {
-  EpochCounts counts;                           // summed over snapshots
-  std::map<std::string, uint64_t> agent;        // agent counters, summed
-  uint64_t first_k_expected = 0;                // sum of min(K, packets) per source
-  Frames sampled;                               // every frame of every file
+  EpochCounts counts;                     // summed over snapshots
+  std::map<std::string, uint64_t> agent;  // agent counters, summed
+  uint64_t first_k_expected = 0;          // sum of min(K, packets) per source
+  Frames sampled;                         // every frame of every file
   uint64_t tshark_frames = 0;
   int tshark_failures = 0;
   std::map<std::string, uint64_t> block_bytes;  // interval -> EPB bytes
@@ -119,29 +177,46 @@ TEST_P(SampleEndToEnd, FilesHoldWhatThePolicyPicksAndCountersAgree) {
   const std::string out_dir = dir_template;
 
   AgentProcess agent;
-  std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                                   "run", "--iface", VethLab::kSensorIface, "--prefix",
-                                   "198.18.0.0/15", "--prefix", "2001:db8:d::/48",
-                                   "--interval", "1s", "--out", out_dir, "--sensor", "smp"};
+  std::vector<std::string> args = {"ip",
+                                   "netns",
+                                   "exec",
+                                   lab.sensor_ns(),
+                                   DARKSCOPE_BINARY,
+                                   "run",
+                                   "--iface",
+                                   VethLab::kSensorIface,
+                                   "--prefix",
+                                   "198.18.0.0/15",
+                                   "--prefix",
+                                   "2001:db8:d::/48",
+                                   "--interval",
+                                   "1s",
+                                   "--out",
+                                   out_dir,
+                                   "--sensor",
+                                   "smp"};
   args.insert(args.end(), c.flags.begin(), c.flags.end());
   ASSERT_TRUE(agent.Start(args).ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
   // The queues asked for (all by default), in the mode veth allows.
   EXPECT_TRUE(absl::StrContains(
-      agent.output(), absl::StrCat("rx queues ", c.check == Check::kSomeQueues ? "1-3" : "0-3",
-                                   " of dsveth0 in copy mode")))
+      agent.output(),
+      absl::StrCat("rx queues ", c.check == Check::kSomeQueues ? "1-3" : "0-3",
+                   " of dsveth0 in copy mode")))
       << agent.output();
 
   const Mix mix = BuildMix();
   // 10 rounds 150 ms apart: about 1.5 s, crossing interval boundaries.
-  absl::Status sent = lab.Send(mix.frames, 10, absl::Milliseconds(150), absl::Seconds(30));
+  absl::Status sent =
+      lab.Send(mix.frames, 10, absl::Milliseconds(150), absl::Seconds(30));
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(agent.Stop(), 0) << "the agent must survive every frame";
 
   RunResult r;
-  absl::StatusOr<std::vector<std::string>> snapshots = ListSnapshotFiles({out_dir});
+  absl::StatusOr<std::vector<std::string>> snapshots =
+      ListSnapshotFiles({out_dir});
   ASSERT_TRUE(snapshots.ok()) << snapshots.status();
   for (const std::string& file : *snapshots) {
     absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(file);
@@ -162,10 +237,12 @@ TEST_P(SampleEndToEnd, FilesHoldWhatThePolicyPicksAndCountersAgree) {
     const std::string path = entry.path().string();
     if (!absl::EndsWith(path, ".pcapng")) continue;
     // tshark opens it and sees every frame.
-    const std::string listed = Capture("tshark -r " + path +
-                                       " -T fields -e frame.len 2>/dev/null; echo rc=$?");
+    const std::string listed =
+        Capture("tshark -r " + path +
+                " -T fields -e frame.len 2>/dev/null; echo rc=$?");
     if (!absl::StrContains(listed, "rc=0")) ++r.tshark_failures;
-    for (absl::string_view line : absl::StrSplit(listed, '\n', absl::SkipEmpty())) {
+    for (absl::string_view line :
+         absl::StrSplit(listed, '\n', absl::SkipEmpty())) {
       uint64_t len = 0;
       if (absl::SimpleAtoi(line, &len)) ++r.tshark_frames;
     }
@@ -202,14 +279,17 @@ TEST_P(SampleEndToEnd, FilesHoldWhatThePolicyPicksAndCountersAgree) {
   EXPECT_EQ(ctr[DS_CTR_SAMPLE_REDIRECTED] + ctr[DS_CTR_SAMPLE_NO_SOCKET],
             ctr[DS_CTR_SAMPLE_BY_RATE] + ctr[DS_CTR_SAMPLE_BY_FIRST]);
   // Not sampled: dropped (the darknet verdict) or passed (not darknet).
-  EXPECT_EQ(ctr[DS_CTR_ACTION_DROP], mix.darknet_packets - ctr[DS_CTR_SAMPLE_REDIRECTED]);
+  EXPECT_EQ(ctr[DS_CTR_ACTION_DROP],
+            mix.darknet_packets - ctr[DS_CTR_SAMPLE_REDIRECTED]);
   EXPECT_EQ(r.agent["sample_rx_ring_full"], 0u);
   EXPECT_EQ(r.agent["sample_rx_dropped"], 0u);
   EXPECT_EQ(r.agent["sample_rx_invalid_descs"], 0u);
   EXPECT_EQ(r.agent["sample_bad_descs"], 0u);
-  EXPECT_EQ(r.agent["sample_frames_written"] + r.agent["sample_frames_over_cap"],
-            ctr[DS_CTR_SAMPLE_REDIRECTED]);
-  EXPECT_EQ(ctr[DS_CTR_ACTION_REDIRECT] + ctr[DS_CTR_ACTION_DROP] + ctr[DS_CTR_ACTION_PASS],
+  EXPECT_EQ(
+      r.agent["sample_frames_written"] + r.agent["sample_frames_over_cap"],
+      ctr[DS_CTR_SAMPLE_REDIRECTED]);
+  EXPECT_EQ(ctr[DS_CTR_ACTION_REDIRECT] + ctr[DS_CTR_ACTION_DROP] +
+                ctr[DS_CTR_ACTION_PASS],
             ctr[DS_CTR_PACKETS_SEEN]);
   // Whatever was written is a frame the scanner sent to the darknet.
   for (const auto& [bytes, copies] : r.sampled) {
@@ -223,7 +303,8 @@ TEST_P(SampleEndToEnd, FilesHoldWhatThePolicyPicksAndCountersAgree) {
     case Check::kEveryDarknetFrame:
       EXPECT_EQ(ctr[DS_CTR_SAMPLE_BY_RATE], mix.darknet_packets);
       EXPECT_EQ(r.agent["sample_frames_over_cap"], 0u);
-      EXPECT_TRUE(r.sampled == mix.darknet) << "files differ from the darknet frames sent";
+      EXPECT_TRUE(r.sampled == mix.darknet)
+          << "files differ from the darknet frames sent";
       break;
     case Check::kFirstPerSource:
       EXPECT_EQ(ctr[DS_CTR_SAMPLE_BY_RATE], 0u);
@@ -249,19 +330,27 @@ TEST_P(SampleEndToEnd, FilesHoldWhatThePolicyPicksAndCountersAgree) {
 
 INSTANTIATE_TEST_SUITE_P(
     Policies, SampleEndToEnd,
-    ::testing::Values(
-        SampleCase{"every_darknet_frame", {"--sample-rate", "1", "--sample-pps", "0"},
-                   Check::kEveryDarknetFrame},
-        SampleCase{"first_3_per_source", {"--sample-first", "3", "--sample-pps", "0"},
-                   Check::kFirstPerSource, 3},
-        SampleCase{"byte_cap",
-                   {"--sample-rate", "1", "--sample-pps", "0", "--sample-max-bytes", "3000",
-                    "--queues", "0-3", "--sample-batch", "16"},
-                   Check::kByteCap, 0, 3000},
-        SampleCase{"sockets_on_queues_1_to_3",
-                   {"--sample-rate", "1", "--sample-pps", "0", "--queues", "1-3"},
-                   Check::kSomeQueues}),
-    [](const ::testing::TestParamInfo<SampleCase>& info) { return info.param.name; });
+    ::testing::Values(SampleCase{"every_darknet_frame",
+                                 {"--sample-rate", "1", "--sample-pps", "0"},
+                                 Check::kEveryDarknetFrame},
+                      SampleCase{"first_3_per_source",
+                                 {"--sample-first", "3", "--sample-pps", "0"},
+                                 Check::kFirstPerSource,
+                                 3},
+                      SampleCase{"byte_cap",
+                                 {"--sample-rate", "1", "--sample-pps", "0",
+                                  "--sample-max-bytes", "3000", "--queues",
+                                  "0-3", "--sample-batch", "16"},
+                                 Check::kByteCap,
+                                 0,
+                                 3000},
+                      SampleCase{"sockets_on_queues_1_to_3",
+                                 {"--sample-rate", "1", "--sample-pps", "0",
+                                  "--queues", "1-3"},
+                                 Check::kSomeQueues}),
+    [](const ::testing::TestParamInfo<SampleCase>& info) {
+      return info.param.name;
+    });
 
 }  // namespace
 }  // namespace darkscope::testing

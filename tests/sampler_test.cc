@@ -2,6 +2,8 @@
 // (frames byte for byte, nanosecond timestamps), descriptors checked
 // against the UMEM (a bad one is refused, never read), queue lists and
 // file names.
+#include "sampler/sampler.h"
+
 #include <unistd.h>
 
 #include <cstdint>
@@ -14,7 +16,6 @@
 #include "gtest/gtest.h"
 #include "packet/packet_builder.h"
 #include "sampler/pcapng.h"
-#include "sampler/sampler.h"
 #include "sampler/xsk_queue.h"
 
 namespace darkscope::testing {
@@ -24,16 +25,31 @@ std::string WriteTemp(const std::vector<uint8_t>& bytes) {
   char path[] = "/tmp/darkscope-pcapng-XXXXXX";
   int fd = mkstemp(path);
   EXPECT_GE(fd, 0);
-  EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  EXPECT_EQ(write(fd, bytes.data(), bytes.size()),
+            static_cast<ssize_t>(bytes.size()));
   close(fd);
   return path;
 }
 
 TEST(Pcapng, LibpcapReadsBackEveryFrameAndNanosecond) {
   std::vector<std::vector<uint8_t>> frames = {
-      PacketBuilder().Ipv4("185.220.101.7", "198.18.5.9").Tcp(40000, 23, kSyn).Build().bytes,
-      PacketBuilder().Ipv4("8.8.8.8", "198.18.9.10").Udp(53, 44124).Payload(81).Build().bytes,
-      PacketBuilder().Ipv6("2a01:4f8::7", "2001:db8:d::9").Udp(1, 2).Payload(1401).Build().bytes,
+      PacketBuilder()
+          .Ipv4("185.220.101.7", "198.18.5.9")
+          .Tcp(40000, 23, kSyn)
+          .Build()
+          .bytes,
+      PacketBuilder()
+          .Ipv4("8.8.8.8", "198.18.9.10")
+          .Udp(53, 44124)
+          .Payload(81)
+          .Build()
+          .bytes,
+      PacketBuilder()
+          .Ipv6("2a01:4f8::7", "2001:db8:d::9")
+          .Udp(1, 2)
+          .Payload(1401)
+          .Build()
+          .bytes,
       std::vector<uint8_t>(15, 0xab),  // a runt: any length 1..snaplen is kept
   };
   PcapngBuffer file(kLinkTypeEthernet, 3840, "dsveth0");
@@ -66,7 +82,8 @@ TEST(Pcapng, BlockSizeIsPaddedToFourBytes) {
   struct Case {
     size_t frame, block;
   } cases[] = {{1, 36}, {4, 36}, {5, 40}, {60, 92}, {1514, 1548}};
-  for (const Case& c : cases) EXPECT_EQ(PcapngBuffer::BlockSize(c.frame), c.block) << c.frame;
+  for (const Case& c : cases)
+    EXPECT_EQ(PcapngBuffer::BlockSize(c.frame), c.block) << c.frame;
   PcapngBuffer file(kLinkTypeEthernet, 3840, "x");
   const size_t before = file.size();
   file.Append(1, std::vector<uint8_t>(5, 1));
@@ -86,7 +103,8 @@ TEST(Pcapng, ChunksWrittenInOrderAreTheFile) {
   std::vector<std::vector<uint8_t>> chunks = file.TakeChunks();
   EXPECT_GT(chunks.size(), 3u);
   std::vector<uint8_t> bytes;
-  for (const auto& chunk : chunks) bytes.insert(bytes.end(), chunk.begin(), chunk.end());
+  for (const auto& chunk : chunks)
+    bytes.insert(bytes.end(), chunk.begin(), chunk.end());
   EXPECT_EQ(bytes.size(), size);
   const std::string path = WriteTemp(bytes);
   absl::StatusOr<std::unique_ptr<PcapReader>> reader = PcapReader::Open(path);
@@ -123,7 +141,8 @@ TEST(UmemFrame, RefusesDescriptorsOutsideTheUmemOrOverTheSnapLength) {
       {"address_wraps", UINT64_MAX - 5, 60, false},
   };
   for (const Case& c : cases) {
-    std::optional<absl::Span<const uint8_t>> frame = UmemFrame(umem, c.addr, c.len, 3840);
+    std::optional<absl::Span<const uint8_t>> frame =
+        UmemFrame(umem, c.addr, c.len, 3840);
     EXPECT_EQ(frame.has_value(), c.ok) << c.name;
     if (frame.has_value()) {
       EXPECT_EQ(frame->data(), umem.data() + c.addr) << c.name;
@@ -137,8 +156,10 @@ TEST(ParseIndexList, NumbersAndRanges) {
     const char* text;
     std::vector<uint32_t> want;  // empty: an error
   } cases[] = {
-      {"0", {0}},         {"0,2-3", {0, 2, 3}}, {"1-1", {1}}, {"3-1", {}},
-      {"", {}},           {"a", {}},            {"-2", {}},   {"0,999", {}},
+      {"0", {0}},       {"0,2-3", {0, 2, 3}},
+      {"1-1", {1}},     {"3-1", {}},
+      {"", {}},         {"a", {}},
+      {"-2", {}},       {"0,999", {}},
       {"0,,1", {0, 1}},
   };
   for (const Case& c : cases) {
@@ -159,15 +180,29 @@ TEST(ValidateSamplerOptions, RefusesWhatCannotBind) {
     bool ok;
   } cases[] = {
       {"defaults", [](SamplerOptions&) {}, true},
-      {"queues_and_cpus", [](SamplerOptions& o) { o.queues = {0, 1}, o.cpus = {1, 1}; }, true},
+      {"queues_and_cpus",
+       [](SamplerOptions& o) {
+         o.queues = {0, 1}, o.cpus = {1, 1};
+       },
+       true},
       // Checked again once the interface's queues are known.
-      {"cpus_without_queues", [](SamplerOptions& o) { o.cpus = {0, 1, 0, 1}; }, true},
-      {"ring_not_power_of_two", [](SamplerOptions& o) { o.ring_size = 1000; }, false},
-      {"umem_not_power_of_two", [](SamplerOptions& o) { o.umem_frames = 3000; }, false},
+      {"cpus_without_queues",
+       [](SamplerOptions& o) {
+         o.cpus = {0, 1, 0, 1};
+       },
+       true},
+      {"ring_not_power_of_two", [](SamplerOptions& o) { o.ring_size = 1000; },
+       false},
+      {"umem_not_power_of_two", [](SamplerOptions& o) { o.umem_frames = 3000; },
+       false},
       {"empty_umem", [](SamplerOptions& o) { o.umem_frames = 0; }, false},
       {"batch_zero", [](SamplerOptions& o) { o.batch = 0; }, false},
-      {"queue_beyond_xskmap", [](SamplerOptions& o) { o.queues = {256}; }, false},
-      {"cpus_for_other_queue_count", [](SamplerOptions& o) { o.queues = {0}, o.cpus = {0, 1}; },
+      {"queue_beyond_xskmap", [](SamplerOptions& o) { o.queues = {256}; },
+       false},
+      {"cpus_for_other_queue_count",
+       [](SamplerOptions& o) {
+         o.queues = {0}, o.cpus = {0, 1};
+       },
        false},
   };
   for (const Case& c : cases) {

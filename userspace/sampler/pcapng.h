@@ -25,7 +25,8 @@ inline constexpr uint16_t kLinkTypeEthernet = 1;
 class PcapngBuffer {
  public:
   // Starts a file with its section header and the interface's description.
-  PcapngBuffer(uint16_t link_type, uint32_t snaplen, const std::string& interface);
+  PcapngBuffer(uint16_t link_type, uint32_t snaplen,
+               const std::string& interface);
 
   // Bytes an enhanced packet block of `frame_len` bytes takes.
   static size_t BlockSize(size_t frame_len);

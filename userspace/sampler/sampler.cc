@@ -43,7 +43,8 @@ namespace {
 // The pcapng link type of an interface's ARPHRD_* hardware type.
 absl::StatusOr<uint16_t> LinkType(const std::string& interface) {
   UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return ErrnoError(errno, "socket for SIOCGIFHWADDR", interface);
+  if (!fd.valid())
+    return ErrnoError(errno, "socket for SIOCGIFHWADDR", interface);
   ifreq request = {};
   std::snprintf(request.ifr_name, IFNAMSIZ, "%s", interface.c_str());
   if (ioctl(fd.get(), SIOCGIFHWADDR, &request) != 0) {
@@ -85,21 +86,23 @@ absl::Status ValidateSamplerOptions(const SamplerOptions& options) {
   auto power_of_two = [](uint32_t n) { return n != 0 && (n & (n - 1)) == 0; };
   if (!power_of_two(options.umem_frames) || !power_of_two(options.ring_size)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "sample UMEM frames (", options.umem_frames, ") and ring size (", options.ring_size,
-        ") must be powers of two"));
+        "sample UMEM frames (", options.umem_frames, ") and ring size (",
+        options.ring_size, ") must be powers of two"));
   }
-  if (options.batch == 0) return absl::InvalidArgumentError("sample batch must be at least 1");
+  if (options.batch == 0)
+    return absl::InvalidArgumentError("sample batch must be at least 1");
   for (uint32_t q : options.queues) {
     if (q >= DS_XSK_QUEUES_MAX) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sample queue ", q, ": ds_xsks holds queues 0 to ", DS_XSK_QUEUES_MAX - 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat("sample queue ", q, ": ds_xsks holds queues 0 to ",
+                       DS_XSK_QUEUES_MAX - 1));
     }
   }
   if (!options.cpus.empty() && !options.queues.empty() &&
       options.cpus.size() != options.queues.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("sample CPUs: ", options.cpus.size(),
-                                                   " given for ", options.queues.size(),
-                                                   " queues"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("sample CPUs: ", options.cpus.size(), " given for ",
+                     options.queues.size(), " queues"));
   }
   return absl::OkStatus();
 }
@@ -125,8 +128,8 @@ absl::StatusOr<uint32_t> RxQueueCount(const std::string& interface) {
     if (entry.path().filename().string().rfind("rx-", 0) == 0) ++count;
   }
   if (count == 0) {
-    return absl::NotFoundError(absl::StrCat("rx queues of ", interface,
-                                            ": neither ethtool nor sysfs lists any"));
+    return absl::NotFoundError(absl::StrCat(
+        "rx queues of ", interface, ": neither ethtool nor sysfs lists any"));
   }
   return count;
 }
@@ -134,33 +137,36 @@ absl::StatusOr<uint32_t> RxQueueCount(const std::string& interface) {
 absl::StatusOr<std::vector<uint32_t>> ParseIndexList(const std::string& text) {
   std::vector<uint32_t> queues;
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
-    std::vector<absl::string_view> range = absl::StrSplit(part, absl::MaxSplits('-', 1));
+    std::vector<absl::string_view> range =
+        absl::StrSplit(part, absl::MaxSplits('-', 1));
     uint32_t first = 0, last = 0;
     if (!absl::SimpleAtoi(range[0], &first) ||
-        !absl::SimpleAtoi(range.size() == 2 ? range[1] : range[0], &last) || last < first ||
-        last >= DS_XSK_QUEUES_MAX) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "list '", text, "': expected numbers or ranges below ",
-          DS_XSK_QUEUES_MAX, " like 0,2-3"));
+        !absl::SimpleAtoi(range.size() == 2 ? range[1] : range[0], &last) ||
+        last < first || last >= DS_XSK_QUEUES_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("list '", text, "': expected numbers or ranges below ",
+                       DS_XSK_QUEUES_MAX, " like 0,2-3"));
     }
     for (uint32_t q = first; q <= last; ++q) queues.push_back(q);
   }
   if (queues.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("list '", text, "' is empty"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("list '", text, "' is empty"));
   }
   return queues;
 }
 
 std::string SampleFileName(absl::Time start, uint32_t queue) {
-  return absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", start, absl::UTCTimeZone()),
-                      ".q", queue, ".pcapng");
+  return absl::StrCat(
+      absl::FormatTime("%Y%m%dT%H%M%SZ", start, absl::UTCTimeZone()), ".q",
+      queue, ".pcapng");
 }
 
 Sampler::Sampler(const SamplerOptions& options)
     : options_(options), budget_(static_cast<int64_t>(options.max_bytes)) {}
 
-absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(const SamplerOptions& options,
-                                                        int xsk_map_fd) {
+absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(
+    const SamplerOptions& options, int xsk_map_fd) {
   DS_RETURN_IF_ERROR(ValidateSamplerOptions(options));
   std::unique_ptr<Sampler> sampler(new Sampler(options));
   DS_ASSIGN_OR_RETURN(sampler->link_type_, LinkType(options.interface));
@@ -179,8 +185,8 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(const SamplerOptions& op
                                    .ring_size = options.ring_size};
     DS_ASSIGN_OR_RETURN(queue->xsk, XskQueue::Create(xsk_options, xsk_map_fd));
     queue->cpu = options.cpus.empty() ? -1 : options.cpus[i];
-    queue->file = std::make_unique<PcapngBuffer>(sampler->link_type_,
-                                                 queue->xsk->snaplen(), options.interface);
+    queue->file = std::make_unique<PcapngBuffer>(
+        sampler->link_type_, queue->xsk->snaplen(), options.interface);
     sampler->queues_.push_back(std::move(queue));
   }
   for (auto& queue : sampler->queues_) {
@@ -203,7 +209,8 @@ void Sampler::Stop() {
 std::string Sampler::Describe() const {
   const char* mode = queues_.empty() ? "no" : queues_[0]->xsk->mode();
   for (const auto& queue : queues_) {
-    if (std::strcmp(queue->xsk->mode(), mode) != 0) mode = "mixed (zero-copy and copy)";
+    if (std::strcmp(queue->xsk->mode(), mode) != 0)
+      mode = "mixed (zero-copy and copy)";
   }
   return absl::StrCat("rx queues ", QueueRanges(options_.queues), " of ",
                       options_.interface, " in ", mode, " mode");
@@ -214,8 +221,10 @@ void Sampler::Loop(Queue& queue) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(queue.cpu, &set);
-    if (int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set); err != 0) {
-      std::fprintf(stderr, "darkscope: pinning queue %u's thread to CPU %d: %s\n",
+    if (int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+        err != 0) {
+      std::fprintf(stderr,
+                   "darkscope: pinning queue %u's thread to CPU %d: %s\n",
                    queue.xsk->queue(), queue.cpu, std::strerror(err));
     }
   }
@@ -224,11 +233,11 @@ void Sampler::Loop(Queue& queue) {
     {
       const uint64_t now = NowNs();
       absl::MutexLock lock(&queue.mutex);
-      reaped = queue.xsk->Reap(options_.batch,
-                               [&](std::optional<absl::Span<const uint8_t>> frame)
-                                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue.mutex) {
-                                     Keep(queue, now, frame);
-                                   });
+      reaped = queue.xsk->Reap(
+          options_.batch, [&](std::optional<absl::Span<const uint8_t>> frame)
+                              ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue.mutex) {
+                                Keep(queue, now, frame);
+                              });
     }
     if (reaped == 0) {
       // Stop only once the ring is empty: nothing received is lost.
@@ -238,12 +247,14 @@ void Sampler::Loop(Queue& queue) {
   }
 }
 
-void Sampler::Keep(Queue& queue, uint64_t now, std::optional<absl::Span<const uint8_t>> frame) {
+void Sampler::Keep(Queue& queue, uint64_t now,
+                   std::optional<absl::Span<const uint8_t>> frame) {
   if (!frame.has_value()) {
     ++queue.bad_descs;
     return;
   }
-  const int64_t size = static_cast<int64_t>(PcapngBuffer::BlockSize(frame->size()));
+  const int64_t size =
+      static_cast<int64_t>(PcapngBuffer::BlockSize(frame->size()));
   if (budget_.fetch_sub(size, std::memory_order_relaxed) < size) {
     budget_.fetch_add(size, std::memory_order_relaxed);
     ++queue.over_cap;
@@ -267,13 +278,17 @@ void Sampler::Rotate(absl::Time start, std::vector<SampleFile>& files,
     }
     frames += file->frames();
     bytes += file->size();
-    files.push_back({SampleFileName(start, queue->xsk->queue()), file->TakeChunks()});
+    files.push_back(
+        {SampleFileName(start, queue->xsk->queue()), file->TakeChunks()});
     absl::StatusOr<XskStats> stats = queue->xsk->Statistics();
     if (stats.ok()) {
       delta.rx_dropped += stats->rx_dropped - queue->last_stats.rx_dropped;
-      delta.rx_invalid_descs += stats->rx_invalid_descs - queue->last_stats.rx_invalid_descs;
-      delta.rx_ring_full += stats->rx_ring_full - queue->last_stats.rx_ring_full;
-      delta.fill_ring_empty += stats->fill_ring_empty - queue->last_stats.fill_ring_empty;
+      delta.rx_invalid_descs +=
+          stats->rx_invalid_descs - queue->last_stats.rx_invalid_descs;
+      delta.rx_ring_full +=
+          stats->rx_ring_full - queue->last_stats.rx_ring_full;
+      delta.fill_ring_empty +=
+          stats->fill_ring_empty - queue->last_stats.fill_ring_empty;
       queue->last_stats = *stats;
     }
   }

@@ -61,8 +61,8 @@ class Sampler {
  public:
   // Binds a socket to every queue, puts them into `xsk_map_fd` and starts
   // the threads.
-  static absl::StatusOr<std::unique_ptr<Sampler>> Start(const SamplerOptions& options,
-                                                        int xsk_map_fd);
+  static absl::StatusOr<std::unique_ptr<Sampler>> Start(
+      const SamplerOptions& options, int xsk_map_fd);
   // Stops the threads (see Stop).
   ~Sampler();
 
@@ -83,7 +83,8 @@ class Sampler {
   explicit Sampler(const SamplerOptions& options);
   void Loop(Queue& queue);
   // Files one reaped frame (nullopt: a bad descriptor) under the byte cap.
-  void Keep(Queue& queue, uint64_t now, std::optional<absl::Span<const uint8_t>> frame);
+  void Keep(Queue& queue, uint64_t now,
+            std::optional<absl::Span<const uint8_t>> frame);
 
   SamplerOptions options_;
   uint16_t link_type_ = kLinkTypeEthernet;

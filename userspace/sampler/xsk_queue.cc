@@ -21,10 +21,11 @@ struct XskQueue::Rings {
   xsk_ring_cons rx = {};
 };
 
-std::optional<absl::Span<const uint8_t>> UmemFrame(absl::Span<const uint8_t> umem,
-                                                   uint64_t addr, uint32_t len,
-                                                   uint32_t snaplen) {
-  if (len == 0 || len > snaplen || addr >= umem.size() || len > umem.size() - addr) {
+std::optional<absl::Span<const uint8_t>> UmemFrame(
+    absl::Span<const uint8_t> umem, uint64_t addr, uint32_t len,
+    uint32_t snaplen) {
+  if (len == 0 || len > snaplen || addr >= umem.size() ||
+      len > umem.size() - addr) {
     return std::nullopt;
   }
   return umem.subspan(addr, len);
@@ -46,15 +47,19 @@ uint32_t XskQueue::snaplen() const {
 
 absl::StatusOr<std::unique_ptr<XskQueue>> XskQueue::Create(
     const XskQueueOptions& options, int xsk_map_fd) {
-  const std::string object = absl::StrCat(options.interface, " queue ", options.queue);
+  const std::string object =
+      absl::StrCat(options.interface, " queue ", options.queue);
   if (options.frame_size <= XDP_PACKET_HEADROOM ||
       (options.frame_size & (options.frame_size - 1)) != 0 ||
-      (options.ring_size & (options.ring_size - 1)) != 0 || options.ring_size == 0 ||
-      (options.umem_frames & (options.umem_frames - 1)) != 0 || options.umem_frames == 0) {
+      (options.ring_size & (options.ring_size - 1)) != 0 ||
+      options.ring_size == 0 ||
+      (options.umem_frames & (options.umem_frames - 1)) != 0 ||
+      options.umem_frames == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "AF_XDP socket ", object, ": frame size ", options.frame_size, ", ring size ",
-        options.ring_size, " and UMEM frames ", options.umem_frames,
-        " must be powers of two, the frame larger than ", XDP_PACKET_HEADROOM, " bytes"));
+        "AF_XDP socket ", object, ": frame size ", options.frame_size,
+        ", ring size ", options.ring_size, " and UMEM frames ",
+        options.umem_frames, " must be powers of two, the frame larger than ",
+        XDP_PACKET_HEADROOM, " bytes"));
   }
   std::unique_ptr<XskQueue> xsk(new XskQueue(options));
   xsk->area_size_ = size_t{options.umem_frames} * options.frame_size;
@@ -67,7 +72,8 @@ absl::StatusOr<std::unique_ptr<XskQueue>> XskQueue::Create(
 }
 
 absl::Status XskQueue::Bind(int xsk_map_fd) {
-  const std::string object = absl::StrCat(options_.interface, " queue ", options_.queue);
+  const std::string object =
+      absl::StrCat(options_.interface, " queue ", options_.queue);
   const xsk_umem_config umem_config = {.fill_size = options_.umem_frames,
                                        .comp_size = options_.ring_size,
                                        .frame_size = options_.frame_size,
@@ -87,8 +93,9 @@ absl::Status XskQueue::Bind(int xsk_map_fd) {
         .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
         .xdp_flags = 0,
         .bind_flags = static_cast<uint16_t>(mode | XDP_USE_NEED_WAKEUP)};
-    err = xsk_socket__create(&socket_, options_.interface.c_str(), options_.queue,
-                             umem_, &rings_->rx, nullptr, &config);
+    err =
+        xsk_socket__create(&socket_, options_.interface.c_str(), options_.queue,
+                           umem_, &rings_->rx, nullptr, &config);
     if (err == 0) {
       zero_copy_ = mode == XDP_ZEROCOPY;
       break;
@@ -98,14 +105,16 @@ absl::Status XskQueue::Bind(int xsk_map_fd) {
     umem_ = nullptr;
   }
   if (err != 0) {
-    return ErrnoError(err, "xsk_socket__create (zero-copy, then copy mode)", object);
+    return ErrnoError(err, "xsk_socket__create (zero-copy, then copy mode)",
+                      object);
   }
 
   // Every buffer goes to the kernel (the fill ring holds them all).
   const uint32_t count = options_.umem_frames;
   uint32_t index = 0;
   if (xsk_ring_prod__reserve(&rings_->fill, count, &index) != count) {
-    return absl::InternalError(absl::StrCat("fill ring of ", object, ": reserve failed"));
+    return absl::InternalError(
+        absl::StrCat("fill ring of ", object, ": reserve failed"));
   }
   for (uint32_t i = 0; i < count; ++i) {
     *xsk_ring_prod__fill_addr(&rings_->fill, index + i) =
@@ -113,7 +122,8 @@ absl::Status XskQueue::Bind(int xsk_map_fd) {
   }
   xsk_ring_prod__submit(&rings_->fill, count);
 
-  if (int update = xsk_socket__update_xskmap(socket_, xsk_map_fd); update != 0) {
+  if (int update = xsk_socket__update_xskmap(socket_, xsk_map_fd);
+      update != 0) {
     return ErrnoError(update, "xsk_socket__update_xskmap ds_xsks", object);
   }
   return absl::OkStatus();
@@ -121,7 +131,8 @@ absl::Status XskQueue::Bind(int xsk_map_fd) {
 
 size_t XskQueue::Reap(
     uint32_t batch,
-    absl::FunctionRef<void(std::optional<absl::Span<const uint8_t>>)> on_frame) {
+    absl::FunctionRef<void(std::optional<absl::Span<const uint8_t>>)>
+        on_frame) {
   uint32_t rx_index = 0;
   const uint32_t received = xsk_ring_cons__peek(&rings_->rx, batch, &rx_index);
   if (received == 0) return 0;
@@ -140,7 +151,8 @@ size_t XskQueue::Reap(
     // if the descriptor was bad).
     uint64_t buffer = addr - addr % frame_size;
     if (buffer >= area_size_) buffer = 0;
-    if (refill) *xsk_ring_prod__fill_addr(&rings_->fill, fill_index + i) = buffer;
+    if (refill)
+      *xsk_ring_prod__fill_addr(&rings_->fill, fill_index + i) = buffer;
   }
   if (refill) xsk_ring_prod__submit(&rings_->fill, received);
   xsk_ring_cons__release(&rings_->rx, received);
@@ -159,9 +171,11 @@ void XskQueue::Wait(int timeout_ms) {
 absl::StatusOr<XskStats> XskQueue::Statistics() const {
   xdp_statistics stats = {};
   socklen_t len = sizeof(stats);
-  if (getsockopt(xsk_socket__fd(socket_), SOL_XDP, XDP_STATISTICS, &stats, &len) != 0) {
-    return ErrnoError(errno, "getsockopt XDP_STATISTICS",
-                      absl::StrCat(options_.interface, " queue ", options_.queue));
+  if (getsockopt(xsk_socket__fd(socket_), SOL_XDP, XDP_STATISTICS, &stats,
+                 &len) != 0) {
+    return ErrnoError(
+        errno, "getsockopt XDP_STATISTICS",
+        absl::StrCat(options_.interface, " queue ", options_.queue));
   }
   return XskStats{.rx_dropped = stats.rx_dropped,
                   .rx_invalid_descs = stats.rx_invalid_descs,

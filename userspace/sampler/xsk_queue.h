@@ -50,9 +50,9 @@ struct XskStats {
 
 // The bytes of the frame an rx descriptor describes, or nullopt if the
 // descriptor does not fit inside `umem` or exceeds `snaplen`.
-std::optional<absl::Span<const uint8_t>> UmemFrame(absl::Span<const uint8_t> umem,
-                                                   uint64_t addr, uint32_t len,
-                                                   uint32_t snaplen);
+std::optional<absl::Span<const uint8_t>> UmemFrame(
+    absl::Span<const uint8_t> umem, uint64_t addr, uint32_t len,
+    uint32_t snaplen);
 
 class XskQueue {
  public:
@@ -74,7 +74,8 @@ class XskQueue {
   // Takes up to `batch` frames from the rx ring: `on_frame` gets each
   // frame, or nullopt for a bad descriptor. Returns how many were taken.
   size_t Reap(uint32_t batch,
-              absl::FunctionRef<void(std::optional<absl::Span<const uint8_t>>)> on_frame);
+              absl::FunctionRef<void(std::optional<absl::Span<const uint8_t>>)>
+                  on_frame);
   // Waits up to `timeout_ms` for frames, waking the kernel if it asked.
   void Wait(int timeout_ms);
 

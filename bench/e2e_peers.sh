@@ -62,8 +62,7 @@ cleanup() {
     kill -TERM "$tool_pid" 2>/dev/null || true
     wait "$tool_pid" 2>/dev/null || true
   fi
-  ip netns del "$sensor_ns" 2>/dev/null || true
-  ip netns del "$scanner_ns" 2>/dev/null || true
+  ds_veth_lab_delete "$sensor_ns" "$scanner_ns"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,14 +70,7 @@ trap 'exit 130' INT TERM
 
 log() { echo "e2e_peers: $*" >&2; }
 
-ip netns add "$sensor_ns"
-ip netns add "$scanner_ns"
-for ns in "$sensor_ns" "$scanner_ns"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add "$sensor_if" netns "$sensor_ns" type veth peer name "$scanner_if" netns "$scanner_ns"
-ip -n "$sensor_ns" link set "$sensor_if" up
-ip -n "$scanner_ns" link set "$scanner_if" up
+ds_veth_lab_create "$sensor_ns" "$scanner_ns" "$sensor_if" "$scanner_if"
 log "namespaces $sensor_ns ($sensor_if) and $scanner_ns ($scanner_if); $PACKETS frames, $ROUNDS rounds"
 
 hz=$(getconf CLK_TCK)

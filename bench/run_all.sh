@@ -18,6 +18,7 @@ xdp_mix_cost=$(./build/bench/xdp_mix_cost --frames 1000000)
 userspace=$(./build/bench/userspace_bench --benchmark_min_time=0.2 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E "median|^Benchmark|^---")
 e2e_peers=$(PACKETS=2000000 ROUNDS=3 ./bench/e2e_peers.sh 2>/dev/null)
+sample_path=$(PACKETS=1000000 ROUNDS=5 ./bench/sample_path.sh 2>/dev/null)
 drain_dir=$(mktemp -d -p build drain-cost-XXXXXX)
 drain_cost=$(./build/bench/drain_cost --rounds 5 --dir "$drain_dir")
 rm -rf "$drain_dir"
@@ -68,6 +69,8 @@ lower bounds.
 ${xdp_mix_cost}
 
 ${e2e_peers}
+
+${sample_path}
 
 ## Drain at an interval boundary, tables full
 

@@ -11,7 +11,9 @@
  *   5. classify (SYN, SYN-ACK, RST, ..., fragment) and fingerprint (Mirai,
  *      ZMap, Masscan, backscatter);
  *   6. count into the epoch's tables;
- *   7. leave through one exit that counts the verdict.
+ *   7. sample: redirect the packet to its rx queue's AF_XDP socket if the
+ *      policy picks it and the per-CPU rate limit allows;
+ *   8. leave through one exit that counts the verdict.
  *
  * Every key, value and counter index is defined in include/darkscope/abi.h;
  * docs/maps.md says who writes and reads each map and what happens when a
@@ -47,6 +49,34 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ds_control);
 } ds_control SEC(".maps");
+
+/* Which darknet packets go to the AF_XDP sample: written by the agent at
+ * any time, read once per darknet packet. All zero (the initial state):
+ * nothing is sampled. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ds_sample_policy);
+} ds_sample_policy SEC(".maps");
+
+/* The rate limit's token bucket, one per CPU; the agent zeroes it (a full
+ * bucket) when it changes the policy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ds_sample_bucket);
+} ds_sample_bucket SEC(".maps");
+
+/* The AF_XDP socket of each rx queue, by queue index: filled by the agent's
+ * sampler. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, DS_XSK_QUEUES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ds_xsks SEC(".maps");
 
 /* IPv4 darknet membership: one bit per destination /24. */
 struct {
@@ -524,13 +554,16 @@ static __always_inline void *lookup_or_insert(void *table, const void *key,
 
 /* Adds to a value of ds_sources, ds_dests or ds_flows: a plain add when
  * the loader made them per-CPU, an atomic one when they are shared. The
- * verifier prunes the branch not taken (config is read-only). */
-static __always_inline void add_hash_value(__u64 *value, __u64 amount)
+ * verifier prunes the branch not taken (config is read-only). Returns the
+ * value after the add: with a shared table, this packet's own total (the
+ * atomic add returns the value before it); with a per-CPU one, this CPU's. */
+static __always_inline __u64 add_hash_value(__u64 *value, __u64 amount)
 {
-	if (config.per_cpu_hashes)
+	if (config.per_cpu_hashes) {
 		*value += amount;
-	else
-		__sync_fetch_and_add(value, amount);
+		return *value;
+	}
+	return __sync_fetch_and_add(value, amount) + amount;
 }
 
 /* Sets a bit in a bitmap of `word_count` words (a power of two) of those
@@ -608,16 +641,18 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 /* Counts the packet in the entry of the network of `addr` in ds_sources or
  * ds_dests (`outer`): both values begin with packets, bytes and the host
  * set, laid out as struct ds_dest_stats (abi.h asserts it). Returns the
- * entry, or NULL when the table was missing or full (counted). */
+ * entry, or NULL when the table was missing or full (counted), and sets
+ * *packets to the entry's packet count after this packet (0 if none). */
 static __always_inline struct ds_dest_stats *
 count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
 	      const __u8 *addr, struct ds_counters *ctr, __u32 overflow_counter,
-	      const void *zero)
+	      const void *zero, __u64 *packets)
 {
 	struct ds_net_key key = {};
 	struct ds_dest_stats *net;
 	void *table = epoch_table(outer, epoch);
 
+	*packets = 0;
 	if (!table) {
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
 		return NULL;
@@ -628,7 +663,7 @@ count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
 		ctr->value[overflow_counter]++;
 		return NULL;
 	}
-	add_hash_value(&net->packets, 1);
+	*packets = add_hash_value(&net->packets, 1);
 	add_hash_value(&net->bytes, pkt->frame_len);
 	set_hash_bit(net->hosts, DS_HOST_BITMAP_WORDS,
 		     host_bit(pkt->family, addr));
@@ -646,16 +681,19 @@ static __always_inline int is_probe(const struct ds_packet *pkt)
 			      (pkt->outcome == DS_CTR_UDP && pkt->sport >= 1024));
 }
 
-static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
-					 struct ds_counters *ctr,
-					 const void *zero)
+/* Returns the source network's packets in this interval, this one
+ * included (per CPU with per-CPU hashes); 0 if the table was full. */
+static __always_inline __u64 count_source(__u32 epoch, struct ds_packet *pkt,
+					  struct ds_counters *ctr,
+					  const void *zero)
 {
+	__u64 packets;
 	struct ds_source_stats *src = (struct ds_source_stats *)count_network(
 		&ds_sources, epoch, pkt, pkt->saddr, ctr,
-		DS_CTR_OVERFLOW_SOURCES, zero);
+		DS_CTR_OVERFLOW_SOURCES, zero, &packets);
 
 	if (!src)
-		return;
+		return packets;
 	if (is_probe(pkt))
 		set_hash_bit(src->port_sketch, DS_PORT_SKETCH_WORDS,
 			     ds_port_sketch_bit(pkt->port));
@@ -663,6 +701,7 @@ static __always_inline void count_source(__u32 epoch, struct ds_packet *pkt,
 		add_hash_value(&src->synack, 1);
 	else if (pkt->outcome == DS_CTR_TCP_RST)
 		add_hash_value(&src->rst, 1);
+	return packets;
 }
 
 static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
@@ -689,9 +728,13 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 	add_hash_value(&flow->bytes, pkt->frame_len);
 }
 
-static __always_inline void count_darknet(__u32 epoch, struct ds_packet *pkt,
-					  struct ds_counters *ctr)
+/* Returns what count_source returns: the source network's packets so far
+ * in the interval. */
+static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
+					   struct ds_counters *ctr)
 {
+	__u64 source_packets, dest_packets;
+
 	ctr->value[DS_CTR_DARKNET_PACKETS]++;
 	ctr->value[DS_CTR_DARKNET_BYTES] += pkt->frame_len;
 	ctr->value[pkt->family == DS_FAMILY_IPV4 ? DS_CTR_IPV4 : DS_CTR_IPV6]++;
@@ -708,16 +751,90 @@ static __always_inline void count_darknet(__u32 epoch, struct ds_packet *pkt,
 		count_ports(epoch, pkt, ctr);
 		count_flow(epoch, pkt, ctr, &ds_zero_value);
 	}
-	count_source(epoch, pkt, ctr, &ds_zero_value);
+	source_packets = count_source(epoch, pkt, ctr, &ds_zero_value);
 	count_network(&ds_dests, epoch, pkt, pkt->daddr, ctr,
-		      DS_CTR_OVERFLOW_DESTINATIONS, &ds_zero_value);
+		      DS_CTR_OVERFLOW_DESTINATIONS, &ds_zero_value, &dest_packets);
+	return source_packets;
+}
+
+/* ---- Sampling ------------------------------------------------------------- */
+
+/* Takes one token from this CPU's bucket; 0 when it is empty. The bucket
+ * gains one nanosecond of credit per nanosecond, up to burst_ns, and a
+ * packet costs token_ns. */
+static __always_inline int take_sample_token(const struct ds_sample_policy *policy)
+{
+	struct ds_sample_bucket *bucket;
+	__u32 zero = 0;
+	__u64 now, credit;
+
+	if (!policy->token_ns)
+		return 1;
+	bucket = bpf_map_lookup_elem(&ds_sample_bucket, &zero);
+	if (!bucket)
+		return 0;
+	now = bpf_ktime_get_ns();
+	credit = bucket->last_ns ? bucket->credit_ns + (now - bucket->last_ns) :
+				   policy->burst_ns;
+	if (credit > policy->burst_ns)
+		credit = policy->burst_ns;
+	bucket->last_ns = now;
+	if (credit < policy->token_ns) {
+		bucket->credit_ns = credit;
+		return 0;
+	}
+	bucket->credit_ns = credit - policy->token_ns;
+	return 1;
+}
+
+/* Redirects a counted darknet packet to its rx queue's AF_XDP socket when
+ * the policy picks it: one in `rate` of this CPU's darknet packets, or one
+ * of the first `first` packets of its source network in the interval
+ * (`source_packets` is its rank there: per CPU with per-CPU hashes). When
+ * the queue has no socket, bpf_redirect_map returns `action` (its flags'
+ * low bits): the packet gets the darknet verdict, counted as a failure. */
+static __always_inline int sample(struct xdp_md *ctx, struct ds_counters *ctr,
+				  __u64 source_packets, int action)
+{
+	const struct ds_sample_policy *policy;
+	__u32 zero = 0, queue;
+	long ret;
+
+	policy = bpf_map_lookup_elem(&ds_sample_policy, &zero);
+	if (!policy)
+		return action;
+	if (policy->rate &&
+	    ctr->value[DS_CTR_DARKNET_PACKETS] % policy->rate == 0)
+		ctr->value[DS_CTR_SAMPLE_BY_RATE]++;
+	else if (source_packets && source_packets <= policy->first)
+		ctr->value[DS_CTR_SAMPLE_BY_FIRST]++;
+	else
+		return action;
+
+	if (!take_sample_token(policy)) {
+		ctr->value[DS_CTR_SAMPLE_RATE_LIMITED]++;
+		return action;
+	}
+	queue = ctx->rx_queue_index;
+	if (queue >= DS_XSK_QUEUES_MAX) {
+		ctr->value[DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE]++;
+		return action;
+	}
+	ret = bpf_redirect_map(&ds_xsks, queue, action);
+	if (ret != XDP_REDIRECT) {
+		ctr->value[DS_CTR_SAMPLE_NO_SOCKET]++;
+		return action;
+	}
+	ctr->value[DS_CTR_SAMPLE_REDIRECTED]++;
+	return XDP_REDIRECT;
 }
 
 /* The one exit: counts the verdict. */
 static __always_inline int verdict(struct ds_counters *ctr, int action)
 {
-	ctr->value[action == XDP_DROP ? DS_CTR_ACTION_DROP :
-					DS_CTR_ACTION_PASS]++;
+	ctr->value[action == XDP_DROP       ? DS_CTR_ACTION_DROP :
+		   action == XDP_REDIRECT ? DS_CTR_ACTION_REDIRECT :
+					    DS_CTR_ACTION_PASS]++;
 	return action;
 }
 
@@ -732,6 +849,7 @@ int xdp_count_darknet(struct xdp_md *ctx)
 	struct ds_control *control;
 	__u16 ethertype = 0;
 	__u32 zero = 0, epoch = 0, outcome, l3_off;
+	__u64 source_packets;
 	void *table;
 
 	control = bpf_map_lookup_elem(&ds_control, &zero);
@@ -764,8 +882,9 @@ int xdp_count_darknet(struct xdp_md *ctx)
 		pkt.outcome = parse_ipv6_extensions(&cursor, &pkt);
 	if (pkt.outcome == DS_CONTINUE)
 		parse_transport(&cursor, &pkt);
-	count_darknet(epoch, &pkt, ctr);
-	return verdict(ctr, config.darknet_action);
+	source_packets = count_darknet(epoch, &pkt, ctr);
+	return verdict(ctr, sample(ctx, ctr, source_packets,
+				   config.darknet_action));
 
 pass:
 	if (outcome < DS_CTR_COUNT)

@@ -1,5 +1,6 @@
-# Shared by deploy/ and bench/ scripts (sourced, not run): the root check
-# and the build they all start with.
+# Shared by deploy/ and bench/ scripts (sourced, not run): the root check,
+# the build they all start with, and the namespaces with a veth pair that
+# their traffic stays in.
 
 # ds_require_root SCRIPT WHY: exits 2 with a one-line reason unless root.
 ds_require_root() {
@@ -16,4 +17,27 @@ ds_build() {
   local targets=()
   for t in "$@"; do targets+=(--target "$t"); done
   cmake --build build -j"$(nproc)" "${targets[@]}" >/dev/null
+}
+
+# ds_veth_lab_create SENSOR_NS SCANNER_NS SENSOR_IF SCANNER_IF [QUEUES]: two
+# network namespaces, IPv6 off in both (no neighbour discovery beside the
+# test traffic), joined by a veth pair with QUEUES rx and tx queues per end
+# (default 1); both ends up, no address, no route out.
+ds_veth_lab_create() {
+  local queues=${5:-1} ns
+  ip netns add "$1"
+  ip netns add "$2"
+  for ns in "$1" "$2"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  ip link add "$3" netns "$1" numtxqueues "$queues" numrxqueues "$queues" \
+    type veth peer name "$4" netns "$2" numtxqueues "$queues" numrxqueues "$queues"
+  ip -n "$1" link set "$3" up
+  ip -n "$2" link set "$4" up
+}
+
+# ds_veth_lab_delete SENSOR_NS SCANNER_NS: deletes both (and the pair).
+ds_veth_lab_delete() {
+  ip netns del "$1" 2>/dev/null || true
+  ip netns del "$2" 2>/dev/null || true
 }

@@ -23,20 +23,12 @@ out_dir=$(mktemp -d /tmp/darkscope-demo-XXXXXX)
 agent_pid=
 cleanup() {
   [[ -n "$agent_pid" ]] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-  ip netns del "$sensor_ns" 2>/dev/null || true
-  ip netns del "$scanner_ns" 2>/dev/null || true
+  ds_veth_lab_delete "$sensor_ns" "$scanner_ns"
 }
 trap cleanup EXIT
 
 echo "== creating namespaces $sensor_ns and $scanner_ns with a veth pair"
-ip netns add "$sensor_ns"
-ip netns add "$scanner_ns"
-for ns in "$sensor_ns" "$scanner_ns"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add dsdemo0 netns "$sensor_ns" type veth peer name dsdemo1 netns "$scanner_ns"
-ip -n "$sensor_ns" link set dsdemo0 up
-ip -n "$scanner_ns" link set dsdemo1 up
+ds_veth_lab_create "$sensor_ns" "$scanner_ns" dsdemo0 dsdemo1
 
 echo "== starting the sensor on dsdemo0, darknet 198.18.0.0/15, snapshots in $out_dir"
 ip netns exec "$sensor_ns" "$darkscope" run --iface dsdemo0 --prefix 198.18.0.0/15 \

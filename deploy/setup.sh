@@ -18,6 +18,8 @@ packages=(
   iproute2 xdp-tools linux-libc-dev
   # peers the end-to-end benchmark measures darkscope against
   pmacct tcpdump
+  # reads the sampled pcapng files in the sample path's end-to-end test
+  tshark
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -111,6 +111,41 @@ TEST(SnapshotWriter, WritesQueuedSnapshotsBeforeStopping) {
   EXPECT_EQ(listed->size(), 5u);
 }
 
+// Sample files arrive in chunks: written in order as one file, counted
+// apart from snapshots, and a full queue drops them under their own count.
+TEST(SnapshotWriter, WritesFilesInPiecesAndCountsThemApart) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  const std::vector<std::vector<uint8_t>> pieces = {
+      std::vector<uint8_t>(1 << 20, 1), std::vector<uint8_t>(3, 2), {},
+      std::vector<uint8_t>(70000, 3)};
+  std::vector<uint8_t> whole;
+  for (const auto& piece : pieces) whole.insert(whole.end(), piece.begin(), piece.end());
+  SnapshotWriterStats stats;
+  {
+    SnapshotWriter writer(std::move(*files), 2);
+    EXPECT_TRUE(writer.EnqueueFile("20261118T110640Z.q0.pcapng", pieces));
+    EXPECT_TRUE(writer.Enqueue(At(1795428000, 1)));
+    for (int i = 0; i < 200 && writer.stats().files_written + writer.stats().written < 2; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    stats = writer.stats();
+  }
+  EXPECT_EQ(stats.files_written, 1u);
+  EXPECT_EQ(stats.written, 1u);
+  auto back = ReadWholeFile(dir + "/20261118T110640Z.q0.pcapng");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, whole);
+
+  auto full = UringFileWriter::Create(dir);
+  ASSERT_TRUE(full.ok());
+  SnapshotWriter no_room(std::move(*full), 0);
+  EXPECT_FALSE(no_room.EnqueueFile("x.pcapng", pieces));
+  EXPECT_EQ(no_room.stats().files_dropped, 1u);
+  EXPECT_EQ(no_room.stats().dropped, 0u);
+}
+
 TEST(Cat, PrintsGoodFilesAndNamesTheCorruptOne) {
   const std::string dir = TempDir();
   auto files = UringFileWriter::Create(dir);

@@ -6,11 +6,7 @@
 // an unattached copy of the program (BPF_PROG_TEST_RUN); the data plane's
 // own correctness is the fixtures' business, this test is about the agent
 // losing or doubling nothing across interval boundaries.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -22,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "agent_process.h"
 #include "cat/cat.h"
 #include "common/prefix.h"
 #include "common/status.h"
@@ -81,63 +78,6 @@ absl::StatusOr<EpochCounts> Reference(const std::vector<FrameToSend>& mix) {
   return ReadEpochTables(detached);
 }
 
-// The agent, started in the sensor namespace; stopped with SIGTERM.
-class AgentProcess {
- public:
-  absl::Status Start(const std::vector<std::string>& args) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
-    pid_ = fork();
-    if (pid_ < 0) return absl::InternalError("fork");
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      std::vector<char*> argv;
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_fd_ = out[0];
-    return absl::OkStatus();
-  }
-
-  // Waits for the agent's "attached" line.
-  absl::Status WaitAttached(absl::Duration limit) {
-    const absl::Time deadline = absl::Now() + limit;
-    while (absl::Now() < deadline) {
-      pollfd p = {stdout_fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) > 0) {
-        char buffer[512];
-        ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
-        if (n <= 0) return absl::InternalError("agent exited before attaching: " + output_);
-        output_.append(buffer, n);
-        if (output_.find("attached") != std::string::npos) return absl::OkStatus();
-      }
-    }
-    return absl::DeadlineExceededError("agent did not attach: " + output_);
-  }
-
-  // SIGTERM, then the exit status.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  ~AgentProcess() {
-    if (pid_ > 0) Stop();
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  std::string output_;
-};
-
 // Sum of a numeric column over CSV rows from `darkscope cat` where the
 // `match` columns have the given values.
 uint64_t SumCsv(const std::string& csv, const std::string& column,
@@ -158,17 +98,6 @@ uint64_t SumCsv(const std::string& csv, const std::string& column,
     if (matches && absl::SimpleAtoi(row[column], &value)) sum += value;
   }
   return sum;
-}
-
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  pclose(pipe);
-  return out;
 }
 
 TEST(AgentEndToEnd, EveryPacketLandsInExactlyOneSnapshot) {

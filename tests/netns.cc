@@ -30,7 +30,7 @@ VethLab::~VethLab() {
   RunCommand(absl::StrCat("ip netns del ", scanner_ns_, " 2>/dev/null"));
 }
 
-absl::Status VethLab::Create() {
+absl::Status VethLab::Create(int queues) {
   created_ = true;
   // IPv6 is off in both namespaces: otherwise the kernel's own neighbour
   // discovery and MLD frames would reach the sensor beside the test's.
@@ -41,8 +41,9 @@ absl::Status VethLab::Create() {
                    " sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"),
       absl::StrCat("ip netns exec ", scanner_ns_,
                    " sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"),
-      absl::StrCat("ip link add ", kSensorIface, " netns ", sensor_ns_,
-                   " type veth peer name ", kScannerIface, " netns ", scanner_ns_),
+      absl::StrCat("ip link add ", kSensorIface, " netns ", sensor_ns_, " numtxqueues ",
+                   queues, " numrxqueues ", queues, " type veth peer name ", kScannerIface,
+                   " netns ", scanner_ns_, " numtxqueues ", queues, " numrxqueues ", queues),
       absl::StrCat("ip -n ", sensor_ns_, " link set ", kSensorIface, " up"),
       absl::StrCat("ip -n ", scanner_ns_, " link set ", kScannerIface, " up"),
   };

@@ -28,7 +28,8 @@ class VethLab {
   explicit VethLab(const std::string& tag);
   ~VethLab();
 
-  absl::Status Create();
+  // `queues`: rx and tx queues of each end (AF_XDP binds per rx queue).
+  absl::Status Create(int queues = 1);
   const std::string& sensor_ns() const { return sensor_ns_; }
   const std::string& scanner_ns() const { return scanner_ns_; }
   // The sensor's end (in sensor_ns) and the scanner's end (in scanner_ns).

@@ -5,6 +5,9 @@
 // is compared whole: an unexpected entry anywhere fails the case.
 #include <linux/bpf.h>
 
+#include <sched.h>
+
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/counter_names.h"
 #include "common/prefix.h"
 #include "common/status.h"
 #include "darkscope/abi.h"
@@ -611,6 +615,126 @@ TEST(XdpEpochs, CountsGoToTheSelectedEpoch) {
     EXPECT_EQ(counts0->sources.begin()->second.packets, 2u);
     EXPECT_EQ(counts1->flows.begin()->second.packets, 3u);
   }
+}
+
+// The sampling policy, through BPF_PROG_TEST_RUN: which packets it picks
+// (1 in N, the first K of a source network, under the rate limit). No
+// AF_XDP socket exists here, so every picked packet that passes the rate
+// limit fails the redirect (sample_no_socket) and keeps the darknet
+// verdict: what a sensor does on a queue without a socket.
+struct PolicyRun {
+  Frame frame;
+  uint32_t repeat;
+};
+struct PolicyCase {
+  std::string name;
+  SamplePolicy policy;
+  std::vector<PolicyRun> runs;
+  // Expected counters; any sampling or verdict counter not listed is 0.
+  std::vector<std::pair<uint32_t, uint64_t>> counters;
+  DarknetAction config = DarknetAction::kDrop;
+};
+
+void PrintTo(const PolicyCase& c, std::ostream* os) { *os << c.name; }
+
+std::vector<PolicyCase> PolicyCases() {
+  const Frame syn = V4().Tcp(40000, 23, kSyn).Build();
+  const Frame same_24 = PacketBuilder().Ipv4("185.220.101.99", kDark).Tcp(1, 23, kSyn).Build();
+  const Frame other_24 = PacketBuilder().Ipv4("185.220.102.7", kDark).Tcp(1, 23, kSyn).Build();
+  const Frame v6 = V6().Udp(5000, 53).Build();
+  const Frame miss = PacketBuilder().Ipv4(kScanner, "192.0.2.1").Tcp(1, 23, kSyn).Build();
+  const Frame cut = CutConsistent(V4().Tcp(40000, 23, kSyn).Build(), 14 + 20 + 10);
+  return {
+      {"off", {}, {{syn, 10}}, {{DS_CTR_ACTION_DROP, 10}}},
+      {"rate_1_samples_all", {.rate = 1}, {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 10}, {DS_CTR_SAMPLE_NO_SOCKET, 10}, {DS_CTR_ACTION_DROP, 10}}},
+      {"rate_3_every_third", {.rate = 3}, {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 3}, {DS_CTR_SAMPLE_NO_SOCKET, 3}, {DS_CTR_ACTION_DROP, 10}}},
+      {"rate_1_pass_config", {.rate = 1}, {{syn, 4}},
+       {{DS_CTR_SAMPLE_BY_RATE, 4}, {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_PASS, 4}},
+       DarknetAction::kPass},
+      {"first_4_of_a_source", {.first = 4}, {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 4}, {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 10}}},
+      {"first_4_per_24_not_per_host", {.first = 4}, {{syn, 3}, {same_24, 3}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 4}, {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 6}}},
+      {"first_4_of_each_24", {.first = 4}, {{syn, 6}, {other_24, 6}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 8}, {DS_CTR_SAMPLE_NO_SOCKET, 8}, {DS_CTR_ACTION_DROP, 12}}},
+      {"first_2_of_an_ipv6_48", {.first = 2}, {{v6, 5}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 2}, {DS_CTR_SAMPLE_NO_SOCKET, 2}, {DS_CTR_ACTION_DROP, 5}}},
+      // Packets 5 and 10 by rate; 1 and 2 as first of their source.
+      {"rate_5_and_first_2", {.rate = 5, .first = 2}, {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 2}, {DS_CTR_SAMPLE_BY_FIRST, 2},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 10}}},
+      // A full bucket holds one second of tokens: 4 at 4 per second.
+      {"rate_limit_4_pps", {.rate = 1, .pps = 4}, {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 10}, {DS_CTR_SAMPLE_RATE_LIMITED, 6},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 10}}},
+      {"non_darknet_never_sampled", {.rate = 1, .first = 8}, {{miss, 5}},
+       {{DS_CTR_ACTION_PASS, 5}}},
+      {"truncated_darknet_frame_sampled", {.rate = 1}, {{cut, 3}},
+       {{DS_CTR_SAMPLE_BY_RATE, 3}, {DS_CTR_SAMPLE_NO_SOCKET, 3}, {DS_CTR_ACTION_DROP, 3}}},
+  };
+}
+
+class XdpSamplePolicyTest
+    : public ::testing::TestWithParam<std::tuple<PolicyCase, HashLayout>> {
+ protected:
+  void SetUp() override {
+    DS_REQUIRE_PRIVILEGES();
+    // One CPU for every run: 1-in-N and (with per-CPU hashes) first-K
+    // count per CPU.
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  }
+};
+
+TEST_P(XdpSamplePolicyTest, PicksExactlyThePolicysPackets) {
+  const auto& [c, layout] = GetParam();
+  LoadedPlane& loaded = PlaneFor(c.config, layout);
+  ASSERT_TRUE(loaded.plane->SetEpoch(0).ok());
+  ASSERT_TRUE(loaded.Drain(0).ok());
+  ASSERT_TRUE(loaded.plane->SetSamplePolicy(c.policy).ok());
+  const uint32_t darknet_verdict = c.config == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
+  for (const PolicyRun& run : c.runs) {
+    absl::StatusOr<TestRunResult> result = loaded.plane->TestRun(run.frame.bytes, run.repeat);
+    ASSERT_TRUE(result.ok()) << result.status();
+    // No socket: never XDP_REDIRECT.
+    EXPECT_TRUE(result->action == darknet_verdict || result->action == XDP_PASS);
+  }
+  ASSERT_TRUE(loaded.plane->SetSamplePolicy({}).ok());
+  absl::StatusOr<EpochCounts> counts = loaded.Drain(0);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+
+  std::map<uint32_t, uint64_t> expected(c.counters.begin(), c.counters.end());
+  for (uint32_t i : {DS_CTR_SAMPLE_BY_RATE, DS_CTR_SAMPLE_BY_FIRST, DS_CTR_SAMPLE_RATE_LIMITED,
+                     DS_CTR_SAMPLE_REDIRECTED, DS_CTR_SAMPLE_NO_SOCKET,
+                     DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE, DS_CTR_ACTION_PASS, DS_CTR_ACTION_DROP,
+                     DS_CTR_ACTION_REDIRECT}) {
+    EXPECT_EQ(counts->counters[i], expected[i]) << kCounterNames[i];
+  }
+  // Sampled packets are counted like any other.
+  uint64_t sent = 0;
+  for (const PolicyRun& run : c.runs) sent += run.repeat;
+  EXPECT_EQ(counts->counters[DS_CTR_PACKETS_SEEN], sent);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Policies, XdpSamplePolicyTest,
+    ::testing::Combine(::testing::ValuesIn(PolicyCases()),
+                       ::testing::Values(HashLayout::kShared, HashLayout::kPerCpu)),
+    [](const ::testing::TestParamInfo<std::tuple<PolicyCase, HashLayout>>& info) {
+      return std::get<0>(info.param).name +
+             (std::get<1>(info.param) == HashLayout::kShared ? "_shared" : "_percpu");
+    });
+
+TEST(XdpSamplePolicy, EntryFromPacketsPerSecond) {
+  EXPECT_EQ(SamplePolicyEntry({.rate = 7, .first = 3}).token_ns, 0u);
+  const ds_sample_policy limited = SamplePolicyEntry({.pps = 1000});
+  EXPECT_EQ(limited.token_ns, 1'000'000u);
+  EXPECT_EQ(limited.burst_ns, 1'000'000'000u);
+  EXPECT_EQ(SamplePolicyEntry({.pps = 4'000'000'000ull}).token_ns, 1u);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 //   darkscope run --iface IF --prefix CIDR [--prefix CIDR ...]
 //                 --interval DURATION --out DIR [--sensor NAME]
 //                 [--xdp-mode native|skb|auto]
+//                 [--sample-rate N] [--sample-first K] [--sample-pps P]
+//                 [--sample-max-bytes B] [--queues LIST] [--sample-cpus LIST]
+//                 [--sample-umem-frames F] [--sample-ring-size R] [--sample-batch B]
 //   darkscope cat [--format jsonl|csv] [--table T] PATH...
 //   darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]
 //   darkscope replay --prefix CIDR... --interval DURATION --out DIR FILE...
@@ -51,6 +54,20 @@ ABSL_FLAG(std::string, darknet_action, "drop",
           "run: drop (default) or pass darknet packets after counting");
 ABSL_FLAG(std::string, hash_layout, "shared",
           "run: shared or percpu source/destination/flow tables (docs/maps.md)");
+ABSL_FLAG(uint32_t, sample_rate, 0,
+          "run: sample 1 in N darknet packets per CPU to pcapng (0: none, 1: all)");
+ABSL_FLAG(uint32_t, sample_first, 0,
+          "run: also sample the first K packets of each source /24 (/48) per interval");
+ABSL_FLAG(uint64_t, sample_pps, 10000,
+          "run: at most this many sampled packets per second per CPU (0: no limit)");
+ABSL_FLAG(uint64_t, sample_max_bytes, 64ull << 20,
+          "run: pcapng bytes per interval, all queues; frames over it are counted");
+ABSL_FLAG(std::string, queues, "", "run: rx queues to sample, e.g. 0,2-3 (default: all)");
+ABSL_FLAG(std::string, sample_cpus, "",
+          "run: CPU of each sampled queue's thread, in --queues order (default: unpinned)");
+ABSL_FLAG(uint32_t, sample_umem_frames, 4096, "run: AF_XDP UMEM buffers per queue, all on the fill ring (power of 2)");
+ABSL_FLAG(uint32_t, sample_ring_size, 2048, "run: AF_XDP rx ring entries per queue (power of 2)");
+ABSL_FLAG(uint32_t, sample_batch, 64, "run: frames reaped from a ring at a time");
 ABSL_FLAG(std::string, send, "", "gen: interface to send the frames on");
 ABSL_FLAG(std::string, scenario, "demo", "gen: built-in scenario (demo, telescope) or file");
 ABSL_FLAG(uint64_t, packets, 0, "gen: frames (0: as the scenario says)");
@@ -78,7 +95,10 @@ constexpr int kUsageError = 2;
 
 const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "out",    "sensor",   "xdp_mode",
-                                 "darknet_action", "hash_layout"};
+                                 "darknet_action", "hash_layout",
+                                 "sample_rate", "sample_first", "sample_pps",
+                                 "sample_max_bytes", "queues", "sample_cpus",
+                                 "sample_umem_frames", "sample_ring_size", "sample_batch"};
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
@@ -201,6 +221,23 @@ int Run(int argc, char** argv) {
     options.xdp_mode = XdpMode::kAuto;
   } else {
     return Fail("run", absl::StrCat("--xdp-mode ", mode, ": expected native, skb or auto"));
+  }
+  options.sample_policy = {.rate = absl::GetFlag(FLAGS_sample_rate),
+                           .first = absl::GetFlag(FLAGS_sample_first),
+                           .pps = absl::GetFlag(FLAGS_sample_pps)};
+  options.sampler.max_bytes = absl::GetFlag(FLAGS_sample_max_bytes);
+  options.sampler.umem_frames = absl::GetFlag(FLAGS_sample_umem_frames);
+  options.sampler.ring_size = absl::GetFlag(FLAGS_sample_ring_size);
+  options.sampler.batch = absl::GetFlag(FLAGS_sample_batch);
+  if (const std::string queues = absl::GetFlag(FLAGS_queues); !queues.empty()) {
+    absl::StatusOr<std::vector<uint32_t>> list = ParseIndexList(queues);
+    if (!list.ok()) return Fail("run", absl::StrCat("--queues: ", list.status().message()));
+    options.sampler.queues = *list;
+  }
+  if (const std::string cpus = absl::GetFlag(FLAGS_sample_cpus); !cpus.empty()) {
+    absl::StatusOr<std::vector<uint32_t>> list = ParseIndexList(cpus);
+    if (!list.ok()) return Fail("run", absl::StrCat("--sample-cpus: ", list.status().message()));
+    options.sampler.cpus.assign(list->begin(), list->end());
   }
   if (absl::Status s = ValidateAgentOptions(options); !s.ok()) {
     return Fail("run", s.message());

@@ -56,6 +56,11 @@
  * words. Word index = daddr >> 14, bit = (daddr >> 8) & 63 (host order). */
 #define DS_DARK_V4_WORDS 262144u
 
+/* ds_xsks (XSKMAP) entries: rx queues 0 .. DS_XSK_QUEUES_MAX - 1 can have
+ * an AF_XDP socket; sampled packets on higher queues are counted as
+ * DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE. */
+#define DS_XSK_QUEUES_MAX 256u
+
 /* IPv6 extension headers walked before giving up (counted as
  * DS_CTR_IPV6_EXT_LIMIT). */
 #define DS_IPV6_EXT_MAX 6
@@ -80,6 +85,11 @@
  *                     + IPV6_EXT_LIMIT + MALFORMED_IPV6_EXT
  *                     + MALFORMED_TCP + MALFORMED_UDP + MALFORMED_ICMP
  *                     + MALFORMED_ICMPV6
+ *   PACKETS_SEEN = ACTION_PASS + ACTION_DROP + ACTION_REDIRECT
+ *   SAMPLE_BY_RATE + SAMPLE_BY_FIRST = SAMPLE_RATE_LIMITED
+ *                     + SAMPLE_REDIRECTED + SAMPLE_NO_SOCKET
+ *                     + SAMPLE_QUEUE_OUT_OF_RANGE
+ *   SAMPLE_REDIRECTED = ACTION_REDIRECT
  */
 enum ds_counter {
 	DS_CTR_PACKETS_SEEN = 0,  /* every frame the program ran on */
@@ -134,7 +144,23 @@ enum ds_counter {
 	/* The program's verdicts. */
 	DS_CTR_ACTION_PASS = 38,
 	DS_CTR_ACTION_DROP = 39,
-	DS_CTR_COUNT = 40,
+	/* Sampling (struct ds_sample_policy): darknet packets picked for the
+	 * AF_XDP sample, and what became of them. A packet picked by both
+	 * rules counts under BY_RATE only. */
+	DS_CTR_SAMPLE_BY_RATE = 40,    /* picked as one in `rate` */
+	DS_CTR_SAMPLE_BY_FIRST = 41,   /* picked as one of the first `first`
+					* packets of its source network in the
+					* interval */
+	DS_CTR_SAMPLE_RATE_LIMITED = 42, /* picked, but this CPU's token bucket
+					  * was empty: not sampled */
+	DS_CTR_SAMPLE_REDIRECTED = 43, /* handed to the rx queue's AF_XDP socket */
+	/* Redirect failures the program sees, by reason; the packet gets the
+	 * darknet verdict instead. Drops after a redirect (the socket's rx
+	 * ring full) are the socket's XDP_STATISTICS, in the agent's summary. */
+	DS_CTR_SAMPLE_NO_SOCKET = 44,  /* no socket in ds_xsks for the queue */
+	DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE = 45, /* rx queue >= DS_XSK_QUEUES_MAX */
+	DS_CTR_ACTION_REDIRECT = 46,   /* verdict XDP_REDIRECT: sampled */
+	DS_CTR_COUNT = 47,
 };
 
 /* ds_control's only entry: written by the agent, read by the program once
@@ -142,6 +168,28 @@ enum ds_counter {
 struct ds_control {
 	__u32 epoch; /* which set of counter maps to count into: 0 or 1 */
 	__u32 pad;   /* zero */
+};
+
+/* ds_sample_policy's only entry: which darknet packets go to the AF_XDP
+ * sample. Written by the agent at any time (the program reads it once per
+ * darknet packet); all zero, the map's initial state, samples nothing. */
+struct ds_sample_policy {
+	__u32 rate;     /* 1 in `rate` darknet packets per CPU (the CPU's
+			 * darknet_packets counter is a multiple of it);
+			 * 0: none, 1: all */
+	__u32 first;    /* also the first `first` packets of each source
+			 * network (IPv4 /24, IPv6 /48) in the interval; 0: off */
+	__u64 token_ns; /* rate limit per CPU: nanoseconds of credit one
+			 * sampled packet costs (1e9 / packets per second);
+			 * 0: no limit */
+	__u64 burst_ns; /* most credit a CPU's bucket holds, >= token_ns */
+};
+
+/* ds_sample_bucket value (per CPU): the token bucket of the rate limit. */
+struct ds_sample_bucket {
+	__u64 credit_ns; /* credit left, at most burst_ns */
+	__u64 last_ns;   /* bpf_ktime_get_ns() of the last refill; 0: never,
+			  * the bucket starts full */
 };
 
 /* Load-time settings, a `const volatile` global filled through the
@@ -229,6 +277,8 @@ struct ds_v6_prefix_key {
 	DS_ABI_STATIC_ASSERT(sizeof(struct type) == (size), #type " layout changed")
 DS_ABI_ASSERT_SIZE(ds_control, 8);
 DS_ABI_ASSERT_SIZE(ds_config, 8);
+DS_ABI_ASSERT_SIZE(ds_sample_policy, 24);
+DS_ABI_ASSERT_SIZE(ds_sample_bucket, 16);
 DS_ABI_ASSERT_SIZE(ds_counters, 8 * DS_CTR_COUNT);
 DS_ABI_ASSERT_SIZE(ds_port_stats, 72);
 DS_ABI_ASSERT_SIZE(ds_traffic, 16);

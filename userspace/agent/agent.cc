@@ -64,6 +64,9 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
   if (::access(options.out_dir.c_str(), W_OK | X_OK) != 0) {
     return ErrnoError(errno, "output directory", absl::StrCat("'", options.out_dir, "' is not writable"));
   }
+  if (options.sample_policy.rate > 0 || options.sample_policy.first > 0) {
+    DS_RETURN_IF_ERROR(ValidateSamplerOptions(options.sampler));
+  }
   return absl::OkStatus();
 }
 
@@ -80,6 +83,22 @@ absl::Status RunAgent(const AgentOptions& options) {
   DS_ASSIGN_OR_RETURN(
       std::unique_ptr<DataPlane> plane,
       DataPlane::LoadAndAttach(options.data_plane, ifindex, options.xdp_mode));
+  std::unique_ptr<Sampler> sampler;
+  const SamplePolicy& policy = options.sample_policy;
+  if (policy.rate > 0 || policy.first > 0) {
+    SamplerOptions sampler_options = options.sampler;
+    sampler_options.interface = options.interface;
+    DS_ASSIGN_OR_RETURN(sampler, Sampler::Start(sampler_options, plane->xsk_map_fd()));
+    // Sockets first, so that no picked packet finds its queue empty.
+    DS_RETURN_IF_ERROR(plane->SetSamplePolicy(policy));
+    std::printf(
+        "darkscope: sampling %s: 1 in %u darknet packets and the first %u of each "
+        "source network per interval, at most %llu/s per CPU (0: no limit), "
+        "%llu bytes of pcapng per interval\n",
+        sampler->Describe().c_str(), policy.rate, policy.first,
+        static_cast<unsigned long long>(policy.pps),
+        static_cast<unsigned long long>(options.sampler.max_bytes));
+  }
   std::vector<std::string> prefixes;
   for (const Prefix& p : options.data_plane.prefixes) prefixes.push_back(p.ToString());
   std::printf(
@@ -92,7 +111,9 @@ absl::Status RunAgent(const AgentOptions& options) {
   std::fflush(stdout);
 
   IntervalCutter cutter(*plane);
-  SnapshotWriter writer(std::move(files), options.writer_queue);
+  // Room for each interval's sample files beside its snapshot.
+  SnapshotWriter writer(std::move(files),
+                        options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0)));
   DS_RETURN_IF_ERROR(cutter.Start());
 
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
@@ -131,7 +152,21 @@ absl::Status RunAgent(const AgentOptions& options) {
         {"snapshots_dropped", stats.dropped},
         {"writer_queue_depth", stats.queue_depth},
     };
+    std::vector<SampleFile> samples;
+    if (sampler) {
+      // At a stop the rings are reaped to the end first: the last file
+      // holds every frame the sockets received.
+      if (stopping) sampler->Stop();
+      sampler->Rotate(start, samples, snapshot.agent_counters);
+      snapshot.agent_counters["sample_files_written"] = stats.files_written;
+      snapshot.agent_counters["sample_file_write_errors"] = stats.file_write_errors;
+      snapshot.agent_counters["sample_files_dropped"] = stats.files_dropped;
+    }
+    // The snapshot first: a backed-up queue drops sample files before it.
     writer.Enqueue(std::move(snapshot));
+    for (SampleFile& file : samples) {
+      writer.EnqueueFile(std::move(file.name), std::move(file.chunks));
+    }
 
     if (stopping) break;
     first = false;

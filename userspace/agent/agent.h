@@ -8,6 +8,12 @@
 // quiescent), read and sum them, recycle them, queue the snapshot. On a
 // signal the interval in progress is cut the same way and written marked
 // incomplete; so is the first interval, which started before the agent.
+//
+// When the sample policy picks anything, the agent also binds an AF_XDP
+// socket to each sampled rx queue (userspace/sampler) before it says it is
+// attached, and at each boundary writes each queue's pcapng file of the
+// interval beside the snapshot, with the sample path's health counters in
+// the snapshot's agent table.
 #ifndef DARKSCOPE_AGENT_AGENT_H_
 #define DARKSCOPE_AGENT_AGENT_H_
 
@@ -17,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "loader/data_plane.h"
+#include "sampler/sampler.h"
 
 namespace darkscope {
 
@@ -28,6 +35,8 @@ struct AgentOptions {
   std::string out_dir;
   std::string sensor;
   size_t writer_queue = 16;  // snapshots waiting for the disk, at most
+  SamplePolicy sample_policy;  // all zero: no sampling, no sockets
+  SamplerOptions sampler;      // interface: taken from `interface`
 };
 
 // Checks what can be checked before touching the kernel: the interface

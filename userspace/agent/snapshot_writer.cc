@@ -19,18 +19,27 @@ SnapshotWriter::~SnapshotWriter() {
   thread_.join();
 }
 
-bool SnapshotWriter::Enqueue(Snapshot snapshot) {
-  absl::MutexLock lock(&mutex_);
+bool SnapshotWriter::Push(Job job, uint64_t& dropped) {
   if (queue_.size() >= capacity_) {
-    ++stats_.dropped;
-    std::fprintf(stderr,
-                 "darkscope: snapshot queue full (%zu waiting): dropped the "
-                 "snapshot of %s\n",
-                 queue_.size(), SnapshotFileName(snapshot.interval_start).c_str());
+    ++dropped;
+    std::fprintf(stderr, "darkscope: writer queue full (%zu waiting): dropped %s\n",
+                 queue_.size(), job.name.c_str());
     return false;
   }
-  queue_.push_back(std::move(snapshot));
+  queue_.push_back(std::move(job));
   return true;
+}
+
+bool SnapshotWriter::Enqueue(Snapshot snapshot) {
+  absl::MutexLock lock(&mutex_);
+  std::string name = SnapshotFileName(snapshot.interval_start);
+  return Push({std::move(snapshot), std::move(name), {}}, stats_.dropped);
+}
+
+bool SnapshotWriter::EnqueueFile(std::string name,
+                                 std::vector<std::vector<uint8_t>> pieces) {
+  absl::MutexLock lock(&mutex_);
+  return Push({std::nullopt, std::move(name), std::move(pieces)}, stats_.files_dropped);
 }
 
 SnapshotWriterStats SnapshotWriter::stats() const {
@@ -42,7 +51,7 @@ SnapshotWriterStats SnapshotWriter::stats() const {
 
 void SnapshotWriter::Loop() {
   for (;;) {
-    Snapshot snapshot;
+    Job job;
     {
       absl::MutexLock lock(&mutex_);
       mutex_.Await(absl::Condition(
@@ -51,19 +60,20 @@ void SnapshotWriter::Loop() {
           },
           this));
       if (queue_.empty()) return;  // closing, and everything written
-      snapshot = std::move(queue_.front());
+      job = std::move(queue_.front());
       queue_.pop_front();
     }
-    const std::string name = SnapshotFileName(snapshot.interval_start);
-    std::vector<uint8_t> bytes = EncodeSnapshot(snapshot);
-    absl::Status status = files_->Write(name, bytes);
+    if (job.snapshot.has_value()) job.pieces = {EncodeSnapshot(*job.snapshot)};
+    std::vector<absl::Span<const uint8_t>> pieces(job.pieces.begin(), job.pieces.end());
+    absl::Status status = files_->Write(job.name, pieces);
+    const bool snapshot = job.snapshot.has_value();
     absl::MutexLock lock(&mutex_);
     if (status.ok()) {
-      ++stats_.written;
+      ++(snapshot ? stats_.written : stats_.files_written);
     } else {
-      ++stats_.write_errors;
-      std::fprintf(stderr, "darkscope: writing snapshot %s failed: %s\n",
-                   name.c_str(), status.ToString().c_str());
+      ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
+      std::fprintf(stderr, "darkscope: writing %s failed: %s\n", job.name.c_str(),
+                   status.ToString().c_str());
     }
   }
 }

@@ -31,8 +31,13 @@ inline constexpr std::array<const char*, DS_CTR_COUNT> kCounterNames = {
     "overflow_sources",      "overflow_destinations",
     "overflow_flows",        "epoch_map_missing",
     "action_pass",           "action_drop",
+    "sample_by_rate",        "sample_by_first",
+    "sample_rate_limited",   "sample_redirected",
+    "sample_no_socket",      "sample_queue_out_of_range",
+    "action_redirect",
 };
-static_assert(DS_CTR_MALFORMED_ETH == 23 && DS_CTR_ACTION_DROP == 39,
+static_assert(DS_CTR_MALFORMED_ETH == 23 && DS_CTR_ACTION_DROP == 39 &&
+                  DS_CTR_ACTION_REDIRECT == 46,
               "counter names follow enum ds_counter: update both together");
 
 // Protocol slot names (DS_SLOT_*).

@@ -62,6 +62,12 @@ absl::Status UringFileWriter::SubmitAndWait(int count,
 
 absl::Status UringFileWriter::Write(absl::string_view name,
                                     absl::Span<const uint8_t> bytes) {
+  const absl::Span<const uint8_t> pieces[] = {bytes};
+  return Write(name, pieces);
+}
+
+absl::Status UringFileWriter::Write(absl::string_view name,
+                                    absl::Span<const absl::Span<const uint8_t>> pieces) {
   const std::string temp = TempName(name);
   const std::string final_name(name);
   const std::string temp_path = absl::StrCat(directory_, "/", temp);
@@ -83,28 +89,33 @@ absl::Status UringFileWriter::Write(absl::string_view name,
   if (fd < 0) return ErrnoError(fd, kOpen[0], temp_path);
   UniqueFd file(fd);
 
-  // 2. Write it whole (a regular file may take a write in several parts).
-  size_t written = 0;
-  while (written < bytes.size()) {
-    sqe = io_uring_get_sqe(&ring_);
-    io_uring_prep_write(sqe, file.get(), bytes.data() + written,
-                        static_cast<unsigned>(bytes.size() - written), written);
-    io_uring_sqe_set_data64(sqe, 0);
-    if (int err = io_uring_submit(&ring_); err < 0) {
-      ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
-      return ErrnoError(err, "io_uring_submit", temp_path);
+  // 2. Write it whole, piece by piece (a regular file may take a write in
+  // several parts).
+  uint64_t offset = 0;
+  for (const absl::Span<const uint8_t> bytes : pieces) {
+    size_t written = 0;
+    while (written < bytes.size()) {
+      sqe = io_uring_get_sqe(&ring_);
+      io_uring_prep_write(sqe, file.get(), bytes.data() + written,
+                          static_cast<unsigned>(bytes.size() - written), offset + written);
+      io_uring_sqe_set_data64(sqe, 0);
+      if (int err = io_uring_submit(&ring_); err < 0) {
+        ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
+        return ErrnoError(err, "io_uring_submit", temp_path);
+      }
+      if (int err = io_uring_wait_cqe(&ring_, &cqe); err < 0) {
+        ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
+        return ErrnoError(err, "io_uring_wait_cqe", temp_path);
+      }
+      int res = cqe->res;
+      io_uring_cqe_seen(&ring_, cqe);
+      if (res <= 0) {
+        ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
+        return ErrnoError(res == 0 ? EIO : res, "io_uring write", temp_path);
+      }
+      written += static_cast<size_t>(res);
     }
-    if (int err = io_uring_wait_cqe(&ring_, &cqe); err < 0) {
-      ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
-      return ErrnoError(err, "io_uring_wait_cqe", temp_path);
-    }
-    int res = cqe->res;
-    io_uring_cqe_seen(&ring_, cqe);
-    if (res <= 0) {
-      ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
-      return ErrnoError(res == 0 ? EIO : res, "io_uring write", temp_path);
-    }
-    written += static_cast<size_t>(res);
+    offset += written;
   }
 
   // 3. fdatasync -> rename -> fsync(directory), one linked chain. The file

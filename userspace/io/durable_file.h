@@ -32,6 +32,10 @@ class UringFileWriter {
 
   // Writes `bytes` as `directory/name`, durably.
   absl::Status Write(absl::string_view name, absl::Span<const uint8_t> bytes);
+  // The same for a file given in pieces, written one after the other (a
+  // pcapng file grown in chunks, never copied into one buffer).
+  absl::Status Write(absl::string_view name,
+                     absl::Span<const absl::Span<const uint8_t>> pieces);
 
  private:
   UringFileWriter(std::string directory, UniqueFd dir_fd)

@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <xdp/libxdp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 
@@ -198,6 +199,37 @@ absl::Status DataPlane::SetEpoch(uint32_t epoch) {
   }
   return absl::OkStatus();
 }
+
+ds_sample_policy SamplePolicyEntry(const SamplePolicy& policy) {
+  constexpr uint64_t kSecondNs = 1'000'000'000;
+  ds_sample_policy entry = {.rate = policy.rate, .first = policy.first,
+                            .token_ns = 0, .burst_ns = 0};
+  if (policy.pps > 0) {
+    entry.token_ns = std::max<uint64_t>(1, kSecondNs / policy.pps);
+    entry.burst_ns = std::max<uint64_t>(entry.token_ns, kSecondNs);
+  }
+  return entry;
+}
+
+absl::Status DataPlane::SetSamplePolicy(const SamplePolicy& policy) {
+  // Buckets first: a bucket zeroed under the new policy starts full.
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return ErrnoError(cpus, "libbpf_num_possible_cpus", "ds_sample_bucket");
+  std::vector<ds_sample_bucket> buckets(static_cast<size_t>(cpus), ds_sample_bucket{});
+  uint32_t key = 0;
+  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ds_sample_bucket), &key,
+                          buckets.data(), BPF_ANY) != 0) {
+    return ErrnoError(errno, "bpf_map_update_elem", "ds_sample_bucket");
+  }
+  const ds_sample_policy entry = SamplePolicyEntry(policy);
+  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ds_sample_policy), &key,
+                          &entry, BPF_ANY) != 0) {
+    return ErrnoError(errno, "bpf_map_update_elem", "ds_sample_policy");
+  }
+  return absl::OkStatus();
+}
+
+int DataPlane::xsk_map_fd() const { return bpf_map__fd(skeleton_->maps.ds_xsks); }
 
 absl::StatusOr<TestRunResult> DataPlane::TestRun(
     absl::Span<const uint8_t> frame, uint32_t repeat) const {

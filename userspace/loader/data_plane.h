@@ -50,6 +50,18 @@ struct DataPlaneOptions {
   uint32_t max_flows = DS_FLOWS_MAX;
 };
 
+// Which darknet packets the program redirects to the AF_XDP sample
+// (struct ds_sample_policy, docs/maps.md). Changeable at run time.
+struct SamplePolicy {
+  uint32_t rate = 0;   // 1 in N darknet packets per CPU; 0: none, 1: all
+  uint32_t first = 0;  // and the first K packets of each source network per interval
+  uint64_t pps = 0;    // at most this many sampled packets per second per CPU; 0: no limit
+};
+
+// The map entry for `policy`: a token costs 1e9 / pps ns, and a bucket holds
+// one second of tokens (a burst of pps packets).
+ds_sample_policy SamplePolicyEntry(const SamplePolicy& policy);
+
 // The counter tables that come in two epochs, in the order the drain reads
 // them. Each is an outer ARRAY_OF_MAPS indexed by epoch.
 enum class EpochTable { kCounters, kPorts, kSrcPorts, kSources, kDests, kFlows };
@@ -103,6 +115,11 @@ class DataPlane {
 
   // Points the program at epoch 0 or 1 for the packets that follow.
   absl::Status SetEpoch(uint32_t epoch);
+
+  // Writes the sampling policy and refills every CPU's token bucket.
+  absl::Status SetSamplePolicy(const SamplePolicy& policy);
+  // The XSKMAP (ds_xsks) the sampler puts its sockets in, by rx queue.
+  int xsk_map_fd() const;
 
   // Runs `frame` through the program `repeat` times (BPF_PROG_TEST_RUN).
   // Counters count every repetition.

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/privileges.h"
 #include "agent/snapshot_writer.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
@@ -90,9 +91,21 @@ absl::Status RunAgent(const AgentOptions& options) {
       absl::FormatDuration(options.interval).c_str(), options.out_dir.c_str(),
       options.sensor.c_str());
   std::fflush(stdout);
+  // Before any thread starts, so that every thread runs without them.
+  if (options.drop_capabilities) DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<AgentMonitoring> monitoring,
+                      AgentMonitoring::Start(options.monitoring, options.sensor,
+                                             options.out_dir, options.interval,
+                                             options.writer_queue));
+  if (monitoring->http_port() > 0) {
+    std::printf("darkscope: serving /metrics, /v1/snapshot/latest and /healthz on %s (port %d)\n",
+                options.monitoring.http_address.c_str(), monitoring->http_port());
+    std::fflush(stdout);
+  }
 
   IntervalCutter cutter(*plane);
-  SnapshotWriter writer(std::move(files), options.writer_queue);
+  SnapshotWriter writer(std::move(files), options.writer_queue,
+                        monitoring->write_observer());
   DS_RETURN_IF_ERROR(cutter.Start());
 
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
@@ -110,8 +123,8 @@ absl::Status RunAgent(const AgentOptions& options) {
     snapshot.interval_seconds = static_cast<uint32_t>(interval_seconds);
     // A flip a whole interval late (a stalled host) covers more than the
     // interval it is named after.
-    snapshot.complete = !first && !stopping &&
-                        drain_began - boundary < options.interval;
+    const bool late = drain_began - boundary >= options.interval;
+    snapshot.complete = !first && !stopping && !late;
     absl::StatusOr<EpochCounts> counts = cutter.Cut();
     if (!counts.ok()) {
       // The kernel side is in a state the agent cannot read: stop rather
@@ -130,6 +143,7 @@ absl::Status RunAgent(const AgentOptions& options) {
         {"snapshots_dropped", stats.dropped},
         {"writer_queue_depth", stats.queue_depth},
     };
+    monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats);
     writer.Enqueue(std::move(snapshot));
 
     if (stopping) break;

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "agent/monitoring.h"
 #include "loader/data_plane.h"
 
 namespace darkscope {
@@ -28,6 +29,9 @@ struct AgentOptions {
   std::string out_dir;
   std::string sensor;
   size_t writer_queue = 16;  // snapshots waiting for the disk, at most
+  // Operations: HTTP endpoints, retention, capabilities kept after attach.
+  MonitoringOptions monitoring;
+  bool drop_capabilities = true;
 };
 
 // Checks what can be checked before touching the kernel: the interface

@@ -6,8 +6,8 @@
 namespace darkscope {
 
 SnapshotWriter::SnapshotWriter(std::unique_ptr<UringFileWriter> files,
-                               size_t capacity)
-    : files_(std::move(files)), capacity_(capacity) {
+                               size_t capacity, WriteObserver observer)
+    : files_(std::move(files)), capacity_(capacity), observer_(std::move(observer)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -54,17 +54,22 @@ void SnapshotWriter::Loop() {
       snapshot = std::move(queue_.front());
       queue_.pop_front();
     }
+    const absl::Time began = absl::Now();
     const std::string name = SnapshotFileName(snapshot.interval_start);
     std::vector<uint8_t> bytes = EncodeSnapshot(snapshot);
     absl::Status status = files_->Write(name, bytes);
-    absl::MutexLock lock(&mutex_);
-    if (status.ok()) {
-      ++stats_.written;
-    } else {
-      ++stats_.write_errors;
-      std::fprintf(stderr, "darkscope: writing snapshot %s failed: %s\n",
-                   name.c_str(), status.ToString().c_str());
+    const absl::Duration took = absl::Now() - began;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (status.ok()) {
+        ++stats_.written;
+      } else {
+        ++stats_.write_errors;
+        std::fprintf(stderr, "darkscope: writing snapshot %s failed: %s\n",
+                     name.c_str(), status.ToString().c_str());
+      }
     }
+    if (observer_) observer_(snapshot, status, took);
   }
 }
 

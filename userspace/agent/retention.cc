@@ -30,7 +30,7 @@ std::optional<absl::Time> DarkscopeFileStamp(absl::string_view name) {
   }
   absl::Time t;
   std::string error;
-  if (!absl::ParseTime("%Y%m%dT%H%M%SZ", stamp, absl::UTCTimeZone(), &t, &error)) {
+  if (!absl::ParseTime("%E4Y%m%dT%H%M%SZ", stamp, absl::UTCTimeZone(), &t, &error)) {
     return std::nullopt;
   }
   return t;

@@ -29,6 +29,7 @@
 #include "gen/generate.h"
 #include "gtest/gtest.h"
 #include "loader/data_plane.h"
+#include "agent_process.h"
 #include "netns.h"
 #include "packet/packet_builder.h"
 #include "privileged.h"
@@ -80,63 +81,6 @@ absl::StatusOr<EpochCounts> Reference(const std::vector<FrameToSend>& mix) {
   DS_ASSIGN_OR_RETURN(DetachedEpoch detached, rotation.SwapOut(0));
   return ReadEpochTables(detached);
 }
-
-// The agent, started in the sensor namespace; stopped with SIGTERM.
-class AgentProcess {
- public:
-  absl::Status Start(const std::vector<std::string>& args) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
-    pid_ = fork();
-    if (pid_ < 0) return absl::InternalError("fork");
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      std::vector<char*> argv;
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_fd_ = out[0];
-    return absl::OkStatus();
-  }
-
-  // Waits for the agent's "attached" line.
-  absl::Status WaitAttached(absl::Duration limit) {
-    const absl::Time deadline = absl::Now() + limit;
-    while (absl::Now() < deadline) {
-      pollfd p = {stdout_fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) > 0) {
-        char buffer[512];
-        ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
-        if (n <= 0) return absl::InternalError("agent exited before attaching: " + output_);
-        output_.append(buffer, n);
-        if (output_.find("attached") != std::string::npos) return absl::OkStatus();
-      }
-    }
-    return absl::DeadlineExceededError("agent did not attach: " + output_);
-  }
-
-  // SIGTERM, then the exit status.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  ~AgentProcess() {
-    if (pid_ > 0) Stop();
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  std::string output_;
-};
 
 // Sum of a numeric column over CSV rows from `darkscope cat` where the
 // `match` columns have the given values.

@@ -92,7 +92,10 @@ absl::Status RunAgent(const AgentOptions& options) {
       options.sensor.c_str());
   std::fflush(stdout);
   // Before any thread starts, so that every thread runs without them.
-  if (options.drop_capabilities) DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+  if (options.drop_capabilities) {
+    DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+    DS_RETURN_IF_ERROR(CheckDirectoryWritable(options.out_dir));
+  }
   DS_ASSIGN_OR_RETURN(std::unique_ptr<AgentMonitoring> monitoring,
                       AgentMonitoring::Start(options.monitoring, options.sensor,
                                              options.out_dir, options.interval,

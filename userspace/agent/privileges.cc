@@ -1,13 +1,16 @@
 // Checking and dropping capabilities with libcap.
 #include "agent/privileges.h"
 
+#include <fcntl.h>
 #include <sys/capability.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 
@@ -57,6 +60,19 @@ absl::Status DropCapabilitiesAfterAttach() {
   if (cap_set_proc(caps.get()) != 0) {
     return ErrnoError(errno, "cap_set_proc", "keep CAP_BPF CAP_NET_ADMIN");
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDirectoryWritable(const std::string& directory) {
+  const std::string probe = absl::StrCat(directory, "/.darkscope-probe-", getpid());
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return ErrnoError(errno, "create a file (capabilities dropped, uid " +
+                                 std::to_string(geteuid()) + ")",
+                      absl::StrCat("in '", directory, "': make it writable by that user"));
+  }
+  close(fd);
+  unlink(probe.c_str());
   return absl::OkStatus();
 }
 

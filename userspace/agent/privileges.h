@@ -12,6 +12,8 @@
 #ifndef DARKSCOPE_AGENT_PRIVILEGES_H_
 #define DARKSCOPE_AGENT_PRIVILEGES_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 
 namespace darkscope {
@@ -24,6 +26,11 @@ absl::Status CheckAttachCapabilities();
 // the inheritable and ambient sets. Call before any thread starts: each
 // thread has its own capability sets and inherits its creator's.
 absl::Status DropCapabilitiesAfterAttach();
+
+// Creates and removes a file in `directory`: after the drop, root without
+// CAP_DAC_OVERRIDE may no longer write where it could before. The error
+// names the directory and the uid.
+absl::Status CheckDirectoryWritable(const std::string& directory);
 
 }  // namespace darkscope
 

@@ -28,6 +28,7 @@
 #include "http_get.h"
 #include "netns.h"
 #include "privileged.h"
+#include "live_run.h"
 #include "snapshot/snapshot.h"
 
 namespace darkscope::testing {
@@ -61,21 +62,6 @@ uint64_t Sample(const std::string& text, const std::string& line_start) {
   uint64_t value = 0;
   if (!absl::SimpleAtoi(text.substr(begin, text.find('\n', begin) - begin), &value)) return ~0ull;
   return value;
-}
-
-EpochCounts SumDirectory(const std::string& dir) {
-  EpochCounts total;
-  absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({dir});
-  EXPECT_TRUE(files.ok());
-  if (!files.ok()) return total;
-  for (const std::string& file : *files) {
-    absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(file);
-    absl::StatusOr<Snapshot> snapshot =
-        bytes.ok() ? DecodeSnapshot(*bytes) : absl::StatusOr<Snapshot>(bytes.status());
-    EXPECT_TRUE(snapshot.ok()) << file;
-    if (snapshot.ok()) AddCounts(snapshot->counts, total);
-  }
-  return total;
 }
 
 TEST(MetricsEndToEnd, HardPollingLosesNothing) {
@@ -121,13 +107,7 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
     });
   }
 
-  GenerateOptions gen;
-  gen.scenario = "demo";
-  gen.packets = 20000;
-  gen.rate = 8000;  // 2.5 s: crosses boundaries
-  gen.max_time = absl::Seconds(30);
-  gen.send_interface = VethLab::kScannerIface;
-  gen.truth_dir = truth_dir;
+  const GenerateOptions gen = DemoTraffic(truth_dir);
   absl::Status sent = lab.RunInScanner([&] { return RunGenerate(gen); });
   // Two more boundaries: every packet sent is drained and on the board.
   absl::SleepFor(absl::Milliseconds(2500));
@@ -152,14 +132,9 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
   EXPECT_TRUE(absl::StrContains(latest->body, "\"sensor\":\"polled\"")) << latest->body;
 
   // Nothing lost: snapshots equal the truth in every counter and table.
-  const EpochCounts sensor = SumDirectory(out_dir), truth = SumDirectory(truth_dir);
+  const EpochCounts sensor = SumSnapshotDirectory(out_dir), truth = SumSnapshotDirectory(truth_dir);
   EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
-  for (int i = 0; i < DS_CTR_COUNT; ++i) {
-    EXPECT_EQ(sensor.counters[i], truth.counters[i]) << "counter " << i;
-  }
-  EXPECT_TRUE(sensor.ports == truth.ports);
-  EXPECT_TRUE(sensor.sources == truth.sources);
-  EXPECT_TRUE(sensor.flows == truth.flows);
+  ExpectSameCounts(sensor, truth);
 
   // /metrics after the traffic was drained shows the same totals.
   const std::string& text = metrics->body;

@@ -345,33 +345,40 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
       {{}, 0, view.writer ? w.write_seconds : Histogram(kDurationBounds).value()});
   out.push_back(std::move(write));
 
-  // The writer and its queue.
-  out.push_back(Single("darkscope_snapshots_written_total", "Snapshots written durably.",
-                       T::kCounter, static_cast<double>(w.written)));
-  out.push_back(Single("darkscope_snapshot_write_errors_total",
-                       "Snapshots lost to a failed write.", T::kCounter,
-                       static_cast<double>(w.write_errors)));
-  out.push_back(Single("darkscope_snapshots_dropped_total",
-                       "Snapshots refused because the writer queue was full.", T::kCounter,
-                       static_cast<double>(d.snapshots_dropped)));
-  out.push_back(Single("darkscope_writer_queue_depth",
-                       "Snapshots waiting for the writer after the last drain.", T::kGauge,
-                       static_cast<double>(d.queue_depth)));
-  out.push_back(Single("darkscope_writer_queue_capacity",
-                       "Snapshots the writer queue holds at most.", T::kGauge,
-                       static_cast<double>(d.queue_capacity)));
-  out.push_back(Single("darkscope_last_snapshot_written_time_seconds",
-                       "When the last snapshot write ended (Unix seconds; 0 before the first).",
-                       T::kGauge, w.written > 0 ? Seconds(w.last_written) : 0));
-  out.push_back(Single("darkscope_retention_deleted_files_total",
-                       "Old snapshot and sample files deleted by retention.", T::kCounter,
-                       static_cast<double>(w.retention_deleted_files)));
-  out.push_back(Single("darkscope_retention_deleted_bytes_total",
-                       "Bytes of the files retention deleted.", T::kCounter,
-                       static_cast<double>(w.retention_deleted_bytes)));
-  out.push_back(Single("darkscope_retention_errors_total",
-                       "Retention passes that failed to list or delete a file.", T::kCounter,
-                       static_cast<double>(w.retention_errors)));
+  // The writer, its queue and retention.
+  struct Scalar {
+    const char* name;
+    const char* help;
+    MetricType type;
+    double value;
+  };
+  const Scalar scalars[] = {
+      {"darkscope_snapshots_written_total", "Snapshots written durably.", T::kCounter,
+       static_cast<double>(w.written)},
+      {"darkscope_snapshot_write_errors_total", "Snapshots lost to a failed write.",
+       T::kCounter, static_cast<double>(w.write_errors)},
+      {"darkscope_snapshots_dropped_total",
+       "Snapshots refused because the writer queue was full.", T::kCounter,
+       static_cast<double>(d.snapshots_dropped)},
+      {"darkscope_writer_queue_depth", "Snapshots waiting for the writer after the last drain.",
+       T::kGauge, static_cast<double>(d.queue_depth)},
+      {"darkscope_writer_queue_capacity", "Snapshots the writer queue holds at most.",
+       T::kGauge, static_cast<double>(d.queue_capacity)},
+      {"darkscope_last_snapshot_written_time_seconds",
+       "When the last snapshot write ended (Unix seconds; 0 before the first).", T::kGauge,
+       w.written > 0 ? Seconds(w.last_written) : 0},
+      {"darkscope_retention_deleted_files_total",
+       "Old snapshot and sample files deleted by retention.", T::kCounter,
+       static_cast<double>(w.retention_deleted_files)},
+      {"darkscope_retention_deleted_bytes_total", "Bytes of the files retention deleted.",
+       T::kCounter, static_cast<double>(w.retention_deleted_bytes)},
+      {"darkscope_retention_errors_total",
+       "Retention passes that failed to list or delete a file.", T::kCounter,
+       static_cast<double>(w.retention_errors)},
+  };
+  for (const Scalar& scalar : scalars) {
+    out.push_back(Single(scalar.name, scalar.help, scalar.type, scalar.value));
+  }
   return out;
 }
 

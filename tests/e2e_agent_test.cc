@@ -28,6 +28,7 @@
 #include "loader/data_plane.h"
 #include "netns.h"
 #include "packet/packet_builder.h"
+#include "live_run.h"
 #include "privileged.h"
 #include "snapshot/snapshot.h"
 
@@ -192,41 +193,16 @@ TEST(AgentEndToEnd, LiveScenarioMatchesGroundTruth) {
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 
-  GenerateOptions gen;
-  gen.scenario = "demo";
-  gen.packets = 20000;
-  gen.rate = 8000;  // 2.5 s: crosses boundaries
-  gen.max_time = absl::Seconds(30);
-  gen.send_interface = VethLab::kScannerIface;
-  gen.truth_dir = truth_dir;
+  const GenerateOptions gen = DemoTraffic(truth_dir);
   absl::Status sent = lab.RunInScanner([&] { return RunGenerate(gen); });
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(agent.Stop(), 0);
 
-  auto sum = [](const std::string& dir) {
-    EpochCounts total;
-    absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({dir});
-    EXPECT_TRUE(files.ok());
-    for (const std::string& file : *files) {
-      absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(file);
-      absl::StatusOr<Snapshot> snapshot =
-          bytes.ok() ? DecodeSnapshot(*bytes) : absl::StatusOr<Snapshot>(bytes.status());
-      EXPECT_TRUE(snapshot.ok()) << file;
-      if (snapshot.ok()) AddCounts(snapshot->counts, total);
-    }
-    return total;
-  };
-  const EpochCounts sensor = sum(out_dir), truth = sum(truth_dir);
+  const EpochCounts sensor = SumSnapshotDirectory(out_dir),
+                    truth = SumSnapshotDirectory(truth_dir);
   EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
-  for (int i = 0; i < DS_CTR_COUNT; ++i) {
-    EXPECT_EQ(sensor.counters[i], truth.counters[i]) << "counter " << i;
-  }
-  EXPECT_TRUE(sensor.ports == truth.ports);
-  EXPECT_TRUE(sensor.src_ports == truth.src_ports);
-  EXPECT_TRUE(sensor.sources == truth.sources);
-  EXPECT_TRUE(sensor.destinations == truth.destinations);
-  EXPECT_TRUE(sensor.flows == truth.flows);
+  ExpectSameCounts(sensor, truth);
   RunCommand("rm -rf " + base);
 }
 

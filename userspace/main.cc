@@ -2,7 +2,8 @@
 //
 //   darkscope run --iface IF --prefix CIDR [--prefix CIDR ...]
 //                 --interval DURATION --out DIR [--sensor NAME]
-//                 [--xdp-mode native|skb|auto]
+//                 [--xdp-mode native|skb|auto] [--config FILE] [--http ADDR:PORT]
+//                 [--retain-age DURATION] [--retain-bytes SIZE]
 //                 [--sample-rate N] [--sample-first K] [--sample-pps P]
 //                 [--sample-max-bytes B] [--queues LIST] [--sample-cpus LIST]
 //                 [--sample-umem-frames F] [--sample-ring-size R] [--sample-batch B]
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/algorithm/container.h"
 #include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -41,6 +43,8 @@
 #include "rollup/rollup.h"
 #include "report/report.h"
 #include "common/prefix.h"
+#include "agent/privileges.h"
+#include "config/config_file.h"
 
 ABSL_FLAG(std::string, iface, "", "run: interface that receives the darknet");
 ABSL_FLAG(std::vector<std::string>, prefix, {},
@@ -87,6 +91,15 @@ ABSL_FLAG(std::string, time_zone, "Asia/Tokyo",
           "report: the local time zone of the hour-of-day profiles (besides UTC)");
 ABSL_FLAG(std::string, geo_dir, "", "report: enrichment data (default /usr/local/share/darkscope/geo)");
 ABSL_FLAG(std::string, table, "", "cat: only this table");
+// Operations of `run` (issue 7).
+ABSL_FLAG(std::string, config, "",
+          "run: config file of `key = value` lines (keys: run's flags); flags override it");
+ABSL_FLAG(std::string, http, "127.0.0.1:9464",
+          "run: ADDR:PORT of /metrics, /v1/snapshot/latest, /healthz; empty: off");
+ABSL_FLAG(absl::Duration, retain_age, absl::ZeroDuration(),
+          "run: delete snapshots and samples older than this (0: keep)");
+ABSL_FLAG(std::string, retain_bytes, "0",
+          "run: keep snapshots and samples within this total, e.g. 50G (0: no limit)");
 
 namespace darkscope {
 namespace {
@@ -99,6 +112,7 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "sample_rate", "sample_first", "sample_pps",
                                  "sample_max_bytes", "queues", "sample_cpus",
                                  "sample_umem_frames", "sample_ring_size", "sample_batch"};
+const char* const kRunOpsFlags[] = {"config", "http", "retain_age", "retain_bytes"};
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
@@ -191,15 +205,68 @@ absl::Status DataPlaneFromFlags(DataPlaneOptions& options) {
   return absl::OkStatus();
 }
 
+// Sets run's flags from the config file `path`; errors name file and line.
+absl::Status ApplyConfigFile(const std::string& path, absl::Span<const char* const> allowed) {
+  DS_ASSIGN_OR_RETURN(std::vector<ConfigEntry> entries, ReadConfigFile(path));
+  std::vector<std::string> prefixes;
+  for (const ConfigEntry& entry : entries) {
+    const std::string where = absl::StrCat(path, ":", entry.line, ": ");
+    bool known = entry.key != "config";
+    if (known) known = absl::c_linear_search(allowed, entry.key);
+    absl::CommandLineFlag* flag = known ? absl::FindCommandLineFlag(entry.key) : nullptr;
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(where, "unknown key '", entry.key, "'"));
+    }
+    if (entry.key == "prefix") {
+      prefixes.push_back(entry.value);
+      continue;
+    }
+    std::string error;
+    if (!flag->ParseFrom(entry.value, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "bad value '", entry.value, "' for ", entry.key, ": ", error));
+    }
+  }
+  if (!prefixes.empty()) absl::SetFlag(&FLAGS_prefix, prefixes);
+  return absl::OkStatus();
+}
+
+// The operations options of run from its flags.
+absl::Status MonitoringFromFlags(MonitoringOptions& options) {
+  options.http_address = absl::GetFlag(FLAGS_http);
+  options.retention.max_age = absl::GetFlag(FLAGS_retain_age);
+  if (options.retention.max_age < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retain-age must not be negative");
+  }
+  absl::StatusOr<uint64_t> bytes = ParseByteSize(absl::GetFlag(FLAGS_retain_bytes));
+  if (!bytes.ok()) return absl::InvalidArgumentError(absl::StrCat("--retain-bytes ", bytes.status().message()));
+  options.retention.max_bytes = *bytes;
+  return absl::OkStatus();
+}
+
 int Run(int argc, char** argv) {
   std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kRunFlags, positional); !s.ok()) {
+  std::vector<const char*> allowed(std::begin(kRunFlags), std::end(kRunFlags));
+  allowed.insert(allowed.end(), std::begin(kRunOpsFlags), std::end(kRunOpsFlags));
+  if (absl::Status s = ParseFlags(argc, argv, allowed, positional); !s.ok()) {
     return Fail("run", s.message());
   }
+  // The config file under the command line: apply it, then the flags again.
+  if (const std::string config = absl::GetFlag(FLAGS_config); !config.empty()) {
+    if (absl::Status s = ApplyConfigFile(config, allowed); !s.ok()) return Fail("run", s.message());
+    positional.clear();
+    if (absl::Status s = ParseFlags(argc, argv, allowed, positional); !s.ok()) {
+      return Fail("run", s.message());
+    }
+  }
+
   if (!positional.empty()) {
     return Fail("run", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   AgentOptions options;
+  if (absl::Status s = MonitoringFromFlags(options.monitoring); !s.ok()) {
+    return Fail("run", s.message());
+  }
   options.interface = absl::GetFlag(FLAGS_iface);
   options.interval = absl::GetFlag(FLAGS_interval);
   options.out_dir = absl::GetFlag(FLAGS_out);
@@ -242,9 +309,7 @@ int Run(int argc, char** argv) {
   if (absl::Status s = ValidateAgentOptions(options); !s.ok()) {
     return Fail("run", s.message());
   }
-  if (geteuid() != 0) {
-    return Fail("run", "needs root (CAP_BPF, CAP_NET_ADMIN) to load and attach the XDP program");
-  }
+  if (absl::Status s = CheckAttachCapabilities(); !s.ok()) return Fail("run", s.message());
   // SIGINT and SIGTERM are taken by the interval loop (sigtimedwait);
   // blocked before any thread starts so that every thread inherits it.
   sigset_t signals;
@@ -423,6 +488,8 @@ constexpr const char* kUsage =
     "  darkscope run --iface IF --prefix CIDR [--prefix CIDR ...] --interval DURATION\n"
     "                --out DIR [--sensor NAME] [--xdp-mode native|skb|auto]\n"
     "                [--darknet-action drop|pass] [--hash-layout shared|percpu]\n"
+    "                [--config FILE] [--http ADDR:PORT] [--retain-age DURATION]\n"
+    "                [--retain-bytes SIZE]\n"
     "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n"
     "  darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]\n"
     "                [--packets N] [--seed N] [--rate PPS] [--max-time DURATION]\n"

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/privileges.h"
 #include "agent/snapshot_writer.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
@@ -88,7 +89,7 @@ absl::Status RunAgent(const AgentOptions& options) {
   if (policy.rate > 0 || policy.first > 0) {
     SamplerOptions sampler_options = options.sampler;
     sampler_options.interface = options.interface;
-    DS_ASSIGN_OR_RETURN(sampler, Sampler::Start(sampler_options, plane->xsk_map_fd()));
+    DS_ASSIGN_OR_RETURN(sampler, Sampler::Open(sampler_options, plane->xsk_map_fd()));
     // Sockets first, so that no picked packet finds its queue empty.
     DS_RETURN_IF_ERROR(plane->SetSamplePolicy(policy));
     std::printf(
@@ -109,11 +110,27 @@ absl::Status RunAgent(const AgentOptions& options) {
       absl::FormatDuration(options.interval).c_str(), options.out_dir.c_str(),
       options.sensor.c_str());
   std::fflush(stdout);
+  // Before any thread starts, so that every thread runs without them.
+  if (options.drop_capabilities) {
+    DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+    DS_RETURN_IF_ERROR(CheckDirectoryWritable(options.out_dir));
+  }
+  if (sampler) sampler->StartThreads();
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<AgentMonitoring> monitoring,
+                      AgentMonitoring::Start(options.monitoring, options.sensor,
+                                             options.out_dir, options.interval,
+                                             options.writer_queue));
+  if (monitoring->http_port() > 0) {
+    std::printf("darkscope: serving /metrics, /v1/snapshot/latest and /healthz on %s (port %d)\n",
+                options.monitoring.http_address.c_str(), monitoring->http_port());
+    std::fflush(stdout);
+  }
 
   IntervalCutter cutter(*plane);
   // Room for each interval's sample files beside its snapshot.
   SnapshotWriter writer(std::move(files),
-                        options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0)));
+                        options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0)),
+                        monitoring->write_observer());
   DS_RETURN_IF_ERROR(cutter.Start());
 
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
@@ -132,8 +149,8 @@ absl::Status RunAgent(const AgentOptions& options) {
     snapshot.interval_seconds = static_cast<uint32_t>(interval_seconds);
     // A flip a whole interval late (a stalled host) covers more than the
     // interval it is named after.
-    snapshot.complete = !first && !stopping &&
-                        drain_began - boundary < options.interval;
+    const bool late = drain_began - boundary >= options.interval;
+    snapshot.complete = !first && !stopping && !late;
     absl::StatusOr<EpochCounts> counts = cutter.Cut();
     if (!counts.ok()) {
       // The kernel side is in a state the agent cannot read: stop rather
@@ -162,6 +179,7 @@ absl::Status RunAgent(const AgentOptions& options) {
       snapshot.agent_counters["sample_file_write_errors"] = stats.file_write_errors;
       snapshot.agent_counters["sample_files_dropped"] = stats.files_dropped;
     }
+    monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats);
     // The snapshot first: a backed-up queue drops sample files before it.
     writer.Enqueue(std::move(snapshot));
     for (SampleFile& file : samples) {

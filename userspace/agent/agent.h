@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "agent/monitoring.h"
 #include "loader/data_plane.h"
 #include "sampler/sampler.h"
 
@@ -37,6 +38,9 @@ struct AgentOptions {
   size_t writer_queue = 16;  // snapshots waiting for the disk, at most
   SamplePolicy sample_policy;  // all zero: no sampling, no sockets
   SamplerOptions sampler;      // interface: taken from `interface`
+  // Operations: HTTP endpoints, retention, capabilities kept after attach.
+  MonitoringOptions monitoring;
+  bool drop_capabilities = true;
 };
 
 // Checks what can be checked before touching the kernel: the interface

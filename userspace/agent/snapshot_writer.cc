@@ -6,8 +6,8 @@
 namespace darkscope {
 
 SnapshotWriter::SnapshotWriter(std::unique_ptr<UringFileWriter> files,
-                               size_t capacity)
-    : files_(std::move(files)), capacity_(capacity) {
+                               size_t capacity, WriteObserver observer)
+    : files_(std::move(files)), capacity_(capacity), observer_(std::move(observer)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -63,18 +63,24 @@ void SnapshotWriter::Loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    const absl::Time began = absl::Now();
     if (job.snapshot.has_value()) job.pieces = {EncodeSnapshot(*job.snapshot)};
     std::vector<absl::Span<const uint8_t>> pieces(job.pieces.begin(), job.pieces.end());
     absl::Status status = files_->Write(job.name, pieces);
+    const absl::Duration took = absl::Now() - began;
     const bool snapshot = job.snapshot.has_value();
-    absl::MutexLock lock(&mutex_);
-    if (status.ok()) {
-      ++(snapshot ? stats_.written : stats_.files_written);
-    } else {
-      ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
-      std::fprintf(stderr, "darkscope: writing %s failed: %s\n", job.name.c_str(),
-                   status.ToString().c_str());
+    {
+      absl::MutexLock lock(&mutex_);
+      if (status.ok()) {
+        ++(snapshot ? stats_.written : stats_.files_written);
+      } else {
+        ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
+        std::fprintf(stderr, "darkscope: writing %s failed: %s\n", job.name.c_str(),
+                     status.ToString().c_str());
+      }
     }
+    // Retention and the write-duration histogram follow the snapshots.
+    if (observer_ && snapshot) observer_(*job.snapshot, status, took);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,9 +31,16 @@ struct SnapshotWriterStats {
   uint64_t files_dropped = 0;
 };
 
+// Called on the writer thread after each write with the snapshot, the
+// write's status and how long encoding and writing took (the agent's
+// monitoring tallies it and applies retention there).
+using WriteObserver =
+    std::function<void(const Snapshot&, const absl::Status&, absl::Duration)>;
+
 class SnapshotWriter {
  public:
-  SnapshotWriter(std::unique_ptr<UringFileWriter> files, size_t capacity);
+  SnapshotWriter(std::unique_ptr<UringFileWriter> files, size_t capacity,
+                 WriteObserver observer = nullptr);
   // Writes what is queued, then stops.
   ~SnapshotWriter();
 
@@ -55,6 +63,7 @@ class SnapshotWriter {
 
   std::unique_ptr<UringFileWriter> files_;
   const size_t capacity_;
+  const WriteObserver observer_;
   mutable absl::Mutex mutex_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mutex_);
   bool closing_ ABSL_GUARDED_BY(mutex_) = false;

@@ -165,7 +165,7 @@ std::string SampleFileName(absl::Time start, uint32_t queue) {
 Sampler::Sampler(const SamplerOptions& options)
     : options_(options), budget_(static_cast<int64_t>(options.max_bytes)) {}
 
-absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(
+absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Open(
     const SamplerOptions& options, int xsk_map_fd) {
   DS_RETURN_IF_ERROR(ValidateSamplerOptions(options));
   std::unique_ptr<Sampler> sampler(new Sampler(options));
@@ -189,12 +189,14 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Start(
         sampler->link_type_, queue->xsk->snaplen(), options.interface);
     sampler->queues_.push_back(std::move(queue));
   }
-  for (auto& queue : sampler->queues_) {
-    Queue* q = queue.get();
-    Sampler* s = sampler.get();
-    q->thread = std::thread([s, q] { s->Loop(*q); });
-  }
   return sampler;
+}
+
+void Sampler::StartThreads() {
+  for (auto& queue : queues_) {
+    Queue* q = queue.get();
+    q->thread = std::thread([this, q] { Loop(*q); });
+  }
 }
 
 Sampler::~Sampler() { Stop(); }

@@ -59,10 +59,13 @@ std::string SampleFileName(absl::Time start, uint32_t queue);
 
 class Sampler {
  public:
-  // Binds a socket to every queue, puts them into `xsk_map_fd` and starts
-  // the threads.
-  static absl::StatusOr<std::unique_ptr<Sampler>> Start(
+  // Binds a socket to every queue and puts them into `xsk_map_fd`; frames
+  // wait in the rings until StartThreads (which the agent calls once it has
+  // dropped its capabilities: they are per thread).
+  static absl::StatusOr<std::unique_ptr<Sampler>> Open(
       const SamplerOptions& options, int xsk_map_fd);
+  // Starts one reaping thread per queue. Once.
+  void StartThreads();
   // Stops the threads (see Stop).
   ~Sampler();
 

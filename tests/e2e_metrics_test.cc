@@ -1,0 +1,160 @@
+// End to end, as root, in network namespaces the test creates: the agent
+// runs with 1 s intervals and its HTTP endpoints on the sensor namespace's
+// loopback, while threads (moved into that namespace) poll /metrics,
+// /v1/snapshot/latest and /healthz as fast as they can during a live run
+// of the demo scenario. Polling must cost the drain nothing: the snapshots
+// still add up exactly to the generator's ground truth, and /metrics, once
+// the traffic has been drained, shows the same totals and passes promtool.
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent_process.h"
+#include "cat/cat.h"
+#include "drain/epoch_tables.h"
+#include "gen/generate.h"
+#include "gtest/gtest.h"
+#include "http_get.h"
+#include "netns.h"
+#include "privileged.h"
+#include "live_run.h"
+#include "snapshot/snapshot.h"
+
+namespace darkscope::testing {
+namespace {
+
+constexpr int kPort = 19464;
+
+// Moves the calling thread (only it) into network namespace `ns`.
+bool EnterNetns(const std::string& ns) {
+  const int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = setns(fd, CLONE_NEWNET) == 0;
+  close(fd);
+  return ok;
+}
+
+// Fetches `path` from a thread inside `ns`.
+absl::StatusOr<HttpReply> GetIn(const std::string& ns, const std::string& path) {
+  absl::StatusOr<HttpReply> reply = absl::InternalError("setns");
+  std::thread([&] {
+    if (EnterNetns(ns)) reply = HttpGet(kPort, path);
+  }).join();
+  return reply;
+}
+
+// The value of the sample `line_start` ("name{labels}") in /metrics text.
+uint64_t Sample(const std::string& text, const std::string& line_start) {
+  const size_t at = text.find("\n" + line_start + " ");
+  if (at == std::string::npos) return ~0ull;
+  const size_t begin = at + line_start.size() + 2;
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(text.substr(begin, text.find('\n', begin) - begin), &value)) return ~0ull;
+  return value;
+}
+
+TEST(MetricsEndToEnd, HardPollingLosesNothing) {
+  DS_REQUIRE_PRIVILEGES();
+  VethLab lab("metrics");
+  ASSERT_TRUE(lab.Create().ok());
+  char dir_template[] = "/tmp/darkscope-metrics-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string base = dir_template;
+  const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
+  ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
+  ASSERT_EQ(RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
+
+  AgentProcess agent;
+  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
+                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
+                           "--interval", "1s", "--out", out_dir, "--sensor", "polled",
+                           "--http", absl::StrCat("127.0.0.1:", kPort)}).ok());
+  absl::Status serving = agent.WaitFor("serving /metrics", absl::Seconds(20));
+  ASSERT_TRUE(serving.ok()) << serving;
+
+  // Pollers: as fast as they can until told to stop (bounded in time too).
+  std::atomic<bool> stop{false};
+  std::atomic<int> scrapes{0}, failures{0}, healthy{0};
+  std::vector<std::thread> pollers;
+  const char* const paths[] = {"/metrics", "/v1/snapshot/latest", "/healthz"};
+  for (int i = 0; i < 3; ++i) {
+    pollers.emplace_back([&, path = std::string(paths[i])] {
+      if (!EnterNetns(lab.sensor_ns())) {
+        ++failures;
+        return;
+      }
+      const absl::Time limit = absl::Now() + absl::Seconds(60);
+      while (!stop && absl::Now() < limit) {
+        absl::StatusOr<HttpReply> reply = HttpGet(kPort, path);
+        if (!reply.ok() || (reply->status != 200 && reply->status != 404)) {
+          ++failures;
+        } else {
+          ++scrapes;
+          if (path == "/healthz" && reply->status == 200) ++healthy;
+        }
+      }
+    });
+  }
+
+  const GenerateOptions gen = DemoTraffic(truth_dir);
+  absl::Status sent = lab.RunInScanner([&] { return RunGenerate(gen); });
+  // Two more boundaries: every packet sent is drained and on the board.
+  absl::SleepFor(absl::Milliseconds(2500));
+  stop = true;
+  for (std::thread& t : pollers) t.join();
+  ASSERT_TRUE(sent.ok()) << sent;
+
+  absl::StatusOr<HttpReply> metrics = GetIn(lab.sensor_ns(), "/metrics");
+  absl::StatusOr<HttpReply> latest = GetIn(lab.sensor_ns(), "/v1/snapshot/latest");
+  absl::StatusOr<HttpReply> health = GetIn(lab.sensor_ns(), "/healthz");
+  EXPECT_EQ(agent.Stop(), 0);
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_TRUE(health.ok()) << health.status();
+
+  std::printf("%d scrapes during the run, %d failed\n", scrapes.load(), failures.load());
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(scrapes, 100) << "the pollers should have polled hard";
+  EXPECT_GT(healthy, 0);
+  EXPECT_EQ(health->status, 200) << health->body;
+  EXPECT_EQ(latest->status, 200);
+  EXPECT_TRUE(absl::StrContains(latest->body, "\"sensor\":\"polled\"")) << latest->body;
+
+  // Nothing lost: snapshots equal the truth in every counter and table.
+  const EpochCounts sensor = SumSnapshotDirectory(out_dir), truth = SumSnapshotDirectory(truth_dir);
+  EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
+  ExpectSameCounts(sensor, truth);
+
+  // /metrics after the traffic was drained shows the same totals.
+  const std::string& text = metrics->body;
+  EXPECT_EQ(Sample(text, "darkscope_frames_total{kind=\"packets_seen\"}"),
+            truth.counters[DS_CTR_PACKETS_SEEN]);
+  EXPECT_EQ(Sample(text, "darkscope_frames_total{kind=\"darknet_packets\"}"),
+            truth.counters[DS_CTR_DARKNET_PACKETS]);
+  EXPECT_EQ(Sample(text, "darkscope_packets_total{class=\"tcp_syn\"}"),
+            truth.counters[DS_CTR_TCP_SYN]);
+  EXPECT_EQ(Sample(text, "darkscope_fingerprint_packets_total{fingerprint=\"mirai\"}"),
+            truth.counters[DS_CTR_MIRAI]);
+  EXPECT_EQ(Sample(text, "darkscope_snapshots_dropped_total"), 0u);
+  EXPECT_EQ(Sample(text, "darkscope_snapshot_write_errors_total"), 0u);
+  EXPECT_GE(Sample(text, "darkscope_snapshots_written_total"), 3u);
+
+  const std::string metrics_file = base + "/metrics.txt";
+  std::ofstream(metrics_file) << text;
+  EXPECT_EQ(RunCommand("promtool check metrics < " + metrics_file), 0) << text;
+  RunCommand("rm -rf " + base);
+}
+
+}  // namespace
+}  // namespace darkscope::testing

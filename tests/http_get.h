@@ -1,0 +1,59 @@
+// A minimal HTTP/1.0 GET for the tests of the monitoring endpoints: one
+// request per connection to 127.0.0.1, the status code and the body back.
+#ifndef DARKSCOPE_TESTS_HTTP_GET_H_
+#define DARKSCOPE_TESTS_HTTP_GET_H_
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+namespace darkscope::testing {
+
+struct HttpReply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError("socket");
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("connect 127.0.0.1:", port));
+  }
+  const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: localhost\r\n\r\n");
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return absl::InternalError("write request");
+  }
+  std::string reply;
+  char buffer[16384];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) reply.append(buffer, n);
+  close(fd);
+  const size_t end = reply.find("\r\n\r\n");
+  if (reply.size() < 12 || end == std::string::npos) {
+    return absl::DataLossError("short HTTP reply: " + reply);
+  }
+  HttpReply out;
+  out.status = std::atoi(reply.c_str() + 9);  // "HTTP/1.1 200"
+  out.headers = reply.substr(0, end);
+  out.body = reply.substr(end + 4);
+  return out;
+}
+
+}  // namespace darkscope::testing
+
+#endif  // DARKSCOPE_TESTS_HTTP_GET_H_

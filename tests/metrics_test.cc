@@ -1,0 +1,273 @@
+// The monitoring endpoints without a kernel: the exposition format's
+// escaping, numbers and histograms (table-driven), the figures the agent
+// publishes, the health rule, the HTTP server on 127.0.0.1, and promtool's
+// verdict on the whole /metrics output.
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "http/http_server.h"
+#include "http_get.h"
+#include "metrics/agent_figures.h"
+#include "metrics/exposition.h"
+
+namespace darkscope::testing {
+namespace {
+
+TEST(Exposition, Escaping) {
+  struct Case {
+    std::string in, label, help;
+  };
+  const Case cases[] = {
+      {"plain", "plain", "plain"},
+      {"a\"b", "a\\\"b", "a\"b"},
+      {"back\\slash", "back\\\\slash", "back\\\\slash"},
+      {"line\nbreak", "line\\nbreak", "line\\nbreak"},
+      {"", "", ""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(EscapeLabelValue(c.in), c.label) << c.in;
+    EXPECT_EQ(EscapeHelp(c.in), c.help) << c.in;
+  }
+}
+
+TEST(Exposition, Values) {
+  struct Case {
+    double value;
+    std::string text;
+  };
+  const Case cases[] = {
+      {0, "0"},
+      {42, "42"},
+      {0.25, "0.25"},
+      {1e21, "1e+21"},
+      {-3.5, "-3.5"},
+      {1.0 / 0.0, "+Inf"},
+      {-1.0 / 0.0, "-Inf"},
+      {0.0 / 0.0, "NaN"},
+      {9007199254740992.0, "9007199254740992"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(FormatSampleValue(c.value), c.text);
+}
+
+TEST(Exposition, Families) {
+  struct Case {
+    std::string what;
+    MetricFamily family;
+    std::string text;  // empty: an error is expected
+  };
+  Histogram h({0.1, 1});
+  h.Observe(0.05);
+  h.Observe(0.1);  // on a bound: counted in that bucket (le)
+  h.Observe(3);
+  const Case cases[] = {
+      {"counter without labels",
+       {"x_total", "Things.", MetricType::kCounter, {{{}, 3, {}}}},
+       "# HELP x_total Things.\n# TYPE x_total counter\nx_total 3\n"},
+      {"gauge with escaped labels",
+       {"g", "A \\ b", MetricType::kGauge, {{{{"a", "q\"x"}, {"b", "1"}}, 0.5, {}}}},
+       "# HELP g A \\\\ b\n# TYPE g gauge\ng{a=\"q\\\"x\",b=\"1\"} 0.5\n"},
+      {"histogram",
+       {"d_seconds", "D.", MetricType::kHistogram, {{{{"k", "v"}}, 0, h.value()}}},
+       "# HELP d_seconds D.\n# TYPE d_seconds histogram\n"
+       "d_seconds_bucket{k=\"v\",le=\"0.1\"} 2\n"
+       "d_seconds_bucket{k=\"v\",le=\"1\"} 2\n"
+       "d_seconds_bucket{k=\"v\",le=\"+Inf\"} 3\n"
+       "d_seconds_sum{k=\"v\"} 3.15\n"
+       "d_seconds_count{k=\"v\"} 3\n"},
+      {"family without samples",
+       {"empty", "None yet.", MetricType::kGauge, {}},
+       "# HELP empty None yet.\n# TYPE empty gauge\n"},
+      {"bad metric name", {"1x", "h", MetricType::kGauge, {}}, ""},
+      {"reserved metric name", {"__x", "h", MetricType::kGauge, {}}, ""},
+      {"bad label name", {"x", "h", MetricType::kGauge, {{{{"a-b", "v"}}, 1, {}}}}, ""},
+      {"le on a histogram",
+       {"x", "h", MetricType::kHistogram, {{{{"le", "v"}}, 0, h.value()}}}, ""},
+      {"histogram counts do not match bounds",
+       {"x", "h", MetricType::kHistogram, {{{}, 0, HistogramValue{{1, 2}, {1}, 0, 1}}}}, ""},
+      {"histogram bounds not increasing",
+       {"x", "h", MetricType::kHistogram, {{{}, 0, HistogramValue{{2, 2}, {1, 0, 0}, 0, 1}}}},
+       ""},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<std::string> text = RenderExposition({c.family});
+    if (c.text.empty()) {
+      EXPECT_FALSE(text.ok()) << c.what;
+      if (!text.ok()) {
+        EXPECT_TRUE(absl::StrContains(text.status().message(), c.family.name));
+      }
+    } else {
+      ASSERT_TRUE(text.ok()) << c.what << ": " << text.status();
+      EXPECT_EQ(*text, c.text) << c.what;
+    }
+  }
+}
+
+// A snapshot with a little of everything.
+Snapshot SampleSnapshot(absl::Time start) {
+  Snapshot s;
+  s.sensor = "test \"sensor\"";
+  s.interval_start = start;
+  s.interval_seconds = 60;
+  s.complete = true;
+  s.counts.counters[DS_CTR_DARKNET_PACKETS] = 600;
+  s.counts.counters[DS_CTR_DARKNET_BYTES] = 36000;
+  s.counts.counters[DS_CTR_TCP_SYN] = 500;
+  s.counts.counters[DS_CTR_UDP] = 100;
+  s.counts.counters[DS_CTR_MIRAI] = 7;
+  s.counts.counters[DS_CTR_MALFORMED_TCP] = 1;
+  for (uint32_t port = 1; port <= 30; ++port) {
+    ds_port_stats stats = {};
+    stats.packets = port * 10;
+    stats.bytes = port * 600;
+    s.counts.ports[ds_port_index(DS_SLOT_TCP, port)] = stats;
+  }
+  ds_source_stats source = {};
+  source.packets = 600;
+  source.bytes = 36000;
+  ds_net_key net = {};
+  net.family = DS_FAMILY_IPV4;
+  net.prefix[0] = 185;
+  net.prefix[1] = 220;
+  net.prefix[2] = 101;
+  s.counts.sources[net] = source;
+  s.agent_counters = {{"drain_microseconds", 1200}, {"writer_queue_depth", 0}};
+  return s;
+}
+
+FigureBoard::View SampleView(absl::Time now) {
+  const absl::Time start = now - absl::Minutes(3);
+  DrainTally drain("test \"sensor\"", start, absl::Seconds(60), 10, 16);
+  drain.Add(SampleSnapshot(start), absl::Milliseconds(3), false, 0, 0);
+  auto figures = drain.Add(SampleSnapshot(start + absl::Minutes(1)), absl::Milliseconds(40),
+                           false, 1, 2);
+  WriterTally writer;
+  writer.Add(SampleSnapshot(start), absl::OkStatus(), absl::Milliseconds(8), now - absl::Seconds(61));
+  auto written = writer.Add(SampleSnapshot(start + absl::Minutes(1)), absl::OkStatus(),
+                            absl::Milliseconds(9), now - absl::Seconds(1));
+  return {figures, written};
+}
+
+TEST(AgentFigures, TalliesAndTopN) {
+  const FigureBoard::View view = SampleView(absl::Now());
+  EXPECT_EQ(view.drain->intervals, 2u);
+  EXPECT_EQ(view.drain->counters[DS_CTR_TCP_SYN], 1000u);
+  EXPECT_EQ(view.drain->slot_packets[DS_SLOT_TCP], 2u * 10 * (30 * 31 / 2));
+  ASSERT_EQ(view.drain->last.top_ports.size(), 10u);
+  EXPECT_EQ(view.drain->last.top_ports[0].port, 30u);
+  EXPECT_EQ(view.drain->last.top_ports[9].port, 21u);
+  EXPECT_EQ(view.drain->drain_seconds.count, 2u);
+  EXPECT_EQ(view.writer->written, 2u);
+
+  nlohmann::json latest = LatestIntervalJson(view);
+  EXPECT_EQ(latest["top_ports"].size(), 10u);
+  EXPECT_EQ(latest["top_ports"][0]["port"], 30);
+  EXPECT_EQ(latest["top_sources"][0]["net"], "185.220.101.0/24");
+  EXPECT_EQ(latest["summary"]["packets"], 600);
+  EXPECT_EQ(latest["complete"], true);
+  EXPECT_TRUE(LatestIntervalJson({}).is_null());
+}
+
+TEST(AgentFigures, Health) {
+  const absl::Time now = absl::FromUnixSeconds(1764000000);
+  auto drain = [&](absl::Duration since_start) {
+    DrainTally tally("s", now - since_start, absl::Seconds(60), 10, 16);
+    return tally.Current();
+  };
+  auto writer = [&](absl::Duration since_write) {
+    WriterTally tally;
+    return tally.Add(SampleSnapshot(now - since_write - absl::Seconds(60)), absl::OkStatus(),
+                     absl::Milliseconds(5), now - since_write);
+  };
+  struct Case {
+    std::string what;
+    FigureBoard::View view;
+    bool ok;
+    std::string starts;
+  };
+  const Case cases[] = {
+      {"nothing published", {}, false, "not started"},
+      {"just started", {drain(absl::Seconds(30)), nullptr}, true, "starting"},
+      {"started long ago, nothing written", {drain(absl::Minutes(5)), nullptr}, false, "late"},
+      {"written a second ago", {drain(absl::Minutes(5)), writer(absl::Seconds(1))}, true, "ok"},
+      {"written 129 s ago (2 x 60 s + 10 s allowed)",
+       {drain(absl::Minutes(5)), writer(absl::Seconds(129))}, true, "ok"},
+      {"written 131 s ago", {drain(absl::Minutes(5)), writer(absl::Seconds(131))}, false, "late"},
+  };
+  for (const Case& c : cases) {
+    const Health health = CheckHealth(c.view, now);
+    EXPECT_EQ(health.ok, c.ok) << c.what << ": " << health.text;
+    EXPECT_TRUE(absl::StartsWith(health.text, c.starts)) << c.what << ": " << health.text;
+  }
+}
+
+// promtool's exit status on `text`, its complaints in `complaints`.
+int Promtool(const std::string& text, std::string& complaints) {
+  char path[] = "/tmp/darkscope-metrics-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  close(fd);
+  std::ofstream(path) << text;
+  const std::string command = absl::StrCat("promtool check metrics < ", path, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) complaints.append(buffer, n);
+  const int status = pclose(pipe);
+  std::remove(path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(AgentFigures, PromtoolAcceptsTheMetrics) {
+  for (const FigureBoard::View& view : {FigureBoard::View{}, SampleView(absl::Now())}) {
+    absl::StatusOr<std::string> text = RenderExposition(MetricFamilies(view, "0.1.0"));
+    ASSERT_TRUE(text.ok()) << text.status();
+    std::string complaints;
+    EXPECT_EQ(Promtool(*text, complaints), 0) << complaints << "\n" << *text;
+    EXPECT_EQ(complaints, "") << *text;
+  }
+}
+
+TEST(HttpServer, ServesRoutesOnLoopback) {
+  FigureBoard board;
+  const FigureBoard::View sample = SampleView(absl::Now());
+  board.Publish(sample.drain);
+  board.Publish(sample.writer);
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      "127.0.0.1:0",
+      {{"/metrics", [&] {
+          return HttpResponse{200, kExpositionContentType,
+                              *RenderExposition(MetricFamilies(board.Read(), "0.1.0"))};
+        }},
+       {"/healthz", [] { return HttpResponse{503, "text/plain", "late\n"}; }}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_GT((*server)->port(), 0);
+
+  absl::StatusOr<HttpReply> metrics = HttpGet((*server)->port(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_TRUE(absl::StrContains(metrics->headers, "text/plain; version=0.0.4"));
+  std::string complaints;
+  EXPECT_EQ(Promtool(metrics->body, complaints), 0) << complaints;
+  EXPECT_TRUE(absl::StrContains(metrics->body, "darkscope_packets_total{class=\"tcp_syn\"} 1000"));
+
+  absl::StatusOr<HttpReply> health = HttpGet((*server)->port(), "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 503);
+  absl::StatusOr<HttpReply> missing = HttpGet((*server)->port(), "/metrics/x");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);
+
+  // The address is in the error when it cannot be listened on.
+  absl::StatusOr<std::unique_ptr<HttpServer>> taken =
+      HttpServer::Start(absl::StrCat("127.0.0.1:", (*server)->port()), {});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_TRUE(absl::StrContains(taken.status().message(), "127.0.0.1:")) << taken.status();
+}
+
+}  // namespace
+}  // namespace darkscope::testing

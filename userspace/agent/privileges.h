@@ -1,0 +1,37 @@
+// Capabilities of `darkscope run`: what loading and attaching need, checked
+// before touching the kernel, and what the agent keeps afterwards.
+//
+// Measured on this project's test kernel (docs/operations.md, "Least
+// privilege"): loading the program and creating its maps needs CAP_BPF,
+// attaching through libxdp needs CAP_NET_ADMIN (netlink) and, for libxdp's
+// dispatcher (a BPF_PROG_TYPE_EXT program), CAP_PERFMON; libxdp's pins in
+// /sys/fs/bpf need CAP_DAC_OVERRIDE when the agent is not uid 0. After
+// attaching, the drain still creates maps (recycling hash tables) and, on
+// kernels before 6.5 (Debian 12's 6.1), every bpf() command needs CAP_BPF;
+// detaching at exit needs CAP_NET_ADMIN. Everything else is dropped.
+#ifndef DARKSCOPE_AGENT_PRIVILEGES_H_
+#define DARKSCOPE_AGENT_PRIVILEGES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace darkscope {
+
+// An error naming the capabilities that loading and attaching need and
+// this process lacks in its effective set.
+absl::Status CheckAttachCapabilities();
+
+// Keeps only CAP_BPF and CAP_NET_ADMIN (effective and permitted), clears
+// the inheritable and ambient sets. Call before any thread starts: each
+// thread has its own capability sets and inherits its creator's.
+absl::Status DropCapabilitiesAfterAttach();
+
+// Creates and removes a file in `directory`: after the drop, root without
+// CAP_DAC_OVERRIDE may no longer write where it could before. The error
+// names the directory and the uid.
+absl::Status CheckDirectoryWritable(const std::string& directory);
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_AGENT_PRIVILEGES_H_

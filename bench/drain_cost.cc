@@ -169,7 +169,7 @@ int Run() {
     absl::Time t2 = absl::Now();
     if (!detached.ok() || !counts.ok()) return 2;
     Snapshot snapshot{"bench", absl::FromUnixSeconds(1795428000 + 60 * round), 60, true,
-                      *counts, {}, options.prefixes};
+                      *counts, {}, options.prefixes, {}};
     if (!rotation.Recycle(std::move(*detached), *counts).ok()) return 2;
     absl::Time t3 = absl::Now();
     std::vector<uint8_t> bytes = EncodeSnapshot(snapshot);

@@ -22,6 +22,7 @@
 #include "absl/flags/parse.h"
 #include "absl/time/clock.h"
 #include "common/prefix.h"
+#include "common/reader_memory.h"
 #include "median.h"
 #include "report/report.h"
 #include "rollup/rollup.h"
@@ -181,5 +182,6 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  darkscope::KeepFreedMemoryForReuse();  // as `darkscope report` and `rollup` do
   return darkscope::Run();
 }

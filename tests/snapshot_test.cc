@@ -5,6 +5,7 @@
 #include "snapshot/snapshot.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/prefix.h"
@@ -54,6 +55,56 @@ TEST(SnapshotFormat, RoundTripKeepsEverything) {
   absl::StatusOr<Snapshot> back = DecodeSnapshot(EncodeSnapshot(s));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(*back == s);
+}
+
+TEST(SnapshotFormat, DailyRollupPortHoursRoundTrip) {
+  Snapshot s = SmallSnapshot();
+  s.interval_seconds = 86400;
+  s.port_hours[{ds_port_index(DS_SLOT_TCP, 23), 0}] = 20;
+  s.port_hours[{ds_port_index(DS_SLOT_TCP, 23), 23}] = 30;
+  s.port_hours[{ds_port_index(DS_SLOT_ICMP, 3), 7}] = 7;
+  absl::StatusOr<Snapshot> back = DecodeSnapshot(EncodeSnapshot(s));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(*back == s);
+}
+
+// What each part of a partial decode holds, and the flows streamed to a
+// visitor instead of kept.
+TEST(SnapshotFormat, PartialDecodes) {
+  Snapshot s = SmallSnapshot();
+  s.port_hours[{ds_port_index(DS_SLOT_TCP, 23), 5}] = 50;
+  const std::vector<uint8_t> bytes = EncodeSnapshot(s);
+  struct Case {
+    uint32_t parts;
+    bool summary, ports, networks, flows;
+  };
+  const Case cases[] = {
+      {kSnapshotSummary, true, false, false, false},
+      {kSnapshotPorts, false, true, false, false},
+      {kSnapshotNetworks, false, false, true, false},
+      {kSnapshotFlows, false, false, false, true},
+      {kSnapshotAll, true, true, true, true},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Snapshot> back = DecodeSnapshot(bytes, c.parts);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->sensor, s.sensor) << c.parts;
+    EXPECT_EQ(back->counts.counters == s.counts.counters, c.summary) << c.parts;
+    EXPECT_EQ(back->darknet == s.darknet, c.summary) << c.parts;
+    EXPECT_EQ(back->counts.ports == s.counts.ports, c.ports) << c.parts;
+    EXPECT_EQ(back->port_hours == s.port_hours, c.ports) << c.parts;
+    EXPECT_EQ(back->counts.sources == s.counts.sources, c.networks) << c.parts;
+    EXPECT_EQ(back->counts.flows == s.counts.flows, c.flows) << c.parts;
+  }
+  absl::btree_map<ds_flow_key, ds_traffic> visited;
+  absl::StatusOr<Snapshot> streamed =
+      DecodeSnapshot(bytes, kSnapshotPorts, [&](const ds_flow_key& key, const ds_traffic& t) {
+        visited[key] = t;
+      });
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  EXPECT_TRUE(visited == s.counts.flows);
+  EXPECT_TRUE(streamed->counts.flows.empty());
+  EXPECT_TRUE(streamed->counts.ports == s.counts.ports);
 }
 
 TEST(SnapshotFormat, EmptySnapshotRoundTrips) {

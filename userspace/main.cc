@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "agent/agent.h"
 #include "cat/cat.h"
+#include "common/reader_memory.h"
 #include "common/status.h"
 #include "gen/generate.h"
 #include "replay/replay.h"
@@ -408,6 +409,7 @@ absl::StatusOr<absl::Time> ParseTimeFlag(const char* name, const std::string& te
 }
 
 int Report(int argc, char** argv) {
+  KeepFreedMemoryForReuse();
   std::vector<std::string> positional;
   if (absl::Status s = ParseFlags(argc, argv, kReportFlags, positional); !s.ok()) {
     return Fail("report", s.message());
@@ -462,6 +464,7 @@ int Report(int argc, char** argv) {
 }
 
 int Rollup(int argc, char** argv) {
+  KeepFreedMemoryForReuse();
   std::vector<std::string> positional;
   if (absl::Status s = ParseFlags(argc, argv, kRollupFlags, positional); !s.ok()) {
     return Fail("rollup", s.message());

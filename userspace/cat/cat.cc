@@ -170,15 +170,21 @@ class RowPrinter {
 absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError(errno, "open", path);
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
+  struct stat st = {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "fstat", path);
+  // Sized by fstat, read in place; a file that grows meanwhile is read on.
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size) + 1);
+  size_t used = 0;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
+    if (used == bytes.size()) bytes.resize(bytes.size() * 2);
+    ssize_t n = ::read(fd.get(), bytes.data() + used, bytes.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoError(errno, "read", path);
-    if (n == 0) return bytes;
-    bytes.insert(bytes.end(), buffer, buffer + n);
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
   }
+  bytes.resize(used);
+  return bytes;
 }
 
 absl::StatusOr<std::vector<std::string>> ListSnapshotFiles(

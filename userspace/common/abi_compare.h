@@ -1,5 +1,6 @@
-// Equality and ordering for the ABI structs (include/darkscope/abi.h), so
-// that the agent can key ordered maps by them and tests can compare them.
+// Equality, ordering and hashing for the ABI structs
+// (include/darkscope/abi.h), so that the agent can key ordered maps and
+// hash maps by them and tests can compare them.
 // Every ABI struct is plain bytes with explicit padding, so byte-wise
 // comparison is exact. Keys order as their bytes do (memcmp order), compared
 // a word at a time: the drain sorts millions of them per interval.
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "darkscope/abi.h"
 
@@ -53,6 +55,13 @@ inline int CompareBytes(const void* a, const void* b) {
 template <darkscope::AbiStruct T>
 bool operator<(const T& a, const T& b) {
   return darkscope::abi_internal::CompareBytes<sizeof(T)>(&a, &b) < 0;
+}
+
+// absl's hash of the same bytes that operator== compares.
+template <typename H, darkscope::AbiStruct T>
+H AbslHashValue(H state, const T& value) {
+  return H::combine_contiguous(std::move(state), reinterpret_cast<const unsigned char*>(&value),
+                               sizeof(T));
 }
 
 #endif  // DARKSCOPE_COMMON_ABI_COMPARE_H_

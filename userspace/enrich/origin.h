@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/abi_compare.h"
 #include "darkscope/abi.h"
@@ -94,7 +95,8 @@ class OriginLookup {
   std::unique_ptr<CountryDatabase> countries_;
   std::unique_ptr<AsnDatabase> asns_;
   std::vector<std::string> warnings_;
-  std::map<ds_net_key, Origin> cache_;
+  // Node-based: Of() hands out references that later lookups keep valid.
+  absl::node_hash_map<ds_net_key, Origin> cache_;
 };
 
 }  // namespace darkscope

@@ -1,7 +1,9 @@
 // Loading a period of snapshots, through roll-ups where they cover it.
 #include "report/period.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -69,64 +71,115 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, uint32_t parts) {
   DS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadWholeFile(path));
   return DecodeSnapshot(bytes, parts);
 }
+absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, uint32_t parts,
+                                      FlowVisitor each_flow) {
+  DS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadWholeFile(path));
+  return DecodeSnapshot(bytes, parts, each_flow);
+}
 
 uint64_t AgentCounter(const Snapshot& s, const char* name, uint64_t otherwise) {
   auto it = s.agent_counters.find(name);
   return it == s.agent_counters.end() ? otherwise : it->second;
 }
 
+void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
+  MonthUsage& month =
+      usage[s.sensor][absl::FormatTime("%Y-%m", s.interval_start, absl::UTCTimeZone())];
+  month.ipv4_packets += s.counts.counters[DS_CTR_IPV4];
+  month.observed_seconds += AgentCounter(s, "rollup_observed_seconds", s.interval_seconds);
+  uint64_t addresses = 0;
+  for (const Prefix& p : s.darknet) {
+    if (p.family == DS_FAMILY_IPV4) addresses += uint64_t{1} << (32 - p.length);
+  }
+  month.ipv4_addresses = std::max(month.ipv4_addresses, addresses);
+}
+
 // Country codes as two bytes, "??" for unknown: a cheap key per row.
 uint16_t CountryKey(const std::string& code) {
   return code.size() == 2 ? static_cast<uint16_t>(code[0] << 8 | code[1]) : ('?' << 8 | '?');
 }
-std::string CountryOfKey(uint16_t key) { return {static_cast<char>(key >> 8), static_cast<char>(key & 0xff)}; }
+std::string CountryOfKey(uint64_t key) {
+  return {static_cast<char>((key >> 8) & 0xff), static_cast<char>(key & 0xff)};
+}
 
-void AddHourOfDay(HourOfDay& utc, HourOfDay& local, absl::TimeZone zone, const std::string& name,
-                  absl::Time hour, uint64_t packets) {
-  utc[name][absl::ToCivilHour(hour, absl::UTCTimeZone()).hour()] += packets;
-  local[name][absl::ToCivilHour(hour, zone).hour()] += packets;
+// A port index with every ICMP type folded into one entry, as PortLabel
+// names them.
+uint32_t FoldedPortIndex(uint32_t index) {
+  const SlotPort sp = SlotPortOfIndex(index);
+  return sp.slot == DS_SLOT_ICMP ? ds_port_index(DS_SLOT_ICMP, 0) : index;
+}
+
+std::string LabelOf(SeriesKind kind, uint64_t key) {
+  switch (kind) {
+    case kPortSeries: {
+      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
+      return PortLabel(sp.slot, sp.port);
+    }
+    case kSourcePortSeries:
+      return PortLabel(static_cast<uint8_t>(key / 65536), key % 65536);
+    case kCountrySeries:
+      return CountryOfKey(key);
+    default: {
+      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
+      return absl::StrCat(CountryOfKey(key >> 32), " ", PortLabel(sp.slot, sp.port));
+    }
+  }
+}
+
+// The hour of day of `hour` in UTC and in `zone`.
+struct HourOfDayIndex {
+  int utc, local;
+};
+HourOfDayIndex HoursOf(absl::Time hour, absl::TimeZone zone) {
+  return {absl::ToCivilHour(hour, absl::UTCTimeZone()).hour(), absl::ToCivilHour(hour, zone).hour()};
+}
+
+void AddProfile(KeyedSeries& series, uint64_t key, HourOfDayIndex h, uint64_t packets) {
+  KeyedSeries::Profile& profile = series.profiles[key];
+  profile.utc[h.utc] += packets;
+  profile.local[h.local] += packets;
 }
 
 // Adds one snapshot's series points (at `step`) and, when it covers at most
 // an hour, its hour-of-day profiles.
-void AddSeries(const Snapshot& s, OriginLookup& origins, absl::TimeZone zone, PeriodCounts& p) {
-  const absl::Time at = Floor(s.interval_start, p.step);
+// `pairs`: the flows' packets by country key << 32 | folded port index.
+void AddSeries(const Snapshot& s, const absl::flat_hash_map<uint64_t, uint64_t>& pairs,
+               OriginLookup& origins, absl::TimeZone zone, PeriodCounts& p) {
+  const int64_t at = absl::ToUnixSeconds(Floor(s.interval_start, p.step));
   const bool hourly = s.interval_seconds <= 3600;
-  const absl::Time hour = Floor(s.interval_start, absl::Hours(1));
+  const HourOfDayIndex h = HoursOf(Floor(s.interval_start, absl::Hours(1)), zone);
+  KeyedSeries& ports = p.keyed[kPortSeries];
   for (const auto& [index, stats] : s.counts.ports) {
-    auto [slot, port] = SlotPortOfIndex(index);
-    const std::string label = PortLabel(slot, port);
-    p.ports[label][at] += stats.packets;
-    if (hourly) AddHourOfDay(p.ports_utc, p.ports_local, zone, label, hour, stats.packets);
+    const uint32_t key = FoldedPortIndex(index);
+    ports.Add(key, at, stats.packets);
+    if (hourly) AddProfile(ports, key, h, stats.packets);
   }
   for (const auto& [index, stats] : s.counts.src_ports) {
-    p.source_ports[PortLabel(static_cast<uint8_t>(index / 65536), index % 65536)][at] +=
-        stats.packets;
+    const uint32_t slot = index / 65536;
+    p.keyed[kSourcePortSeries].Add(slot == DS_SLOT_ICMP ? slot * 65536 : index, at, stats.packets);
   }
   absl::flat_hash_map<uint16_t, uint64_t> countries;
   for (const auto& [net, stats] : s.counts.sources) {
     countries[CountryKey(origins.Of(net).country)] += stats.packets;
   }
+  KeyedSeries& by_country = p.keyed[kCountrySeries];
   for (const auto& [key, packets] : countries) {
-    const std::string country = CountryOfKey(key);
-    p.countries[country][at] += packets;
-    if (hourly) AddHourOfDay(p.countries_utc, p.countries_local, zone, country, hour, packets);
+    by_country.Add(key, at, packets);
+    if (hourly) AddProfile(by_country, key, h, packets);
   }
-  // Pairs are summed by (country, port index) first: one label per pair,
-  // not per flow.
-  absl::flat_hash_map<uint64_t, uint64_t> pairs;
-  for (const auto& [key, stats] : s.counts.flows) {
-    const uint64_t pair = uint64_t{CountryKey(origins.Of(key.src).country)} << 32 |
-                          ds_port_index(key.proto_slot, key.port);
-    pairs[pair] += stats.packets;
+  for (const auto& [pair, packets] : pairs) p.keyed[kCountryPortSeries].Add(pair, at, packets);
+}
+
+// The keys of `series` worth naming: totals reaching `min_total`, the
+// `top` largest (ties included).
+absl::flat_hash_set<uint64_t> KeysWorthNaming(const KeyedSeries& series, uint64_t min_total,
+                                              int top) {
+  const uint64_t cut = top > 0 ? std::min(min_total, TopCut(series, top)) : min_total;
+  absl::flat_hash_set<uint64_t> keys;
+  for (const auto& [key, entry] : series.entries) {
+    if (entry.total >= cut) keys.insert(key);
   }
-  std::map<std::string, uint64_t> labelled;
-  for (const auto& [pair, packets] : pairs) {
-    auto [slot, port] = SlotPortOfIndex(static_cast<uint32_t>(pair));
-    labelled[absl::StrCat(CountryOfKey(static_cast<uint16_t>(pair >> 32)), " ",
-                          PortLabel(slot, port))] += packets;
-  }
-  for (const auto& [label, packets] : labelled) p.country_ports[label][at] += packets;
+  return keys;
 }
 
 }  // namespace
@@ -135,6 +188,63 @@ std::string PortLabel(uint8_t slot, uint16_t port) {
   if (slot == DS_SLOT_ICMP) return "ICMP";
   return absl::StrCat(port, "/",
                       absl::AsciiStrToUpper(kSlotNames[slot < DS_SLOT_COUNT ? slot : DS_SLOT_OTHER]));
+}
+
+void KeyedSeries::Add(uint64_t key, int64_t step, uint64_t packets) {
+  Entry& entry = entries[key];
+  entry.total += packets;
+  if (!entry.steps.empty() && entry.steps.back().first == step) {
+    entry.steps.back().second += packets;
+  } else {
+    entry.steps.emplace_back(step, packets);
+  }
+}
+
+void SelectSeries(PeriodCounts& period, uint64_t min_total, int top, const PeriodCounts* also) {
+  TimeSeries* named[kSeriesKinds] = {&period.ports, &period.source_ports, &period.countries,
+                                     &period.country_ports};
+  HourOfDay* utc[kSeriesKinds] = {&period.ports_utc, nullptr, &period.countries_utc, nullptr};
+  HourOfDay* in_zone[kSeriesKinds] = {&period.ports_local, nullptr, &period.countries_local,
+                                      nullptr};
+  for (int kind = 0; kind < kSeriesKinds; ++kind) {
+    const KeyedSeries& series = period.keyed[kind];
+    absl::flat_hash_set<uint64_t>& keys = period.selected[kind];
+    keys = kind == kCountrySeries ? KeysWorthNaming(series, 0, 0)
+                                  : KeysWorthNaming(series, min_total, top);
+    if (also != nullptr) keys.insert(also->selected[kind].begin(), also->selected[kind].end());
+    for (uint64_t key : keys) {
+      auto entry = series.entries.find(key);
+      if (entry == series.entries.end()) continue;
+      const std::string label = LabelOf(static_cast<SeriesKind>(kind), key);
+      std::map<absl::Time, uint64_t>& out = (*named[kind])[label];
+      for (const auto& [step, packets] : entry->second.steps) {
+        out[absl::FromUnixSeconds(step)] += packets;
+      }
+      if (utc[kind] == nullptr) continue;
+      if (auto profile = series.profiles.find(key); profile != series.profiles.end()) {
+        (*utc[kind])[label] = profile->second.utc;
+        (*in_zone[kind])[label] = profile->second.local;
+      }
+    }
+  }
+}
+
+std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period, SeriesKind kind,
+                                             uint64_t min_total) {
+  std::map<std::string, uint64_t> totals;
+  for (const auto& [key, entry] : period.keyed[kind].entries) {
+    if (entry.total >= min_total) totals[LabelOf(kind, key)] += entry.total;
+  }
+  return totals;
+}
+
+uint64_t TopCut(const KeyedSeries& series, int top) {
+  if (top <= 0 || series.entries.size() < static_cast<size_t>(top)) return 0;
+  std::vector<uint64_t> totals;
+  totals.reserve(series.entries.size());
+  for (const auto& [key, entry] : series.entries) totals.push_back(entry.total);
+  std::nth_element(totals.begin(), totals.begin() + (top - 1), totals.end(), std::greater<>());
+  return totals[top - 1];
 }
 
 absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, absl::Time from,
@@ -155,27 +265,52 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
     if (progress && (i % 64 == 0 || i + 1 == plan.size())) {
       std::fprintf(stderr, "\rdarkscope report: %zu/%zu files", i + 1, plan.size());
     }
-    absl::StatusOr<Snapshot> snapshot = ReadSnapshot(plan[i].path, kSnapshotAll);
+    // Flows stream into country x port pairs (summed by step) as they decode.
+    absl::flat_hash_map<uint64_t, uint64_t> pairs;
+    const ds_net_key* last_source = nullptr;
+    ds_net_key source = {};
+    uint64_t country = 0;
+    auto each_flow = [&](const ds_flow_key& key, const ds_traffic& traffic) {
+      // Flows come sorted by source: one country lookup per source.
+      if (last_source == nullptr || !(source == key.src)) {
+        source = key.src;
+        last_source = &source;
+        country = CountryKey(origins.Of(key.src).country);
+      }
+      pairs[country << 32 | FoldedPortIndex(ds_port_index(key.proto_slot, key.port))] +=
+          traffic.packets;
+    };
+    absl::StatusOr<Snapshot> snapshot = ReadSnapshot(
+        plan[i].path, kSnapshotSummary | kSnapshotPorts | kSnapshotNetworks, each_flow);
     if (!snapshot.ok()) {
       problems.push_back(absl::StrCat(plan[i].path, ": ", snapshot.status().message()));
       continue;
     }
     ++period.files;
     period.snapshots += static_cast<int>(AgentCounter(*snapshot, "rollup_snapshots", 1));
-    AddSeries(*snapshot, origins, local, period);
+    AddMonthUsage(*snapshot, period.monthly);
+    AddSeries(*snapshot, pairs, origins, local, period);
     if (snapshot->interval_seconds > 3600) {
-      // A daily roll-up: the ports' profiles from its hours' port tables.
+      // A daily roll-up: the ports' profiles from its port_hours table, or
+      // (roll-ups written before it) from its hours' port tables.
       period.country_profiles_partial = true;
+      HourOfDayIndex day_hours[24];
+      for (int h = 0; h < 24; ++h) day_hours[h] = HoursOf(snapshot->interval_start + absl::Hours(h), local);
+      for (const auto& [key, packets] : snapshot->port_hours) {
+        if (key.second >= 24) continue;  // not an hour of a day
+        AddProfile(period.keyed[kPortSeries], FoldedPortIndex(key.first), day_hours[key.second],
+                   packets);
+      }
       for (const std::string& path : plan[i].hours_of_day) {
+        if (!snapshot->port_hours.empty()) break;
         absl::StatusOr<Snapshot> hour = ReadSnapshot(path, kSnapshotPorts);
         if (!hour.ok()) {
           problems.push_back(absl::StrCat(path, ": ", hour.status().message()));
           continue;
         }
+        const HourOfDayIndex h = HoursOf(hour->interval_start, local);
         for (const auto& [index, stats] : hour->counts.ports) {
-          auto [slot, port] = SlotPortOfIndex(index);
-          AddHourOfDay(period.ports_utc, period.ports_local, local, PortLabel(slot, port),
-                       hour->interval_start, stats.packets);
+          AddProfile(period.keyed[kPortSeries], FoldedPortIndex(index), h, stats.packets);
         }
       }
     }
@@ -203,15 +338,7 @@ absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& di
         problems.push_back(absl::StrCat(file.path, ": ", s.status().message()));
         continue;
       }
-      MonthUsage& month =
-          usage[s->sensor][absl::FormatTime("%Y-%m", s->interval_start, absl::UTCTimeZone())];
-      month.ipv4_packets += s->counts.counters[DS_CTR_IPV4];
-      month.observed_seconds += AgentCounter(*s, "rollup_observed_seconds", s->interval_seconds);
-      uint64_t addresses = 0;
-      for (const Prefix& p : s->darknet) {
-        if (p.family == DS_FAMILY_IPV4) addresses += uint64_t{1} << (32 - p.length);
-      }
-      month.ipv4_addresses = std::max(month.ipv4_addresses, addresses);
+      AddMonthUsage(*s, usage);
     }
   }
   return usage;

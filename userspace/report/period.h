@@ -11,8 +11,12 @@
 #include <array>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "drain/epoch_tables.h"
@@ -31,31 +35,29 @@ inline constexpr absl::Duration kDailySeriesAfter = absl::Hours(24 * 14);
 using TimeSeries = std::map<std::string, std::map<absl::Time, uint64_t>>;
 using HourOfDay = std::map<std::string, std::array<uint64_t, 24>>;
 
-struct PeriodCounts {
-  absl::Time from, to;
-  absl::Duration step = absl::Hours(1);  // of the series below
-  int snapshots = 0;                     // intervals covered (roll-ups count theirs)
-  int files = 0;                         // files read
-  std::map<std::string, EpochCounts> by_sensor;  // sensor name -> sums
-  EpochCounts all;                               // every sensor
-  // Series (step start -> packets) by port, source port ("123/UDP"),
-  // country and "CC PORT/PROTO" (from the flows table).
-  TimeSeries ports, source_ports, countries, country_ports;
-  // Hour-of-day profiles in UTC and in the report's local zone. Countries
-  // and pairs need hour-resolution data: on days read from daily roll-ups
-  // only the ports' profiles are kept (from the hourly roll-ups' port
-  // tables), and `country_profiles_partial` says so.
-  HourOfDay ports_utc, ports_local, countries_utc, countries_local;
-  bool country_profiles_partial = false;
+// What the series of one kind are kept as while a period loads: every
+// entry, keyed by a number (a port index with ICMP types folded into one,
+// a source-port index, a country key, or country key << 32 | port index),
+// so that a quarter of files costs hash-map additions, not strings. Only
+// the entries a report shows become TimeSeries (SelectSeries).
+struct KeyedSeries {
+  struct Entry {
+    uint64_t total = 0;  // packets in the period
+    // (step start in Unix seconds, packets), in the order added.
+    std::vector<std::pair<int64_t, uint64_t>> steps;
+  };
+  // Hour-of-day profile (ports and countries only), UTC and local.
+  struct Profile {
+    std::array<uint64_t, 24> utc = {}, local = {};
+  };
+  absl::flat_hash_map<uint64_t, Entry> entries;
+  // Node-based: a profile is 384 bytes, not moved when the map grows.
+  absl::node_hash_map<uint64_t, Profile> profiles;
+
+  void Add(uint64_t key, int64_t step, uint64_t packets);
 };
 
-// Loads the snapshots of `dirs` whose interval starts in [from, to).
-// Unreadable files are skipped and listed in `problems`. With `progress`, a
-// line on stderr counts the files read.
-absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, absl::Time from,
-                                        absl::Time to, OriginLookup& origins,
-                                        absl::TimeZone local, bool progress,
-                                        std::vector<std::string>& problems);
+enum SeriesKind { kPortSeries, kSourcePortSeries, kCountrySeries, kCountryPortSeries, kSeriesKinds };
 
 // What a sensor saw in a calendar month (UTC): its IPv4 darknet packets,
 // the time its snapshots cover, and the IPv4 addresses it monitors.
@@ -66,6 +68,57 @@ struct MonthUsage {
 };
 // sensor -> "2026-11" -> usage, from the snapshots' summaries only.
 using MonthlyUsage = std::map<std::string, std::map<std::string, MonthUsage>>;
+
+struct PeriodCounts {
+  absl::Time from, to;
+  absl::Duration step = absl::Hours(1);  // of the series below
+  int snapshots = 0;                     // intervals covered (roll-ups count theirs)
+  int files = 0;                         // files read
+  // Sensor name -> sums. The flows table is not summed (the report reads
+  // flows only as country x port series).
+  std::map<std::string, EpochCounts> by_sensor;
+  EpochCounts all;  // every sensor
+  // Every entry's series, by kind; the selected ones as named series below.
+  std::array<KeyedSeries, kSeriesKinds> keyed;
+  std::array<absl::flat_hash_set<uint64_t>, kSeriesKinds> selected;
+  // Series (step start -> packets) by port, source port ("123/UDP"),
+  // country and "CC PORT/PROTO" (from the flows table): the entries
+  // SelectSeries chose.
+  TimeSeries ports, source_ports, countries, country_ports;
+  // Hour-of-day profiles in UTC and in the report's local zone. Countries
+  // and pairs need hour-resolution data: on days read from daily roll-ups
+  // only the ports' profiles are kept (from the hourly roll-ups' port
+  // tables), and `country_profiles_partial` says so.
+  HourOfDay ports_utc, ports_local, countries_utc, countries_local;
+  bool country_profiles_partial = false;
+  // The period's monthly usage (what LoadMonthlyUsage would read).
+  MonthlyUsage monthly;
+};
+
+// Names the entries of each kind worth a series: those whose packets over
+// the period reach `min_total` (a spike needs that much in one step), the
+// `top` largest (with ties), and the ones `also` selected (so that the
+// period before has a baseline for every series of the period). Countries
+// are all named (outages look at every one).
+void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
+                  const PeriodCounts* also = nullptr);
+
+// Packets per named entry of one kind: the entries with at least
+// `min_total` packets in the period.
+std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period, SeriesKind kind,
+                                             uint64_t min_total = 0);
+
+// The packets of the `top`-th largest entry of `series` (0: fewer entries).
+uint64_t TopCut(const KeyedSeries& series, int top);
+
+// Loads the snapshots of `dirs` whose interval starts in [from, to); the
+// named series are empty until SelectSeries. Unreadable files are skipped
+// and listed in `problems`. With `progress`, a
+// line on stderr counts the files read.
+absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, absl::Time from,
+                                        absl::Time to, OriginLookup& origins,
+                                        absl::TimeZone local, bool progress,
+                                        std::vector<std::string>& problems);
 
 absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& dirs,
                                               absl::Time from, absl::Time to,

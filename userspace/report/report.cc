@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -161,6 +162,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   DS_ASSIGN_OR_RETURN(PeriodCounts before, LoadPeriod(options.dirs, prev_from, prev_to, *origins,
                                                       local, options.progress, problems));
   const int top = options.top;
+  // Series for what the report shows: the top entries, and every entry
+  // that could hold a spike (>= 0.1 % of the period's packets in a step);
+  // the period before gets the same entries as a baseline.
+  const uint64_t spike_floor = now.all.counters[DS_CTR_DARKNET_PACKETS] / 1000;
+  SelectSeries(now, spike_floor, top);
+  SelectSeries(before, std::numeric_limits<uint64_t>::max(), 0, &now);
   json report;
   report["period"] = {{"from", Rfc3339(options.from)}, {"to", Rfc3339(options.to)},
                       {"snapshots", now.snapshots}, {"files", now.files}};
@@ -221,14 +228,22 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
     }
     return out;
   };
-  auto pair_totals = [](const PeriodCounts& period) {
-    std::map<std::string, uint64_t> totals;
-    for (const auto& [pair, steps] : period.country_ports) {
-      for (const auto& [at, packets] : steps) totals[pair] += packets;
+  // Pairs are many: only the top ones now, and the ones before with as many
+  // packets as some top pair has there (no other can rank above it), are
+  // named.
+  const KeyedSeries& pairs_now = now.keyed[kCountryPortSeries];
+  const KeyedSeries& pairs_before = before.keyed[kCountryPortSeries];
+  const uint64_t top_cut = TopCut(pairs_now, top);
+  uint64_t before_cut = std::numeric_limits<uint64_t>::max();
+  for (const auto& [key, entry] : pairs_now.entries) {
+    auto it = pairs_before.entries.find(key);
+    if (entry.total >= top_cut && it != pairs_before.entries.end()) {
+      before_cut = std::min(before_cut, it->second.total);
     }
-    return totals;
-  };
-  report["top_country_ports"] = RankedTable(pair_totals(now), pair_totals(before), top, "pair");
+  }
+  report["top_country_ports"] =
+      RankedTable(SeriesTotals(now, kCountryPortSeries, top_cut),
+                  SeriesTotals(before, kCountryPortSeries, before_cut), top, "pair");
   report["series"] = {
       {"step", hourly_series ? "hour" : "day"},
       {"local_time_zone", options.local_time_zone},
@@ -244,18 +259,22 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   }
 
   // 4: fingerprint shares of the top ports.
+  struct Fingerprints {
+    uint64_t all = 0, mirai = 0, zmap = 0, masscan = 0;
+  };
+  std::map<std::string, Fingerprints> by_label;
+  for (const auto& [index, stats] : c.ports) {
+    auto [slot, port] = SlotPortOfIndex(index);
+    Fingerprints& f = by_label[PortLabel(slot, port)];
+    f.all += stats.packets, f.mirai += stats.mirai, f.zmap += stats.zmap, f.masscan += stats.masscan;
+  }
   json shares = json::array();
   for (const auto& row : report["top_ports"]) {
-    uint64_t all = 0, mirai = 0, zmap = 0, masscan = 0;
-    for (const auto& [index, stats] : c.ports) {
-      auto [slot, port] = SlotPortOfIndex(index);
-      if (PortLabel(slot, port) != row["port"]) continue;
-      all += stats.packets, mirai += stats.mirai, zmap += stats.zmap, masscan += stats.masscan;
-    }
-    auto pct = [&](uint64_t n) { return all ? 100.0 * n / all : 0.0; };
-    shares.push_back({{"port", row["port"]}, {"all", all}, {"mirai", mirai},
-                      {"mirai_share", pct(mirai)}, {"zmap_share", pct(zmap)},
-                      {"masscan_share", pct(masscan)}});
+    const Fingerprints f = by_label[row["port"].get<std::string>()];
+    auto pct = [&](uint64_t n) { return f.all ? 100.0 * n / f.all : 0.0; };
+    shares.push_back({{"port", row["port"]}, {"all", f.all}, {"mirai", f.mirai},
+                      {"mirai_share", pct(f.mirai)}, {"zmap_share", pct(f.zmap)},
+                      {"masscan_share", pct(f.masscan)}});
   }
   report["fingerprint_shares"] = shares;
 
@@ -326,8 +345,7 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   // country x port pairs, strongest first.
   json spikes = json::array();
   if (before.snapshots > 0) {
-    const uint64_t floor = c.counters[DS_CTR_DARKNET_PACKETS] / 1000;
-    const SpikeWindow window{options.from, options.to, prev_from, prev_to, now.step, floor};
+    const SpikeWindow window{options.from, options.to, prev_from, prev_to, now.step, spike_floor};
     FindSpikes("port", now.ports, before.ports, window, spikes);
     FindSpikes("source_port", now.source_ports, before.source_ports, window, spikes);
     FindSpikes("country", now.countries, before.countries, window, spikes);
@@ -405,8 +423,7 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
                                              c.minute(), c.second()),
                            absl::UTCTimeZone());
   };
-  DS_ASSIGN_OR_RETURN(MonthlyUsage usage,
-                      LoadMonthlyUsage(options.dirs, options.from, options.to, problems));
+  const MonthlyUsage& usage = now.monthly;
   DS_ASSIGN_OR_RETURN(MonthlyUsage usage_year_before,
                       LoadMonthlyUsage(options.dirs, year_earlier(options.from),
                                        year_earlier(options.to), problems));

@@ -64,6 +64,14 @@ absl::StatusOr<Snapshot> Merge(const std::vector<std::string>& sources, absl::Ti
       }
     }
     AddCounts(s->counts, merged.counts);
+    // A day's ports hour by hour, from the hourly roll-ups it merges.
+    if (span == absl::Hours(24) && s->interval_seconds <= 3600) {
+      const auto hour = static_cast<uint8_t>((s->interval_start - start) / absl::Hours(1));
+      for (const auto& [index, stats] : s->counts.ports) {
+        merged.port_hours[{index, hour}] += stats.packets;
+      }
+    }
+    for (const auto& [key, packets] : s->port_hours) merged.port_hours[key] += packets;
   }
   merged.agent_counters[kSnapshotsMerged] = snapshots;
   merged.agent_counters[kObservedSeconds] = observed;

@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/prefix.h"
@@ -40,6 +43,10 @@ struct Snapshot {
   // The darknet the sensor watched: reports divide by its size (packets
   // per monitored address). Empty in files written before the table.
   std::vector<Prefix> darknet;
+  // Daily roll-ups only: packets by (port index, hour after interval_start),
+  // so that hour-of-day profiles of long periods need not read the day's
+  // hourly files. Written as the table port_hours when not empty.
+  absl::btree_map<std::pair<uint32_t, uint8_t>, uint64_t> port_hours;
 
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
@@ -60,6 +67,13 @@ enum SnapshotPart : uint32_t {
 // Parses a file's bytes; the error names what is wrong and at which offset.
 absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
                                         uint32_t parts = kSnapshotAll);
+
+// The same, but the flows table is handed to `each_flow` row by row, in
+// key order, rather than kept in counts.flows: for readers that only
+// stream through it (a daily roll-up has a million rows).
+using FlowVisitor = absl::FunctionRef<void(const ds_flow_key&, const ds_traffic&)>;
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes, uint32_t parts,
+                                        FlowVisitor each_flow);
 
 // "20261123T100000Z.dsnap": the file name of the interval starting at
 // `start`, which sorts in time order.

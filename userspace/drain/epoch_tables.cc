@@ -320,10 +320,19 @@ absl::Status IntervalCutter::Start() {
   return plane_.SetEpoch(epoch_);
 }
 
+absl::StatusOr<EpochCounts> IntervalCutter::Adopt() {
+  DS_ASSIGN_OR_RETURN(epoch_, plane_.Epoch());
+  return Drain(epoch_ ^ 1);
+}
+
 absl::StatusOr<EpochCounts> IntervalCutter::Cut() {
   const uint32_t old_epoch = epoch_;
   DS_RETURN_IF_ERROR(plane_.SetEpoch(old_epoch ^ 1));
   epoch_ = old_epoch ^ 1;
+  return Drain(old_epoch);
+}
+
+absl::StatusOr<EpochCounts> IntervalCutter::Drain(uint32_t old_epoch) {
   DS_ASSIGN_OR_RETURN(DetachedEpoch detached, rotation_.SwapOut(old_epoch));
   DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(detached));
   DS_RETURN_IF_ERROR(rotation_.Recycle(std::move(detached), counts));

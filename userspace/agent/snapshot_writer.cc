@@ -114,6 +114,7 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
       stats_.disk_fault = 1;
     }
     after = StatsLocked();
+    if (status.ok() || last_attempt) --after.queue_depth;  // this one is done
   }
   // Retention and the write-duration histogram follow the snapshots.
   if (observer_ && snapshot) observer_(*job.snapshot, status, took, after);

@@ -53,9 +53,8 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   ASSERT_EQ(RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
   ScopedMount out;
   ASSERT_TRUE(out.Mount("disk", "tmpfs", "size=4m,mode=0755").ok());
-  char dir_template[] = "/tmp/darkscope-disk-truth-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string truth_dir = dir_template;
+  const std::string truth_dir = MakeTempDir("disk-truth");
+  ASSERT_FALSE(truth_dir.empty());
 
   AgentProcess agent;
   ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
@@ -67,10 +66,7 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   ASSERT_TRUE(attached.ok()) << attached;
 
   // 20,000 frames at 2,500/s: 8 s, with the fault in the middle.
-  GenerateOptions gen = DemoTraffic(truth_dir);
-  gen.rate = 2500;
-  absl::Status sent = absl::UnknownError("not run");
-  std::thread traffic([&] { sent = lab.RunInScanner([&] { return RunGenerate(gen); }); });
+  BackgroundTraffic traffic(lab, truth_dir, 2500);
 
   absl::SleepFor(absl::Milliseconds(1500));
   RunCommand(Fill(fault.cause, out.path()));
@@ -88,7 +84,7 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   for (int i = 0; i < 20 && RunCommand(Fill(fault.cure, out.path())) != 0; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  traffic.join();
+  const absl::Status sent = traffic.Join();
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(2500));
   absl::StatusOr<HttpReply> after = HttpGetInNetns(lab.sensor_ns(), kPort, "/metrics");
@@ -98,10 +94,7 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   EXPECT_EQ(MetricSample(after->body, "darkscope_snapshots_dropped_total"), 0u);
   EXPECT_EQ(agent.Stop(), 0);
 
-  const EpochCounts sensor = SumSnapshotDirectory(out.path()),
-                    truth = SumSnapshotDirectory(truth_dir);
-  EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
-  ExpectSameCounts(sensor, truth);
+  ExpectSnapshotsMatchTruth(out.path(), truth_dir);
   RunCommand("rm -rf " + truth_dir);
 }
 

@@ -92,9 +92,8 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   ASSERT_TRUE(lab.Create().ok());
   ScopedMount bpffs;
   ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
-  char dir_template[] = "/tmp/darkscope-restart-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string base = dir_template;
+  const std::string base = MakeTempDir("restart");
+  ASSERT_FALSE(base.empty());
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
   ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
 
@@ -104,10 +103,7 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   ASSERT_TRUE(attached.ok()) << attached;
 
   // 20,000 frames at 4,000/s: 5 s of traffic across the restart.
-  GenerateOptions gen = DemoTraffic(truth_dir);
-  gen.rate = 4000;
-  absl::Status sent = absl::UnknownError("not run");
-  std::thread traffic([&] { sent = lab.RunInScanner([&] { return RunGenerate(gen); }); });
+  BackgroundTraffic traffic(lab, truth_dir, 4000);
 
   absl::SleepFor(absl::Milliseconds(1200));
   SleepUntilFraction(0.5);  // mid-interval
@@ -126,15 +122,12 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   attached = second.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
   EXPECT_TRUE(absl::StrContains(second.output(), "adopted")) << second.output();
-  traffic.join();
+  const absl::Status sent = traffic.Join();
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(second.Stop(), 0);
 
-  const EpochCounts sensor = SumSnapshotDirectory(out_dir),
-                    truth = SumSnapshotDirectory(truth_dir);
-  EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
-  ExpectSameCounts(sensor, truth);
+  ExpectSnapshotsMatchTruth(out_dir, truth_dir);
 
   // The adopted interval is marked: incomplete, adopted_pinned_program.
   int adopted = 0;
@@ -192,9 +185,8 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
   ASSERT_TRUE(lab.Create().ok());
   ScopedMount bpffs;
   ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
-  char dir_template[] = "/tmp/darkscope-layout-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string out_dir = dir_template;
+  const std::string out_dir = MakeTempDir("layout");
+  ASSERT_FALSE(out_dir.empty());
   const std::string pin_dir = PinDirectory(bpffs.path(), VethLab::kSensorIface);
   const std::string iface = VethLab::kSensorIface;
   const std::vector<std::string> run = {"run", "--iface", iface, "--prefix", "198.18.0.0/15",

@@ -204,6 +204,17 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
   return absl::OkStatus();
 }
 
+// ParseFlags for a command that takes no positional argument.
+absl::Status ParseFlagsOnly(int argc, char** argv, absl::Span<const char* const> allowed) {
+  std::vector<std::string> positional;
+  DS_RETURN_IF_ERROR(ParseFlags(argc, argv, allowed, positional));
+  if (!positional.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", positional[0], "'"));
+  }
+  return absl::OkStatus();
+}
+
 // The data plane settings shared by run and replay.
 absl::Status DataPlaneFromFlags(DataPlaneOptions& options) {
   for (const std::string& text : absl::GetFlag(FLAGS_prefix)) {
@@ -357,12 +368,8 @@ int Run(int argc, char** argv) {
 
 // `darkscope detach`: the program a kept-attached or killed agent left.
 int Detach(int argc, char** argv) {
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kDetachFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kDetachFlags); !s.ok()) {
     return Fail("detach", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("detach", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   const std::string iface = absl::GetFlag(FLAGS_iface);
   const std::string bpffs = absl::GetFlag(FLAGS_bpffs);
@@ -410,12 +417,8 @@ int Cat(int argc, char** argv) {
 }
 
 int Gen(int argc, char** argv) {
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kGenFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kGenFlags); !s.ok()) {
     return Fail("gen", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("gen", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   GenerateOptions options;
   options.scenario = absl::GetFlag(FLAGS_scenario);
@@ -467,12 +470,8 @@ absl::StatusOr<absl::Time> ParseTimeFlag(const char* name, const std::string& te
 }
 
 int Report(int argc, char** argv) {
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kReportFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kReportFlags); !s.ok()) {
     return Fail("report", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("report", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   ReportOptions options;
   options.dirs = absl::GetFlag(FLAGS_in);
@@ -521,12 +520,8 @@ int Report(int argc, char** argv) {
 }
 
 int Rollup(int argc, char** argv) {
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kRollupFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kRollupFlags); !s.ok()) {
     return Fail("rollup", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("rollup", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   RollupOptions options;
   options.dirs = absl::GetFlag(FLAGS_in);

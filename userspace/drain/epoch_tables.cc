@@ -14,6 +14,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "common/map_info.h"
 #include "common/status.h"
 
 namespace darkscope {
@@ -21,15 +22,6 @@ namespace {
 
 // Entries asked of the kernel per batch call.
 constexpr uint32_t kBatchEntries = 4096;
-
-absl::StatusOr<bpf_map_info> MapInfo(int fd, absl::string_view what) {
-  bpf_map_info info = {};
-  uint32_t length = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) {
-    return ErrnoError(errno, "bpf_obj_get_info_by_fd", what);
-  }
-  return info;
-}
 
 bool IsPerCpu(uint32_t type) {
   return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||

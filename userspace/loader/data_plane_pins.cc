@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/map_info.h"
 #include "common/status.h"
 #include "loader/data_plane.h"  // abi.h, before the skeleton
 #include "darkscope.skel.h"
@@ -27,15 +28,6 @@ constexpr const char* kConfigPin = "config";  // the .rodata map (ds_config)
 
 std::string PinPath(const std::string& directory, absl::string_view object) {
   return absl::StrCat(directory, "/", PinName(object));
-}
-
-absl::StatusOr<bpf_map_info> MapInfoOf(int fd, absl::string_view what) {
-  bpf_map_info info = {};
-  uint32_t length = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) {
-    return ErrnoError(errno, "bpf_obj_get_info_by_fd", what);
-  }
-  return info;
 }
 
 // The shape a map must have to be adopted.
@@ -68,7 +60,7 @@ absl::StatusOr<MapShape> InnerShape(int outer_fd, absl::string_view name) {
   if (!inner.valid()) {
     return ErrnoError(errno, "bpf_map_get_fd_by_id", absl::StrCat(name, "[0]"));
   }
-  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfoOf(inner.get(), name));
+  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(inner.get(), name));
   return ShapeOf(info);
 }
 
@@ -134,7 +126,7 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
   for (int i = 0; i < kPlaneMapCount; ++i) {
     const char* name = kPlaneMapNames[i];
     DS_ASSIGN_OR_RETURN(UniqueFd map, OpenPin(PinPath(directory, name)));
-    DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfoOf(map.get(), name));
+    DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(map.get(), name));
     bpf_map* want = bpf_object__find_map_by_name(expected.obj, name);
     if (ShapeOf(info) != ShapeOf(want)) {
       differences.push_back(absl::StrCat(name, ": pinned ", Describe(ShapeOf(info)),
@@ -154,7 +146,7 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
   }
   // The settings fixed at load (.rodata): darknet action, hash layout.
   DS_ASSIGN_OR_RETURN(UniqueFd config, OpenPin(PinPath(directory, kConfigPin)));
-  DS_ASSIGN_OR_RETURN(bpf_map_info config_info, MapInfoOf(config.get(), kConfigPin));
+  DS_ASSIGN_OR_RETURN(bpf_map_info config_info, MapInfo(config.get(), kConfigPin));
   std::vector<uint8_t> rodata(config_info.value_size);
   const uint32_t zero = 0;
   if (bpf_map_lookup_elem(config.get(), &zero, rodata.data()) != 0) {

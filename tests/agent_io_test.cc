@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/snapshot_writer.h"
 #include "cat/cat.h"
 #include "gtest/gtest.h"
@@ -71,22 +72,38 @@ TEST(UringFileWriter, FailureNamesOperationAndFile) {
   EXPECT_TRUE(absl::StrContains(status.message(), dir)) << status;
 }
 
-TEST(SnapshotWriter, CountsWriteErrorsInsteadOfCrashing) {
+// A directory that refuses writes: the snapshots are kept and retried,
+// each failed attempt counted; at shutdown each gets one last attempt and
+// what still fails is counted as lost. Never a crash.
+TEST(SnapshotWriter, KeepsAndRetriesFailedWritesThenCountsTheLost) {
   const std::string dir = TempDir();
   auto files = UringFileWriter::Create(dir);
   ASSERT_TRUE(files.ok());
   ASSERT_EQ(::rmdir(dir.c_str()), 0);
-  SnapshotWriterStats stats;
+  SnapshotWriterStats during, last_seen;
+  absl::Mutex mutex;
   {
-    SnapshotWriter writer(std::move(*files), 4);
+    SnapshotWriter writer(std::move(*files), 4,
+                          [&](const Snapshot&, const absl::Status&, absl::Duration,
+                              const SnapshotWriterStats& stats) {
+                            absl::MutexLock lock(&mutex);
+                            last_seen = stats;
+                          },
+                          absl::Milliseconds(5));
     EXPECT_TRUE(writer.Enqueue(At(1795428000, 1)));
     EXPECT_TRUE(writer.Enqueue(At(1795428060, 2)));
-    // The destructor writes what is queued before returning.
-    for (int i = 0; i < 200 && writer.stats().write_errors < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
-    stats = writer.stats();
+    for (int i = 0; i < 400 && writer.stats().write_errors < 4; ++i) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    during = writer.stats();
   }
-  EXPECT_EQ(stats.write_errors, 2u);
-  EXPECT_EQ(stats.written, 0u);
+  EXPECT_GE(during.write_errors, 4u) << "the head of the backlog is retried";
+  EXPECT_EQ(during.written, 0u);
+  EXPECT_EQ(during.disk_fault, 1u);
+  EXPECT_EQ(during.queue_depth, 2u) << "both snapshots held";
+  EXPECT_EQ(during.lost, 0u);
+  absl::MutexLock lock(&mutex);
+  EXPECT_EQ(last_seen.lost, 2u) << "one last attempt each at shutdown";
 }
 
 TEST(SnapshotWriter, FullQueueDropsAndCounts) {

@@ -48,11 +48,16 @@ absl::Status AgentProcess::WaitFor(const std::string& text, absl::Duration limit
   return absl::DeadlineExceededError("agent did not print '" + text + "': " + output_);
 }
 
-int AgentProcess::Stop() {
-  kill(pid_, SIGTERM);
+int AgentProcess::Signal(int signal) {
+  kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  return status;
+}
+
+int AgentProcess::Stop() {
+  const int status = Signal(SIGTERM);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

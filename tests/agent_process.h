@@ -23,6 +23,8 @@ class AgentProcess {
   absl::Status WaitFor(const std::string& text, absl::Duration limit);
   // SIGTERM, then the exit status.
   int Stop();
+  // Sends `signal` and waits: the raw wait status (WIFSIGNALED for SIGKILL).
+  int Signal(int signal);
   ~AgentProcess();
   // What the agent printed so far.
   const std::string& output() const { return output_; }

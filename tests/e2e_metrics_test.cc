@@ -36,32 +36,9 @@ namespace {
 
 constexpr int kPort = 19464;
 
-// Moves the calling thread (only it) into network namespace `ns`.
-bool EnterNetns(const std::string& ns) {
-  const int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = setns(fd, CLONE_NEWNET) == 0;
-  close(fd);
-  return ok;
-}
-
-// Fetches `path` from a thread inside `ns`.
+// Fetches `path` from the agent's port inside `ns`.
 absl::StatusOr<HttpReply> GetIn(const std::string& ns, const std::string& path) {
-  absl::StatusOr<HttpReply> reply = absl::InternalError("setns");
-  std::thread([&] {
-    if (EnterNetns(ns)) reply = HttpGet(kPort, path);
-  }).join();
-  return reply;
-}
-
-// The value of the sample `line_start` ("name{labels}") in /metrics text.
-uint64_t Sample(const std::string& text, const std::string& line_start) {
-  const size_t at = text.find("\n" + line_start + " ");
-  if (at == std::string::npos) return ~0ull;
-  const size_t begin = at + line_start.size() + 2;
-  uint64_t value = 0;
-  if (!absl::SimpleAtoi(text.substr(begin, text.find('\n', begin) - begin), &value)) return ~0ull;
-  return value;
+  return HttpGetInNetns(ns, kPort, path);
 }
 
 TEST(MetricsEndToEnd, HardPollingLosesNothing) {
@@ -138,17 +115,17 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
 
   // /metrics after the traffic was drained shows the same totals.
   const std::string& text = metrics->body;
-  EXPECT_EQ(Sample(text, "darkscope_frames_total{kind=\"packets_seen\"}"),
+  EXPECT_EQ(MetricSample(text, "darkscope_frames_total{kind=\"packets_seen\"}"),
             truth.counters[DS_CTR_PACKETS_SEEN]);
-  EXPECT_EQ(Sample(text, "darkscope_frames_total{kind=\"darknet_packets\"}"),
+  EXPECT_EQ(MetricSample(text, "darkscope_frames_total{kind=\"darknet_packets\"}"),
             truth.counters[DS_CTR_DARKNET_PACKETS]);
-  EXPECT_EQ(Sample(text, "darkscope_packets_total{class=\"tcp_syn\"}"),
+  EXPECT_EQ(MetricSample(text, "darkscope_packets_total{class=\"tcp_syn\"}"),
             truth.counters[DS_CTR_TCP_SYN]);
-  EXPECT_EQ(Sample(text, "darkscope_fingerprint_packets_total{fingerprint=\"mirai\"}"),
+  EXPECT_EQ(MetricSample(text, "darkscope_fingerprint_packets_total{fingerprint=\"mirai\"}"),
             truth.counters[DS_CTR_MIRAI]);
-  EXPECT_EQ(Sample(text, "darkscope_snapshots_dropped_total"), 0u);
-  EXPECT_EQ(Sample(text, "darkscope_snapshot_write_errors_total"), 0u);
-  EXPECT_GE(Sample(text, "darkscope_snapshots_written_total"), 3u);
+  EXPECT_EQ(MetricSample(text, "darkscope_snapshots_dropped_total"), 0u);
+  EXPECT_EQ(MetricSample(text, "darkscope_snapshot_write_errors_total"), 0u);
+  EXPECT_GE(MetricSample(text, "darkscope_snapshots_written_total"), 3u);
 
   const std::string metrics_file = base + "/metrics.txt";
   std::ofstream(metrics_file) << text;

@@ -1,17 +1,22 @@
 // A minimal HTTP/1.0 GET for the tests of the monitoring endpoints: one
-// request per connection to 127.0.0.1, the status code and the body back.
+// request per connection to 127.0.0.1, the status code and the body back;
+// the same from inside a network namespace; and one sample of /metrics.
 #ifndef DARKSCOPE_TESTS_HTTP_GET_H_
 #define DARKSCOPE_TESTS_HTTP_GET_H_
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace darkscope::testing {
@@ -52,6 +57,36 @@ inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path) {
   out.headers = reply.substr(0, end);
   out.body = reply.substr(end + 4);
   return out;
+}
+
+// Moves the calling thread (only it) into network namespace `ns`.
+inline bool EnterNetns(const std::string& ns) {
+  const int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = setns(fd, CLONE_NEWNET) == 0;
+  close(fd);
+  return ok;
+}
+
+// HttpGet from a thread inside network namespace `ns`.
+inline absl::StatusOr<HttpReply> HttpGetInNetns(const std::string& ns, int port,
+                                                const std::string& path) {
+  absl::StatusOr<HttpReply> reply = absl::InternalError("setns " + ns);
+  std::thread([&] {
+    if (EnterNetns(ns)) reply = HttpGet(port, path);
+  }).join();
+  return reply;
+}
+
+// The value of the sample `line_start` ("name{labels}") in /metrics text;
+// all ones when absent.
+inline uint64_t MetricSample(const std::string& text, const std::string& line_start) {
+  const size_t at = text.find("\n" + line_start + " ");
+  if (at == std::string::npos) return ~0ull;
+  const size_t begin = at + line_start.size() + 2;
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(text.substr(begin, text.find('\n', begin) - begin), &value)) return ~0ull;
+  return value;
 }
 
 }  // namespace darkscope::testing

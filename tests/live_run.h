@@ -1,11 +1,14 @@
 // What the end-to-end tests of a live agent share: the demo traffic they
-// send through the veth pair (with its ground truth), the sum of a
-// directory's snapshots, and the comparison of two sums, every counter and
-// table.
+// send through the veth pair (with its ground truth), sent in the
+// background while the test acts on the agent, the sum of a directory's
+// snapshots, and the comparison of two sums, every counter and table.
 #ifndef DARKSCOPE_TESTS_LIVE_RUN_H_
 #define DARKSCOPE_TESTS_LIVE_RUN_H_
 
+#include <stdlib.h>
+
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cat/cat.h"
@@ -42,6 +45,35 @@ inline void ExpectSameCounts(const EpochCounts& sensor, const EpochCounts& truth
   EXPECT_TRUE(sensor.flows == truth.flows);
 }
 
+// A new directory /tmp/darkscope-TAG-XXXXXX ("" if it cannot be made).
+inline std::string MakeTempDir(const std::string& tag) {
+  std::string dir = "/tmp/darkscope-" + tag + "-XXXXXX";
+  return mkdtemp(dir.data()) != nullptr ? dir : "";
+}
+
+// The demo scenario at `rate` frames per second from the scanner's end of
+// `lab`, on a thread, while the test goes on; Join() gives the status.
+class BackgroundTraffic {
+ public:
+  BackgroundTraffic(const VethLab& lab, const std::string& truth_dir, uint64_t rate)
+      : gen_(DemoTraffic(truth_dir)) {
+    gen_.rate = rate;
+    thread_ = std::thread([this, &lab] { sent_ = lab.RunInScanner([this] { return RunGenerate(gen_); }); });
+  }
+  ~BackgroundTraffic() {
+    if (thread_.joinable()) thread_.join();
+  }
+  absl::Status Join() {
+    if (thread_.joinable()) thread_.join();
+    return sent_;
+  }
+
+ private:
+  GenerateOptions gen_;
+  absl::Status sent_ = absl::UnknownError("traffic not sent");
+  std::thread thread_;
+};
+
 inline EpochCounts SumSnapshotDirectory(const std::string& dir) {
   EpochCounts total;
   absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({dir});
@@ -55,6 +87,15 @@ inline EpochCounts SumSnapshotDirectory(const std::string& dir) {
     if (snapshot.ok()) AddCounts(snapshot->counts, total);
   }
   return total;
+}
+
+// The sensor's snapshots in `out_dir`, summed, equal the demo scenario's
+// ground truth in `truth_dir` (its 20,000 frames), every counter and table.
+inline void ExpectSnapshotsMatchTruth(const std::string& out_dir, const std::string& truth_dir) {
+  const EpochCounts sensor = SumSnapshotDirectory(out_dir),
+                    truth = SumSnapshotDirectory(truth_dir);
+  EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
+  ExpectSameCounts(sensor, truth);
 }
 
 }  // namespace darkscope::testing

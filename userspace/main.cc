@@ -7,6 +7,9 @@
 //                 [--sample-rate N] [--sample-first K] [--sample-pps P]
 //                 [--sample-max-bytes B] [--queues LIST] [--sample-cpus LIST]
 //                 [--sample-umem-frames F] [--sample-ring-size R] [--sample-batch B]
+//                 [--bpffs DIR] [--keep-attached] [--replace-pinned]
+//                 [--writer-backlog N]
+//   darkscope detach --iface IF [--bpffs DIR]
 //   darkscope cat [--format jsonl|csv] [--table T] PATH...
 //   darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]
 //   darkscope replay --prefix CIDR... --interval DURATION --out DIR FILE...
@@ -17,6 +20,7 @@
 // own loop over absl's flag registry so that any bad flag or value is a
 // one-line error with exit status 2 (absl::ParseCommandLine exits 1), and so
 // that --prefix may be repeated.
+#include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -101,6 +105,18 @@ ABSL_FLAG(absl::Duration, retain_age, absl::ZeroDuration(),
           "run: delete snapshots and samples older than this (0: keep)");
 ABSL_FLAG(std::string, retain_bytes, "0",
           "run: keep snapshots and samples within this total, e.g. 50G (0: no limit)");
+ABSL_FLAG(std::string, bpffs, "/sys/fs/bpf",
+          "run, detach: bpffs mount point of the pins, BPFFS/darkscope/IFACE (mounted if "
+          "missing); run: empty for no pins");
+ABSL_FLAG(bool, keep_attached, false,
+          "run: on SIGINT/SIGTERM leave the program attached, counting and pinned; the next "
+          "run on the interface adopts it and completes the interval");
+ABSL_FLAG(bool, replace_pinned, false,
+          "run: detach and replace a pinned program of another layout or other settings "
+          "(its counts since its last snapshot are discarded) instead of refusing");
+ABSL_FLAG(uint64_t, writer_backlog, 16,
+          "run: snapshots held in memory while the output directory is slow, full or "
+          "read-only, at most");
 
 namespace darkscope {
 namespace {
@@ -113,7 +129,10 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "sample_rate", "sample_first", "sample_pps",
                                  "sample_max_bytes", "queues", "sample_cpus",
                                  "sample_umem_frames", "sample_ring_size", "sample_batch"};
-const char* const kRunOpsFlags[] = {"config", "http", "retain_age", "retain_bytes"};
+const char* const kRunOpsFlags[] = {"config",        "http",           "retain_age",
+                                    "retain_bytes",  "bpffs",          "keep_attached",
+                                    "replace_pinned", "writer_backlog"};
+const char* const kDetachFlags[] = {"iface", "bpffs"};
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
@@ -161,6 +180,10 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
     if (flag == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "'"));
     }
+    if (!has_value && flag->IsOfType<bool>()) {
+      value = "true";  // --keep-attached alone
+      has_value = true;
+    }
     if (!has_value) {
       if (i + 1 >= argc) {
         return absl::InvalidArgumentError(absl::StrCat("flag '", arg, "' needs a value"));
@@ -179,6 +202,17 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
   }
   if (!prefixes.empty()) absl::SetFlag(&FLAGS_prefix, prefixes);
   if (!ins.empty()) absl::SetFlag(&FLAGS_in, ins);
+  return absl::OkStatus();
+}
+
+// ParseFlags for a command that takes no positional argument.
+absl::Status ParseFlagsOnly(int argc, char** argv, absl::Span<const char* const> allowed) {
+  std::vector<std::string> positional;
+  DS_RETURN_IF_ERROR(ParseFlags(argc, argv, allowed, positional));
+  if (!positional.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", positional[0], "'"));
+  }
   return absl::OkStatus();
 }
 
@@ -271,6 +305,14 @@ int Run(int argc, char** argv) {
   options.interface = absl::GetFlag(FLAGS_iface);
   options.interval = absl::GetFlag(FLAGS_interval);
   options.out_dir = absl::GetFlag(FLAGS_out);
+  options.bpffs = absl::GetFlag(FLAGS_bpffs);
+  options.keep_attached = absl::GetFlag(FLAGS_keep_attached);
+  options.replace_pinned = absl::GetFlag(FLAGS_replace_pinned);
+  options.writer_queue = absl::GetFlag(FLAGS_writer_backlog);
+  if (options.writer_queue == 0) return Fail("run", "--writer-backlog must be at least 1");
+  if (options.keep_attached && options.bpffs.empty()) {
+    return Fail("run", "--keep-attached needs pins: --bpffs must not be empty");
+  }
   options.sensor = absl::GetFlag(FLAGS_sensor);
   if (options.sensor.empty()) {
     char host[256] = {};
@@ -310,7 +352,10 @@ int Run(int argc, char** argv) {
   if (absl::Status s = ValidateAgentOptions(options); !s.ok()) {
     return Fail("run", s.message());
   }
-  if (absl::Status s = CheckAttachCapabilities(); !s.ok()) return Fail("run", s.message());
+  const bool sampling = options.sample_policy.rate > 0 || options.sample_policy.first > 0;
+  if (absl::Status s = CheckAttachCapabilities(sampling); !s.ok()) {
+    return Fail("run", s.message());
+  }
   // SIGINT and SIGTERM are taken by the interval loop (sigtimedwait);
   // blocked before any thread starts so that every thread inherits it.
   sigset_t signals;
@@ -319,6 +364,27 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (absl::Status s = RunAgent(options); !s.ok()) return Fail("run", s.message());
+  return 0;
+}
+
+// `darkscope detach`: the program a kept-attached or killed agent left.
+int Detach(int argc, char** argv) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kDetachFlags); !s.ok()) {
+    return Fail("detach", s.message());
+  }
+  const std::string iface = absl::GetFlag(FLAGS_iface);
+  const std::string bpffs = absl::GetFlag(FLAGS_bpffs);
+  if (iface.empty()) return Fail("detach", "--iface is required");
+  if (bpffs.empty()) return Fail("detach", "--bpffs must not be empty");
+  // The interface may be gone; the pins are removed all the same.
+  const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+  absl::StatusOr<std::string> done = DataPlane::DetachPinned(bpffs, iface, ifindex);
+  if (absl::IsNotFound(done.status())) {
+    std::printf("darkscope detach: %s\n", std::string(done.status().message()).c_str());
+    return 0;
+  }
+  if (!done.ok()) return Fail("detach", done.status().message());
+  std::printf("darkscope detach: %s\n", done->c_str());
   return 0;
 }
 
@@ -352,12 +418,8 @@ int Cat(int argc, char** argv) {
 }
 
 int Gen(int argc, char** argv) {
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kGenFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kGenFlags); !s.ok()) {
     return Fail("gen", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("gen", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   GenerateOptions options;
   options.scenario = absl::GetFlag(FLAGS_scenario);
@@ -410,12 +472,8 @@ absl::StatusOr<absl::Time> ParseTimeFlag(const char* name, const std::string& te
 
 int Report(int argc, char** argv) {
   KeepFreedMemoryForReuse();
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kReportFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kReportFlags); !s.ok()) {
     return Fail("report", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("report", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   ReportOptions options;
   options.dirs = absl::GetFlag(FLAGS_in);
@@ -465,12 +523,8 @@ int Report(int argc, char** argv) {
 
 int Rollup(int argc, char** argv) {
   KeepFreedMemoryForReuse();
-  std::vector<std::string> positional;
-  if (absl::Status s = ParseFlags(argc, argv, kRollupFlags, positional); !s.ok()) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kRollupFlags); !s.ok()) {
     return Fail("rollup", s.message());
-  }
-  if (!positional.empty()) {
-    return Fail("rollup", absl::StrCat("unexpected argument '", positional[0], "'"));
   }
   RollupOptions options;
   options.dirs = absl::GetFlag(FLAGS_in);
@@ -492,7 +546,9 @@ constexpr const char* kUsage =
     "                --out DIR [--sensor NAME] [--xdp-mode native|skb|auto]\n"
     "                [--darknet-action drop|pass] [--hash-layout shared|percpu]\n"
     "                [--config FILE] [--http ADDR:PORT] [--retain-age DURATION]\n"
-    "                [--retain-bytes SIZE]\n"
+    "                [--retain-bytes SIZE] [--bpffs DIR] [--keep-attached]\n"
+    "                [--replace-pinned] [--writer-backlog N]\n"
+    "  darkscope detach --iface IF [--bpffs DIR]\n"
     "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n"
     "  darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]\n"
     "                [--packets N] [--seed N] [--rate PPS] [--max-time DURATION]\n"
@@ -513,6 +569,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "run") return darkscope::Run(argc, argv);
+  if (command == "detach") return darkscope::Detach(argc, argv);
   if (command == "cat") return darkscope::Cat(argc, argv);
   if (command == "gen") return darkscope::Gen(argc, argv);
   if (command == "replay") return darkscope::Replay(argc, argv);

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +15,7 @@
 #include "agent/snapshot_writer.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
+#include "loader/pins.h"
 
 namespace darkscope {
 namespace {
@@ -81,11 +83,27 @@ absl::Status RunAgent(const AgentOptions& options) {
   DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files,
                       UringFileWriter::Create(options.out_dir));
   const int ifindex = static_cast<int>(if_nametoindex(options.interface.c_str()));
-  DS_ASSIGN_OR_RETURN(
-      std::unique_ptr<DataPlane> plane,
-      DataPlane::LoadAndAttach(options.data_plane, ifindex, options.xdp_mode));
+  std::unique_ptr<DataPlane> plane;
+  if (options.bpffs.empty()) {
+    DS_ASSIGN_OR_RETURN(plane, DataPlane::LoadAndAttach(options.data_plane, ifindex,
+                                                        options.xdp_mode));
+  } else {
+    // libxdp's own pins (its dispatcher) go to the same bpffs, so that they
+    // outlive the agent together with darkscope's.
+    setenv("LIBXDP_BPFFS", options.bpffs.c_str(), /*overwrite=*/0);
+    DS_ASSIGN_OR_RETURN(
+        plane, DataPlane::AttachPinned(options.data_plane, options.interface, ifindex,
+                                       options.xdp_mode,
+                                       {.bpffs = options.bpffs,
+                                        .replace = options.replace_pinned,
+                                        .keep_attached = options.keep_attached}));
+  }
   std::unique_ptr<Sampler> sampler;
   const SamplePolicy& policy = options.sample_policy;
+  if (plane->adopted()) {
+    // An earlier agent's policy (and its sockets) are gone with it.
+    DS_RETURN_IF_ERROR(plane->SetSamplePolicy({}));
+  }
   if (policy.rate > 0 || policy.first > 0) {
     SamplerOptions sampler_options = options.sampler;
     sampler_options.interface = options.interface;
@@ -102,10 +120,20 @@ absl::Status RunAgent(const AgentOptions& options) {
   }
   std::vector<std::string> prefixes;
   for (const Prefix& p : options.data_plane.prefixes) prefixes.push_back(p.ToString());
+  if (plane->adopted()) {
+    std::printf("darkscope: adopted the xdp_count_darknet pinned in %s, still counting: "
+                "the interval in progress is completed, nothing counted is lost\n",
+                plane->pin_directory().c_str());
+  } else if (!plane->pin_directory().empty()) {
+    std::printf("darkscope: pinned xdp_count_darknet and its maps in %s (layout %s)%s\n",
+                plane->pin_directory().c_str(), LayoutVersion().c_str(),
+                options.keep_attached ? "; --keep-attached: left attached at exit" : "");
+  }
   std::printf(
-      "darkscope: attached xdp_count_darknet to %s (ifindex %d) in %s mode; "
+      "darkscope: %s xdp_count_darknet to %s (ifindex %d) in %s mode; "
       "darknet %s; %s intervals into %s as sensor '%s'\n",
-      options.interface.c_str(), ifindex, plane->attach_mode_name(),
+      plane->adopted() ? "attached (adopted)" : "attached", options.interface.c_str(),
+      ifindex, plane->attach_mode_name(),
       absl::StrJoin(prefixes, " ").c_str(),
       absl::FormatDuration(options.interval).c_str(), options.out_dir.c_str(),
       options.sensor.c_str());
@@ -131,7 +159,14 @@ absl::Status RunAgent(const AgentOptions& options) {
   SnapshotWriter writer(std::move(files),
                         options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0)),
                         monitoring->write_observer());
-  DS_RETURN_IF_ERROR(cutter.Start());
+  // What an earlier agent left in the epoch the program is not counting
+  // into; it joins the first snapshot.
+  EpochCounts carried;
+  if (plane->adopted()) {
+    DS_ASSIGN_OR_RETURN(carried, cutter.Adopt());
+  } else {
+    DS_RETURN_IF_ERROR(cutter.Start());
+  }
 
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
   absl::Time start = IntervalStart(absl::Now(), options.interval);
@@ -139,6 +174,26 @@ absl::Status RunAgent(const AgentOptions& options) {
   for (;;) {
     const absl::Time boundary = start + options.interval;
     const bool stopping = WaitForSignalUntil(boundary, signals);
+    if (stopping && options.keep_attached && !options.bpffs.empty()) {
+      // No cut: the interval in progress stays in the kernel for the next
+      // agent. The samples' sockets close with this one.
+      if (sampler) {
+        DS_RETURN_IF_ERROR(plane->SetSamplePolicy({}));
+        sampler->Stop();
+      }
+      std::printf("darkscope: stopping: --keep-attached: xdp_count_darknet stays attached to "
+                  "%s and counting, pinned in %s; the next `darkscope run` completes the "
+                  "interval started at %s\n",
+                  options.interface.c_str(), plane->pin_directory().c_str(),
+                  SnapshotFileName(start).c_str());
+      return absl::OkStatus();
+    }
+    if (stopping) {
+      // Detached first, so that the last cut holds every packet counted.
+      if (absl::Status s = plane->Detach(); !s.ok()) {
+        std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
+      }
+    }
 
     // Cut: new packets go to the other epoch; the old one is read.
     const absl::Time drain_began = absl::Now();
@@ -160,15 +215,22 @@ absl::Status RunAgent(const AgentOptions& options) {
                                               counts.status().message()));
     }
     snapshot.counts = std::move(*counts);
+    if (first && plane->adopted()) {
+      AddCounts(carried, snapshot.counts);
+      snapshot.agent_counters["adopted_pinned_program"] = 1;
+    }
     const SnapshotWriterStats stats = writer.stats();
-    snapshot.agent_counters = {
+    const std::map<std::string, uint64_t> figures = {
         {"drain_microseconds",
          static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - drain_began))},
         {"snapshots_written", stats.written},
         {"snapshot_write_errors", stats.write_errors},
         {"snapshots_dropped", stats.dropped},
+        {"snapshots_lost", stats.lost},
         {"writer_queue_depth", stats.queue_depth},
+        {"writer_disk_fault", stats.disk_fault},
     };
+    snapshot.agent_counters.insert(figures.begin(), figures.end());
     std::vector<SampleFile> samples;
     if (sampler) {
       // At a stop the rings are reaped to the end first: the last file

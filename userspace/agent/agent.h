@@ -9,6 +9,15 @@
 // signal the interval in progress is cut the same way and written marked
 // incomplete; so is the first interval, which started before the agent.
 //
+// Restarts without loss: the program, its maps and settings are pinned in
+// bpffs (BPFFS/darkscope/IFACE, loader/pins.h). If the agent dies (SIGKILL,
+// a crash) or stops with keep_attached, the program keeps counting; the
+// next agent on the interface adopts it, drains the epoch the program is
+// not counting into (what a dead agent flipped away from but never read),
+// and adds it to its first snapshot, which also holds everything counted
+// while no agent ran and is marked incomplete. Pins of another layout are
+// refused with instructions (or replaced with replace_pinned).
+//
 // When the sample policy picks anything, the agent also binds an AF_XDP
 // socket to each sampled rx queue (userspace/sampler) before it says it is
 // attached, and at each boundary writes each queue's pcapng file of the
@@ -35,7 +44,15 @@ struct AgentOptions {
   absl::Duration interval = absl::Seconds(60);
   std::string out_dir;
   std::string sensor;
-  size_t writer_queue = 16;  // snapshots waiting for the disk, at most
+  // Snapshots held in memory while the disk is slow or failing, at most
+  // (the backlog; sample files get as many again per sampled queue).
+  size_t writer_queue = 16;
+  // Pinning: bpffs mount point (empty: no pins, detach at any exit), what
+  // to do with pins of another layout, and whether to leave the program
+  // attached and pinned when stopped by SIGINT/SIGTERM.
+  std::string bpffs = "/sys/fs/bpf";
+  bool replace_pinned = false;
+  bool keep_attached = false;
   SamplePolicy sample_policy;  // all zero: no sampling, no sockets
   SamplerOptions sampler;      // interface: taken from `interface`
   // Operations: HTTP endpoints, retention, capabilities kept after attach.

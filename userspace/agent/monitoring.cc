@@ -49,9 +49,8 @@ absl::StatusOr<std::unique_ptr<AgentMonitoring>> AgentMonitoring::Start(
 }
 
 WriteObserver AgentMonitoring::write_observer() {
-  return [this](const Snapshot& snapshot, const absl::Status& status, absl::Duration took) {
-    AfterWrite(snapshot, status, took);
-  };
+  return [this](const Snapshot& snapshot, const absl::Status& status, absl::Duration took,
+                const SnapshotWriterStats& writer) { AfterWrite(snapshot, status, took, writer); };
 }
 
 void AgentMonitoring::AfterDrain(const Snapshot& snapshot, absl::Duration drain_time,
@@ -61,8 +60,9 @@ void AgentMonitoring::AfterDrain(const Snapshot& snapshot, absl::Duration drain_
 }
 
 void AgentMonitoring::AfterWrite(const Snapshot& snapshot, const absl::Status& status,
-                                 absl::Duration write_time) {
-  board_.Publish(writer_tally_.Add(snapshot, status, write_time, absl::Now()));
+                                 absl::Duration write_time, const SnapshotWriterStats& writer) {
+  board_.Publish(
+      writer_tally_.Add(snapshot, status, write_time, absl::Now(), writer.queue_depth));
   if (!options_.retention.enabled()) return;
   absl::StatusOr<RetentionResult> removed =
       ApplyRetention(out_dir_, options_.retention, absl::Now());

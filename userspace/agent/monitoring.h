@@ -50,7 +50,7 @@ class AgentMonitoring {
                   const std::string& out_dir, absl::Duration interval,
                   size_t queue_capacity);
   void AfterWrite(const Snapshot& snapshot, const absl::Status& status,
-                  absl::Duration write_time);
+                  absl::Duration write_time, const SnapshotWriterStats& writer);
 
   const MonitoringOptions options_;
   const std::string out_dir_;

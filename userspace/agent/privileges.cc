@@ -30,7 +30,7 @@ using CapState = std::unique_ptr<std::remove_pointer_t<cap_t>, int (*)(void*)>;
 
 }  // namespace
 
-absl::Status CheckAttachCapabilities() {
+absl::Status CheckAttachCapabilities(bool sampling) {
   CapState caps(cap_get_proc(), cap_free);
   if (caps == nullptr) return ErrnoError(errno, "cap_get_proc", "darkscope");
   std::vector<std::string> missing;
@@ -38,6 +38,12 @@ absl::Status CheckAttachCapabilities() {
     cap_flag_value_t value = CAP_CLEAR;
     if (cap_get_flag(caps.get(), cap.value, CAP_EFFECTIVE, &value) != 0 || value != CAP_SET) {
       missing.push_back(cap.name);
+    }
+  }
+  if (sampling) {
+    cap_flag_value_t value = CAP_CLEAR;
+    if (cap_get_flag(caps.get(), CAP_NET_RAW, CAP_EFFECTIVE, &value) != 0 || value != CAP_SET) {
+      missing.push_back("CAP_NET_RAW (AF_XDP sockets for --sample-rate/--sample-first)");
     }
   }
   if (missing.empty()) return absl::OkStatus();

@@ -8,7 +8,12 @@
 // /sys/fs/bpf need CAP_DAC_OVERRIDE when the agent is not uid 0. After
 // attaching, the drain still creates maps (recycling hash tables) and, on
 // kernels before 6.5 (Debian 12's 6.1), every bpf() command needs CAP_BPF;
-// detaching at exit needs CAP_NET_ADMIN. Everything else is dropped.
+// detaching at exit needs CAP_NET_ADMIN. Mounting bpffs when it is missing
+// (pinning) needs CAP_SYS_ADMIN, before the drop. AF_XDP sampling needs
+// CAP_NET_RAW to create its sockets (socket(AF_XDP) checks it), which the
+// agent does before the drop; binding, mapping and reading them later do
+// not, so CAP_NET_RAW is checked when sampling and never kept. Everything
+// else is dropped.
 #ifndef DARKSCOPE_AGENT_PRIVILEGES_H_
 #define DARKSCOPE_AGENT_PRIVILEGES_H_
 
@@ -18,11 +23,13 @@
 
 namespace darkscope {
 
-// An error naming the capabilities that loading and attaching need and
-// this process lacks in its effective set.
-absl::Status CheckAttachCapabilities();
+// An error naming the capabilities that loading and attaching need (and,
+// with `sampling`, creating AF_XDP sockets: CAP_NET_RAW) and this process
+// lacks in its effective set.
+absl::Status CheckAttachCapabilities(bool sampling);
 
-// Keeps only CAP_BPF and CAP_NET_ADMIN (effective and permitted), clears
+// Keeps only CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN (effective and
+// permitted), clears
 // the inheritable and ambient sets. Call before any thread starts: each
 // thread has its own capability sets and inherits its creator's.
 absl::Status DropCapabilitiesAfterAttach();

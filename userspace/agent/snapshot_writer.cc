@@ -1,4 +1,5 @@
-// The writer thread and its bounded queue.
+// The writer thread, its bounded queue, and the backlog kept while the
+// output directory fails.
 #include "agent/snapshot_writer.h"
 
 #include <cstdio>
@@ -6,8 +7,12 @@
 namespace darkscope {
 
 SnapshotWriter::SnapshotWriter(std::unique_ptr<UringFileWriter> files,
-                               size_t capacity, WriteObserver observer)
-    : files_(std::move(files)), capacity_(capacity), observer_(std::move(observer)) {
+                               size_t capacity, WriteObserver observer,
+                               absl::Duration retry)
+    : files_(std::move(files)),
+      capacity_(capacity),
+      observer_(std::move(observer)),
+      retry_(retry) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -20,10 +25,24 @@ SnapshotWriter::~SnapshotWriter() {
 }
 
 bool SnapshotWriter::Push(Job job, uint64_t& dropped) {
-  if (queue_.size() >= capacity_) {
+  const size_t depth = queue_.size() + (in_flight_ ? 1 : 0);
+  if (depth >= capacity_ && job.snapshot.has_value()) {
+    // Counts come before samples: make room by evicting a queued sample
+    // file, the newest first.
+    for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+      if (it->snapshot.has_value()) continue;
+      ++stats_.files_dropped;
+      std::fprintf(stderr, "darkscope: writer backlog full (%zu of %zu): dropped %s to keep %s\n",
+                   depth, capacity_, it->name.c_str(), job.name.c_str());
+      queue_.erase(std::next(it).base());
+      queue_.push_back(std::move(job));
+      return true;
+    }
+  }
+  if (depth >= capacity_) {
     ++dropped;
-    std::fprintf(stderr, "darkscope: writer queue full (%zu waiting): dropped %s\n",
-                 queue_.size(), job.name.c_str());
+    std::fprintf(stderr, "darkscope: writer backlog full (%zu of %zu waiting): dropped %s\n",
+                 depth, capacity_, job.name.c_str());
     return false;
   }
   queue_.push_back(std::move(job));
@@ -42,16 +61,70 @@ bool SnapshotWriter::EnqueueFile(std::string name,
   return Push({std::nullopt, std::move(name), std::move(pieces)}, stats_.files_dropped);
 }
 
+SnapshotWriterStats SnapshotWriter::StatsLocked() const {
+  SnapshotWriterStats stats = stats_;
+  stats.queue_depth = queue_.size() + (in_flight_ ? 1 : 0);
+  stats.queue_capacity = capacity_;
+  return stats;
+}
+
 SnapshotWriterStats SnapshotWriter::stats() const {
   absl::MutexLock lock(&mutex_);
-  SnapshotWriterStats stats = stats_;
-  stats.queue_depth = queue_.size();
-  return stats;
+  return StatsLocked();
+}
+
+absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
+  const absl::Time began = absl::Now();
+  // A snapshot is encoded for each attempt and never kept encoded: the
+  // backlog holds the (smaller) decoded form only once.
+  std::vector<std::vector<uint8_t>> encoded;
+  if (job.snapshot.has_value()) encoded = {EncodeSnapshot(*job.snapshot)};
+  const auto& bytes = job.snapshot.has_value() ? encoded : job.pieces;
+  std::vector<absl::Span<const uint8_t>> pieces(bytes.begin(), bytes.end());
+  absl::Status status = files_->Write(job.name, pieces);
+  const absl::Duration took = absl::Now() - began;
+  const bool snapshot = job.snapshot.has_value();
+  SnapshotWriterStats after;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (status.ok()) {
+      ++(snapshot ? stats_.written : stats_.files_written);
+      if (stats_.disk_fault != 0) {
+        std::fprintf(stderr,
+                     "darkscope: output directory takes files again: wrote %s; "
+                     "writing the backlog of %zu\n",
+                     job.name.c_str(), queue_.size());
+      }
+      stats_.disk_fault = 0;
+    } else if (last_attempt) {
+      ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
+      if (snapshot) ++stats_.lost;
+      stats_.disk_fault = 1;
+      std::fprintf(stderr, "darkscope: stopping: %s is lost (%s)\n", job.name.c_str(),
+                   status.ToString().c_str());
+    } else {
+      ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
+      if (stats_.disk_fault == 0) {
+        std::fprintf(stderr,
+                     "darkscope: writing %s failed: %s; keeping it and what follows in "
+                     "memory (at most %zu files), retrying every %s\n",
+                     job.name.c_str(), status.ToString().c_str(), capacity_,
+                     absl::FormatDuration(retry_).c_str());
+      }
+      stats_.disk_fault = 1;
+    }
+    after = StatsLocked();
+    if (status.ok() || last_attempt) --after.queue_depth;  // this one is done
+  }
+  // Retention and the write-duration histogram follow the snapshots.
+  if (observer_ && snapshot) observer_(*job.snapshot, status, took, after);
+  return status;
 }
 
 void SnapshotWriter::Loop() {
   for (;;) {
     Job job;
+    bool closing = false;
     {
       absl::MutexLock lock(&mutex_);
       mutex_.Await(absl::Condition(
@@ -62,25 +135,17 @@ void SnapshotWriter::Loop() {
       if (queue_.empty()) return;  // closing, and everything written
       job = std::move(queue_.front());
       queue_.pop_front();
+      in_flight_ = true;
+      closing = closing_;
     }
-    const absl::Time began = absl::Now();
-    if (job.snapshot.has_value()) job.pieces = {EncodeSnapshot(*job.snapshot)};
-    std::vector<absl::Span<const uint8_t>> pieces(job.pieces.begin(), job.pieces.end());
-    absl::Status status = files_->Write(job.name, pieces);
-    const absl::Duration took = absl::Now() - began;
-    const bool snapshot = job.snapshot.has_value();
-    {
-      absl::MutexLock lock(&mutex_);
-      if (status.ok()) {
-        ++(snapshot ? stats_.written : stats_.files_written);
-      } else {
-        ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
-        std::fprintf(stderr, "darkscope: writing %s failed: %s\n", job.name.c_str(),
-                     status.ToString().c_str());
-      }
-    }
-    // Retention and the write-duration histogram follow the snapshots.
-    if (observer_ && snapshot) observer_(*job.snapshot, status, took);
+    // At shutdown each file gets one last attempt.
+    const absl::Status status = WriteJob(job, /*last_attempt=*/closing);
+    absl::MutexLock lock(&mutex_);
+    in_flight_ = false;
+    if (status.ok() || closing) continue;
+    // Back to the head of the backlog; wait, unless asked to stop.
+    queue_.push_front(std::move(job));
+    mutex_.AwaitWithTimeout(absl::Condition(&closing_), retry_);
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "common/map_info.h"
 #include "common/status.h"
 
 namespace darkscope {
@@ -21,15 +22,6 @@ namespace {
 
 // Entries asked of the kernel per batch call.
 constexpr uint32_t kBatchEntries = 4096;
-
-absl::StatusOr<bpf_map_info> MapInfo(int fd, absl::string_view what) {
-  bpf_map_info info = {};
-  uint32_t length = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) {
-    return ErrnoError(errno, "bpf_obj_get_info_by_fd", what);
-  }
-  return info;
-}
 
 bool IsPerCpu(uint32_t type) {
   return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
@@ -320,10 +312,19 @@ absl::Status IntervalCutter::Start() {
   return plane_.SetEpoch(epoch_);
 }
 
+absl::StatusOr<EpochCounts> IntervalCutter::Adopt() {
+  DS_ASSIGN_OR_RETURN(epoch_, plane_.Epoch());
+  return Drain(epoch_ ^ 1);
+}
+
 absl::StatusOr<EpochCounts> IntervalCutter::Cut() {
   const uint32_t old_epoch = epoch_;
   DS_RETURN_IF_ERROR(plane_.SetEpoch(old_epoch ^ 1));
   epoch_ = old_epoch ^ 1;
+  return Drain(old_epoch);
+}
+
+absl::StatusOr<EpochCounts> IntervalCutter::Drain(uint32_t old_epoch) {
   DS_ASSIGN_OR_RETURN(DetachedEpoch detached, rotation_.SwapOut(old_epoch));
   DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(detached));
   DS_RETURN_IF_ERROR(rotation_.Recycle(std::move(detached), counts));

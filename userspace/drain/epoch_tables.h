@@ -83,9 +83,18 @@ class IntervalCutter {
 
   // Points the program at epoch 0; call once before the first packet.
   absl::Status Start();
+  // Instead of Start, for a program an earlier agent left counting (an
+  // adopted DataPlane): keeps the epoch the program counts into and drains
+  // the other one, which holds what the earlier agent flipped away from
+  // but did not read if it died between the flip and the swap (else it is
+  // empty). Returns those counts; the next Cut returns the rest.
+  absl::StatusOr<EpochCounts> Adopt();
   absl::StatusOr<EpochCounts> Cut();
 
  private:
+  // Swaps `epoch` out, reads and recycles it.
+  absl::StatusOr<EpochCounts> Drain(uint32_t epoch);
+
   DataPlane& plane_;
   EpochRotation rotation_;
   uint32_t epoch_ = 0;

@@ -1,5 +1,5 @@
-// Loading the XDP program through its libbpf skeleton, and running frames
-// through it.
+// Loading the XDP program through its libbpf skeleton, attaching it,
+// pinning or adopting it, and running frames through it.
 #include "loader/data_plane.h"
 
 #include <bpf/bpf.h>
@@ -9,11 +9,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "darkscope.skel.h"
+#include "loader/pins.h"
 
 namespace darkscope {
 namespace {
@@ -33,7 +37,25 @@ std::map<uint32_t, uint64_t> DarkV4Words(const std::vector<Prefix>& prefixes) {
   return words;
 }
 
+// Indexes into kPlaneMapNames of the maps that are not epoch tables.
+constexpr int kControl = kEpochTableCount + 0;
+constexpr int kSamplePolicy = kEpochTableCount + 1;
+constexpr int kSampleBucket = kEpochTableCount + 2;
+constexpr int kXsks = kEpochTableCount + 3;
+constexpr int kDarkV4 = kEpochTableCount + 4;
+constexpr int kDarkV6 = kEpochTableCount + 5;
+
+constexpr const char* kProgramName = "xdp_count_darknet";
+
 }  // namespace
+
+void DataPlane::TakeSkeletonFds() {
+  for (int i = 0; i < kPlaneMapCount; ++i) {
+    map_fds_[i] = bpf_map__fd(
+        bpf_object__find_map_by_name(skeleton_->obj, kPlaneMapNames[i]));
+  }
+  prog_fd_ = bpf_program__fd(skeleton_->progs.xdp_count_darknet);
+}
 
 absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
     const DataPlaneOptions& options) {
@@ -89,7 +111,8 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
     return ErrnoError(err, "darkscope_bpf__load",
                       "darkscope.bpf.o (needs CAP_BPF and CAP_NET_ADMIN)");
   }
-  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes));
+  plane->TakeSkeletonFds();
+  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/false));
   return plane;
 }
 
@@ -118,17 +141,38 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttach(
   plane->attached_ = program;
   plane->ifindex_ = ifindex;
   plane->attach_mode_ = xdp_program__is_attached(program, ifindex);
-  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes));
+  plane->TakeSkeletonFds();
+  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/false));
   return plane;
 }
 
-DataPlane::~DataPlane() {
-  if (attached_ != nullptr) {
-    xdp_program__detach(attached_, ifindex_,
-                        static_cast<xdp_attach_mode>(attach_mode_), 0);
-    xdp_program__close(attached_);
+absl::Status DataPlane::Detach() {
+  if (attached_ == nullptr || keep_attached_ || attach_mode_ == XDP_MODE_UNSPEC) {
+    return absl::OkStatus();
   }
-  darkscope_bpf__destroy(skeleton_);
+  if (int err = xdp_program__detach(attached_, ifindex_,
+                                    static_cast<xdp_attach_mode>(attach_mode_), 0);
+      err != 0) {
+    return ErrnoError(err, "xdp_program__detach",
+                      absl::StrCat(kProgramName, " from ifindex ", ifindex_));
+  }
+  attach_mode_ = XDP_MODE_UNSPEC;
+  return absl::OkStatus();
+}
+
+DataPlane::~DataPlane() {
+  if (!keep_attached_) {
+    if (absl::Status s = Detach(); !s.ok()) {
+      std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
+    }
+    if (!pin_dir_.empty()) {
+      if (absl::Status s = RemovePinDirectory(pin_dir_); !s.ok()) {
+        std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
+      }
+    }
+  }
+  if (attached_ != nullptr) xdp_program__close(attached_);
+  if (skeleton_ != nullptr) darkscope_bpf__destroy(skeleton_);
 }
 
 const char* DataPlane::attach_mode_name() const {
@@ -144,14 +188,31 @@ const char* DataPlane::attach_mode_name() const {
   }
 }
 
-absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes) {
-  int v4_fd = bpf_map__fd(skeleton_->maps.ds_dark_v4);
-  for (const auto& [word, bits] : DarkV4Words(prefixes)) {
-    if (bpf_map_update_elem(v4_fd, &word, &bits, BPF_ANY) != 0) {
-      return ErrnoError(errno, "bpf_map_update_elem", "ds_dark_v4");
+absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes,
+                                      bool rewrite) {
+  const int v4_fd = map_fds_[kDarkV4];
+  const std::map<uint32_t, uint64_t> words = DarkV4Words(prefixes);
+  if (rewrite) {
+    // Every word, in one batch: each changes atomically, none is cleared
+    // before its new value is written.
+    std::vector<uint32_t> keys(DS_DARK_V4_WORDS);
+    std::vector<uint64_t> values(DS_DARK_V4_WORDS, 0);
+    for (uint32_t i = 0; i < DS_DARK_V4_WORDS; ++i) keys[i] = i;
+    for (const auto& [word, bits] : words) values[word] = bits;
+    uint32_t count = DS_DARK_V4_WORDS;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    if (bpf_map_update_batch(v4_fd, keys.data(), values.data(), &count, &opts) != 0) {
+      return ErrnoError(errno, "bpf_map_update_batch", "ds_dark_v4");
+    }
+  } else {
+    for (const auto& [word, bits] : words) {
+      if (bpf_map_update_elem(v4_fd, &word, &bits, BPF_ANY) != 0) {
+        return ErrnoError(errno, "bpf_map_update_elem", "ds_dark_v4");
+      }
     }
   }
-  int v6_fd = bpf_map__fd(skeleton_->maps.ds_dark_v6);
+  const int v6_fd = map_fds_[kDarkV6];
+  std::vector<ds_v6_prefix_key> wanted;
   int v6_count = 0;
   for (const Prefix& prefix : prefixes) {
     if (prefix.family != DS_FAMILY_IPV6) continue;
@@ -167,23 +228,47 @@ absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes) {
       return ErrnoError(errno, "bpf_map_update_elem",
                         absl::StrCat("ds_dark_v6 ", prefix.ToString()));
     }
+    wanted.push_back(key);
+  }
+  if (!rewrite) return absl::OkStatus();
+  // An earlier agent's prefixes that this run does not have: removed after
+  // the new ones are in.
+  std::vector<ds_v6_prefix_key> stale;
+  ds_v6_prefix_key key = {}, next = {};
+  for (bool first = true;; first = false) {
+    if (bpf_map_get_next_key(v6_fd, first ? nullptr : &key, &next) != 0) break;
+    key = next;
+    bool keep = false;
+    for (const ds_v6_prefix_key& w : wanted) {
+      keep |= std::memcmp(&w, &key, sizeof(key)) == 0;
+    }
+    if (!keep) stale.push_back(key);
+  }
+  for (const ds_v6_prefix_key& old : stale) {
+    if (bpf_map_delete_elem(v6_fd, &old) != 0 && errno != ENOENT) {
+      return ErrnoError(errno, "bpf_map_delete_elem", "ds_dark_v6 (an earlier prefix)");
+    }
   }
   return absl::OkStatus();
 }
 
-bpf_program* DataPlane::program() const {
-  return skeleton_->progs.xdp_count_darknet;
+OuterMapFds DataPlane::outer_map_fds() const {
+  OuterMapFds fds;
+  for (int i = 0; i < kEpochTableCount; ++i) fds[i] = map_fds_[i];
+  return fds;
 }
 
-int DataPlane::program_fd() const { return bpf_program__fd(program()); }
-
-OuterMapFds DataPlane::outer_map_fds() const {
-  return {bpf_map__fd(skeleton_->maps.ds_counters),
-          bpf_map__fd(skeleton_->maps.ds_ports),
-          bpf_map__fd(skeleton_->maps.ds_src_ports),
-          bpf_map__fd(skeleton_->maps.ds_sources),
-          bpf_map__fd(skeleton_->maps.ds_dests),
-          bpf_map__fd(skeleton_->maps.ds_flows)};
+absl::StatusOr<uint32_t> DataPlane::Epoch() const {
+  uint32_t key = 0;
+  ds_control control = {};
+  if (bpf_map_lookup_elem(map_fds_[kControl], &key, &control) != 0) {
+    return ErrnoError(errno, "bpf_map_lookup_elem", "ds_control");
+  }
+  if (control.epoch >= DS_EPOCHS) {
+    return absl::DataLossError(absl::StrCat("ds_control: epoch ", control.epoch,
+                                            " is neither 0 nor 1"));
+  }
+  return control.epoch;
 }
 
 absl::Status DataPlane::SetEpoch(uint32_t epoch) {
@@ -193,7 +278,7 @@ absl::Status DataPlane::SetEpoch(uint32_t epoch) {
   }
   uint32_t key = 0;
   ds_control control = {.epoch = epoch, .pad = 0};
-  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ds_control), &key,
+  if (bpf_map_update_elem(map_fds_[kControl], &key,
                           &control, BPF_ANY) != 0) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_control");
   }
@@ -217,19 +302,19 @@ absl::Status DataPlane::SetSamplePolicy(const SamplePolicy& policy) {
   if (cpus <= 0) return ErrnoError(cpus, "libbpf_num_possible_cpus", "ds_sample_bucket");
   std::vector<ds_sample_bucket> buckets(static_cast<size_t>(cpus), ds_sample_bucket{});
   uint32_t key = 0;
-  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ds_sample_bucket), &key,
+  if (bpf_map_update_elem(map_fds_[kSampleBucket], &key,
                           buckets.data(), BPF_ANY) != 0) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_sample_bucket");
   }
   const ds_sample_policy entry = SamplePolicyEntry(policy);
-  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ds_sample_policy), &key,
+  if (bpf_map_update_elem(map_fds_[kSamplePolicy], &key,
                           &entry, BPF_ANY) != 0) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_sample_policy");
   }
   return absl::OkStatus();
 }
 
-int DataPlane::xsk_map_fd() const { return bpf_map__fd(skeleton_->maps.ds_xsks); }
+int DataPlane::xsk_map_fd() const { return map_fds_[kXsks]; }
 
 absl::StatusOr<TestRunResult> DataPlane::TestRun(
     absl::Span<const uint8_t> frame, uint32_t repeat) const {

@@ -6,20 +6,24 @@
 // prefixes. The destructor frees everything the kernel holds for it, unless
 // something else (an XDP attachment, a pin) keeps a reference.
 //
-// Attaching to an interface is not this room's job: callers take program()
-// to libxdp, or run frames through TestRun().
+// LoadAndAttach() attaches through libxdp; AttachPinned() also pins the
+// program and its maps in bpffs (loader/pins.h), or adopts the ones an
+// earlier agent left there, so that counting outlives the agent. Tests and
+// replay run frames through TestRun() instead.
 #ifndef DARKSCOPE_LOADER_DATA_PLANE_H_
 #define DARKSCOPE_LOADER_DATA_PLANE_H_
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/prefix.h"
+#include "common/unique_fd.h"
 #include "darkscope/abi.h"
 
 struct darkscope_bpf;
@@ -70,6 +74,15 @@ inline constexpr std::array<const char*, kEpochTableCount> kEpochTableNames = {
     "ds_counters", "ds_ports", "ds_src_ports",
     "ds_sources",  "ds_dests", "ds_flows"};
 
+// Every map the agent touches, in the order of kPlaneMapNames: the epoch
+// tables (same order as EpochTable) first. These, the program and the
+// settings (.rodata, pinned as "config") are what AttachPinned pins.
+inline constexpr int kPlaneMapCount = kEpochTableCount + 6;
+inline constexpr std::array<const char*, kPlaneMapCount> kPlaneMapNames = {
+    "ds_counters", "ds_ports",         "ds_src_ports",     "ds_sources",
+    "ds_dests",    "ds_flows",         "ds_control",       "ds_sample_policy",
+    "ds_sample_bucket", "ds_xsks",     "ds_dark_v4",       "ds_dark_v6"};
+
 // File descriptors of the outer maps, indexed by EpochTable; owned by the
 // DataPlane.
 using OuterMapFds = std::array<int, kEpochTableCount>;
@@ -93,6 +106,15 @@ enum class XdpMode {
   kAuto,    // native if the driver has it, generic otherwise
 };
 
+// Where AttachPinned pins, and what it does with pins it finds.
+struct PinningOptions {
+  std::string bpffs;  // bpffs mount point (mounted if missing); pins go to
+                      // BPFFS/darkscope/IFACE
+  bool replace = false;  // pins of another layout or other settings: detach
+                         // and replace them instead of refusing
+  bool keep_attached = false;  // when destroyed, leave program and pins
+};
+
 class DataPlane {
  public:
   // Loads the program without attaching it (tests, benchmarks, replay).
@@ -103,18 +125,44 @@ class DataPlane {
   // Detached when the DataPlane is destroyed.
   static absl::StatusOr<std::unique_ptr<DataPlane>> LoadAndAttach(
       const DataPlaneOptions& options, int ifindex, XdpMode mode);
+  // Like LoadAndAttach, and pins the program, its maps and settings in
+  // PinDirectory(pins.bpffs, iface). If that directory already holds this
+  // layout's pins of a program still attached to `ifindex` with the same
+  // settings, adopts them instead (adopted() is then true): the program
+  // keeps counting throughout. Pins of another layout or settings are
+  // refused with instructions, or replaced with `pins.replace`; pins of a
+  // program no longer attached are removed. When destroyed, detaches and
+  // unpins unless `pins.keep_attached`.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> AttachPinned(
+      const DataPlaneOptions& options, const std::string& iface, int ifindex,
+      XdpMode mode, const PinningOptions& pins);
+  // `darkscope detach`: detaches the program pinned for `iface` (any
+  // layout) from `ifindex` (if still attached) and removes its pins. Returns
+  // what it did, one line; NotFound when nothing is pinned.
+  static absl::StatusOr<std::string> DetachPinned(const std::string& bpffs,
+                                                  const std::string& iface,
+                                                  int ifindex);
   ~DataPlane();
   DataPlane(const DataPlane&) = delete;
   DataPlane& operator=(const DataPlane&) = delete;
 
-  bpf_program* program() const;
-  int program_fd() const;
+  int program_fd() const { return prog_fd_; }
   OuterMapFds outer_map_fds() const;
   // "native" or "skb" once attached, "" otherwise.
   const char* attach_mode_name() const;
 
   // Points the program at epoch 0 or 1 for the packets that follow.
   absl::Status SetEpoch(uint32_t epoch);
+  // The epoch the program counts into now.
+  absl::StatusOr<uint32_t> Epoch() const;
+
+  // True when AttachPinned adopted an earlier agent's program.
+  bool adopted() const { return adopted_; }
+  // The pin directory, empty when not pinned.
+  const std::string& pin_directory() const { return pin_dir_; }
+  // Detaches the program now (the maps stay readable); the destructor then
+  // only unpins. A no-op when not attached or keeping it attached.
+  absl::Status Detach();
 
   // Writes the sampling policy and refills every CPU's token bucket.
   absl::Status SetSamplePolicy(const SamplePolicy& policy);
@@ -131,12 +179,29 @@ class DataPlane {
   // The skeleton opened and configured, not yet loaded.
   static absl::StatusOr<std::unique_ptr<DataPlane>> Open(
       const DataPlaneOptions& options);
-  absl::Status FillMembership(const std::vector<Prefix>& prefixes);
+  // Takes the program's and maps' fds from the loaded skeleton.
+  void TakeSkeletonFds();
+  // Writes the membership maps. `rewrite`: the maps may hold an earlier
+  // agent's prefixes, which are replaced (never emptied in between).
+  absl::Status FillMembership(const std::vector<Prefix>& prefixes, bool rewrite);
+  // Pins the program, maps and settings in `directory`.
+  absl::Status Pin(const std::string& directory);
+  // Adopts the pins of `directory`; the skeleton `expected` (opened, not
+  // loaded, with this run's settings) says what they must look like.
+  // NotFound when the pinned program is no longer attached to `ifindex`.
+  absl::Status Adopt(const std::string& directory, int ifindex,
+                     const darkscope_bpf& expected);
 
-  darkscope_bpf* skeleton_;
+  darkscope_bpf* skeleton_;  // null when adopted
+  std::array<int, kPlaneMapCount> map_fds_ = {};  // by kPlaneMapNames
+  int prog_fd_ = -1;
+  std::vector<UniqueFd> adopted_fds_;  // owned when adopted
   xdp_program* attached_ = nullptr;  // set while attached
   int ifindex_ = 0;
   int attach_mode_ = 0;  // enum xdp_attach_mode
+  std::string pin_dir_;
+  bool keep_attached_ = false;
+  bool adopted_ = false;
 };
 
 }  // namespace darkscope

@@ -195,9 +195,11 @@ WriterTally::WriterTally() : write_seconds_(kDurationBounds) {
 std::shared_ptr<const WriterFigures> WriterTally::Add(const Snapshot& snapshot,
                                                       const absl::Status& status,
                                                       absl::Duration write_time,
-                                                      absl::Time now) {
+                                                      absl::Time now, uint64_t backlog) {
   write_seconds_.Observe(absl::ToDoubleSeconds(write_time));
   figures_.write_seconds = write_seconds_.value();
+  figures_.disk_fault = !status.ok();
+  figures_.backlog = backlog;
   if (status.ok()) {
     ++figures_.written;
     figures_.last_written = now;
@@ -355,10 +357,18 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
   const Scalar scalars[] = {
       {"darkscope_snapshots_written_total", "Snapshots written durably.", T::kCounter,
        static_cast<double>(w.written)},
-      {"darkscope_snapshot_write_errors_total", "Snapshots lost to a failed write.",
+      {"darkscope_snapshot_write_errors_total",
+       "Failed snapshot write attempts; each failed snapshot is kept and retried.",
        T::kCounter, static_cast<double>(w.write_errors)},
+      {"darkscope_writer_disk_fault",
+       "1 while the output directory refuses writes (full, read-only, I/O errors): "
+       "the last attempt failed and the backlog is held in memory.",
+       T::kGauge, w.disk_fault ? 1.0 : 0.0},
+      {"darkscope_writer_backlog_files",
+       "Files (snapshots and samples) the writer held after its last attempt.", T::kGauge,
+       static_cast<double>(w.backlog)},
       {"darkscope_snapshots_dropped_total",
-       "Snapshots refused because the writer queue was full.", T::kCounter,
+       "Snapshots refused because the writer queue (the backlog) was full.", T::kCounter,
        static_cast<double>(d.snapshots_dropped)},
       {"darkscope_writer_queue_depth", "Snapshots waiting for the writer after the last drain.",
        T::kGauge, static_cast<double>(d.queue_depth)},
@@ -410,6 +420,10 @@ nlohmann::json LatestIntervalJson(const FigureBoard::View& view) {
 Health CheckHealth(const FigureBoard::View& view, absl::Time now) {
   if (!view.drain) return {false, "not started: no interval loop yet"};
   const DrainFigures& d = *view.drain;
+  if (view.writer && view.writer->disk_fault) {
+    return {false, absl::StrCat("disk fault: the last snapshot write failed; ",
+                                view.writer->backlog, " files held in memory, retried")};
+  }
   const absl::Duration allowed = 2 * d.interval + absl::Seconds(10);
   if (!view.writer || view.writer->written == 0) {
     if (now - d.started < allowed) {

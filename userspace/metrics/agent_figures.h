@@ -65,7 +65,10 @@ struct DrainFigures {
 
 // Published by the writer thread after each write.
 struct WriterFigures {
-  uint64_t written = 0, write_errors = 0;
+  uint64_t written = 0, write_errors = 0;  // write_errors: failed attempts
+  bool disk_fault = false;  // the last attempt failed: the backlog is held
+  uint64_t backlog = 0;     // files waiting after the last attempt
+  uint64_t lost = 0;        // snapshots still failing at shutdown
   HistogramValue write_seconds;
   absl::Time last_written = absl::InfinitePast();  // when the last write ended
   absl::Time last_written_start = absl::InfinitePast();  // its interval
@@ -111,10 +114,11 @@ class DrainTally {
 class WriterTally {
  public:
   WriterTally();
+  // `backlog`: files the writer holds after this attempt.
   std::shared_ptr<const WriterFigures> Add(const Snapshot& snapshot,
                                            const absl::Status& status,
                                            absl::Duration write_time,
-                                           absl::Time now);
+                                           absl::Time now, uint64_t backlog = 0);
   // Files and bytes retention deleted, and whether it failed.
   std::shared_ptr<const WriterFigures> AddRetention(uint64_t files, uint64_t bytes,
                                                     bool failed);
@@ -137,7 +141,8 @@ nlohmann::json LatestIntervalJson(const FigureBoard::View& view);
 
 // /healthz: intervals are written on time when the last snapshot was
 // written less than two intervals and a grace ago (or, before the first
-// write, the agent started less than that ago).
+// write, the agent started less than that ago), and the last write
+// succeeded (else the output directory has a fault).
 struct Health {
   bool ok = false;
   std::string text;  // one line

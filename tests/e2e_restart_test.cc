@@ -1,0 +1,252 @@
+// End to end, as root, in network namespaces the test creates: restarts
+// without loss and pins of another layout.
+//
+// Restart: the agent runs with 1 s intervals and its pins in a bpffs the
+// test mounts (each `ip netns exec` has a private /sys, so pins under its
+// /sys/fs/bpf would not outlive the agent); the demo scenario is sent
+// continuously; mid-interval the agent is SIGKILLed (or stopped with
+// SIGTERM and --keep-attached); the program must keep counting; a second
+// agent adopts it; the traffic ends; the second agent stops. The sum over
+// every snapshot equals the generator's ground truth exactly, and nothing
+// is left attached or pinned.
+//
+// Layout: pins of another layout version, or of the same layout with other
+// settings, are refused with a message naming them and `darkscope detach`;
+// detach and --replace-pinned clear them.
+#include <bpf/bpf.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent_process.h"
+#include "cat/cat.h"
+#include "drain/epoch_tables.h"
+#include "gen/generate.h"
+#include "gtest/gtest.h"
+#include "live_run.h"
+#include "loader/pins.h"
+#include "netns.h"
+#include "privileged.h"
+#include "scoped_mount.h"
+#include "snapshot/snapshot.h"
+
+namespace darkscope::testing {
+namespace {
+
+// `darkscope run` on the sensor's end with 1 s intervals, pins in `bpffs`.
+std::vector<std::string> RunArgs(const VethLab& lab, const std::string& bpffs,
+                                 const std::string& out_dir,
+                                 const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
+                                   "run", "--iface", VethLab::kSensorIface, "--prefix",
+                                   "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
+                                   "--sensor", "restart", "--http=", "--bpffs", bpffs};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::string Shell(const std::vector<std::string>& args) {
+  std::string line;
+  for (const std::string& a : args) absl::StrAppend(&line, line.empty() ? "" : " ", "'", a, "'");
+  return line;
+}
+
+bool XdpAttached(const VethLab& lab) {
+  return absl::StrContains(
+      Capture(absl::StrCat("ip -n ", lab.sensor_ns(), " link show ", VethLab::kSensorIface)),
+      "prog/xdp");
+}
+
+// Sleeps until the wall clock is `fraction` of the way into a second.
+void SleepUntilFraction(double fraction) {
+  const absl::Duration into = absl::Now() - absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  absl::Duration wait = absl::Seconds(fraction) - into;
+  if (wait < absl::ZeroDuration()) wait += absl::Seconds(1);
+  absl::SleepFor(wait);
+}
+
+struct RestartCase {
+  const char* name;
+  int signal;                            // how the first agent ends
+  std::vector<std::string> first_args;   // the first agent's extra flags
+  int expected_wait_status_exit;         // -1: killed by the signal
+};
+
+void PrintTo(const RestartCase& c, std::ostream* os) { *os << c.name; }
+
+class RestartTest : public ::testing::TestWithParam<RestartCase> {};
+
+TEST_P(RestartTest, NothingLostNothingDoubled) {
+  DS_REQUIRE_PRIVILEGES();
+  const RestartCase& c = GetParam();
+  VethLab lab(absl::StrCat("rs", c.signal));
+  ASSERT_TRUE(lab.Create().ok());
+  ScopedMount bpffs;
+  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+  const std::string base = MakeTempDir("restart");
+  ASSERT_FALSE(base.empty());
+  const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
+  ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
+
+  AgentProcess first;
+  ASSERT_TRUE(first.Start(RunArgs(lab, bpffs.path(), out_dir, c.first_args)).ok());
+  absl::Status attached = first.WaitAttached(absl::Seconds(20));
+  ASSERT_TRUE(attached.ok()) << attached;
+
+  // 20,000 frames at 4,000/s: 5 s of traffic across the restart.
+  BackgroundTraffic traffic(lab, truth_dir, 4000);
+
+  absl::SleepFor(absl::Milliseconds(1200));
+  SleepUntilFraction(0.5);  // mid-interval
+  const int status = first.Signal(c.signal);
+  if (c.expected_wait_status_exit < 0) {
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == c.signal) << status;
+  } else {
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == c.expected_wait_status_exit)
+        << status;
+  }
+  EXPECT_TRUE(XdpAttached(lab)) << "the program must outlive its agent";
+  absl::SleepFor(absl::Milliseconds(800));  // no agent across a boundary
+
+  AgentProcess second;
+  ASSERT_TRUE(second.Start(RunArgs(lab, bpffs.path(), out_dir, {})).ok());
+  attached = second.WaitAttached(absl::Seconds(20));
+  ASSERT_TRUE(attached.ok()) << attached;
+  EXPECT_TRUE(absl::StrContains(second.output(), "adopted")) << second.output();
+  const absl::Status sent = traffic.Join();
+  ASSERT_TRUE(sent.ok()) << sent;
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(second.Stop(), 0);
+
+  ExpectSnapshotsMatchTruth(out_dir, truth_dir);
+
+  // The adopted interval is marked: incomplete, adopted_pinned_program.
+  int adopted = 0;
+  absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({out_dir});
+  ASSERT_TRUE(files.ok());
+  for (const std::string& file : *files) {
+    absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(file);
+    ASSERT_TRUE(bytes.ok());
+    absl::StatusOr<Snapshot> snapshot = DecodeSnapshot(*bytes);
+    ASSERT_TRUE(snapshot.ok()) << file;
+    if (snapshot->agent_counters.count("adopted_pinned_program") > 0) {
+      ++adopted;
+      EXPECT_FALSE(snapshot->complete) << file;
+    }
+  }
+  EXPECT_EQ(adopted, 1);
+  EXPECT_FALSE(XdpAttached(lab)) << "a plain SIGTERM detaches";
+  absl::StatusOr<std::vector<PinEntry>> pins =
+      ListPins(PinDirectory(bpffs.path(), VethLab::kSensorIface));
+  ASSERT_TRUE(pins.ok());
+  EXPECT_TRUE(pins->empty()) << "and removes the pins";
+  RunCommand("rm -rf " + base);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Restarts, RestartTest,
+    ::testing::Values(RestartCase{"sigkill", SIGKILL, {}, -1},
+                      RestartCase{"sigterm_keep_attached", SIGTERM, {"--keep-attached"}, 0}),
+    [](const ::testing::TestParamInfo<RestartCase>& info) { return info.param.name; });
+
+// Pins the program cannot adopt, and the ways out. Steps run in order on
+// one interface and one bpffs.
+struct PinStep {
+  const char* what;
+  std::function<void(const std::string& pin_dir)> before;  // may be null
+  std::vector<std::string> command;  // after "darkscope", in the sensor's namespace
+  bool long_running;                 // a run that attaches: started, then stopped
+  int exit_status;
+  std::vector<std::string> says;     // in stdout + stderr
+  bool pins_left;
+};
+
+// A map pinned as the ds_control of an older layout.
+void PinForeignLayout(const std::string& pin_dir) {
+  ASSERT_EQ(RunCommand("mkdir -p " + pin_dir), 0);
+  const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ds_control", 4, 8, 1, nullptr);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(bpf_obj_pin(fd, (pin_dir + "/ds_control_v0_00000000").c_str()), 0);
+  close(fd);
+}
+
+TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
+  DS_REQUIRE_PRIVILEGES();
+  VethLab lab("layout");
+  ASSERT_TRUE(lab.Create().ok());
+  ScopedMount bpffs;
+  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+  const std::string out_dir = MakeTempDir("layout");
+  ASSERT_FALSE(out_dir.empty());
+  const std::string pin_dir = PinDirectory(bpffs.path(), VethLab::kSensorIface);
+  const std::string iface = VethLab::kSensorIface;
+  const std::vector<std::string> run = {"run", "--iface", iface, "--prefix", "198.18.0.0/15",
+                                        "--interval", "1s", "--out", out_dir, "--http=",
+                                        "--bpffs", bpffs.path()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = run;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const std::vector<std::string> detach = {"detach", "--iface", iface, "--bpffs", bpffs.path()};
+
+  const std::vector<PinStep> steps = {
+      {"another layout is refused", PinForeignLayout, run, false, 2,
+       {"pinned layout version 0_00000000", absl::StrCat("differs from this build's ",
+                                                         LayoutVersion()),
+        absl::StrCat("darkscope detach --iface ", iface), "--replace-pinned"},
+       true},
+      {"detach removes it", nullptr, detach, false, 0, {"removed 1 pins"}, false},
+      {"detach with nothing pinned", nullptr, detach, false, 0, {"nothing pinned"}, false},
+      {"--replace-pinned replaces it", PinForeignLayout, with({"--replace-pinned"}), true, 0,
+       {"--replace-pinned: no pinned program; removed 1 pins", "attached"}, false},
+      {"this layout, kept attached", nullptr, with({"--keep-attached"}), true, 0,
+       {"pinned xdp_count_darknet", "attached"}, true},
+      {"other settings are refused", nullptr, with({"--darknet-action", "pass"}), false, 2,
+       {"runs with other settings", "darknet action", absl::StrCat("darkscope detach --iface ",
+                                                                    iface)},
+       true},
+      {"detach detaches the kept program", nullptr, detach, false, 0,
+       {"detached xdp_count_darknet_v", "removed 14 pins"}, false},
+  };
+  for (const PinStep& step : steps) {
+    SCOPED_TRACE(step.what);
+    if (step.before) step.before(pin_dir);
+    std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY};
+    args.insert(args.end(), step.command.begin(), step.command.end());
+    std::string said;
+    int exit_status = -1;
+    if (step.long_running) {
+      AgentProcess agent;
+      ASSERT_TRUE(agent.Start(args).ok());
+      EXPECT_TRUE(agent.WaitAttached(absl::Seconds(20)).ok()) << agent.output();
+      said = agent.output();
+      exit_status = agent.Stop();
+    } else {
+      said = Capture(Shell(args) + " 2>&1; echo \"exit=$?\"");
+      const size_t at = said.rfind("exit=");
+      if (at != std::string::npos) exit_status = std::atoi(said.c_str() + at + 5);
+    }
+    EXPECT_EQ(exit_status, step.exit_status) << said;
+    for (const std::string& text : step.says) {
+      EXPECT_TRUE(absl::StrContains(said, text)) << "'" << text << "' not in: " << said;
+    }
+    absl::StatusOr<std::vector<PinEntry>> pins = ListPins(pin_dir);
+    ASSERT_TRUE(pins.ok());
+    EXPECT_EQ(!pins->empty(), step.pins_left);
+  }
+  EXPECT_FALSE(XdpAttached(lab));
+  RunCommand(std::string("rm -rf ") + out_dir);
+}
+
+}  // namespace
+}  // namespace darkscope::testing

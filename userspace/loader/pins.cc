@@ -1,0 +1,113 @@
+// Pin names, pin directories and the bpffs mount.
+#include "loader/pins.h"
+
+#include <dirent.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "darkscope/abi.h"
+
+namespace darkscope {
+namespace {
+
+bool IsBpffs(const std::string& path) {
+  struct statfs fs = {};
+  return statfs(path.c_str(), &fs) == 0 && fs.f_type == BPF_FS_MAGIC;
+}
+
+// mkdir -p with mode 0700; existing directories are fine.
+absl::Status MakeDirectories(const std::string& path) {
+  for (size_t slash = 1; slash != std::string::npos;) {
+    slash = path.find('/', slash + 1);
+    const std::string prefix = path.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+      return ErrnoError(errno, "mkdir", prefix);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const std::string& LayoutVersion() {
+  static const std::string* version =
+      new std::string(absl::StrCat(DS_ABI_VERSION, "_", DARKSCOPE_ABI_HASH));
+  return *version;
+}
+
+std::string PinDirectory(absl::string_view bpffs, absl::string_view iface) {
+  return absl::StrCat(bpffs, "/darkscope/", iface);
+}
+
+std::string PinName(absl::string_view object) {
+  return absl::StrCat(object, "_v", LayoutVersion());
+}
+
+absl::StatusOr<std::vector<PinEntry>> ListPins(const std::string& directory) {
+  std::vector<PinEntry> entries;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(directory.c_str()), closedir);
+  if (dir == nullptr) {
+    if (errno == ENOENT) return entries;
+    return ErrnoError(errno, "opendir", directory);
+  }
+  while (dirent* entry = readdir(dir.get())) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    PinEntry pin{name, name, ""};
+    // The layout's hash is hex, so the last "_v" starts it.
+    if (size_t v = name.rfind("_v"); v != std::string::npos && v > 0) {
+      pin.object = name.substr(0, v);
+      pin.layout = name.substr(v + 2);
+    }
+    entries.push_back(std::move(pin));
+  }
+  return entries;
+}
+
+absl::Status EnsureBpffs(const std::string& mount_point) {
+  if (IsBpffs(mount_point)) return absl::OkStatus();
+  DS_RETURN_IF_ERROR(MakeDirectories(mount_point));
+  if (mount("bpf", mount_point.c_str(), "bpf", 0, "mode=0700") != 0) {
+    return ErrnoError(errno, "mount -t bpf (needs CAP_SYS_ADMIN)", mount_point);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakePinDirectory(const std::string& directory) {
+  DS_RETURN_IF_ERROR(MakeDirectories(directory));
+  if (!IsBpffs(directory)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("pin directory ", directory, ": not inside a bpffs mount"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemovePinDirectory(const std::string& directory) {
+  DS_ASSIGN_OR_RETURN(std::vector<PinEntry> entries, ListPins(directory));
+  for (const PinEntry& entry : entries) {
+    const std::string path = absl::StrCat(directory, "/", entry.name);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoError(errno, "unlink", path);
+    }
+  }
+  if (rmdir(directory.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoError(errno, "rmdir", directory);
+  }
+  // The shared parent goes when the last interface's directory went.
+  const std::string parent = directory.substr(0, directory.rfind('/'));
+  if (rmdir(parent.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY &&
+      errno != EEXIST) {
+    return ErrnoError(errno, "rmdir", parent);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace darkscope

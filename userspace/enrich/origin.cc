@@ -188,6 +188,14 @@ std::unique_ptr<OriginLookup> OriginLookup::Open(const std::string& geo_dir) {
   return lookup;
 }
 
+std::unique_ptr<OriginLookup> OriginLookup::Clone() const {
+  auto lookup = std::make_unique<OriginLookup>();
+  lookup->countries_ = countries_;
+  lookup->asns_ = asns_;
+  lookup->warnings_ = warnings_;
+  return lookup;
+}
+
 const Origin& OriginLookup::Of(const ds_net_key& net) {
   auto [it, inserted] = cache_.try_emplace(net);
   if (!inserted) return it->second;

@@ -83,6 +83,9 @@ struct Origin {
 class OriginLookup {
  public:
   static std::unique_ptr<OriginLookup> Open(const std::string& geo_dir);
+  // Another lookup over the same databases (read-only, shared) with a
+  // cache of its own: one per thread.
+  std::unique_ptr<OriginLookup> Clone() const;
 
   const Origin& Of(const ds_net_key& net);
   bool has_countries() const { return countries_ != nullptr; }
@@ -92,8 +95,8 @@ class OriginLookup {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  std::unique_ptr<CountryDatabase> countries_;
-  std::unique_ptr<AsnDatabase> asns_;
+  std::shared_ptr<const CountryDatabase> countries_;
+  std::shared_ptr<const AsnDatabase> asns_;
   std::vector<std::string> warnings_;
   // Node-based: Of() hands out references that later lookups keep valid.
   absl::node_hash_map<ds_net_key, Origin> cache_;

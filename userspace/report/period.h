@@ -41,20 +41,32 @@ using HourOfDay = std::map<std::string, std::array<uint64_t, 24>>;
 // so that a quarter of files costs hash-map additions, not strings. Only
 // the entries a report shows become TimeSeries (SelectSeries).
 struct KeyedSeries {
-  struct Entry {
-    uint64_t total = 0;  // packets in the period
-    // (step start in Unix seconds, packets), in the order added.
-    std::vector<std::pair<int64_t, uint64_t>> steps;
+  struct Point {
+    uint64_t key;
+    int64_t step;  // start, Unix seconds
+    uint64_t packets;
   };
   // Hour-of-day profile (ports and countries only), UTC and local.
   struct Profile {
     std::array<uint64_t, 24> utc = {}, local = {};
   };
-  absl::flat_hash_map<uint64_t, Entry> entries;
+  // In the order added, one batch per file (batches are never copied as
+  // they grow or merge).
+  std::vector<std::vector<Point>> batches;
+  absl::flat_hash_map<uint64_t, uint64_t> totals;  // key -> packets in the period
   // Node-based: a profile is 384 bytes, not moved when the map grows.
   absl::node_hash_map<uint64_t, Profile> profiles;
 
-  void Add(uint64_t key, int64_t step, uint64_t packets);
+  // Starts a batch for the `expected` points of one file.
+  void NewBatch(size_t expected) {
+    batches.emplace_back();
+    batches.back().reserve(expected);
+  }
+  void Add(uint64_t key, int64_t step, uint64_t packets) {
+    if (batches.empty()) batches.emplace_back();
+    batches.back().push_back({key, step, packets});
+    totals[key] += packets;
+  }
 };
 
 enum SeriesKind { kPortSeries, kSourcePortSeries, kCountrySeries, kCountryPortSeries, kSeriesKinds };

@@ -235,10 +235,10 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   const KeyedSeries& pairs_before = before.keyed[kCountryPortSeries];
   const uint64_t top_cut = TopCut(pairs_now, top);
   uint64_t before_cut = std::numeric_limits<uint64_t>::max();
-  for (const auto& [key, entry] : pairs_now.entries) {
-    auto it = pairs_before.entries.find(key);
-    if (entry.total >= top_cut && it != pairs_before.entries.end()) {
-      before_cut = std::min(before_cut, it->second.total);
+  for (const auto& [key, total] : pairs_now.totals) {
+    auto it = pairs_before.totals.find(key);
+    if (total >= top_cut && it != pairs_before.totals.end()) {
+      before_cut = std::min(before_cut, it->second);
     }
   }
   report["top_country_ports"] =

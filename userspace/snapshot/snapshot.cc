@@ -39,6 +39,25 @@ struct Column {
   std::string name;
   uint8_t kind;
   std::vector<uint64_t> values;  // a network's 8 key bytes, memcpy'd
+  // Instead of `values`, for a table streamed to a visitor: where the
+  // column lies in the decoded body (valid while the decode runs).
+  const uint8_t* raw = nullptr;
+
+  uint64_t At(uint32_t row) const {
+    if (raw == nullptr) return values[row];
+    switch (WidthOf(kind)) {  // constant widths: plain loads
+      case 1: return raw[row];
+      case 2: return Load<uint16_t>(row);
+      case 4: return Load<uint32_t>(row);
+      default: return Load<uint64_t>(row);
+    }
+  }
+  template <typename T>
+  uint64_t Load(uint32_t row) const {
+    T v;
+    std::memcpy(&v, raw + size_t{row} * sizeof(T), sizeof(T));
+    return v;
+  }
 };
 
 struct Table {
@@ -285,6 +304,7 @@ class ByteReader {
     }
     pos_ += values.size() * kWidth;
   }
+  const uint8_t* here() const { return bytes_.data() + pos_; }
   // Steps over bytes the caller checked with Need.
   void Skip(size_t size) { pos_ += size; }
   absl::StatusOr<std::string> String(size_t length_width, absl::string_view what) {
@@ -323,7 +343,9 @@ uint32_t PartOf(absl::string_view table) {
 }
 
 // Tables outside `parts` are checked for length and stepped over.
-absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts) {
+// `streamed`: a table whose columns stay in the body (Column::raw).
+absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts,
+                                                absl::string_view streamed) {
   DS_ASSIGN_OR_RETURN(uint64_t table_count, r.Uint(2, "table count"));
   std::vector<Table> tables;
   for (uint64_t t = 0; t < table_count; ++t) {
@@ -348,6 +370,11 @@ absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts) {
       size_t width = WidthOf(column.kind);
       DS_RETURN_IF_ERROR(r.Need(rows * width, absl::StrCat("column ", table.name, ".", column.name)));
       if (!wanted) {
+        r.Skip(rows * width);
+        continue;
+      }
+      if (table.name == streamed) {
+        column.raw = r.here();
         r.Skip(rows * width);
         continue;
       }
@@ -388,7 +415,7 @@ absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> n
   return absl::OkStatus();
 }
 
-// The flows table straight from its columns to `each_flow`.
+// The flows table straight from the body to `each_flow`.
 absl::Status VisitFlows(const Table& t, FlowVisitor each_flow) {
   const Column* columns[5];
   const char* names[5] = {"src_net", "proto", "port", "packets", "bytes"};
@@ -400,10 +427,10 @@ absl::Status VisitFlows(const Table& t, FlowVisitor each_flow) {
   }
   for (uint32_t i = 0; i < t.rows; ++i) {
     ds_flow_key key = {};
-    key.src = U64ToNet(columns[0]->values[i]);
-    key.proto_slot = static_cast<uint8_t>(columns[1]->values[i]);
-    key.port = static_cast<uint16_t>(columns[2]->values[i]);
-    each_flow(key, ds_traffic{columns[3]->values[i], columns[4]->values[i]});
+    key.src = U64ToNet(columns[0]->At(i));
+    key.proto_slot = static_cast<uint8_t>(columns[1]->At(i));
+    key.port = static_cast<uint16_t>(columns[2]->At(i));
+    each_flow(key, ds_traffic{columns[3]->At(i), columns[4]->At(i)});
   }
   return absl::OkStatus();
 }
@@ -593,7 +620,8 @@ absl::StatusOr<Snapshot> Decode(absl::Span<const uint8_t> bytes, uint32_t parts,
   }
   ByteReader br(absl::MakeConstSpan(body.data(), raw_size), "snapshot body");
   DS_ASSIGN_OR_RETURN(s.sensor, br.String(2, "sensor name"));
-  DS_ASSIGN_OR_RETURN(std::vector<Table> tables, DecodeTables(br, parts));
+  DS_ASSIGN_OR_RETURN(std::vector<Table> tables,
+                      DecodeTables(br, parts, each_flow.has_value() ? "flows" : ""));
   DS_RETURN_IF_ERROR(FromTables(tables, each_flow, s));
   return s;
 }

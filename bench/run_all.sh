@@ -98,9 +98,10 @@ A /16 darknet's 1-minute snapshots, synthesised: 200,000 source /24s with
 Zipf-like activity, 800 of them active each minute with 1 to 4 (protocol,
 port) pairs. \`darkscope rollup\`'s code rolls them up once; the same day is
 reported from the interval files and from the hourly roll-ups in
-alternating rounds; the whole period from the daily roll-ups (plus their
-hours' port tables for the hour-of-day profiles). Each report also loads
-its previous period and the months a year before (empty here).
+alternating rounds; the whole period from the daily roll-ups (their
+\`port_hours\` tables give the hour-of-day profiles). Each report also
+loads its previous period and the months a year before (empty here), and
+reads its files on every CPU.
 
 ${report_scale}
 

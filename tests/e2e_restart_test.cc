@@ -13,6 +13,12 @@
 // Layout: pins of another layout version, or of the same layout with other
 // settings, are refused with a message naming them and `darkscope detach`;
 // detach and --replace-pinned clear them.
+//
+// One agent per interface: while an agent runs, a second `darkscope run`
+// (plain, --replace-pinned, --keep-attached, or one whose start would fail)
+// and `darkscope detach` are refused (exit 2, naming the interface) without
+// touching its program or pins; the first agent's snapshots still sum to the
+// ground truth exactly.
 #include <bpf/bpf.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -246,6 +252,75 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
   }
   EXPECT_FALSE(XdpAttached(lab));
   RunCommand(std::string("rm -rf ") + out_dir);
+}
+
+// A command run against a live agent's interface, and what it must say.
+struct IntruderCase {
+  const char* what;
+  std::vector<std::string> command;  // after "darkscope", in the sensor's namespace
+  std::vector<std::string> says;     // in stdout + stderr
+};
+
+TEST(OneAgentPerInterface, SecondRunAndDetachAreRefusedAndTheFirstCountsExactly) {
+  DS_REQUIRE_PRIVILEGES();
+  VethLab lab("lock");
+  ASSERT_TRUE(lab.Create().ok());
+  ScopedMount bpffs;
+  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+  const std::string base = MakeTempDir("lock");
+  ASSERT_FALSE(base.empty());
+  const std::string out_dir = base + "/sensor", truth_dir = base + "/truth",
+                    other_out = base + "/other";
+  ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir + " " + other_out), 0);
+  const std::string iface = VethLab::kSensorIface;
+  const std::string in_use = absl::StrCat("interface ", iface, " is in use by another darkscope");
+
+  AgentProcess first;
+  ASSERT_TRUE(first.Start(RunArgs(lab, bpffs.path(), out_dir, {})).ok());
+  absl::Status attached = first.WaitAttached(absl::Seconds(20));
+  ASSERT_TRUE(attached.ok()) << attached;
+  BackgroundTraffic traffic(lab, truth_dir, 4000);
+
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"run", "--iface", iface, "--prefix", "198.18.0.0/15",
+                                     "--interval", "1s", "--out", other_out, "--http=",
+                                     "--bpffs", bpffs.path()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const std::vector<IntruderCase> cases = {
+      {"a second run", run({}), {in_use}},
+      {"a second run with --replace-pinned", run({"--replace-pinned"}), {in_use}},
+      {"a second run with --keep-attached", run({"--keep-attached"}), {in_use}},
+      {"a second run with other settings", run({"--darknet-action", "pass"}), {in_use}},
+      {"detach", {"detach", "--iface", iface, "--bpffs", bpffs.path()}, {in_use}},
+  };
+  for (const IntruderCase& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY};
+    args.insert(args.end(), c.command.begin(), c.command.end());
+    const std::string said = Capture(Shell(args) + " 2>&1; echo \"exit=$?\"");
+    EXPECT_TRUE(absl::StrContains(said, "exit=2")) << said;
+    for (const std::string& text : c.says) {
+      EXPECT_TRUE(absl::StrContains(said, text)) << "'" << text << "' not in: " << said;
+    }
+    EXPECT_TRUE(XdpAttached(lab)) << "the first agent's program stays attached";
+    absl::StatusOr<std::vector<PinEntry>> pins =
+        ListPins(PinDirectory(bpffs.path(), iface));
+    ASSERT_TRUE(pins.ok());
+    EXPECT_FALSE(pins->empty()) << "and pinned";
+  }
+
+  const absl::Status sent = traffic.Join();
+  ASSERT_TRUE(sent.ok()) << sent;
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(first.Stop(), 0) << first.output();
+  ExpectSnapshotsMatchTruth(out_dir, truth_dir);
+  absl::StatusOr<std::vector<std::string>> other = ListSnapshotFiles({other_out});
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty()) << "no refused run wrote anything";
+  EXPECT_FALSE(XdpAttached(lab));
+  RunCommand("rm -rf " + base);
 }
 
 }  // namespace

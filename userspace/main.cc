@@ -121,7 +121,12 @@ ABSL_FLAG(uint64_t, writer_backlog, 16,
 namespace darkscope {
 namespace {
 
+// Exit statuses: a refusal (bad flags, pins of another layout, the
+// interface held by another agent) is 2, which the unit does not restart;
+// an internal error at run time (the drain failed, the program is left
+// attached for the next agent to adopt) is 1, which it does.
 constexpr int kUsageError = 2;
+constexpr int kInternalError = 1;
 
 const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "out",    "sensor",   "xdp_mode",
@@ -363,7 +368,10 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  if (absl::Status s = RunAgent(options); !s.ok()) return Fail("run", s.message());
+  if (absl::Status s = RunAgent(options); !s.ok()) {
+    const int refused = Fail("run", s.message());
+    return absl::IsInternal(s) ? kInternalError : refused;
+  }
   return 0;
 }
 

@@ -73,13 +73,17 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Everything after the data plane is attached: sampler, monitoring, and the
+// interval loop until a signal or an error.
+absl::Status RunAttached(const AgentOptions& options, int ifindex,
+                         std::unique_ptr<UringFileWriter> files, DataPlane* plane);
+
+}  // namespace
+
 absl::Status RunAgent(const AgentOptions& options) {
   DS_RETURN_IF_ERROR(ValidateAgentOptions(options));
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-
   DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files,
                       UringFileWriter::Create(options.out_dir));
   const int ifindex = static_cast<int>(if_nametoindex(options.interface.c_str()));
@@ -98,6 +102,26 @@ absl::Status RunAgent(const AgentOptions& options) {
                                         .replace = options.replace_pinned,
                                         .keep_attached = options.keep_attached}));
   }
+  absl::Status status = RunAttached(options, ifindex, std::move(files), plane.get());
+  if (!status.ok() && plane->keeps_attached() && *plane->attach_mode_name() != '\0') {
+    std::fprintf(stderr,
+                 "darkscope: leaving xdp_count_darknet attached to %s and counting, pinned "
+                 "in %s: the next `darkscope run` adopts it and loses nothing "
+                 "(`darkscope detach --iface %s` removes it)\n",
+                 options.interface.c_str(), plane->pin_directory().c_str(),
+                 options.interface.c_str());
+  }
+  return status;
+}
+
+namespace {
+
+absl::Status RunAttached(const AgentOptions& options, int ifindex,
+                         std::unique_ptr<UringFileWriter> files, DataPlane* plane) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
   std::unique_ptr<Sampler> sampler;
   const SamplePolicy& policy = options.sample_policy;
   if (plane->adopted()) {
@@ -189,7 +213,9 @@ absl::Status RunAgent(const AgentOptions& options) {
       return absl::OkStatus();
     }
     if (stopping) {
-      // Detached first, so that the last cut holds every packet counted.
+      // Detached first, so that the last cut holds every packet counted
+      // (an adopted plane, kept until its first cut, is let go here too).
+      plane->KeepAttached(false);
       if (absl::Status s = plane->Detach(); !s.ok()) {
         std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
       }
@@ -209,7 +235,9 @@ absl::Status RunAgent(const AgentOptions& options) {
     absl::StatusOr<EpochCounts> counts = cutter.Cut();
     if (!counts.ok()) {
       // The kernel side is in a state the agent cannot read: stop rather
-      // than write snapshots that miss counts.
+      // than write snapshots that miss counts, and leave the program
+      // counting for the next agent (RunAgent says so).
+      plane->KeepAttached(true);
       return absl::InternalError(absl::StrCat("drain of the interval at ",
                                               SnapshotFileName(start), ": ",
                                               counts.status().message()));
@@ -249,6 +277,11 @@ absl::Status RunAgent(const AgentOptions& options) {
     }
 
     if (stopping) break;
+    if (first) {
+      // What an adopted program counted is now in a snapshot: from here on
+      // a failure may detach it as the user asked.
+      plane->KeepAttached(options.keep_attached);
+    }
     first = false;
     // Normally the next boundary; later if the agent fell behind.
     start = IntervalStart(absl::Now(), options.interval);
@@ -258,5 +291,7 @@ absl::Status RunAgent(const AgentOptions& options) {
               options.interface.c_str());
   return absl::OkStatus();
 }
+
+}  // namespace
 
 }  // namespace darkscope

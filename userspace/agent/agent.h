@@ -66,7 +66,11 @@ struct AgentOptions {
 absl::Status ValidateAgentOptions(const AgentOptions& options);
 
 // Runs until SIGINT or SIGTERM (which the caller must have blocked in every
-// thread). Returns an error only when the agent could not start.
+// thread). Returns an error when the agent could not start, or Internal
+// when a drain failed at run time. A pinned program the agent adopted stays
+// attached and pinned through any error before its first snapshot, and any
+// pinned program does through an Internal error (the next run adopts it);
+// the agent says so on stderr.
 absl::Status RunAgent(const AgentOptions& options);
 
 }  // namespace darkscope

@@ -163,10 +163,13 @@ absl::Status DataPlane::Detach() {
 DataPlane::~DataPlane() {
   if (!keep_attached_) {
     if (absl::Status s = Detach(); !s.ok()) {
-      std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
-    }
-    if (!pin_dir_.empty()) {
-      if (absl::Status s = RemovePinDirectory(pin_dir_); !s.ok()) {
+      // Still attached: the pins stay, so that `darkscope detach` (or the
+      // next agent) can still find and detach it.
+      std::fprintf(stderr, "darkscope: %s%s\n", std::string(s.message()).c_str(),
+                   pin_dir_.empty() ? ""
+                                    : absl::StrCat("; kept its pins in ", pin_dir_).c_str());
+    } else if (!pin_dir_.empty()) {
+      if (absl::Status s = RemovePins(pin_dir_); !s.ok()) {
         std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
       }
     }

@@ -25,6 +25,7 @@
 #include "common/prefix.h"
 #include "common/unique_fd.h"
 #include "darkscope/abi.h"
+#include "loader/pins.h"
 
 struct darkscope_bpf;
 struct bpf_program;
@@ -132,13 +133,18 @@ class DataPlane {
   // keeps counting throughout. Pins of another layout or settings are
   // refused with instructions, or replaced with `pins.replace`; pins of a
   // program no longer attached are removed. When destroyed, detaches and
-  // unpins unless `pins.keep_attached`.
+  // unpins unless `pins.keep_attached`; an adopted plane stays attached and
+  // pinned until KeepAttached(false). The plane holds the interface's
+  // PinDirectoryLock for its lifetime: a second AttachPinned on the same
+  // interface and bpffs fails (FailedPrecondition) before touching anything.
   static absl::StatusOr<std::unique_ptr<DataPlane>> AttachPinned(
       const DataPlaneOptions& options, const std::string& iface, int ifindex,
       XdpMode mode, const PinningOptions& pins);
   // `darkscope detach`: detaches the program pinned for `iface` (any
-  // layout) from `ifindex` (if still attached) and removes its pins. Returns
-  // what it did, one line; NotFound when nothing is pinned.
+  // layout) from `ifindex` (if still attached) and removes its pins (kept
+  // when the detach fails). Returns what it did, one line; NotFound when
+  // nothing is pinned; FailedPrecondition while an agent holds the
+  // interface (PinDirectoryLock).
   static absl::StatusOr<std::string> DetachPinned(const std::string& bpffs,
                                                   const std::string& iface,
                                                   int ifindex);
@@ -163,6 +169,11 @@ class DataPlane {
   // Detaches the program now (the maps stay readable); the destructor then
   // only unpins. A no-op when not attached or keeping it attached.
   absl::Status Detach();
+  // Whether the destructor (and Detach) leave the program attached and its
+  // pins in place. Keeping is only honoured when pinned: an unpinned
+  // program left attached could never be adopted or detached by darkscope.
+  void KeepAttached(bool keep) { keep_attached_ = keep && !pin_dir_.empty(); }
+  bool keeps_attached() const { return keep_attached_; }
 
   // Writes the sampling policy and refills every CPU's token bucket.
   absl::Status SetSamplePolicy(const SamplePolicy& policy);
@@ -191,6 +202,10 @@ class DataPlane {
   // NotFound when the pinned program is no longer attached to `ifindex`.
   absl::Status Adopt(const std::string& directory, int ifindex,
                      const darkscope_bpf& expected);
+  // Detaches the program pinned in `directory` and removes the pins; the
+  // caller holds the directory's lock.
+  static absl::StatusOr<std::string> RemovePinned(const std::string& directory,
+                                                  const std::string& iface, int ifindex);
 
   darkscope_bpf* skeleton_;  // null when adopted
   std::array<int, kPlaneMapCount> map_fds_ = {};  // by kPlaneMapNames
@@ -202,6 +217,7 @@ class DataPlane {
   std::string pin_dir_;
   bool keep_attached_ = false;
   bool adopted_ = false;
+  PinDirectoryLock lock_;  // held while pinned (AttachPinned)
 };
 
 }  // namespace darkscope

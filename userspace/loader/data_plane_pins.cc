@@ -181,6 +181,9 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
     XdpMode mode, const PinningOptions& pins) {
   DS_RETURN_IF_ERROR(EnsureBpffs(pins.bpffs));
   const std::string directory = PinDirectory(pins.bpffs, iface);
+  // Before the pins are even read: a live agent's are never adopted,
+  // replaced or removed by a second one.
+  DS_ASSIGN_OR_RETURN(PinDirectoryLock lock, PinDirectoryLock::Acquire(directory, iface));
   DS_ASSIGN_OR_RETURN(std::vector<PinEntry> entries, ListPins(directory));
   std::set<std::string> other_layouts;
   for (const PinEntry& entry : entries) {
@@ -196,7 +199,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
           ": the program pinned there may still be counting on ", iface,
           " and is not adopted; ", Instructions(iface)));
     }
-    DS_ASSIGN_OR_RETURN(std::string detached, DetachPinned(pins.bpffs, iface, ifindex));
+    DS_ASSIGN_OR_RETURN(std::string detached, RemovePinned(directory, iface, ifindex));
     std::printf("darkscope: --replace-pinned: %s\n", detached.c_str());
     entries.clear();
   }
@@ -204,10 +207,13 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
     // Adopt: the skeleton is only opened, to know what the maps must be.
     DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> expected, Open(options));
     std::unique_ptr<DataPlane> plane(new DataPlane(nullptr));
-    plane->keep_attached_ = true;  // until adopted: never detach what it found
+    // Never detach what it found: not while adopting, and not before the
+    // agent has written what the program counted (it calls KeepAttached
+    // after its first cut), so that a failed start loses nothing.
+    plane->keep_attached_ = true;
     absl::Status adopted = plane->Adopt(directory, ifindex, *expected->skeleton_);
     if (adopted.ok()) {
-      plane->keep_attached_ = pins.keep_attached;
+      plane->lock_ = std::move(lock);
       DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/true));
       return plane;
     }
@@ -219,12 +225,13 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
     if (!absl::IsFailedPrecondition(adopted) && !absl::IsNotFound(adopted)) return adopted;
     plane.reset();
     // Not attached any more (stale pins), or to be replaced.
-    DS_ASSIGN_OR_RETURN(std::string detached, DetachPinned(pins.bpffs, iface, ifindex));
+    DS_ASSIGN_OR_RETURN(std::string detached, RemovePinned(directory, iface, ifindex));
     std::printf("darkscope: %s: %s\n", std::string(adopted.message()).c_str(),
                 detached.c_str());
   }
   DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane,
                       LoadAndAttach(options, ifindex, mode));
+  plane->lock_ = std::move(lock);
   DS_RETURN_IF_ERROR(plane->Pin(directory));
   plane->keep_attached_ = pins.keep_attached;
   return plane;
@@ -234,6 +241,17 @@ absl::StatusOr<std::string> DataPlane::DetachPinned(const std::string& bpffs,
                                                     const std::string& iface,
                                                     int ifindex) {
   const std::string directory = PinDirectory(bpffs, iface);
+  DS_ASSIGN_OR_RETURN(std::vector<PinEntry> entries, ListPins(directory));
+  if (entries.empty()) {
+    return absl::NotFoundError(absl::StrCat("nothing pinned in ", directory));
+  }
+  DS_ASSIGN_OR_RETURN(PinDirectoryLock lock, PinDirectoryLock::Acquire(directory, iface));
+  return RemovePinned(directory, iface, ifindex);
+}
+
+absl::StatusOr<std::string> DataPlane::RemovePinned(const std::string& directory,
+                                                    const std::string& iface,
+                                                    int ifindex) {
   DS_ASSIGN_OR_RETURN(std::vector<PinEntry> entries, ListPins(directory));
   if (entries.empty()) {
     return absl::NotFoundError(absl::StrCat("nothing pinned in ", directory));
@@ -259,14 +277,16 @@ absl::StatusOr<std::string> DataPlane::DetachPinned(const std::string& bpffs,
     }
     xdp_program__close(attached);
     if (err != 0) {
-      return ErrnoError(err, "xdp_program__detach", absl::StrCat(path, " from ", iface));
+      return ErrnoError(err, "xdp_program__detach",
+                        absl::StrCat(path, " from ", iface, " (kept the ", entries.size(),
+                                     " pins in ", directory, ")"));
     }
     what = mode != XDP_MODE_UNSPEC
                ? absl::StrCat("detached ", entry.name, " (id ", info.id, ") from ", iface)
                : absl::StrCat(entry.name, " (id ", info.id, ") was not attached to ", iface);
   }
-  DS_RETURN_IF_ERROR(RemovePinDirectory(directory));
-  return absl::StrCat(what, "; removed ", entries.size(), " pins and ", directory);
+  DS_RETURN_IF_ERROR(RemovePins(directory));
+  return absl::StrCat(what, "; removed ", entries.size(), " pins from ", directory);
 }
 
 }  // namespace darkscope

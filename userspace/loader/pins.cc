@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <linux/magic.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -90,7 +92,7 @@ absl::Status MakePinDirectory(const std::string& directory) {
   return absl::OkStatus();
 }
 
-absl::Status RemovePinDirectory(const std::string& directory) {
+absl::Status RemovePins(const std::string& directory) {
   DS_ASSIGN_OR_RETURN(std::vector<PinEntry> entries, ListPins(directory));
   for (const PinEntry& entry : entries) {
     const std::string path = absl::StrCat(directory, "/", entry.name);
@@ -98,16 +100,26 @@ absl::Status RemovePinDirectory(const std::string& directory) {
       return ErrnoError(errno, "unlink", path);
     }
   }
-  if (rmdir(directory.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoError(errno, "rmdir", directory);
-  }
-  // The shared parent goes when the last interface's directory went.
-  const std::string parent = directory.substr(0, directory.rfind('/'));
-  if (rmdir(parent.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY &&
-      errno != EEXIST) {
-    return ErrnoError(errno, "rmdir", parent);
-  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<PinDirectoryLock> PinDirectoryLock::Acquire(const std::string& directory,
+                                                           absl::string_view iface) {
+  DS_RETURN_IF_ERROR(MakePinDirectory(directory));
+  // Read-only is enough for flock, so a directory another user made (a run
+  // as root before the service) only needs to be readable.
+  UniqueFd fd(open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, "open (to lock)", directory);
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "interface ", iface, " is in use by another darkscope (a running agent or "
+          "`darkscope detach`): it holds the lock on ", directory,
+          "; stop it first (one agent per interface)"));
+    }
+    return ErrnoError(errno, "flock LOCK_EX", directory);
+  }
+  return PinDirectoryLock(std::move(fd));
 }
 
 }  // namespace darkscope

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/unique_fd.h"
 
 namespace darkscope {
 
@@ -50,9 +51,27 @@ absl::Status EnsureBpffs(const std::string& mount_point);
 // Creates `directory` and its parents (mode 0700) inside a bpffs.
 absl::Status MakePinDirectory(const std::string& directory);
 
-// Unlinks every entry of `directory`, then the directory itself (and its
-// parent BPFFS/darkscope when that is left empty).
-absl::Status RemovePinDirectory(const std::string& directory);
+// Unlinks every entry of `directory`. The directory itself stays: it is the
+// interface's lock (PinDirectoryLock).
+absl::Status RemovePins(const std::string& directory);
+
+// The exclusive flock on an interface's pin directory, held for as long as
+// one process (an agent, `darkscope detach`) may adopt, change or remove
+// its pins; released when destroyed (or when the process dies, SIGKILL
+// included). The directory is never removed, so every process locks the
+// same inode.
+class PinDirectoryLock {
+ public:
+  // Creates `directory` (MakePinDirectory) and locks it without waiting.
+  // FailedPrecondition naming `iface` when another process holds it.
+  static absl::StatusOr<PinDirectoryLock> Acquire(const std::string& directory,
+                                                  absl::string_view iface);
+  PinDirectoryLock() = default;
+
+ private:
+  explicit PinDirectoryLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
 
 }  // namespace darkscope
 

@@ -84,7 +84,7 @@ TEST(SnapshotWriter, KeepsAndRetriesFailedWritesThenCountsTheLost) {
   absl::Mutex mutex;
   {
     SnapshotWriter writer(std::move(*files), 4,
-                          [&](const Snapshot&, const absl::Status&, absl::Duration,
+                          [&](const Snapshot*, const absl::Status&, absl::Duration,
                               const SnapshotWriterStats& stats) {
                             absl::MutexLock lock(&mutex);
                             last_seen = stats;
@@ -104,6 +104,52 @@ TEST(SnapshotWriter, KeepsAndRetriesFailedWritesThenCountsTheLost) {
   EXPECT_EQ(during.lost, 0u);
   absl::MutexLock lock(&mutex);
   EXPECT_EQ(last_seen.lost, 2u) << "one last attempt each at shutdown";
+}
+
+// A sample file that keeps failing while snapshots are written (here: a
+// name in a directory that does not exist) never holds the snapshots up: it
+// goes behind them, gets kFileAttempts attempts, then is dropped and
+// counted; every attempt, the file's included, reaches the observer.
+TEST(SnapshotWriter, FailingSampleFileGoesBehindSnapshotsAndIsDroppedAfterItsAttempts) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  int file_attempts = 0, snapshot_attempts = 0;
+  bool fault_seen_after_file = false;
+  absl::Mutex mutex;
+  SnapshotWriterStats stats;
+  {
+    SnapshotWriter writer(std::move(*files), 8,
+                          [&](const Snapshot* snapshot, const absl::Status& status,
+                              absl::Duration, const SnapshotWriterStats& after) {
+                            absl::MutexLock lock(&mutex);
+                            ++(snapshot == nullptr ? file_attempts : snapshot_attempts);
+                            if (snapshot == nullptr && !status.ok() && after.disk_fault == 1) {
+                              fault_seen_after_file = true;
+                            }
+                          },
+                          absl::Milliseconds(5));
+    EXPECT_TRUE(writer.EnqueueFile("missing/20261118T110640Z.q0.pcapng", {{1, 2, 3}}));
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(writer.Enqueue(At(1795428000 + 60 * i, i + 1)));
+    for (int i = 0; i < 400 && (writer.stats().written < 3 || writer.stats().queue_depth > 0);
+         ++i) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    stats = writer.stats();
+  }
+  EXPECT_EQ(stats.written, 3u) << "the snapshots behind the failing file";
+  EXPECT_EQ(stats.files_written, 0u);
+  EXPECT_EQ(stats.file_write_errors, static_cast<uint64_t>(kFileAttempts));
+  EXPECT_EQ(stats.files_dropped, 1u);
+  EXPECT_EQ(stats.queue_depth, 0u);
+  EXPECT_EQ(stats.lost, 0u);
+  absl::MutexLock lock(&mutex);
+  EXPECT_EQ(file_attempts, kFileAttempts) << "each attempt is observed";
+  EXPECT_EQ(snapshot_attempts, 3);
+  EXPECT_TRUE(fault_seen_after_file);
+  auto listed = ListSnapshotFiles({dir});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 3u);
 }
 
 TEST(SnapshotWriter, FullQueueDropsAndCounts) {

@@ -168,10 +168,14 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     DS_RETURN_IF_ERROR(CheckDirectoryWritable(options.out_dir));
   }
   if (sampler) sampler->StartThreads();
+  // Room for each interval's sample files beside its snapshot; /metrics
+  // reports this, the bound the writer enforces.
+  const size_t writer_capacity =
+      options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0));
   DS_ASSIGN_OR_RETURN(std::unique_ptr<AgentMonitoring> monitoring,
                       AgentMonitoring::Start(options.monitoring, options.sensor,
                                              options.out_dir, options.interval,
-                                             options.writer_queue));
+                                             writer_capacity));
   if (monitoring->http_port() > 0) {
     std::printf("darkscope: serving /metrics, /v1/snapshot/latest and /healthz on %s (port %d)\n",
                 options.monitoring.http_address.c_str(), monitoring->http_port());
@@ -179,10 +183,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   }
 
   IntervalCutter cutter(*plane);
-  // Room for each interval's sample files beside its snapshot.
-  SnapshotWriter writer(std::move(files),
-                        options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0)),
-                        monitoring->write_observer());
+  SnapshotWriter writer(std::move(files), writer_capacity, monitoring->write_observer());
   // What an earlier agent left in the epoch the program is not counting
   // into; it joins the first snapshot.
   EpochCounts carried;

@@ -49,7 +49,7 @@ absl::StatusOr<std::unique_ptr<AgentMonitoring>> AgentMonitoring::Start(
 }
 
 WriteObserver AgentMonitoring::write_observer() {
-  return [this](const Snapshot& snapshot, const absl::Status& status, absl::Duration took,
+  return [this](const Snapshot* snapshot, const absl::Status& status, absl::Duration took,
                 const SnapshotWriterStats& writer) { AfterWrite(snapshot, status, took, writer); };
 }
 
@@ -59,10 +59,15 @@ void AgentMonitoring::AfterDrain(const Snapshot& snapshot, absl::Duration drain_
                                   writer.queue_depth));
 }
 
-void AgentMonitoring::AfterWrite(const Snapshot& snapshot, const absl::Status& status,
+void AgentMonitoring::AfterWrite(const Snapshot* snapshot, const absl::Status& status,
                                  absl::Duration write_time, const SnapshotWriterStats& writer) {
-  board_.Publish(
-      writer_tally_.Add(snapshot, status, write_time, absl::Now(), writer.queue_depth));
+  if (snapshot == nullptr) {
+    // A sample file: only the fault and the backlog follow it.
+    board_.Publish(writer_tally_.AddFileAttempt(status, writer.queue_depth, writer.lost));
+    return;
+  }
+  board_.Publish(writer_tally_.Add(*snapshot, status, write_time, absl::Now(),
+                                   writer.queue_depth, writer.lost));
   if (!options_.retention.enabled()) return;
   absl::StatusOr<RetentionResult> removed =
       ApplyRetention(out_dir_, options_.retention, absl::Now());

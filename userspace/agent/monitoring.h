@@ -49,7 +49,7 @@ class AgentMonitoring {
   AgentMonitoring(const MonitoringOptions& options, const std::string& sensor,
                   const std::string& out_dir, absl::Duration interval,
                   size_t queue_capacity);
-  void AfterWrite(const Snapshot& snapshot, const absl::Status& status,
+  void AfterWrite(const Snapshot* snapshot, const absl::Status& status,
                   absl::Duration write_time, const SnapshotWriterStats& writer);
 
   const MonitoringOptions options_;

@@ -114,10 +114,13 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
       stats_.disk_fault = 1;
     }
     after = StatsLocked();
-    if (status.ok() || last_attempt) --after.queue_depth;  // this one is done
+    const bool done = status.ok() || last_attempt ||
+                      (!snapshot && job.attempts + 1 >= kFileAttempts);
+    if (done) --after.queue_depth;
   }
-  // Retention and the write-duration histogram follow the snapshots.
-  if (observer_ && snapshot) observer_(*job.snapshot, status, took, after);
+  // After every attempt, sample files' included: the disk-fault and
+  // backlog figures must not wait for the next snapshot.
+  if (observer_) observer_(snapshot ? &*job.snapshot : nullptr, status, took, after);
   return status;
 }
 
@@ -143,8 +146,24 @@ void SnapshotWriter::Loop() {
     absl::MutexLock lock(&mutex_);
     in_flight_ = false;
     if (status.ok() || closing) continue;
-    // Back to the head of the backlog; wait, unless asked to stop.
-    queue_.push_front(std::move(job));
+    if (job.snapshot.has_value()) {
+      // Back to the head of the backlog: snapshots are written in order.
+      queue_.push_front(std::move(job));
+    } else if (++job.attempts >= kFileAttempts) {
+      ++stats_.files_dropped;
+      std::fprintf(stderr, "darkscope: gave up on %s after %d attempts (%s)\n",
+                   job.name.c_str(), job.attempts, status.ToString().c_str());
+      continue;
+    } else {
+      // Behind every snapshot queued now: a file that keeps failing (too
+      // big for what is left of the disk, say) never holds counts up.
+      auto after_snapshots = queue_.begin();
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (it->snapshot.has_value()) after_snapshots = std::next(it);
+      }
+      queue_.insert(after_snapshots, std::move(job));
+    }
+    // Wait, unless asked to stop.
     mutex_.AwaitWithTimeout(absl::Condition(&closing_), retry_);
   }
 }

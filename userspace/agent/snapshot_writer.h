@@ -7,9 +7,11 @@
 // an I/O error) is not lost: the file goes back to the head of the queue,
 // which becomes the backlog held in memory, and the thread retries it
 // every `retry` until the directory takes it, then writes the rest in
-// order. The queue's capacity bounds the backlog; once it is full a new
-// snapshot first evicts a queued sample file, and is refused only when
-// none is left. Faults, recoveries and refusals are logged, counted, and
+// order. A sample file that fails goes behind the snapshots queued after
+// it (it never holds them up) and gets kFileAttempts attempts in all, then
+// is dropped and counted. The queue's capacity bounds the backlog; once it
+// is full a new snapshot first evicts a queued sample file, and is refused
+// only when none is left. Faults, recoveries and refusals are logged, counted, and
 // reported in the next snapshots' summary and /metrics; never a crash. At
 // shutdown each file still queued gets one last attempt; what still fails
 // is counted as lost.
@@ -40,15 +42,18 @@ struct SnapshotWriterStats {
   uint64_t disk_fault = 0;     // 1 while the last write failed
   uint64_t files_written = 0;  // other files (pcapng samples) on disk
   uint64_t file_write_errors = 0;
-  uint64_t files_dropped = 0;
+  uint64_t files_dropped = 0;  // refused, evicted, or failed kFileAttempts times
 };
 
-// Called on the writer thread after each write attempt of a snapshot with
-// the snapshot, the attempt's status, how long encoding and writing took,
-// and the writer's figures after it (the agent's monitoring tallies it and
-// applies retention there).
-using WriteObserver = std::function<void(const Snapshot&, const absl::Status&,
+// Called on the writer thread after each write attempt with the snapshot
+// (null for a sample file), the attempt's status, how long encoding and
+// writing took, and the writer's figures after it (the agent's monitoring
+// tallies it and applies retention there).
+using WriteObserver = std::function<void(const Snapshot*, const absl::Status&,
                                          absl::Duration, const SnapshotWriterStats&)>;
+
+// Attempts a sample file gets while the output directory fails.
+inline constexpr int kFileAttempts = 3;
 
 class SnapshotWriter {
  public:
@@ -73,6 +78,7 @@ class SnapshotWriter {
     std::optional<Snapshot> snapshot;
     std::string name;
     std::vector<std::vector<uint8_t>> pieces;
+    int attempts = 0;  // failed so far
   };
   bool Push(Job job, uint64_t& dropped) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Encodes (snapshots) and writes one job; records the outcome (a failed

@@ -195,11 +195,13 @@ WriterTally::WriterTally() : write_seconds_(kDurationBounds) {
 std::shared_ptr<const WriterFigures> WriterTally::Add(const Snapshot& snapshot,
                                                       const absl::Status& status,
                                                       absl::Duration write_time,
-                                                      absl::Time now, uint64_t backlog) {
+                                                      absl::Time now, uint64_t backlog,
+                                                      uint64_t lost) {
   write_seconds_.Observe(absl::ToDoubleSeconds(write_time));
   figures_.write_seconds = write_seconds_.value();
   figures_.disk_fault = !status.ok();
   figures_.backlog = backlog;
+  figures_.lost = lost;
   if (status.ok()) {
     ++figures_.written;
     figures_.last_written = now;
@@ -207,6 +209,15 @@ std::shared_ptr<const WriterFigures> WriterTally::Add(const Snapshot& snapshot,
   } else {
     ++figures_.write_errors;
   }
+  return std::make_shared<const WriterFigures>(figures_);
+}
+
+std::shared_ptr<const WriterFigures> WriterTally::AddFileAttempt(const absl::Status& status,
+                                                                 uint64_t backlog,
+                                                                 uint64_t lost) {
+  figures_.disk_fault = !status.ok();
+  figures_.backlog = backlog;
+  figures_.lost = lost;
   return std::make_shared<const WriterFigures>(figures_);
 }
 
@@ -367,12 +378,16 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
       {"darkscope_writer_backlog_files",
        "Files (snapshots and samples) the writer held after its last attempt.", T::kGauge,
        static_cast<double>(w.backlog)},
+      {"darkscope_snapshots_lost_total",
+       "Snapshots that still failed to write at shutdown (their last attempt).",
+       T::kCounter, static_cast<double>(w.lost)},
       {"darkscope_snapshots_dropped_total",
        "Snapshots refused because the writer queue (the backlog) was full.", T::kCounter,
        static_cast<double>(d.snapshots_dropped)},
       {"darkscope_writer_queue_depth", "Snapshots waiting for the writer after the last drain.",
        T::kGauge, static_cast<double>(d.queue_depth)},
-      {"darkscope_writer_queue_capacity", "Snapshots the writer queue holds at most.",
+      {"darkscope_writer_queue_capacity",
+       "Files (snapshots and sample files) the writer queue holds at most.",
        T::kGauge, static_cast<double>(d.queue_capacity)},
       {"darkscope_last_snapshot_written_time_seconds",
        "When the last snapshot write ended (Unix seconds; 0 before the first).", T::kGauge,

@@ -114,11 +114,16 @@ class DrainTally {
 class WriterTally {
  public:
   WriterTally();
-  // `backlog`: files the writer holds after this attempt.
+  // `backlog`: files the writer holds after this attempt; `lost`: the
+  // writer's count of snapshots lost so far.
   std::shared_ptr<const WriterFigures> Add(const Snapshot& snapshot,
                                            const absl::Status& status,
                                            absl::Duration write_time,
-                                           absl::Time now, uint64_t backlog = 0);
+                                           absl::Time now, uint64_t backlog = 0,
+                                           uint64_t lost = 0);
+  // One attempt at a sample file: only the fault and the backlog change.
+  std::shared_ptr<const WriterFigures> AddFileAttempt(const absl::Status& status,
+                                                      uint64_t backlog, uint64_t lost);
   // Files and bytes retention deleted, and whether it failed.
   std::shared_ptr<const WriterFigures> AddRetention(uint64_t files, uint64_t bytes,
                                                     bool failed);

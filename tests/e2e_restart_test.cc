@@ -66,6 +66,12 @@ std::string Shell(const std::vector<std::string>& args) {
   return line;
 }
 
+// The namespaces and veth pair, and a bpffs of the test's own for the pins.
+void CreateLabWithBpffs(VethLab& lab, ScopedMount& bpffs) {
+  ASSERT_TRUE(lab.Create().ok());
+  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+}
+
 bool XdpAttached(const VethLab& lab) {
   return absl::StrContains(
       Capture(absl::StrCat("ip -n ", lab.sensor_ns(), " link show ", VethLab::kSensorIface)),
@@ -95,9 +101,8 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   DS_REQUIRE_PRIVILEGES();
   const RestartCase& c = GetParam();
   VethLab lab(absl::StrCat("rs", c.signal));
-  ASSERT_TRUE(lab.Create().ok());
   ScopedMount bpffs;
-  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+  ASSERT_NO_FATAL_FAILURE(CreateLabWithBpffs(lab, bpffs));
   const std::string base = MakeTempDir("restart");
   ASSERT_FALSE(base.empty());
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
@@ -188,9 +193,8 @@ void PinForeignLayout(const std::string& pin_dir) {
 TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
   DS_REQUIRE_PRIVILEGES();
   VethLab lab("layout");
-  ASSERT_TRUE(lab.Create().ok());
   ScopedMount bpffs;
-  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+  ASSERT_NO_FATAL_FAILURE(CreateLabWithBpffs(lab, bpffs));
   const std::string out_dir = MakeTempDir("layout");
   ASSERT_FALSE(out_dir.empty());
   const std::string pin_dir = PinDirectory(bpffs.path(), VethLab::kSensorIface);
@@ -264,9 +268,8 @@ struct IntruderCase {
 TEST(OneAgentPerInterface, SecondRunAndDetachAreRefusedAndTheFirstCountsExactly) {
   DS_REQUIRE_PRIVILEGES();
   VethLab lab("lock");
-  ASSERT_TRUE(lab.Create().ok());
   ScopedMount bpffs;
-  ASSERT_TRUE(bpffs.Mount("bpffs", "bpf", "mode=0700").ok());
+  ASSERT_NO_FATAL_FAILURE(CreateLabWithBpffs(lab, bpffs));
   const std::string base = MakeTempDir("lock");
   ASSERT_FALSE(base.empty());
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth",

@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <ostream>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -215,7 +216,8 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
                                                          LayoutVersion()),
         absl::StrCat("darkscope detach --iface ", iface), "--replace-pinned"},
        true},
-      {"detach removes it", nullptr, detach, false, 0, {"removed 1 pins"}, false},
+      {"detach removes it", nullptr, detach, false, 0, {"removed 1 pins", "and the directory"},
+       false},
       {"detach with nothing pinned", nullptr, detach, false, 0, {"nothing pinned"}, false},
       {"--replace-pinned replaces it", PinForeignLayout, with({"--replace-pinned"}), true, 0,
        {"--replace-pinned: no pinned program; removed 1 pins", "attached"}, false},
@@ -226,7 +228,7 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
                                                                     iface)},
        true},
       {"detach detaches the kept program", nullptr, detach, false, 0,
-       {"detached xdp_count_darknet_v", "removed 14 pins"}, false},
+       {"detached xdp_count_darknet_v", "removed 14 pins", "and the directory"}, false},
   };
   for (const PinStep& step : steps) {
     SCOPED_TRACE(step.what);
@@ -255,6 +257,7 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
     EXPECT_EQ(!pins->empty(), step.pins_left);
   }
   EXPECT_FALSE(XdpAttached(lab));
+  EXPECT_FALSE(std::filesystem::exists(pin_dir)) << "detach leaves nothing behind";
   RunCommand(std::string("rm -rf ") + out_dir);
 }
 

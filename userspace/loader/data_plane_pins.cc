@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <unistd.h>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -246,7 +247,16 @@ absl::StatusOr<std::string> DataPlane::DetachPinned(const std::string& bpffs,
     return absl::NotFoundError(absl::StrCat("nothing pinned in ", directory));
   }
   DS_ASSIGN_OR_RETURN(PinDirectoryLock lock, PinDirectoryLock::Acquire(directory, iface));
-  return RemovePinned(directory, iface, ifindex);
+  DS_ASSIGN_OR_RETURN(std::string what, RemovePinned(directory, iface, ifindex));
+  // The operator asked for everything gone: the emptied directory too, and
+  // the shared parent if it is empty, best effort (under the service user
+  // the parent is not ours to remove). A run that opened the directory
+  // meanwhile fails cleanly: its lock or its pins find no directory.
+  if (rmdir(directory.c_str()) == 0) {
+    absl::StrAppend(&what, " and the directory");
+    rmdir(directory.substr(0, directory.rfind('/')).c_str());
+  }
+  return what;
 }
 
 absl::StatusOr<std::string> DataPlane::RemovePinned(const std::string& directory,

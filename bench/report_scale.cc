@@ -164,7 +164,7 @@ int Run() {
               day_raw.size(), Median(day_raw));
   std::printf("| report of one day, from 24 hourly roll-ups (median of %zu) | %.2f |\n",
               day_rolled.size(), Median(day_rolled));
-  std::printf("| report of the whole period from roll-ups (%d daily + their hourly port tables) | %.2f |\n",
+  std::printf("| report of the whole period from roll-ups (%d daily files, their `port_hours` tables) | %.2f |\n",
               days, period_rolled);
   if (absl::GetFlag(FLAGS_raw_period)) {
     std::printf("| report of the whole period from the %d interval files | %.1f |\n", minutes,

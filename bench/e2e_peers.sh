@@ -58,10 +58,7 @@ scanner_if=dse2e1
 work=$(mktemp -d /tmp/darkscope-e2e-peers-XXXXXX)
 tool_pid=
 cleanup() {
-  if [[ -n "$tool_pid" ]]; then
-    kill -TERM "$tool_pid" 2>/dev/null || true
-    wait "$tool_pid" 2>/dev/null || true
-  fi
+  ds_stop_process "$tool_pid"
   ds_veth_lab_delete "$sensor_ns" "$scanner_ns"
   rm -rf "$work"
 }

@@ -49,10 +49,7 @@ scanner_if=dssmp1
 work=$(mktemp -d /tmp/darkscope-sample-path-XXXXXX)
 agent_pid=
 cleanup() {
-  if [[ -n "$agent_pid" ]]; then
-    kill -TERM "$agent_pid" 2>/dev/null || true
-    wait "$agent_pid" 2>/dev/null || true
-  fi
+  ds_stop_process "$agent_pid"
   ds_veth_lab_delete "$sensor_ns" "$scanner_ns"
   rm -rf "$work"
 }

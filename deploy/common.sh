@@ -36,6 +36,14 @@ ds_veth_lab_create() {
   ip -n "$2" link set "$4" up
 }
 
+# ds_stop_process [PID]: SIGTERM to PID and waits for it; nothing without a
+# PID (the cleanups call it before their process started).
+ds_stop_process() {
+  [[ -n "${1:-}" ]] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
 # ds_veth_lab_delete SENSOR_NS SCANNER_NS: deletes both (and the pair).
 ds_veth_lab_delete() {
   ip netns del "$1" 2>/dev/null || true

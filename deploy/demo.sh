@@ -22,7 +22,7 @@ scanner_ns=ds-demo-scanner-$$
 out_dir=$(mktemp -d /tmp/darkscope-demo-XXXXXX)
 agent_pid=
 cleanup() {
-  [[ -n "$agent_pid" ]] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  ds_stop_process "$agent_pid"
   ds_veth_lab_delete "$sensor_ns" "$scanner_ns"
 }
 trap cleanup EXIT

@@ -362,11 +362,8 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
                                         absl::Time to, OriginLookup& origins,
                                         absl::TimeZone local, bool progress,
                                         std::vector<std::string>& problems) {
-  PeriodCounts period;
-  period.from = from;
-  period.to = to;
   const bool long_period = to - from > kDailySeriesAfter;
-  period.step = long_period ? absl::Hours(24) : absl::Hours(1);
+  const absl::Duration step = long_period ? absl::Hours(24) : absl::Hours(1);
   std::vector<PlannedFile> plan;
   for (const std::string& dir : dirs) {
     DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> files, PlanFiles(dir, from, to, long_period));
@@ -385,7 +382,7 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
   std::atomic<size_t> files_done{0};
   std::vector<std::thread> threads;
   for (size_t p = 0; p < loaders; ++p) {
-    parts[p].from = from, parts[p].to = to, parts[p].step = period.step;
+    parts[p].from = from, parts[p].to = to, parts[p].step = step;
     OriginLookup* lookup = &origins;
     if (p > 0) {
       part_origins[p] = origins.Clone();
@@ -403,16 +400,9 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
   }
   for (std::thread& t : threads) t.join();
   if (progress && !plan.empty()) std::fprintf(stderr, "\n");
-  period.monthly = std::move(parts[0].monthly);
+  PeriodCounts period = std::move(parts[0]);
   for (size_t p = 0; p < loaders; ++p) {
-    if (p == 0) {
-      period.files = parts[0].files, period.snapshots = parts[0].snapshots;
-      period.country_profiles_partial = parts[0].country_profiles_partial;
-      period.by_sensor = std::move(parts[0].by_sensor);
-      period.keyed = std::move(parts[0].keyed);
-    } else {
-      MergePart(std::move(parts[p]), period);
-    }
+    if (p > 0) MergePart(std::move(parts[p]), period);
     problems.insert(problems.end(), part_problems[p].begin(), part_problems[p].end());
   }
   // Merged once per sensor rather than once per file.

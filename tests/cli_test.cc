@@ -217,10 +217,11 @@ TEST(ParseCommandLine, Cases) {
   }
 }
 
-TEST(ParseCommandLine, HelpAnywhereWinsOverErrorsAfterIt) {
+TEST(ParseCommandLine, HelpAnywhereWinsOverErrors) {
   for (std::vector<const char*> args : {std::vector<const char*>{"--help"},
                                         {"-h"},
-                                        {"--rate", "1", "--help", "--bogus"}}) {
+                                        {"--rate", "1", "--help", "--bogus"},
+                                        {"--bogus", "--iface", "-h"}}) {
     absl::StatusOr<ParsedFlags> parsed = ParseCommandLine(kTest, args);
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_TRUE(parsed->help());

@@ -159,6 +159,14 @@ absl::StatusOr<ParsedFlags> ParseCommandLine(
     }
     if (flag.repeated() && flag.default_value.empty()) value.texts.clear();
   }
+  // --help anywhere before --, whatever else is wrong.
+  for (absl::string_view arg : args) {
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
+      parsed.help_ = true;
+      return parsed;
+    }
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const absl::string_view arg = args[i];
     if (arg == "--") {
@@ -168,10 +176,6 @@ absl::StatusOr<ParsedFlags> ParseCommandLine(
     if (!absl::StartsWith(arg, "-") || arg == "-") {
       parsed.operands_.emplace_back(arg);
       continue;
-    }
-    if (arg == "--help" || arg == "-h" || arg == "-help") {
-      parsed.help_ = true;
-      return parsed;
     }
     absl::string_view name = arg.substr(absl::StartsWith(arg, "--") ? 2 : 1);
     std::optional<absl::string_view> text;

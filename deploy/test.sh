@@ -6,7 +6,8 @@
 #   ./deploy/test.sh                 # as root: everything
 #   ./deploy/test.sh                 # without root: privileged tests skip
 #
-# DARKSCOPE_REQUIRE_PRIVILEGED=1 turns those skips into failures (CI).
+# DARKSCOPE_REQUIRE_PRIVILEGED=1 turns those skips into failures (CI);
+# DARKSCOPE_WERROR=ON makes compiler warnings errors (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,8 @@ else
     "skip; run it as root (from a root shell) for everything" >&2
 fi
 build_dir=${DARKSCOPE_BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DDARKSCOPE_WERROR="${DARKSCOPE_WERROR:-OFF}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 cd "$build_dir"
 ctest --output-on-failure

@@ -84,12 +84,12 @@ int Main(int argc, char** argv) {
   }
   absl::StatusOr<ParsedFlags> flags = ParseCommandLine(
       *command, absl::Span<const char* const>(argv + 2, argc - 2));
-  if (!flags.ok())
-    return Fail(command->name, flags.status().message(), kExitUsage);
-  if (flags->help()) {
+  if (flags.ok() && flags->help()) {
     std::fputs(Help(*command).c_str(), stdout);
     return 0;
   }
+  // Without the kernel side, run, detach and replay say so whatever their
+  // flags.
   const CommandBody* body = FindBody(command->name);
   if (body == nullptr && command->kernel_side) {
     return Fail(command->name,
@@ -97,8 +97,12 @@ int Main(int argc, char** argv) {
                 "-DDARKSCOPE_KERNEL_SIDE=OFF)",
                 kExitUsage);
   }
-  if (body == nullptr)
+  if (body == nullptr) {
     return Fail(command->name, "internal error: no body", kExitFailure);
+  }
+  if (!flags.ok()) {
+    return Fail(command->name, flags.status().message(), kExitUsage);
+  }
   if (FindFlag(*command, kConfigFlag) != nullptr) {
     if (absl::Status s = ApplyConfigFile(*flags); !s.ok()) {
       return Fail(command->name, s.message(), kExitUsage);

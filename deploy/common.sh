@@ -5,7 +5,7 @@
 # ds_require_root SCRIPT WHY: exits 2 with a one-line reason unless root.
 ds_require_root() {
   if [[ $(id -u) -ne 0 ]]; then
-    echo "$1: needs root $2 (run it with sudo)" >&2
+    echo "$1: needs root $2; run it as root (from a root shell)" >&2
     exit 2
   fi
 }

@@ -26,7 +26,7 @@ packages=(
 )
 
 if [[ $(id -u) -ne 0 ]]; then
-  echo "deploy/setup.sh: installing packages needs root (run it with sudo)" >&2
+  echo "deploy/setup.sh: installing packages needs root; run it as root (from a root shell)" >&2
   exit 2
 fi
 

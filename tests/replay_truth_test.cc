@@ -119,6 +119,44 @@ TEST_F(ReplayTruthTest, TelescopeScenarioMatchesGroundTruthInEveryInterval) {
   EXPECT_EQ(emerging_first_half, 0u);
 }
 
+// --out is created with its parents, as mkdir -p; when it cannot be, the
+// error names it.
+TEST_F(ReplayTruthTest, CreatesItsOutputDirectory) {
+  DS_REQUIRE_PRIVILEGES();
+  GenerateOptions gen;
+  gen.scenario = "demo";
+  gen.packets = 2000;
+  gen.pcap = base_ + "/demo.pcap";
+  ASSERT_TRUE(RunGenerate(gen).ok());
+  struct Case {
+    std::string out_dir;
+    std::string error;  // empty: replays
+  };
+  const std::vector<Case> cases = {
+      {base_ + "/not/yet/there", ""},
+      {base_, ""},  // exists already
+      {"/proc/darkscope-replay-test/out", "create directory /proc/darkscope-replay-test/out"},
+      {gen.pcap + "/out", "create directory " + gen.pcap + "/out"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.out_dir);
+    ReplayOptions replay;
+    replay.data_plane.prefixes = {*ParseDarknetPrefix("198.18.0.0/15")};
+    replay.interval = absl::Seconds(2);
+    replay.out_dir = c.out_dir;
+    replay.files = {gen.pcap};
+    const absl::Status status = RunReplay(replay);
+    if (!c.error.empty()) {
+      EXPECT_TRUE(absl::StrContains(status.message(), c.error)) << status;
+      continue;
+    }
+    ASSERT_TRUE(status.ok()) << status;
+    absl::StatusOr<std::vector<Snapshot>> sensor = ReadAll(c.out_dir);
+    ASSERT_TRUE(sensor.ok()) << sensor.status();
+    EXPECT_FALSE(sensor->empty());
+  }
+}
+
 TEST_F(ReplayTruthTest, RefusesWhatIsNotAnEthernetCapture) {
   DS_REQUIRE_PRIVILEGES();
   const std::string bogus = base_ + "/not-a-capture.pcap";

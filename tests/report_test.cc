@@ -204,7 +204,7 @@ TEST(DemoReportTest, FindsNothingWhereNothingWasPlanted) {
   ReportOptions options;
   options.dirs = {dir};
   options.from = absl::FromUnixSeconds(1795428000);  // 2026-11-23T10:00:00Z
-  options.to = options.from + absl::Minutes(1);
+  options.to = *options.from + absl::Minutes(1);
   absl::StatusOr<nlohmann::json> report = BuildReport(options);
   std::system(absl::StrCat("rm -rf ", dir).c_str());
   ASSERT_TRUE(report.ok()) << report.status();

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "capture/pcap_file.h"
+#include "common/directories.h"
 #include "common/status.h"
 #include "gen/packet_socket.h"
 #include "gen/scenario.h"
@@ -24,13 +26,10 @@ absl::Status RunGenerate(const GenerateOptions& options) {
     return absl::InvalidArgumentError("nothing to do: give --pcap, --truth or --send");
   }
 
-  std::unique_ptr<PcapWriter> pcap;
-  if (!options.pcap.empty()) {
-    DS_ASSIGN_OR_RETURN(pcap, PcapWriter::Create(options.pcap));
-  }
   std::unique_ptr<UringFileWriter> truth_files;
   std::unique_ptr<IntervalWriter> truth;
   if (!options.truth_dir.empty()) {
+    DS_RETURN_IF_ERROR(MakeDirectories(options.truth_dir));
     DS_ASSIGN_OR_RETURN(truth_files, UringFileWriter::Create(options.truth_dir));
     truth = std::make_unique<IntervalWriter>("ground-truth", scenario.darknet,
                                              scenario.interval, *truth_files);
@@ -39,6 +38,18 @@ absl::Status RunGenerate(const GenerateOptions& options) {
   if (!options.send_interface.empty()) {
     DS_ASSIGN_OR_RETURN(socket, PacketSocket::Open(options.send_interface));
   }
+  // The pcap last, and removed if anything fails: no partial capture is
+  // left behind to be mistaken for the scenario's.
+  std::unique_ptr<PcapWriter> pcap;
+  if (!options.pcap.empty()) {
+    DS_ASSIGN_OR_RETURN(pcap, PcapWriter::Create(options.pcap));
+  }
+  absl::Cleanup remove_pcap = [&] {
+    if (pcap) {
+      pcap.reset();
+      std::remove(options.pcap.c_str());
+    }
+  };
 
   std::optional<absl::Time> interval_start;
   EpochCounts interval_counts;
@@ -93,6 +104,7 @@ absl::Status RunGenerate(const GenerateOptions& options) {
     DS_RETURN_IF_ERROR(truth->Finish());
   }
   if (pcap) DS_RETURN_IF_ERROR(pcap->Close());
+  std::move(remove_pcap).Cancel();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - began);
   std::printf("darkscope gen: scenario %s, %llu frames", scenario.name.c_str(),
               static_cast<unsigned long long>(generated));

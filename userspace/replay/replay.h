@@ -18,7 +18,7 @@ namespace darkscope {
 struct ReplayOptions {
   DataPlaneOptions data_plane;
   absl::Duration interval = absl::Seconds(60);
-  std::string out_dir;
+  std::string out_dir;  // created if missing
   std::string sensor = "replay";
   std::vector<std::string> files;  // replayed in this order
   bool progress = false;           // a progress line on stderr

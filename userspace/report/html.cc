@@ -278,7 +278,9 @@ std::string RenderReportHtml(const json& r) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<title>darkscope report ", Escape(from), " .. ", Escape(to), "</title><style>", kStyle,
       "</style></head><body><main>\n<h1>Darknet report</h1><div class=\"sub\">", Escape(from),
-      " .. ", Escape(to), " &middot; ", Text(r["period"]["snapshots"]),
+      " .. ", Escape(to),
+      r["period"].contains("note") ? absl::StrCat(" (", Text(r["period"]["note"]), ")") : "",
+      " &middot; ", Text(r["period"]["snapshots"]),
       " snapshots &middot; previous period ", Text(r["previous_period"]["from"]), " .. ",
       Text(r["previous_period"]["to"]), "</div>\n<div class=\"cards\">");
   for (const char* field : {"packets", "sources", "mirai", "zmap", "masscan", "backscatter"}) {

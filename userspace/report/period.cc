@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "snapshot/snapshot_files.h"
 #include "common/counter_names.h"
@@ -412,6 +414,33 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
     for (const auto& [sensor, counts] : period.by_sensor) AddCounts(counts, period.all);
   }
   return period;
+}
+
+absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(const std::vector<std::string>& dirs) {
+  std::optional<absl::Time> first, last;
+  auto extend = [&](absl::Time start, absl::Time end) {
+    if (!first || start < *first) first = start;
+    if (!last || end > *last) last = end;
+  };
+  for (const std::string& dir : dirs) {
+    DS_ASSIGN_OR_RETURN(auto intervals, ListSeries(dir));
+    DS_ASSIGN_OR_RETURN(auto hourly, ListSeries(absl::StrCat(dir, "/", kHourlyDir)));
+    DS_ASSIGN_OR_RETURN(auto daily, ListSeries(absl::StrCat(dir, "/", kDailyDir)));
+    if (!hourly.empty()) extend(hourly.begin()->first, hourly.rbegin()->first + absl::Hours(1));
+    if (!daily.empty()) extend(daily.begin()->first, daily.rbegin()->first + absl::Hours(24));
+    if (intervals.empty()) continue;
+    const auto& [latest, path] = *intervals.rbegin();
+    absl::StatusOr<Snapshot> s = ReadSnapshot(path, kSnapshotSummary);
+    if (!s.ok()) {
+      return absl::Status(s.status().code(), absl::StrCat(path, ": ", s.status().message()));
+    }
+    extend(intervals.begin()->first, latest + absl::Seconds(s->interval_seconds));
+  }
+  if (!first) {
+    return absl::NotFoundError(
+        absl::StrCat("no snapshots in ", absl::StrJoin(dirs, ", "), " to report on"));
+  }
+  return std::make_pair(*first, *last);
 }
 
 absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& dirs,

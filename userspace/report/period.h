@@ -132,6 +132,11 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
                                         absl::TimeZone local, bool progress,
                                         std::vector<std::string>& problems);
 
+// What `dirs` hold, [first start, last end): from the earliest interval
+// or roll-up to the end of the latest (an interval file's end from its
+// header). NotFound naming the directories if none holds a snapshot.
+absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(const std::vector<std::string>& dirs);
+
 absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& dirs,
                                               absl::Time from, absl::Time to,
                                               std::vector<std::string>& problems);

@@ -146,7 +146,19 @@ void FindSpikes(const char* kind, const TimeSeries& now, const TimeSeries& befor
 
 absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   if (options.dirs.empty()) return absl::InvalidArgumentError("no --in directory given");
-  if (options.to <= options.from) return absl::InvalidArgumentError("--to must be after --from");
+  absl::Time from, to;
+  std::string note;
+  if (options.from && options.to) {
+    from = *options.from, to = *options.to;
+  } else {
+    DS_ASSIGN_OR_RETURN(auto span, InputSpan(options.dirs));
+    from = options.from.value_or(span.first);
+    to = options.to.value_or(span.second);
+    note = !options.from && !options.to ? "the whole input"
+           : !options.from              ? "from the input's first snapshot"
+                                        : "to the end of the input's last snapshot";
+  }
+  if (to <= from) return absl::InvalidArgumentError("--to must be after --from");
   std::unique_ptr<OriginLookup> origins =
       OriginLookup::Open(options.geo_dir.empty() ? kDefaultGeoDir : options.geo_dir);
   absl::TimeZone local;
@@ -155,10 +167,10 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
         absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
   }
   std::vector<std::string> problems;
-  DS_ASSIGN_OR_RETURN(PeriodCounts now, LoadPeriod(options.dirs, options.from, options.to,
+  DS_ASSIGN_OR_RETURN(PeriodCounts now, LoadPeriod(options.dirs, from, to,
                                                    *origins, local, options.progress, problems));
-  const absl::Time prev_to = options.previous_to.value_or(options.from);
-  const absl::Time prev_from = options.previous_from.value_or(prev_to - (options.to - options.from));
+  const absl::Time prev_to = options.previous_to.value_or(from);
+  const absl::Time prev_from = options.previous_from.value_or(prev_to - (to - from));
   DS_ASSIGN_OR_RETURN(PeriodCounts before, LoadPeriod(options.dirs, prev_from, prev_to, *origins,
                                                       local, options.progress, problems));
   const int top = options.top;
@@ -169,8 +181,9 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   SelectSeries(now, spike_floor, top);
   SelectSeries(before, std::numeric_limits<uint64_t>::max(), 0, &now);
   json report;
-  report["period"] = {{"from", Rfc3339(options.from)}, {"to", Rfc3339(options.to)},
+  report["period"] = {{"from", Rfc3339(from)}, {"to", Rfc3339(to)},
                       {"snapshots", now.snapshots}, {"files", now.files}};
+  if (!note.empty()) report["period"]["note"] = note;
   report["previous_period"] = {{"from", Rfc3339(prev_from)}, {"to", Rfc3339(prev_to)},
                                {"snapshots", before.snapshots}};
   report["enrichment"] = origins->sources();
@@ -345,7 +358,7 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   // country x port pairs, strongest first.
   json spikes = json::array();
   if (before.snapshots > 0) {
-    const SpikeWindow window{options.from, options.to, prev_from, prev_to, now.step, spike_floor};
+    const SpikeWindow window{from, to, prev_from, prev_to, now.step, spike_floor};
     FindSpikes("port", now.ports, before.ports, window, spikes);
     FindSpikes("source_port", now.source_ports, before.source_ports, window, spikes);
     FindSpikes("country", now.countries, before.countries, window, spikes);
@@ -379,12 +392,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   // median over the first three quarters (medians: one noisy hour does not
   // make an outage).
   json outages = json::array();
-  const absl::Duration length = options.to - options.from;
-  const absl::Time cut = options.from + length * 0.75;
+  const absl::Duration length = to - from;
+  const absl::Time cut = from + length * 0.75;
   for (const auto& [country, steps] : now.countries) {
     std::vector<double> baseline, recent;
     json curve = json::array();
-    for (absl::Time at = options.from; at < options.to; at += now.step) {
+    for (absl::Time at = from; at < to; at += now.step) {
       auto it = steps.find(at);
       const uint64_t packets = it == steps.end() ? 0 : it->second;
       (at < cut ? baseline : recent).push_back(static_cast<double>(packets));
@@ -425,8 +438,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   };
   const MonthlyUsage& usage = now.monthly;
   DS_ASSIGN_OR_RETURN(MonthlyUsage usage_year_before,
-                      LoadMonthlyUsage(options.dirs, year_earlier(options.from),
-                                       year_earlier(options.to), problems));
+                      LoadMonthlyUsage(options.dirs, year_earlier(from),
+                                       year_earlier(to), problems));
   auto per_address_day = [](const MonthUsage& m) -> json {
     if (m.ipv4_addresses == 0 || m.observed_seconds == 0) return nullptr;
     return static_cast<double>(m.ipv4_packets) / m.ipv4_addresses /
@@ -464,7 +477,9 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
 
 void PrintReportText(const json& r, std::ostream& out) {
   out << "darkscope report " << r["period"]["from"].get<std::string>() << " .. "
-      << r["period"]["to"].get<std::string>() << " (" << r["period"]["snapshots"]
+      << r["period"]["to"].get<std::string>() << " ("
+      << (r["period"].contains("note") ? r["period"]["note"].get<std::string>() + "; " : "")
+      << r["period"]["snapshots"]
       << " snapshots; previous " << r["previous_period"]["from"].get<std::string>() << " .. "
       << r["previous_period"]["to"].get<std::string>() << ")\n";
   out << "packets " << r["totals"]["packets"] << ", sources " << r["totals"]["sources"]

@@ -21,7 +21,9 @@ namespace darkscope {
 
 struct ReportOptions {
   std::vector<std::string> dirs;  // one per sensor
-  absl::Time from, to;
+  // The period; either end unset: that end of the input (InputSpan), and
+  // the report's period says so ("note").
+  std::optional<absl::Time> from, to;
   // The previous period; by default the same length just before.
   std::optional<absl::Time> previous_from, previous_to;
   int top = 10;

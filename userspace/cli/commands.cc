@@ -1,0 +1,186 @@
+// The rows of cli/commands.h: every subcommand and every flag it takes.
+#include "cli/commands.h"
+
+namespace darkscope::cli {
+namespace {
+
+using T = FlagType;
+
+// The data plane's settings, shared by run and replay.
+constexpr FlagSpec kDarknetAction = {
+    "darknet-action", T::kChoice, "drop|pass", "drop",
+    "drop darknet packets after counting them, or pass them on"};
+constexpr FlagSpec kHashLayout = {
+    "hash-layout", T::kChoice, "shared|percpu", "shared",
+    "one shared or per-CPU source/destination/flow tables (docs/maps.md)"};
+
+constexpr FlagSpec kRunFlags[] = {
+    {"iface", T::kString, "IF", "", "interface that receives the darknet",
+     kRequired},
+    {"prefix", T::kString, "CIDR", "", "darknet prefix; repeat for several",
+     kRepeated | kRequired},
+    {"interval", T::kDuration, "DURATION", "60s",
+     "snapshot interval, dividing a day; boundaries are multiples of it in "
+     "UTC"},
+    {"out", T::kString, "DIR", "", "directory for snapshot and sample files",
+     kRequired},
+    {"sensor", T::kString, "NAME", "",
+     "sensor name written in each snapshot (empty: host name)"},
+    {"xdp-mode", T::kChoice, "native|skb|auto", "auto",
+     "attach in the driver (native), generic (skb), or native if the driver "
+     "can (auto)"},
+    kDarknetAction,
+    kHashLayout,
+    {"sample-rate", T::kUint32, "N", "0",
+     "sample 1 in N darknet packets per CPU to pcapng (0: none, 1: all)"},
+    {"sample-first", T::kUint32, "K", "0",
+     "also sample the first K packets of each source /24 (/48) per interval"},
+    {"sample-pps", T::kUint64, "P", "10000",
+     "at most this many sampled packets per second per CPU (0: no limit)"},
+    {"sample-max-bytes", T::kUint64, "B", "67108864",
+     "pcapng bytes per interval, all queues; frames over it are counted, not "
+     "written"},
+    {"queues", T::kString, "LIST", "",
+     "rx queues to sample, e.g. 0,2-3 (empty: all)"},
+    {"sample-cpus", T::kString, "LIST", "",
+     "CPU of each sampled queue's thread, in --queues order (empty: unpinned)"},
+    {"sample-umem-frames", T::kUint32, "F", "4096",
+     "AF_XDP UMEM buffers per queue, all on the fill ring (power of 2)"},
+    {"sample-ring-size", T::kUint32, "R", "2048",
+     "AF_XDP rx ring entries per queue (power of 2)"},
+    {"sample-batch", T::kUint32, "B", "64",
+     "frames reaped from an rx ring at a time"},
+    {"config", T::kString, "FILE", "",
+     "config file of `key = value` lines, keys are these flags' names; flags "
+     "override it"},
+    {"http", T::kString, "ADDR:PORT", "127.0.0.1:9464",
+     "where /metrics, /v1/snapshot/latest and /healthz are served (empty: "
+     "off)"},
+    {"retain-age", T::kDuration, "DURATION", "0",
+     "delete snapshots and samples older than this (0: keep)"},
+    {"retain-bytes", T::kString, "SIZE", "0",
+     "keep snapshots and samples within this total, e.g. 50G (0: no limit)"},
+    {"bpffs", T::kString, "DIR", "/sys/fs/bpf",
+     "bpffs of the pins, DIR/darkscope/IFACE, mounted if missing (empty: no "
+     "pins)"},
+    {"keep-attached", T::kBool, "", "false",
+     "on SIGINT/SIGTERM leave the program attached and pinned for the next run "
+     "to adopt"},
+    {"replace-pinned", T::kBool, "", "false",
+     "replace a pinned program of another layout or settings (its unsaved "
+     "counts are lost)"},
+    {"writer-backlog", T::kUint64, "N", "16",
+     "snapshots held in memory while the output directory is slow, full or "
+     "read-only"},
+};
+
+constexpr FlagSpec kDetachFlags[] = {
+    {"iface", T::kString, "IF", "",
+     "interface whose pinned program is detached", kRequired},
+    {"bpffs", T::kString, "DIR", "/sys/fs/bpf",
+     "bpffs of the pins, DIR/darkscope/IFACE"},
+};
+
+constexpr FlagSpec kCatFlags[] = {
+    {"format", T::kChoice, "jsonl|csv", "jsonl", "JSON lines or CSV"},
+    {"table", T::kString, "T", "",
+     "only this table: summary, ports, src_ports, sources, destinations or "
+     "flows (empty: all)"},
+};
+
+constexpr FlagSpec kGenFlags[] = {
+    {"scenario", T::kString, "NAME|FILE", "demo",
+     "built-in scenario (demo, telescope) or scenario file "
+     "(docs/scenarios.md)"},
+    {"packets", T::kUint64, "N", "0",
+     "frames to generate (0: as the scenario says)"},
+    {"seed", T::kUint64, "N", "0", "random seed (0: as the scenario says)"},
+    {"pcap", T::kString, "FILE", "",
+     "write the frames, with their times, to this pcap file"},
+    {"truth", T::kString, "DIR", "",
+     "write the ground truth snapshots to this directory (created if missing)"},
+    {"send", T::kString, "IF", "", "send the frames on this interface"},
+    {"rate", T::kUint64, "PPS", "0",
+     "frames per second when sending (0: as fast as possible)"},
+    {"max-time", T::kDuration, "DURATION", "60s",
+     "give up sending after this long"},
+};
+
+constexpr FlagSpec kReplayFlags[] = {
+    {"prefix", T::kString, "CIDR", "", "darknet prefix; repeat for several",
+     kRepeated | kRequired},
+    {"interval", T::kDuration, "DURATION", "60s",
+     "snapshot interval in packet time, whole seconds"},
+    {"out", T::kString, "DIR", "",
+     "directory for the snapshots (created if missing)", kRequired},
+    {"sensor", T::kString, "NAME", "replay",
+     "sensor name written in each snapshot"},
+    kDarknetAction,
+    kHashLayout,
+};
+
+constexpr FlagSpec kReportFlags[] = {
+    {"in", T::kString, "DIR", "",
+     "a sensor's snapshot directory; repeat for several",
+     kRepeated | kRequired},
+    {"from", T::kTime, "T", "",
+     "start of the period (none: the input's first snapshot)"},
+    {"to", T::kTime, "T", "",
+     "end of the period (none: the end of the input's last snapshot)"},
+    {"previous", T::kString, "auto|T..T", "auto",
+     "the period compared with: the same length just before (auto), or "
+     "FROM..TO"},
+    {"top", T::kInt, "N", "10", "entries in the top-N tables"},
+    {"format", T::kChoice, "text|json|html", "text",
+     "text, JSON or HTML with SVG charts"},
+    {"out", T::kString, "FILE", "",
+     "write the report to this file (empty: stdout)"},
+    {"geo-dir", T::kString, "DIR", "/usr/local/share/darkscope/geo",
+     "enrichment data, countries and ASes (deploy/setup.sh installs it)"},
+    {"time-zone", T::kString, "TZ", "Asia/Tokyo",
+     "the local time zone of the hour-of-day profiles (besides UTC)"},
+};
+
+constexpr FlagSpec kRollupFlags[] = {
+    {"in", T::kString, "DIR", "",
+     "a sensor's snapshot directory; repeat for several",
+     kRepeated | kRequired},
+};
+
+constexpr CommandSpec kCommands[] = {
+    {"run", "",
+     "count a darknet's traffic with XDP and write one snapshot per interval",
+     kRunFlags, true},
+    {"detach", "",
+     "remove what a killed or kept-attached `run` left on an interface",
+     kDetachFlags, true},
+    {"cat", "PATH...",
+     "print snapshot files (or directories of them) as JSON lines or CSV",
+     kCatFlags},
+    {"gen", "",
+     "generate a scenario's frames to pcap or an interface, and its ground "
+     "truth",
+     kGenFlags},
+    {"replay", "FILE...",
+     "run pcap/pcapng captures through the XDP program into snapshots",
+     kReplayFlags, true},
+    {"report", "", "report a period of snapshots as text, JSON or HTML",
+     kReportFlags},
+    {"rollup", "",
+     "write hourly and daily roll-ups of snapshot directories, for long "
+     "reports",
+     kRollupFlags},
+};
+
+}  // namespace
+
+absl::Span<const CommandSpec> Commands() { return kCommands; }
+
+const CommandSpec* FindCommand(absl::string_view name) {
+  for (const CommandSpec& command : kCommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace darkscope::cli

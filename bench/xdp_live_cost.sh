@@ -45,11 +45,11 @@ EXTRA=${EXTRA:-}  # more flags for `darkscope run`
 
 source deploy/common.sh
 ds_require_root bench/xdp_live_cost.sh "to load XDP programs, enable BPF statistics and create namespaces"
-ds_build darkscope xdp_drop_bpf_generate
+[[ -n ${NO_BUILD:-} ]] || ds_build darkscope xdp_drop_bpf_generate  # NO_BUILD=1: as built
 for tool in trafgen xdp-loader bpftool jq; do
   command -v "$tool" >/dev/null || { echo "bench/xdp_live_cost.sh: $tool not found (deploy/setup.sh installs it)" >&2; exit 2; }
 done
-darkscope=$PWD/build/userspace/darkscope
+darkscope=${DARKSCOPE:-$PWD/build/userspace/darkscope}  # DARKSCOPE=: another build
 drop_obj=$PWD/build/bpf/xdp_drop.bpf.o
 [[ -f $drop_obj ]] || { echo "bench/xdp_live_cost.sh: $drop_obj not built" >&2; exit 2; }
 

@@ -102,7 +102,7 @@ prog_stats() {
 }
 
 wait_for() {  # FILE TEXT PID
-  for _ in $(seq 300); do
+  for _ in $(seq 1200); do  # 120 s: a loaded machine verifies slowly
     grep -q "$2" "$1" 2>/dev/null && return 0
     kill -0 "$3" 2>/dev/null || { log "process exited: $(cat "$1")"; exit 1; }
     sleep 0.1

@@ -17,6 +17,7 @@ xdp_cost=$(./build/bench/xdp_cost --rounds 15 --repeat 1000000)
 xdp_mix_cost=$(./build/bench/xdp_mix_cost --frames 1000000)
 userspace=$(./build/bench/userspace_bench --benchmark_min_time=0.2 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E "median|^Benchmark|^---")
+xdp_live_cost=$(ROUNDS=3 ./bench/xdp_live_cost.sh 2>/dev/null)
 e2e_peers=$(PACKETS=2000000 ROUNDS=3 ./bench/e2e_peers.sh 2>/dev/null)
 sample_path=$(PACKETS=1000000 ROUNDS=5 ./bench/sample_path.sh 2>/dev/null)
 drain_dir=$(mktemp -d -p build drain-cost-XXXXXX)
@@ -67,6 +68,8 @@ few percent of the time); the warm single-frame figures above are the
 lower bounds.
 
 ${xdp_mix_cost}
+
+${xdp_live_cost}
 
 ${e2e_peers}
 

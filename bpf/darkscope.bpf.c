@@ -537,14 +537,20 @@ static __always_inline void *epoch_table(void *outer, __u32 epoch)
 }
 
 /* The value of `key` in a bounded hash table, inserted as zero if absent.
- * NULL when the table is full: the caller's overflow counter says so. */
+ * NULL when the table is full: the caller's overflow counter says so.
+ * `overflowed` is this CPU's overflow counter of the table in this epoch:
+ * once it is nonzero the table was full, and it stays full until the
+ * epoch is drained (nothing deletes from a table the program counts into),
+ * so a new key is not tried again: a flood of new keys costs one lookup
+ * per packet, not a lookup and a failing, bucket-locked insert. */
 static __always_inline void *lookup_or_insert(void *table, const void *key,
-					      const void *zero)
+					      const void *zero,
+					      const __u64 *overflowed)
 {
 	void *value = bpf_map_lookup_elem(table, key);
 	long err;
 
-	if (value)
+	if (value || *overflowed)
 		return value;
 	err = bpf_map_update_elem(table, key, zero, BPF_NOEXIST);
 	if (err && err != -EEXIST)
@@ -658,7 +664,8 @@ count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
 		return NULL;
 	}
 	net_key(&key, pkt->family, addr);
-	net = lookup_or_insert(table, &key, zero);
+	net = lookup_or_insert(table, &key, zero,
+			       &ctr->value[overflow_counter]);
 	if (!net) {
 		ctr->value[overflow_counter]++;
 		return NULL;
@@ -719,7 +726,8 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 	net_key(&key.src, pkt->family, pkt->saddr);
 	key.proto_slot = pkt->slot;
 	key.port = pkt->port;
-	flow = lookup_or_insert(table, &key, zero);
+	flow = lookup_or_insert(table, &key, zero,
+				&ctr->value[DS_CTR_OVERFLOW_FLOWS]);
 	if (!flow) {
 		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;
 		return;

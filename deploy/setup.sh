@@ -21,6 +21,8 @@ packages=(
   iproute2 xdp-tools linux-libc-dev
   # peers the end-to-end benchmark measures darkscope against
   pmacct tcpdump
+  # trafgen: the random-source SYN flood of bench/xdp_live_cost.sh
+  netsniff-ng
   # reads the sampled pcapng files in the sample path's end-to-end test
   tshark
 )

@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "gen/generate.h"
@@ -154,6 +156,94 @@ TEST_F(ReplayTruthTest, CreatesItsOutputDirectory) {
     absl::StatusOr<std::vector<Snapshot>> sensor = ReadAll(c.out_dir);
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     EXPECT_FALSE(sensor->empty());
+  }
+}
+
+// A flood of random sources and ports, far more than the keyed tables
+// hold: the totals (summary counters, ports, source ports, destinations)
+// still equal the ground truth, every source and flow the tables kept is
+// exact, and what did not fit is counted as overflow, packet for packet.
+TEST_F(ReplayTruthTest, FloodLargerThanTheTablesKeepsTotalsAndCountsOverflow) {
+  DS_REQUIRE_PRIVILEGES();
+  const std::string scenario = base_ + "/flood.scenario";
+  FILE* f = std::fopen(scenario.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(
+      "name flood\n"
+      "duration 2m\n"
+      "interval 60s\n"
+      "packets 30000\n"
+      "seed 11\n"
+      "darknet 198.18.0.0/15\n"
+      "darknet 2001:db8:d::/48\n"
+      "population syn share=90 kind=syn ports=1-65535 sources=CN:25,US:25,BR:25,RU:25 "
+      "hosts=20000 networks=20000\n"
+      "population udp share=8 kind=udp-probe ports=1-65535 sources=JP:50,DE:50 hosts=2000\n"
+      "population v6 share=2 kind=syn family=6 ports=1-65535 sources=DE:100 hosts=500 "
+      "networks=500\n",
+      f);
+  std::fclose(f);
+  GenerateOptions gen;
+  gen.scenario = scenario;
+  gen.pcap = base_ + "/flood.pcap";
+  gen.truth_dir = MakeDir(base_, "truth");
+  absl::Status generated = RunGenerate(gen);
+  ASSERT_TRUE(generated.ok()) << generated;
+
+  ReplayOptions replay;
+  replay.data_plane.prefixes = {*ParseDarknetPrefix("198.18.0.0/15"),
+                                *ParseDarknetPrefix("2001:db8:d::/48")};
+  replay.data_plane.max_sources = 1024;
+  replay.data_plane.max_flows = 2048;
+  replay.interval = absl::Seconds(60);
+  replay.out_dir = MakeDir(base_, "replay");
+  replay.files = {gen.pcap};
+  absl::Status replayed = RunReplay(replay);
+  ASSERT_TRUE(replayed.ok()) << replayed;
+
+  absl::StatusOr<std::vector<Snapshot>> truth = ReadAll(gen.truth_dir);
+  absl::StatusOr<std::vector<Snapshot>> sensor = ReadAll(replay.out_dir);
+  ASSERT_TRUE(truth.ok() && sensor.ok());
+  ASSERT_EQ(truth->size(), 2u);
+  ASSERT_EQ(sensor->size(), truth->size());
+  for (size_t i = 0; i < truth->size(); ++i) {
+    const EpochCounts& want = (*truth)[i].counts;
+    const EpochCounts& got = (*sensor)[i].counts;
+    SCOPED_TRACE(absl::StrCat("interval ", i));
+    ASSERT_GT(want.sources.size(), 5 * replay.data_plane.max_sources);
+    ASSERT_GT(want.flows.size(), 5 * replay.data_plane.max_flows);
+    for (int c = 0; c < DS_CTR_COUNT; ++c) {
+      if (c == DS_CTR_OVERFLOW_SOURCES || c == DS_CTR_OVERFLOW_FLOWS) continue;
+      EXPECT_EQ(got.counters[c], want.counters[c]) << "counter " << c;
+    }
+    EXPECT_TRUE(got.ports == want.ports);
+    EXPECT_TRUE(got.src_ports == want.src_ports);
+    EXPECT_TRUE(got.destinations == want.destinations);
+    // The keyed tables are full, and hold only exact entries.
+    EXPECT_EQ(got.sources.size(), replay.data_plane.max_sources);
+    EXPECT_EQ(got.flows.size(), replay.data_plane.max_flows);
+    uint64_t source_packets = 0, flow_packets = 0, port_packets = 0;
+    for (const auto& [key, value] : got.sources) {
+      auto it = want.sources.find(key);
+      ASSERT_NE(it, want.sources.end());
+      EXPECT_EQ(std::memcmp(&value, &it->second, sizeof(value)), 0);
+      source_packets += value.packets;
+    }
+    for (const auto& [key, value] : got.flows) {
+      auto it = want.flows.find(key);
+      ASSERT_NE(it, want.flows.end());
+      EXPECT_EQ(value.packets, it->second.packets);
+      EXPECT_EQ(value.bytes, it->second.bytes);
+      flow_packets += value.packets;
+    }
+    for (const auto& [index, value] : want.ports) port_packets += value.packets;
+    // Every darknet packet is in a source entry or in the overflow; every
+    // packet with a transport header (those the ports table counts) in a
+    // flow entry or in the overflow.
+    EXPECT_EQ(source_packets + got.counters[DS_CTR_OVERFLOW_SOURCES],
+              want.counters[DS_CTR_DARKNET_PACKETS]);
+    EXPECT_EQ(flow_packets + got.counters[DS_CTR_OVERFLOW_FLOWS], port_packets);
+    EXPECT_EQ(want.counters[DS_CTR_OVERFLOW_SOURCES], 0u);
   }
 }
 

@@ -591,6 +591,49 @@ TEST(XdpOverflow, FullTablesCountWhatDidNotFit) {
   EXPECT_EQ(counts->ports.at(ds_port_index(DS_SLOT_TCP, 23)).packets, 5u);
 }
 
+// Once a table is full, new keys are no longer tried (the overflow counter
+// latches it for the epoch), but the keys it holds are still counted, and
+// every new key after that is an overflow; the next epoch starts with
+// room again.
+TEST(XdpOverflow, AFullTableStillCountsTheKeysItHolds) {
+  DS_REQUIRE_PRIVILEGES();
+  DataPlaneOptions options = {.prefixes = {*ParseDarknetPrefix(kDarknetV4)},
+                              .max_sources = 2,
+                              .max_destinations = 2,
+                              .max_flows = 2};
+  absl::StatusOr<std::unique_ptr<DataPlane>> plane = DataPlane::Load(options);
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  IntervalCutter cutter(**plane);
+  ASSERT_TRUE(cutter.Start().ok());
+  auto send = [&](int source, int dest) {
+    Frame f = PacketBuilder()
+                  .Ipv4(absl::StrCat("185.220.", 100 + source, ".7"),
+                        absl::StrCat("198.18.", dest, ".9"))
+                  .Tcp(40000, 23, kSyn)
+                  .Build();
+    ASSERT_TRUE((*plane)->TestRun(f.bytes).ok());
+  };
+  // Sources 0 and 1 fit, 2 and 3 overflow, then 0 and 1 again, then 4.
+  for (int source : {0, 1, 2, 3, 0, 1, 0, 4}) send(source, source);
+  absl::StatusOr<EpochCounts> counts = cutter.Cut();
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_SOURCES], 3u);
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_DESTINATIONS], 3u);
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_FLOWS], 3u);
+  ASSERT_EQ(counts->sources.size(), 2u);
+  EXPECT_EQ(counts->sources.begin()->second.packets, 3u);
+  EXPECT_EQ(std::next(counts->sources.begin())->second.packets, 2u);
+  uint64_t flow_packets = 0;
+  for (const auto& [key, flow] : counts->flows) flow_packets += flow.packets;
+  EXPECT_EQ(flow_packets, 5u);
+  // A new epoch: room again.
+  for (int source : {2, 3}) send(source, source);
+  counts = cutter.Cut();
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_SOURCES], 0u);
+  EXPECT_EQ(counts->sources.size(), 2u);
+}
+
 // Packets go to the epoch the control map names, and a recycled epoch
 // starts from zero.
 TEST(XdpEpochs, CountsGoToTheSelectedEpoch) {

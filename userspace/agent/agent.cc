@@ -1,6 +1,7 @@
 // The interval loop of `darkscope run`.
 #include "agent/agent.h"
 
+#include <bpf/libbpf.h>
 #include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "agent/snapshot_writer.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
+#include "loader/map_memory.h"
 #include "loader/pins.h"
 
 namespace darkscope {
@@ -172,8 +174,21 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   // reports this, the bound the writer enforces.
   const size_t writer_capacity =
       options.writer_queue * (1 + (sampler ? sampler->queue_count() : 0));
+  DS_ASSIGN_OR_RETURN(std::vector<MapMemory> map_memory, plane->KernelMemory());
+  MonitoringOptions monitoring_options = options.monitoring;
+  {
+    const int cpus = libbpf_num_possible_cpus();
+    monitoring_options.kernel_map_bytes = TotalBytesFor(map_memory, cpus);
+    std::printf(
+        "darkscope: kernel memory of the maps: %s on this host's %d possible CPUs "
+        "(%s on 16, %s on 64); bounds: %u sources, %u destinations, %u flows\n",
+        FormatBytes(monitoring_options.kernel_map_bytes).c_str(), cpus,
+        FormatBytes(TotalBytesFor(map_memory, 16)).c_str(),
+        FormatBytes(TotalBytesFor(map_memory, 64)).c_str(), options.data_plane.max_sources,
+        options.data_plane.max_destinations, options.data_plane.max_flows);
+  }
   DS_ASSIGN_OR_RETURN(std::unique_ptr<AgentMonitoring> monitoring,
-                      AgentMonitoring::Start(options.monitoring, options.sensor,
+                      AgentMonitoring::Start(monitoring_options, options.sensor,
                                              options.out_dir, options.interval,
                                              writer_capacity));
   if (monitoring->http_port() > 0) {

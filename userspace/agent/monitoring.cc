@@ -13,6 +13,7 @@ AgentMonitoring::AgentMonitoring(const MonitoringOptions& options, const std::st
     : options_(options),
       out_dir_(out_dir),
       drain_tally_(sensor, absl::Now(), interval, options.top_n, queue_capacity) {
+  drain_tally_.SetKernelMapBytes(options.kernel_map_bytes);
   board_.Publish(drain_tally_.Current());
 }
 

@@ -27,6 +27,7 @@ struct MonitoringOptions {
   std::string http_address = "127.0.0.1:9464";  // empty: no HTTP server
   size_t top_n = 10;                            // entries of top-N tables
   RetentionPolicy retention;
+  uint64_t kernel_map_bytes = 0;  // the data plane's maps (DataPlane::KernelMemory)
 };
 
 class AgentMonitoring {

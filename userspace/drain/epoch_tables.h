@@ -8,11 +8,15 @@
 //   ReadEpochTables: read those maps with batch lookups and sum the per-CPU
 //     values into one EpochCounts.
 //   EpochRotation::Recycle: make the maps empty again for the next swap.
-//     Per-CPU arrays are kept and only the entries that were read are
-//     cleared (creating a 131,840-entry per-CPU array costs the kernel
-//     ~100 ms of per-CPU allocations); hash tables are emptied with a batch
-//     delete when lightly used and replaced by new ones when well filled
-//     (deleting a million keys costs more than a new table).
+//     Per-CPU arrays never leave their slot (SwapOut updates the slot with
+//     the same map, for the kernel's wait only) and only the entries that
+//     were read are cleared, in bounded batches, while the program counts
+//     into the other epoch: two sets of them exist, not three (creating a
+//     131,840-entry per-CPU array costs the kernel ~100 ms of per-CPU
+//     allocations). Hash tables are swapped for the spare set; they are
+//     emptied with a batch delete when lightly used and replaced by new
+//     ones when well filled (deleting a million keys costs more than a new
+//     table).
 //
 // The agent flips, swaps out, reads and recycles at each interval boundary;
 // the fixture tests do the same around each frame to see exactly what it
@@ -58,14 +62,36 @@ class EpochRotation {
 
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch);
 
+// The inner maps `epoch`'s slots hold now, left in place: for a program
+// that runs only when its caller runs it (BPF_PROG_TEST_RUN), whose maps
+// are quiescent between runs without the kernel's wait.
+absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer, uint32_t epoch);
+
+// Empties maps read in place: the array entries listed in `counts` are
+// zeroed, every key of the hash tables in `counts` is deleted (what
+// ReadEpochTables returned for them: the cost follows what the interval
+// touched, in batches of bounded size).
+absl::Status ClearInPlace(const DetachedEpoch& maps, const EpochCounts& counts);
+
 // The drain at an interval boundary, as the agent and replay use it: point
 // the program at the other epoch, swap the old epoch out (the kernel's wait
 // makes it quiescent), read it and recycle its maps. Every packet the
 // program counted since the previous Cut is in the counts returned.
+// How IntervalCutter cuts.
+enum class CutMode {
+  // The agent's: flip, swap out (the kernel waits for running programs),
+  // read, recycle. For a program attached to an interface.
+  kLive,
+  // Replay's: the program runs only inside the caller's own test runs, so
+  // the epoch's maps are read and cleared in place, without a flip or a
+  // swap (each swap costs the kernel an RCU grace period per table).
+  kQuiescent,
+};
+
 class IntervalCutter {
  public:
-  explicit IntervalCutter(DataPlane& plane)
-      : plane_(plane), rotation_(plane.outer_map_fds()) {}
+  explicit IntervalCutter(DataPlane& plane, CutMode mode = CutMode::kLive)
+      : plane_(plane), rotation_(plane.outer_map_fds()), mode_(mode) {}
 
   // Points the program at epoch 0; call once before the first packet.
   absl::Status Start();
@@ -81,8 +107,13 @@ class IntervalCutter {
   // Swaps `epoch` out, reads and recycles it.
   absl::StatusOr<EpochCounts> Drain(uint32_t epoch);
 
+  // kQuiescent: reads and clears epoch_'s maps in place.
+  absl::StatusOr<EpochCounts> DrainInPlace();
+
   DataPlane& plane_;
   EpochRotation rotation_;
+  CutMode mode_;
+  std::optional<DetachedEpoch> in_place_;  // kQuiescent: epoch_'s maps
   uint32_t epoch_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
@@ -22,11 +23,12 @@ std::string TempName(absl::string_view name) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UringFileWriter>> UringFileWriter::Create(
-    const std::string& directory) {
+    const std::string& directory, int directory_sync_every) {
   UniqueFd dir_fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd.valid()) return ErrnoError(errno, "open directory", directory);
   std::unique_ptr<UringFileWriter> writer(
       new UringFileWriter(directory, std::move(dir_fd)));
+  writer->directory_sync_every_ = std::max(1, directory_sync_every);
   if (int err = io_uring_queue_init(kRingEntries, &writer->ring_, 0); err < 0) {
     return ErrnoError(err, "io_uring_queue_init", directory);
   }
@@ -118,10 +120,12 @@ absl::Status UringFileWriter::Write(absl::string_view name,
     offset += written;
   }
 
-  // 3. fdatasync -> rename -> fsync(directory), one linked chain. The file
-  // stays open (the UniqueFd closes it) so that a failed step leaks nothing.
+  // 3. fdatasync -> rename -> fsync(directory), one linked chain (the last
+  // step only once per directory_sync_every_ files). The file stays open
+  // (the UniqueFd closes it) so that a failed step leaks nothing.
   static const char* const kChain[] = {"io_uring fdatasync", "io_uring renameat",
                                        "io_uring fsync directory"};
+  const bool sync_directory = ++unsynced_files_ >= directory_sync_every_;
   sqe = io_uring_get_sqe(&ring_);
   io_uring_prep_fsync(sqe, file.get(), IORING_FSYNC_DATASYNC);
   io_uring_sqe_set_data64(sqe, 0);
@@ -130,13 +134,27 @@ absl::Status UringFileWriter::Write(absl::string_view name,
   io_uring_prep_renameat(sqe, dir_fd_.get(), temp.c_str(), dir_fd_.get(),
                          final_name.c_str(), 0);
   io_uring_sqe_set_data64(sqe, 1);
-  sqe->flags |= IOSQE_IO_LINK;
-  sqe = io_uring_get_sqe(&ring_);
-  io_uring_prep_fsync(sqe, dir_fd_.get(), 0);
-  io_uring_sqe_set_data64(sqe, 2);
-  absl::Status status = SubmitAndWait(3, kChain, absl::StrCat(directory_, "/", final_name));
-  if (!status.ok()) ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
+  if (sync_directory) {
+    sqe->flags |= IOSQE_IO_LINK;
+    sqe = io_uring_get_sqe(&ring_);
+    io_uring_prep_fsync(sqe, dir_fd_.get(), 0);
+    io_uring_sqe_set_data64(sqe, 2);
+  }
+  absl::Status status = SubmitAndWait(sync_directory ? 3 : 2, kChain,
+                                      absl::StrCat(directory_, "/", final_name));
+  if (!status.ok()) {
+    ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
+    return status;
+  }
+  if (sync_directory) unsynced_files_ = 0;
   return status;
+}
+
+absl::Status UringFileWriter::SyncDirectory() {
+  if (unsynced_files_ == 0) return absl::OkStatus();
+  if (::fsync(dir_fd_.get()) != 0) return ErrnoError(errno, "fsync directory", directory_);
+  unsynced_files_ = 0;
+  return absl::OkStatus();
 }
 
 absl::Status WritePlainFile(const std::string& directory, absl::string_view name,

@@ -24,8 +24,13 @@ namespace darkscope {
 class UringFileWriter {
  public:
   // `directory` must exist; it is opened once and kept.
+  // `directory_sync_every` > 1 (offline writers: replay) syncs the
+  // directory once per that many files instead of after each, and at
+  // SyncDirectory(): each file is still written, fdatasync'ed and renamed
+  // before Write returns, but a crash may forget the names of up to that
+  // many files (their data is on disk under the temporary names).
   static absl::StatusOr<std::unique_ptr<UringFileWriter>> Create(
-      const std::string& directory);
+      const std::string& directory, int directory_sync_every = 1);
   ~UringFileWriter();
   UringFileWriter(const UringFileWriter&) = delete;
   UringFileWriter& operator=(const UringFileWriter&) = delete;
@@ -36,6 +41,8 @@ class UringFileWriter {
   // pcapng file grown in chunks, never copied into one buffer).
   absl::Status Write(absl::string_view name,
                      absl::Span<const absl::Span<const uint8_t>> pieces);
+  // fsyncs the directory if a file was renamed since the last sync.
+  absl::Status SyncDirectory();
 
  private:
   UringFileWriter(std::string directory, UniqueFd dir_fd)
@@ -47,6 +54,8 @@ class UringFileWriter {
 
   std::string directory_;
   UniqueFd dir_fd_;
+  int directory_sync_every_ = 1;
+  int unsynced_files_ = 0;  // renamed since the last directory sync
   io_uring ring_ = {};
   bool ring_ready_ = false;
 };

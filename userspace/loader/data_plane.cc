@@ -37,6 +37,21 @@ std::map<uint32_t, uint64_t> DarkV4Words(const std::vector<Prefix>& prefixes) {
   return words;
 }
 
+// How many destination networks (IPv4 /24s, IPv6 /48s) the darknet holds:
+// ds_dests can never need more entries than that, since only darknet
+// destinations are counted. Overlapping IPv6 prefixes are counted twice (an
+// upper bound is enough). A table sized to the darknet instead of to a /8
+// saves 15 MB per set of tables on a /15 (docs/maps.md, Per-packet cost).
+uint64_t DestinationNetworks(const std::vector<Prefix>& prefixes) {
+  uint64_t networks = 0;
+  for (const auto& [word, bits] : DarkV4Words(prefixes)) networks += __builtin_popcountll(bits);
+  for (const Prefix& prefix : prefixes) {
+    if (prefix.family != DS_FAMILY_IPV6) continue;
+    networks += prefix.length >= 48 ? 1 : uint64_t{1} << std::min(48 - prefix.length, 40);
+  }
+  return networks;
+}
+
 // Indexes into kPlaneMapNames of the maps that are not epoch tables.
 constexpr int kControl = kEpochTableCount + 0;
 constexpr int kSamplePolicy = kEpochTableCount + 1;
@@ -71,11 +86,13 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
 
   skeleton->rodata->config.darknet_action =
       options.action == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
+  const uint32_t max_destinations = static_cast<uint32_t>(std::max<uint64_t>(
+      1, std::min<uint64_t>(options.max_destinations, DestinationNetworks(options.prefixes))));
   const std::pair<bpf_map*, uint32_t> bounds[] = {
       {skeleton->maps.ds_sources_0, options.max_sources},
       {skeleton->maps.ds_sources_1, options.max_sources},
-      {skeleton->maps.ds_dests_0, options.max_destinations},
-      {skeleton->maps.ds_dests_1, options.max_destinations},
+      {skeleton->maps.ds_dests_0, max_destinations},
+      {skeleton->maps.ds_dests_1, max_destinations},
       {skeleton->maps.ds_flows_0, options.max_flows},
       {skeleton->maps.ds_flows_1, options.max_flows},
   };
@@ -318,6 +335,36 @@ absl::Status DataPlane::SetSamplePolicy(const SamplePolicy& policy) {
 }
 
 int DataPlane::xsk_map_fd() const { return map_fds_[kXsks]; }
+
+absl::StatusOr<std::vector<MapMemory>> DataPlane::KernelMemory() const {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return ErrnoError(cpus, "libbpf_num_possible_cpus", "kernel memory");
+  std::vector<MapMemory> maps;
+  for (int i = 0; i < kPlaneMapCount; ++i) {
+    DS_ASSIGN_OR_RETURN(MapMemory memory, MeasureMapMemory(map_fds_[i], kPlaneMapNames[i], cpus));
+    maps.push_back(std::move(memory));
+  }
+  for (int table = 0; table < kEpochTableCount; ++table) {
+    for (uint32_t epoch = 0; epoch < DS_EPOCHS; ++epoch) {
+      const std::string slot = absl::StrCat(kEpochTableNames[table], "[", epoch, "]");
+      uint32_t inner_id = 0;
+      if (bpf_map_lookup_elem(map_fds_[table], &epoch, &inner_id) != 0) {
+        return ErrnoError(errno, "bpf_map_lookup_elem", slot);
+      }
+      UniqueFd inner(bpf_map_get_fd_by_id(inner_id));
+      if (!inner.valid()) return ErrnoError(errno, "bpf_map_get_fd_by_id", slot);
+      DS_ASSIGN_OR_RETURN(MapMemory memory, MeasureMapMemory(inner.get(), slot, cpus));
+      maps.push_back(memory);
+      if (epoch == 0 && table >= static_cast<int>(EpochTable::kSources)) {
+        // The drain's spare hash tables are made like epoch 0's (arrays are
+        // cleared in place and have no spare).
+        memory.name = absl::StrCat(kEpochTableNames[table], " (spare set)");
+        maps.push_back(std::move(memory));
+      }
+    }
+  }
+  return maps;
+}
 
 absl::StatusOr<TestRunResult> DataPlane::TestRun(
     absl::Span<const uint8_t> frame, uint32_t repeat) const {

@@ -25,6 +25,7 @@
 #include "common/prefix.h"
 #include "common/unique_fd.h"
 #include "darkscope/abi.h"
+#include "loader/map_memory.h"
 #include "loader/pins.h"
 
 struct darkscope_bpf;
@@ -174,6 +175,13 @@ class DataPlane {
   // program left attached could never be adopted or detached by darkscope.
   void KeepAttached(bool keep) { keep_attached_ = keep && !pin_dir_.empty(); }
   bool keeps_attached() const { return keep_attached_; }
+
+  // The kernel memory of every map the plane holds, measured on this host
+  // (MapMemory): the maps above, both epochs' tables and the drain's spare
+  // hash tables (the recycled copy of one epoch's sources, destinations
+  // and flows, which IntervalCutter keeps), so that TotalBytesFor() gives
+  // the memory of these bounds on a host with any number of possible CPUs.
+  absl::StatusOr<std::vector<MapMemory>> KernelMemory() const;
 
   // Writes the sampling policy and refills every CPU's token bucket.
   absl::Status SetSamplePolicy(const SamplePolicy& policy);

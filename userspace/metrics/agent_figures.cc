@@ -247,6 +247,10 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
                        view.drain ? Seconds(d.started) : 0));
   out.push_back(Single("darkscope_interval_seconds", "The snapshot interval.", T::kGauge,
                        absl::ToDoubleSeconds(d.interval)));
+  out.push_back(Single("darkscope_kernel_map_bytes",
+                       "Kernel memory of the data plane's maps (both epochs and the "
+                       "drain's spare set), as the kernel accounts it.",
+                       T::kGauge, static_cast<double>(d.kernel_map_bytes)));
   out.push_back(Single("darkscope_intervals_drained_total",
                        "Intervals cut and drained since start.", T::kCounter,
                        static_cast<double>(d.intervals)));

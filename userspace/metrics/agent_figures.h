@@ -60,6 +60,7 @@ struct DrainFigures {
   HistogramValue drain_seconds;
   uint64_t snapshots_dropped = 0;  // refused by the full writer queue
   uint64_t queue_depth = 0, queue_capacity = 0;
+  uint64_t kernel_map_bytes = 0;  // kernel memory of the data plane's maps
   IntervalSummary last;
 };
 
@@ -98,6 +99,8 @@ class DrainTally {
              size_t top_n, uint64_t queue_capacity);
   // The figures so far (before the first interval: start time, no counts).
   std::shared_ptr<const DrainFigures> Current() const;
+  // The kernel memory of the data plane's maps, known once loaded.
+  void SetKernelMapBytes(uint64_t bytes) { figures_.kernel_map_bytes = bytes; }
   // Adds one drained interval; returns the figures to publish.
   std::shared_ptr<const DrainFigures> Add(const Snapshot& snapshot,
                                           absl::Duration drain_time, bool late,

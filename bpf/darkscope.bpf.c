@@ -40,6 +40,12 @@ const volatile struct ds_config config = {
 	.darknet_action = XDP_DROP,
 };
 
+/* The layout version of the build that loaded the program ("1_3fa2b4c1",
+ * LayoutVersion() in userspace/loader/pins.h), filled by the loader and never
+ * read here: an agent that finds the program attached to an interface with
+ * its pins gone reads it from the .rodata map before adopting the maps. */
+const volatile char ds_layout[16] = {};
+
 /* ---- Maps ---------------------------------------------------------------- */
 
 /* The epoch the program counts into; written by the agent at each flip. */

@@ -9,11 +9,15 @@
 // agent (healthy again), a foreign one is never replaced until it is
 // removed. The NIC's own drop counters are in every snapshot and in
 // /metrics, and add up to what sysfs says.
+//
+// And what a running agent holds (/proc/PID/task/*/status): only the
+// capabilities it needs, in the bounding set too, no_new_privs, seccomp.
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
 #include "cat/cat.h"
@@ -150,6 +154,58 @@ INSTANTIATE_TEST_SUITE_P(
                                            "native IF ", XDP_DROP_OBJECT, "'"),
                   "ip link set dev IF xdp off", "xdp_drop_all"}),
     [](const ::testing::TestParamInfo<BlindCase>& info) { return info.param.name; });
+
+// The value of `field` ("CapBnd") in a /proc status file; "" if absent.
+std::string StatusField(const std::string& status, const std::string& field) {
+  const size_t at = status.find("\n" + field + ":");
+  if (at == std::string::npos) return "";
+  const size_t begin = status.find_first_not_of(" \t", at + field.size() + 2);
+  return status.substr(begin, status.find('\n', begin) - begin);
+}
+
+// What a running agent holds once started, in every thread: only CAP_BPF,
+// CAP_NET_ADMIN and CAP_SYS_ADMIN, in the bounding set too, nothing
+// ambient or inheritable, no_new_privs, a seccomp filter.
+TEST(AgentPrivileges, EveryThreadHoldsOnlyWhatTheAgentNeeds) {
+  DS_REQUIRE_PRIVILEGES();
+  VethLab lab("privs");
+  ASSERT_TRUE(lab.Create().ok());
+  const std::string out_dir = MakeTempDir("privs");
+  ASSERT_FALSE(out_dir.empty());
+  ASSERT_EQ(RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
+  AgentProcess agent;
+  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
+                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
+                           "--interval", "1s", "--out", out_dir, "--retain-age", "1h",
+                           "--http", absl::StrCat("127.0.0.1:", kPort)})
+                  .ok());
+  ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok()) << agent.output();
+  absl::SleepFor(absl::Milliseconds(1500));  // the writer's thread has written
+  // CAP_NET_ADMIN (12), CAP_SYS_ADMIN (21), CAP_BPF (39).
+  const std::string kept = "0000008000201000";
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"CapBnd", kept}, {"CapEff", kept},   {"CapPrm", kept},     {"CapInh", "0000000000000000"},
+      {"CapAmb", "0000000000000000"},       {"NoNewPrivs", "1"},  {"Seccomp", "2"},
+      {"Uid", "0\t0\t0\t0"}};
+  const std::string tasks = Capture(absl::StrCat("ls /proc/", agent.pid(), "/task"));
+  int threads = 0;
+  for (absl::string_view tid : absl::StrSplit(tasks, '\n', absl::SkipEmpty())) {
+    ++threads;
+    const std::string status =
+        Capture(absl::StrCat("cat /proc/", agent.pid(), "/task/", tid, "/status"));
+    for (const auto& [field, value] : expected) {
+      EXPECT_EQ(StatusField(status, field), value) << "thread " << tid << " " << field;
+    }
+  }
+  EXPECT_GE(threads, 3) << "drain, writer and HTTP threads";
+  // And it still works under the filter: healthy, snapshots written.
+  EXPECT_EQ(WaitHealth(lab.sensor_ns(), 200, absl::Seconds(5)).status, 200);
+  EXPECT_EQ(agent.Stop(), 0) << agent.output();
+  absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({out_dir});
+  ASSERT_TRUE(files.ok());
+  EXPECT_GE(files->size(), 1u);
+  RunCommand("rm -rf " + out_dir);
+}
 
 }  // namespace
 }  // namespace darkscope::testing

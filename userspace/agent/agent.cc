@@ -171,7 +171,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   std::fflush(stdout);
   // Before any thread starts, so that every thread runs without them.
   if (options.drop_capabilities) {
-    DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+    DS_RETURN_IF_ERROR(LockDownAfterAttach());
     DS_RETURN_IF_ERROR(CheckDirectoryWritable(options.out_dir));
   }
   if (sampler) sampler->StartThreads();

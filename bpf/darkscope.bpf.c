@@ -844,7 +844,11 @@ static __always_inline int verdict(struct ds_counters *ctr, int action)
 	return action;
 }
 
-SEC("xdp")
+/* "xdp.frags": the program takes multi-buffer frames (jumbo frames on a
+ * driver with XDP multi-buffer; GRO/TSO-sized frames in a replay's test run)
+ * and counts them at their whole length; it parses only the headers, which
+ * are in the first buffer (docs/maps.md, Frames larger than a page). */
+SEC("xdp.frags")
 int xdp_count_darknet(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -866,7 +870,7 @@ int xdp_count_darknet(struct xdp_md *ctx)
 	if (!ctr)
 		return XDP_PASS; /* nowhere to count: the agent's slot is empty */
 
-	pkt.frame_len = data_end - data;
+	pkt.frame_len = bpf_xdp_get_buff_len(ctx); /* every buffer of the frame */
 	ctr->value[DS_CTR_PACKETS_SEEN]++;
 	ctr->value[DS_CTR_BYTES_SEEN] += pkt.frame_len;
 

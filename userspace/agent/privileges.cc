@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -129,10 +130,14 @@ absl::Status LockDownAfterAttach() {
     }
   }
   if (!refused.empty()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "prctl PR_CAPBSET_DROP ", absl::StrJoin(refused, " "), ": ", std::strerror(EPERM),
-        " (needs CAP_SETPCAP, or a bounding set of only CAP_BPF CAP_NET_ADMIN CAP_SYS_ADMIN "
-        "as darkscope.service sets)"));
+    // Without CAP_SETPCAP (a unit whose bounding set also has CAP_NET_RAW
+    // for sampling): no_new_privs and the filter's refusal of execve keep
+    // them from ever being gained.
+    std::fprintf(stderr,
+                 "darkscope: warning: prctl PR_CAPBSET_DROP %s: %s (no CAP_SETPCAP); they stay "
+                 "in the bounding set, but no_new_privs and the seccomp filter (no execve) keep "
+                 "them from being gained\n",
+                 absl::StrJoin(refused, " ").c_str(), std::strerror(EPERM));
   }
   DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {

@@ -38,8 +38,9 @@ absl::Status DropCapabilitiesAfterAttach();
 // Makes the drop durable, after DropCapabilitiesAfterAttach's checks and
 // before any thread starts: removes every capability but the kept ones
 // from the bounding set (so that nothing the agent might execute regains
-// them; needs CAP_SETPCAP unless the bounding set is already that small,
-// as under darkscope.service), sets no_new_privs, and installs a seccomp
+// them; needs CAP_SETPCAP, which root has: under darkscope.service the
+// unit's bounding set is already that small, and what cannot be dropped
+// is named in a warning), sets no_new_privs, and installs a seccomp
 // filter (libseccomp) that allows only the system calls the agent makes
 // (measured with strace over live runs with HTTP, sampling, retention and
 // a full output directory: docs/operations.md) and fails every other with

@@ -20,7 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "gtest/gtest.h"
 #include "http_get.h"
 #include "live_run.h"

@@ -12,7 +12,7 @@
 #include "absl/strings/match.h"
 #include "capture/pcap_file.h"
 #include "packet/packet_builder.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"

@@ -10,6 +10,8 @@
 // removed. The NIC's own drop counters are in every snapshot and in
 // /metrics, and add up to what sysfs says.
 //
+// Live jumbo frames (9,000-byte MTU) count at their whole length.
+//
 // And what a running agent holds (/proc/PID/task/*/status): only the
 // capabilities it needs, in the bounding set too, no_new_privs, seccomp.
 #include <string>
@@ -25,6 +27,7 @@
 #include "http_get.h"
 #include "live_run.h"
 #include "netns.h"
+#include "packet/packet_builder.h"
 #include "privileged.h"
 #include "snapshot/snapshot.h"
 
@@ -204,6 +207,46 @@ TEST(AgentPrivileges, EveryThreadHoldsOnlyWhatTheAgentNeeds) {
   absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({out_dir});
   ASSERT_TRUE(files.ok());
   EXPECT_GE(files->size(), 1u);
+  RunCommand("rm -rf " + out_dir);
+}
+
+// Live jumbo frames: with a 9,000-byte MTU on both ends the program still
+// attaches natively (veth takes a multi-buffer program at that MTU) and
+// counts every frame at its whole length.
+TEST(JumboFrames, CountedWholeOnALiveInterface) {
+  DS_REQUIRE_PRIVILEGES();
+  VethLab lab("jumbo");
+  ASSERT_TRUE(lab.Create().ok());
+  for (const auto& [ns, iface] : {std::pair{lab.sensor_ns(), VethLab::kSensorIface},
+                                  std::pair{lab.scanner_ns(), VethLab::kScannerIface}}) {
+    ASSERT_EQ(RunCommand(absl::StrCat("ip -n ", ns, " link set dev ", iface, " mtu 9000")), 0);
+  }
+  const std::string out_dir = MakeTempDir("jumbo");
+  ASSERT_FALSE(out_dir.empty());
+  AgentProcess agent;
+  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
+                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
+                           "--interval", "1s", "--out", out_dir, "--http=", "--xdp-mode",
+                           "native"})
+                  .ok());
+  ASSERT_TRUE(agent.WaitAttached(absl::Seconds(20)).ok()) << agent.output();
+  std::vector<FrameToSend> frames;
+  uint64_t bytes = 0;
+  for (size_t size : {1500, 4000, 9000}) {
+    const size_t payload = size - 14 - 20 - 8;
+    frames.push_back(
+        {PacketBuilder().Ipv4("192.0.2.9", "198.18.2.9").Udp(5353, 53).Payload(payload).Build().bytes,
+         10});
+    bytes += 10 * size;
+  }
+  const absl::Status sent = lab.Send(frames, 5, absl::Milliseconds(100), absl::Seconds(20));
+  ASSERT_TRUE(sent.ok()) << sent;
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(agent.Stop(), 0) << agent.output();
+  const EpochCounts total = SumSnapshotDirectory(out_dir);
+  EXPECT_EQ(total.counters[DS_CTR_DARKNET_PACKETS], 30u);
+  EXPECT_EQ(total.counters[DS_CTR_DARKNET_BYTES], bytes);
+  EXPECT_EQ(total.counters[DS_CTR_MALFORMED_IPV4], 0u);
   RunCommand("rm -rf " + out_dir);
 }
 

@@ -17,7 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/map_info.h"
+#include "loader/map_info.h"
 #include "common/status.h"
 
 namespace darkscope {

@@ -134,14 +134,18 @@ absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::s
     const std::string pid = entry->d_name;
     if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
     if (pid == self) continue;
+    // The namespace link needs ptrace access (not the service user's to
+    // pid 1's); mountinfo does not, so it is read whenever the namespace
+    // cannot be told.
     struct stat ns = {};
-    if (stat(absl::StrCat("/proc/", pid, "/ns/mnt").c_str(), &ns) != 0) continue;
-    if (ns.st_ino == own_ns.st_ino) {
-      *why = absl::StrCat("process ", pid, " shares this mount namespace");
-      return true;
+    if (stat(absl::StrCat("/proc/", pid, "/ns/mnt").c_str(), &ns) == 0) {
+      if (ns.st_ino == own_ns.st_ino) {
+        *why = absl::StrCat("process ", pid, " shares this mount namespace");
+        return true;
+      }
+      if (std::find(seen.begin(), seen.end(), ns.st_ino) != seen.end()) continue;
+      seen.push_back(ns.st_ino);
     }
-    if (std::find(seen.begin(), seen.end(), ns.st_ino) != seen.end()) continue;
-    seen.push_back(ns.st_ino);
     if (MountinfoHasDevice(ReadSmallFile(absl::StrCat("/proc/", pid, "/mountinfo")), device)) {
       *why = absl::StrCat("the mount namespace of process ", pid, " has it mounted too");
       return true;

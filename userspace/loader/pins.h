@@ -53,8 +53,9 @@ absl::Status EnsureBpffs(const std::string& mount_point);
 // the only one in its mount namespace and no other namespace has the same
 // bpffs mounted (`ip netns exec` gives each command a mount namespace of its
 // own, and a bpffs mounted there vanishes with the agent, pins and all).
-// `why` says which, for the agent's warning. Processes whose namespace this
-// one may not read are passed over.
+// `why` says which, for the agent's warning. A process whose namespace
+// link this one may not read (pid 1, for the service user) is judged by
+// its mountinfo, which anyone may read.
 absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::string* why);
 
 // Creates `directory` and its parents (mode 0700) inside a bpffs.

@@ -22,7 +22,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "snapshot/snapshot_files.h"
 #include "gtest/gtest.h"
 #include "http_get.h"
 #include "live_run.h"
@@ -30,6 +29,7 @@
 #include "packet/packet_builder.h"
 #include "privileged.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {
@@ -86,45 +86,60 @@ TEST_P(BlindnessTest, SeenCountedAndRecovered) {
   const std::string ns = lab.sensor_ns();
   ASSERT_EQ(RunCommand("ip netns exec " + ns + " ip link set lo up"), 0);
   auto nic_dropped = [&] {
-    return std::atoll(Capture(absl::StrCat("ip netns exec ", ns, " cat /sys/class/net/",
-                                           VethLab::kSensorIface, "/statistics/rx_dropped"))
-                          .c_str());
+    return std::atoll(
+        Capture(absl::StrCat("ip netns exec ", ns, " cat /sys/class/net/",
+                             VethLab::kSensorIface, "/statistics/rx_dropped"))
+            .c_str());
   };
   const long long dropped_before = nic_dropped();
 
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", ns, DARKSCOPE_BINARY, "run", "--iface",
-                           VethLab::kSensorIface, "--prefix", "198.18.0.0/15", "--interval",
-                           "1s", "--out", out_dir, "--sensor", "blind", "--http",
-                           absl::StrCat("127.0.0.1:", kPort)})
-                  .ok());
-  ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok()) << agent.output();
+  ASSERT_TRUE(
+      agent
+          .Start({"ip", "netns", "exec", ns, DARKSCOPE_BINARY, "run", "--iface",
+                  VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
+                  "--interval", "1s", "--out", out_dir, "--sensor", "blind",
+                  "--http", absl::StrCat("127.0.0.1:", kPort)})
+          .ok());
+  ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok())
+      << agent.output();
   absl::SleepFor(absl::Milliseconds(2200));  // whole intervals, seen
   EXPECT_EQ(WaitHealth(ns, 200, absl::Seconds(5)).status, 200);
   EXPECT_EQ(MetricSample(Metrics(ns), "darkscope_blind_intervals_total"), 0u);
 
-  ASSERT_EQ(RunCommand(absl::StrCat("ip netns exec ", ns, " ", Substitute(c.take_away))), 0);
+  ASSERT_EQ(RunCommand(absl::StrCat("ip netns exec ", ns, " ",
+                                    Substitute(c.take_away))),
+            0);
   const HttpReply blind = WaitHealth(ns, 503, absl::Seconds(5));
   EXPECT_EQ(blind.status, 503) << blind.body;
   EXPECT_TRUE(absl::StrContains(blind.body, "blind")) << blind.body;
   EXPECT_TRUE(absl::StrContains(blind.body, c.healthz_says)) << blind.body;
   const std::string metrics = Metrics(ns);
-  EXPECT_EQ(MetricSample(metrics, "darkscope_xdp_program_attached{mode=\"none\"}"), 0u)
+  EXPECT_EQ(
+      MetricSample(metrics, "darkscope_xdp_program_attached{mode=\"none\"}"),
+      0u)
       << metrics;
   EXPECT_GE(MetricSample(metrics, "darkscope_blind_intervals_total"), 1u);
-  EXPECT_NE(MetricSample(metrics, "darkscope_nic_rx_drops_total{counter=\"rx_dropped\"}"), ~0ull);
+  EXPECT_NE(
+      MetricSample(metrics,
+                   "darkscope_nic_rx_drops_total{counter=\"rx_dropped\"}"),
+      ~0ull);
 
   if (!c.give_back.empty()) {
     // A foreign program stays: the agent is still blind a while later.
     absl::SleepFor(absl::Milliseconds(2200));
     EXPECT_EQ(WaitHealth(ns, 503, absl::Seconds(1)).status, 503);
     EXPECT_EQ(MetricSample(Metrics(ns), "darkscope_xdp_reattached_total"), 0u);
-    ASSERT_EQ(RunCommand(absl::StrCat("ip netns exec ", ns, " ", Substitute(c.give_back))), 0);
+    ASSERT_EQ(RunCommand(absl::StrCat("ip netns exec ", ns, " ",
+                                      Substitute(c.give_back))),
+              0);
   }
   const HttpReply recovered = WaitHealth(ns, 200, absl::Seconds(8));
   EXPECT_EQ(recovered.status, 200) << recovered.body;
   EXPECT_EQ(MetricSample(Metrics(ns), "darkscope_xdp_reattached_total"), 1u);
-  EXPECT_EQ(MetricSample(Metrics(ns), "darkscope_xdp_program_attached{mode=\"native\"}"), 1u);
+  EXPECT_EQ(MetricSample(Metrics(ns),
+                         "darkscope_xdp_program_attached{mode=\"native\"}"),
+            1u);
   EXPECT_EQ(agent.Stop(), 0) << agent.output();
 
   // Every blind interval is marked incomplete; the NIC's drops add up.
@@ -152,11 +167,17 @@ TEST_P(BlindnessTest, SeenCountedAndRecovered) {
 INSTANTIATE_TEST_SUITE_P(
     Blindness, BlindnessTest,
     ::testing::Values(
-        BlindCase{"detached", "ip link set dev IF xdp off", "", "detached from outside"},
-        BlindCase{"replaced", absl::StrCat("sh -c 'ip link set dev IF xdp off; xdp-loader load -m "
-                                           "native IF ", XDP_DROP_OBJECT, "'"),
+        BlindCase{"detached", "ip link set dev IF xdp off", "",
+                  "detached from outside"},
+        BlindCase{"replaced",
+                  absl::StrCat(
+                      "sh -c 'ip link set dev IF xdp off; xdp-loader load -m "
+                      "native IF ",
+                      XDP_DROP_OBJECT, "'"),
                   "ip link set dev IF xdp off", "xdp_drop_all"}),
-    [](const ::testing::TestParamInfo<BlindCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<BlindCase>& info) {
+      return info.param.name;
+    });
 
 // The value of `field` ("CapBnd") in a /proc status file; "" if absent.
 std::string StatusField(const std::string& status, const std::string& field) {
@@ -175,29 +196,40 @@ TEST(AgentPrivileges, EveryThreadHoldsOnlyWhatTheAgentNeeds) {
   ASSERT_TRUE(lab.Create().ok());
   const std::string out_dir = MakeTempDir("privs");
   ASSERT_FALSE(out_dir.empty());
-  ASSERT_EQ(RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
+  ASSERT_EQ(
+      RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
-                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                           "--interval", "1s", "--out", out_dir, "--retain-age", "1h",
-                           "--http", absl::StrCat("127.0.0.1:", kPort)})
+  ASSERT_TRUE(agent
+                  .Start({"ip", "netns", "exec", lab.sensor_ns(),
+                          DARKSCOPE_BINARY, "run", "--iface",
+                          VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
+                          "--interval", "1s", "--out", out_dir, "--retain-age",
+                          "1h", "--http", absl::StrCat("127.0.0.1:", kPort)})
                   .ok());
-  ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok()) << agent.output();
+  ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok())
+      << agent.output();
   absl::SleepFor(absl::Milliseconds(1500));  // the writer's thread has written
   // CAP_NET_ADMIN (12), CAP_SYS_ADMIN (21), CAP_BPF (39).
   const std::string kept = "0000008000201000";
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"CapBnd", kept}, {"CapEff", kept},   {"CapPrm", kept},     {"CapInh", "0000000000000000"},
-      {"CapAmb", "0000000000000000"},       {"NoNewPrivs", "1"},  {"Seccomp", "2"},
+      {"CapBnd", kept},
+      {"CapEff", kept},
+      {"CapPrm", kept},
+      {"CapInh", "0000000000000000"},
+      {"CapAmb", "0000000000000000"},
+      {"NoNewPrivs", "1"},
+      {"Seccomp", "2"},
       {"Uid", "0\t0\t0\t0"}};
-  const std::string tasks = Capture(absl::StrCat("ls /proc/", agent.pid(), "/task"));
+  const std::string tasks =
+      Capture(absl::StrCat("ls /proc/", agent.pid(), "/task"));
   int threads = 0;
   for (absl::string_view tid : absl::StrSplit(tasks, '\n', absl::SkipEmpty())) {
     ++threads;
-    const std::string status =
-        Capture(absl::StrCat("cat /proc/", agent.pid(), "/task/", tid, "/status"));
+    const std::string status = Capture(
+        absl::StrCat("cat /proc/", agent.pid(), "/task/", tid, "/status"));
     for (const auto& [field, value] : expected) {
-      EXPECT_EQ(StatusField(status, field), value) << "thread " << tid << " " << field;
+      EXPECT_EQ(StatusField(status, field), value)
+          << "thread " << tid << " " << field;
     }
   }
   EXPECT_GE(threads, 3) << "drain, writer and HTTP threads";
@@ -217,29 +249,39 @@ TEST(JumboFrames, CountedWholeOnALiveInterface) {
   DS_REQUIRE_PRIVILEGES();
   VethLab lab("jumbo");
   ASSERT_TRUE(lab.Create().ok());
-  for (const auto& [ns, iface] : {std::pair{lab.sensor_ns(), VethLab::kSensorIface},
-                                  std::pair{lab.scanner_ns(), VethLab::kScannerIface}}) {
-    ASSERT_EQ(RunCommand(absl::StrCat("ip -n ", ns, " link set dev ", iface, " mtu 9000")), 0);
+  for (const auto& [ns, iface] :
+       {std::pair{lab.sensor_ns(), VethLab::kSensorIface},
+        std::pair{lab.scanner_ns(), VethLab::kScannerIface}}) {
+    ASSERT_EQ(RunCommand(absl::StrCat("ip -n ", ns, " link set dev ", iface,
+                                      " mtu 9000")),
+              0);
   }
   const std::string out_dir = MakeTempDir("jumbo");
   ASSERT_FALSE(out_dir.empty());
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
-                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                           "--interval", "1s", "--out", out_dir, "--http=", "--xdp-mode",
-                           "native"})
-                  .ok());
+  ASSERT_TRUE(
+      agent
+          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
+                  "run", "--iface", VethLab::kSensorIface, "--prefix",
+                  "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
+                  "--http=", "--xdp-mode", "native"})
+          .ok());
   ASSERT_TRUE(agent.WaitAttached(absl::Seconds(20)).ok()) << agent.output();
   std::vector<FrameToSend> frames;
   uint64_t bytes = 0;
   for (size_t size : {1500, 4000, 9000}) {
     const size_t payload = size - 14 - 20 - 8;
-    frames.push_back(
-        {PacketBuilder().Ipv4("192.0.2.9", "198.18.2.9").Udp(5353, 53).Payload(payload).Build().bytes,
-         10});
+    frames.push_back({PacketBuilder()
+                          .Ipv4("192.0.2.9", "198.18.2.9")
+                          .Udp(5353, 53)
+                          .Payload(payload)
+                          .Build()
+                          .bytes,
+                      10});
     bytes += 10 * size;
   }
-  const absl::Status sent = lab.Send(frames, 5, absl::Milliseconds(100), absl::Seconds(20));
+  const absl::Status sent =
+      lab.Send(frames, 5, absl::Milliseconds(100), absl::Seconds(20));
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(agent.Stop(), 0) << agent.output();

@@ -3,6 +3,8 @@
 // created), and what the filter and the bounding set forbid fails: execve
 // (EPERM), unshare and mount (EPERM), a process-creating clone (EPERM),
 // regaining a dropped capability (capset fails); threads still start.
+#include "agent/privileges.h"
+
 #include <bpf/bpf.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,7 +20,6 @@
 #include <thread>
 #include <vector>
 
-#include "agent/privileges.h"
 #include "gtest/gtest.h"
 #include "privileged.h"
 
@@ -37,7 +38,8 @@ TEST(LockDown, KeepsWhatTheAgentNeedsAndRefusesTheRest) {
   const std::vector<Attempt> attempts = {
       {"bpf map create (CAP_BPF kept)",
        [] {
-         const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ds_probe", 4, 8, 1, nullptr);
+         const int fd =
+             bpf_map_create(BPF_MAP_TYPE_ARRAY, "ds_probe", 4, 8, 1, nullptr);
          if (fd >= 0) close(fd);
          return fd >= 0;
        },
@@ -58,14 +60,17 @@ TEST(LockDown, KeepsWhatTheAgentNeedsAndRefusesTheRest) {
        false},
       {"fork (clone without CLONE_THREAD)",
        [] {
-         const long pid = syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+         const long pid =
+             syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
          if (pid == 0) _exit(0);
          if (pid > 0) waitpid(static_cast<pid_t>(pid), nullptr, 0);
          return pid >= 0;
        },
        false},
-      {"unshare a mount namespace", [] { return unshare(CLONE_NEWNS) == 0; }, false},
-      {"mount a tmpfs", [] { return mount("none", "/mnt", "tmpfs", 0, nullptr) == 0; }, false},
+      {"unshare a mount namespace", [] { return unshare(CLONE_NEWNS) == 0; },
+       false},
+      {"mount a tmpfs",
+       [] { return mount("none", "/mnt", "tmpfs", 0, nullptr) == 0; }, false},
       {"regain CAP_SYS_PTRACE",
        [] {
          cap_t caps = cap_get_proc();

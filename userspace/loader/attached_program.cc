@@ -17,8 +17,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "loader/map_info.h"
 #include "common/status.h"
+#include "loader/map_info.h"
 
 namespace darkscope {
 namespace {

@@ -40,6 +40,12 @@ const volatile struct ds_config config = {
 	.darknet_action = XDP_DROP,
 };
 
+/* The layout version of the build that loaded the program ("1_3fa2b4c1",
+ * LayoutVersion() in userspace/loader/pins.h), filled by the loader and never
+ * read here: an agent that finds the program attached to an interface with
+ * its pins gone reads it from the .rodata map before adopting the maps. */
+const volatile char ds_layout[16] = {};
+
 /* ---- Maps ---------------------------------------------------------------- */
 
 /* The epoch the program counts into; written by the agent at each flip. */
@@ -846,7 +852,11 @@ static __always_inline int verdict(struct ds_counters *ctr, int action)
 	return action;
 }
 
-SEC("xdp")
+/* "xdp.frags": the program takes multi-buffer frames (jumbo frames on a
+ * driver with XDP multi-buffer; GRO/TSO-sized frames in a replay's test run)
+ * and counts them at their whole length; it parses only the headers, which
+ * are in the first buffer (docs/maps.md, Frames larger than a page). */
+SEC("xdp.frags")
 int xdp_count_darknet(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -868,7 +878,7 @@ int xdp_count_darknet(struct xdp_md *ctx)
 	if (!ctr)
 		return XDP_PASS; /* nowhere to count: the agent's slot is empty */
 
-	pkt.frame_len = data_end - data;
+	pkt.frame_len = bpf_xdp_get_buff_len(ctx); /* every buffer of the frame */
 	ctr->value[DS_CTR_PACKETS_SEEN]++;
 	ctr->value[DS_CTR_BYTES_SEEN] += pkt.frame_len;
 

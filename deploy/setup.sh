@@ -10,9 +10,10 @@ packages=(
   # libraries
   libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
   libpcap-dev libmaxminddb-dev libcsv-dev nlohmann-json3-dev
-  # operations: HTTP server, capabilities; promtool checks /metrics;
-  # dpkg-dev and systemd (systemd-analyze) build and check the .deb
-  libcivetweb-dev libcap-dev prometheus dpkg-dev systemd
+  # operations: HTTP server, capabilities, the seccomp filter; promtool
+  # checks /metrics; dpkg-dev and systemd (systemd-analyze) build and check
+  # the .deb
+  libcivetweb-dev libcap-dev libseccomp-dev prometheus dpkg-dev systemd
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the HTML report's test opens it in a headless browser, reads the screenshot

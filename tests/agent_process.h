@@ -28,6 +28,8 @@ class AgentProcess {
   ~AgentProcess();
   // What the agent printed so far.
   const std::string& output() const { return output_; }
+  // The child's pid (`ip netns exec` execs the agent: the agent's).
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

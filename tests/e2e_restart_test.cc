@@ -2,8 +2,11 @@
 // without loss and pins of another layout.
 //
 // Restart: the agent runs with 1 s intervals and its pins in a bpffs the
-// test mounts (each `ip netns exec` has a private /sys, so pins under its
-// /sys/fs/bpf would not outlive the agent); the demo scenario is sent
+// test mounts, or in /sys/fs/bpf, which under `ip netns exec` is a bpffs
+// private to the agent that vanishes with it (the agent warns, and the next
+// one adopts the program from the interface), or the pins are removed while
+// no agent runs (an agent killed between attaching and pinning); the demo
+// scenario is sent
 // continuously; mid-interval the agent is SIGKILLed (or stopped with
 // SIGTERM and --keep-attached); the program must keep counting; a second
 // agent adopts it; the traffic ends; the second agent stops. The sum over
@@ -87,11 +90,21 @@ void SleepUntilFraction(double fraction) {
   absl::SleepFor(wait);
 }
 
+// Where the agents' bpffs is.
+enum class Bpffs {
+  kPersistent,  // the test's own, mounted outside the agents: pins outlive them
+  kPrivate,     // /sys/fs/bpf under `ip netns exec`: mounted by each agent in
+                // its own mount namespace, gone (pins and all) when it exits
+  kPinsLost,    // persistent, but the pins are removed while no agent runs
+                // (as if the agent died between attaching and pinning)
+};
+
 struct RestartCase {
   const char* name;
   int signal;                            // how the first agent ends
   std::vector<std::string> first_args;   // the first agent's extra flags
   int expected_wait_status_exit;         // -1: killed by the signal
+  Bpffs bpffs;
 };
 
 void PrintTo(const RestartCase& c, std::ostream* os) { *os << c.name; }
@@ -101,7 +114,7 @@ class RestartTest : public ::testing::TestWithParam<RestartCase> {};
 TEST_P(RestartTest, NothingLostNothingDoubled) {
   DS_REQUIRE_PRIVILEGES();
   const RestartCase& c = GetParam();
-  VethLab lab(absl::StrCat("rs", c.signal));
+  VethLab lab(absl::StrCat("rs", c.signal, static_cast<int>(c.bpffs)));
   ScopedMount bpffs;
   ASSERT_NO_FATAL_FAILURE(CreateLabWithBpffs(lab, bpffs));
   const std::string base = MakeTempDir("restart");
@@ -109,8 +122,9 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
   ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
 
+  const std::string agent_bpffs = c.bpffs == Bpffs::kPrivate ? "/sys/fs/bpf" : bpffs.path();
   AgentProcess first;
-  ASSERT_TRUE(first.Start(RunArgs(lab, bpffs.path(), out_dir, c.first_args)).ok());
+  ASSERT_TRUE(first.Start(RunArgs(lab, agent_bpffs, out_dir, c.first_args)).ok());
   absl::Status attached = first.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 
@@ -127,13 +141,19 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
         << status;
   }
   EXPECT_TRUE(XdpAttached(lab)) << "the program must outlive its agent";
+  if (c.bpffs == Bpffs::kPinsLost) {
+    ASSERT_TRUE(RemovePins(PinDirectory(bpffs.path(), VethLab::kSensorIface)).ok());
+  }
   absl::SleepFor(absl::Milliseconds(800));  // no agent across a boundary
 
   AgentProcess second;
-  ASSERT_TRUE(second.Start(RunArgs(lab, bpffs.path(), out_dir, {})).ok());
+  ASSERT_TRUE(second.Start(RunArgs(lab, agent_bpffs, out_dir, {})).ok());
   attached = second.WaitAttached(absl::Seconds(20));
-  ASSERT_TRUE(attached.ok()) << attached;
+  ASSERT_TRUE(attached.ok()) << attached << "\n" << second.output();
   EXPECT_TRUE(absl::StrContains(second.output(), "adopted")) << second.output();
+  if (c.bpffs != Bpffs::kPersistent) {
+    EXPECT_TRUE(absl::StrContains(second.output(), "found attached to")) << second.output();
+  }
   const absl::Status sent = traffic.Join();
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(300));
@@ -157,6 +177,10 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   }
   EXPECT_EQ(adopted, 1);
   EXPECT_FALSE(XdpAttached(lab)) << "a plain SIGTERM detaches";
+  if (c.bpffs == Bpffs::kPrivate) {
+    RunCommand("rm -rf " + base);
+    return;  // the pins went with the agent's mount namespace
+  }
   absl::StatusOr<std::vector<PinEntry>> pins =
       ListPins(PinDirectory(bpffs.path(), VethLab::kSensorIface));
   ASSERT_TRUE(pins.ok());
@@ -166,8 +190,13 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
 
 INSTANTIATE_TEST_SUITE_P(
     Restarts, RestartTest,
-    ::testing::Values(RestartCase{"sigkill", SIGKILL, {}, -1},
-                      RestartCase{"sigterm_keep_attached", SIGTERM, {"--keep-attached"}, 0}),
+    ::testing::Values(
+        RestartCase{"sigkill", SIGKILL, {}, -1, Bpffs::kPersistent},
+        RestartCase{"sigterm_keep_attached", SIGTERM, {"--keep-attached"}, 0, Bpffs::kPersistent},
+        RestartCase{"sigkill_private_bpffs", SIGKILL, {}, -1, Bpffs::kPrivate},
+        RestartCase{"sigterm_keep_attached_private_bpffs", SIGTERM, {"--keep-attached"}, 0,
+                    Bpffs::kPrivate},
+        RestartCase{"sigkill_pins_lost", SIGKILL, {}, -1, Bpffs::kPinsLost}),
     [](const ::testing::TestParamInfo<RestartCase>& info) { return info.param.name; });
 
 // Pins the program cannot adopt, and the ways out. Steps run in order on
@@ -190,6 +219,9 @@ void PinForeignLayout(const std::string& pin_dir) {
   ASSERT_EQ(bpf_obj_pin(fd, (pin_dir + "/ds_control_v0_00000000").c_str()), 0);
   close(fd);
 }
+
+// The pins gone, the program still attached.
+void UnpinAll(const std::string& pin_dir) { ASSERT_TRUE(RemovePins(pin_dir).ok()); }
 
 TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
   DS_REQUIRE_PRIVILEGES();
@@ -229,6 +261,21 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
        true},
       {"detach detaches the kept program", nullptr, detach, false, 0,
        {"detached xdp_count_darknet_v", "removed 14 pins", "and the directory"}, false},
+      // The interface as the source of truth: a program whose pins are gone.
+      {"kept attached again", nullptr, with({"--keep-attached"}), true, 0,
+       {"pinned xdp_count_darknet", "attached"}, true},
+      {"unpinned, other settings are refused", UnpinAll, with({"--darknet-action", "pass"}),
+       false, 2,
+       {"attached to dsveth0 in", "runs with other settings", "darknet action",
+        absl::StrCat("darkscope detach --iface ", iface)},
+       false},
+      {"unpinned, --replace-pinned replaces it", nullptr,
+       with({"--darknet-action", "pass", "--replace-pinned", "--keep-attached"}), true, 0,
+       {"--replace-pinned: detached xdp_count_darknet (id", "pinned xdp_count_darknet"}, true},
+      {"unpinned, detach detaches it", UnpinAll, detach, false, 0,
+       {"detached xdp_count_darknet (id", "found on dsveth0", "not pinned"}, false},
+      {"detach with nothing pinned nor attached", nullptr, detach, false, 0,
+       {"nothing pinned", "no darkscope program attached"}, false},
   };
   for (const PinStep& step : steps) {
     SCOPED_TRACE(step.what);

@@ -2,6 +2,7 @@
 // generator's ground truth exactly: the same intervals, each with every
 // counter and every table entry equal. And a capture that is not Ethernet,
 // or not a capture at all, is refused with a message naming the file.
+// Frames larger than a page count at their whole length.
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "capture/pcap_file.h"
+#include "packet/packet_builder.h"
 #include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "gen/generate.h"
@@ -271,6 +274,68 @@ TEST_F(ReplayTruthTest, RefusesWhatIsNotAnEthernetCapture) {
   status = RunReplay(replay);
   EXPECT_FALSE(status.ok());
   EXPECT_TRUE(absl::StrContains(status.message(), "not Ethernet")) << status;
+}
+
+// Frames larger than a page (GRO/TSO captures, jumbo frames) are run as
+// multi-buffer frames and counted as the data they are, at their whole
+// length: not malformed, not cut to the 3,520 bytes of a single-buffer
+// test run.
+struct LargeFrame {
+  const char* what;
+  bool ipv6;
+  size_t bytes;  // the whole Ethernet frame
+};
+
+TEST_F(ReplayTruthTest, LargeFramesCountAtTheirWholeLength) {
+  DS_REQUIRE_PRIVILEGES();
+  const std::vector<LargeFrame> frames = {
+      {"IPv4, 1,500 bytes", false, 1500},  {"IPv4, 3,600 bytes", false, 3600},
+      {"IPv4, 9,000 bytes (jumbo)", false, 9000},
+      {"IPv4, 65,000 bytes (GRO)", false, 65000},
+      {"IPv6, 9,000 bytes (jumbo)", true, 9000},
+      {"IPv6, 65,000 bytes (GRO)", true, 65000},
+  };
+  int index = 0;
+  for (const LargeFrame& large : frames) {
+    SCOPED_TRACE(large.what);
+    const std::string name = "large" + std::to_string(index++);
+    PacketBuilder builder;
+    const size_t headers = 14 + (large.ipv6 ? 40 : 20) + 8;
+    if (large.ipv6) {
+      builder.Ipv6("2001:db8:ffff::1", "2001:db8::7");
+    } else {
+      builder.Ipv4("192.0.2.1", "198.18.1.7");
+    }
+    const Frame frame = builder.Udp(40000, 53).Payload(large.bytes - headers).Build();
+    ASSERT_EQ(frame.bytes.size(), large.bytes);
+    const std::string pcap = base_ + "/" + name + ".pcap";
+    {
+      absl::StatusOr<std::unique_ptr<PcapWriter>> writer = PcapWriter::Create(pcap);
+      ASSERT_TRUE(writer.ok());
+      (*writer)->Write(absl::FromUnixSeconds(1'800'000'000), frame.bytes);
+    }
+    ReplayOptions replay;
+    replay.data_plane.prefixes = {*ParseDarknetPrefix("198.18.0.0/15"),
+                                  *ParseDarknetPrefix("2001:db8::/32")};
+    replay.interval = absl::Seconds(60);
+    replay.out_dir = MakeDir(base_, name);
+    replay.files = {pcap};
+    ASSERT_TRUE(RunReplay(replay).ok());
+    absl::StatusOr<std::vector<Snapshot>> sensor = ReadAll(replay.out_dir);
+    ASSERT_TRUE(sensor.ok());
+    ASSERT_EQ(sensor->size(), 1u);
+    const Snapshot& snapshot = sensor->front();
+    const std::array<uint64_t, DS_CTR_COUNT>& c = snapshot.counts.counters;
+    EXPECT_EQ(c[DS_CTR_PACKETS_SEEN], 1u);
+    EXPECT_EQ(c[DS_CTR_BYTES_SEEN], large.bytes);
+    EXPECT_EQ(c[DS_CTR_DARKNET_PACKETS], 1u);
+    EXPECT_EQ(c[DS_CTR_DARKNET_BYTES], large.bytes);
+    EXPECT_EQ(c[DS_CTR_UDP], 1u);
+    EXPECT_EQ(c[DS_CTR_MALFORMED_IPV4] + c[DS_CTR_MALFORMED_IPV6] + c[DS_CTR_MALFORMED_UDP], 0u);
+    EXPECT_EQ(snapshot.agent_counters.at("replay_frames_refused"), 0u);
+    ASSERT_EQ(snapshot.counts.flows.size(), 1u);
+    EXPECT_EQ(snapshot.counts.flows.begin()->second.bytes, large.bytes);
+  }
 }
 
 }  // namespace

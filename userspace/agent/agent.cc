@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/liveness.h"
 #include "agent/privileges.h"
 #include "agent/snapshot_writer.h"
 #include "common/status.h"
@@ -146,7 +147,13 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   }
   std::vector<std::string> prefixes;
   for (const Prefix& p : options.data_plane.prefixes) prefixes.push_back(p.ToString());
-  if (plane->adopted()) {
+  if (plane->adopted() && plane->found_on_interface()) {
+    std::printf("darkscope: adopted the xdp_count_darknet (id %u) found attached to %s with no "
+                "pins (lost with an earlier agent's private bpffs, or it died before pinning), "
+                "still counting: the interval in progress is completed, nothing counted is "
+                "lost; pinned again in %s\n",
+                plane->program_id(), options.interface.c_str(), plane->pin_directory().c_str());
+  } else if (plane->adopted()) {
     std::printf("darkscope: adopted the xdp_count_darknet pinned in %s, still counting: "
                 "the interval in progress is completed, nothing counted is lost\n",
                 plane->pin_directory().c_str());
@@ -166,7 +173,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   std::fflush(stdout);
   // Before any thread starts, so that every thread runs without them.
   if (options.drop_capabilities) {
-    DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+    DS_RETURN_IF_ERROR(LockDownAfterAttach());
     DS_RETURN_IF_ERROR(CheckDirectoryWritable(options.out_dir));
   }
   if (sampler) sampler->StartThreads();
@@ -197,6 +204,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     std::fflush(stdout);
   }
 
+  LivenessWatch watch(*plane, options.interface, options.xdp_mode);
   IntervalCutter cutter(*plane);
   SnapshotWriter writer(std::move(files), writer_capacity, monitoring->write_observer());
   // What an earlier agent left in the epoch the program is not counting
@@ -228,6 +236,9 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
                   SnapshotFileName(start).c_str());
       return absl::OkStatus();
     }
+    // Before a stop detaches it: was the program there to count?
+    std::map<std::string, uint64_t> liveness_counters;
+    const bool seen = watch.CheckInterval(liveness_counters);
     if (stopping) {
       // Detached first, so that the last cut holds every packet counted
       // (an adopted plane, kept until its first cut, is let go here too).
@@ -247,7 +258,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     // A flip a whole interval late (a stalled host) covers more than the
     // interval it is named after.
     const bool late = drain_began - boundary >= options.interval;
-    snapshot.complete = !first && !stopping && !late;
+    snapshot.complete = !first && !stopping && !late && seen;
     absl::StatusOr<EpochCounts> counts = cutter.Cut();
     if (!counts.ok()) {
       // The kernel side is in a state the agent cannot read: stop rather
@@ -262,6 +273,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     if (first && plane->adopted()) {
       AddCounts(carried, snapshot.counts);
       snapshot.agent_counters["adopted_pinned_program"] = 1;
+      if (plane->found_on_interface()) snapshot.agent_counters["adopted_from_interface"] = 1;
     }
     const SnapshotWriterStats stats = writer.stats();
     const std::map<std::string, uint64_t> figures = {
@@ -275,6 +287,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
         {"writer_disk_fault", stats.disk_fault},
     };
     snapshot.agent_counters.insert(figures.begin(), figures.end());
+    snapshot.agent_counters.insert(liveness_counters.begin(), liveness_counters.end());
     std::vector<SampleFile> samples;
     if (sampler) {
       // At a stop the rings are reaped to the end first: the last file
@@ -285,7 +298,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
       snapshot.agent_counters["sample_file_write_errors"] = stats.file_write_errors;
       snapshot.agent_counters["sample_files_dropped"] = stats.files_dropped;
     }
-    monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats);
+    monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats, watch.figures());
     // The snapshot first: a backed-up queue drops sample files before it.
     writer.Enqueue(std::move(snapshot));
     for (SampleFile& file : samples) {
@@ -293,6 +306,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     }
 
     if (stopping) break;
+    if (!seen) watch.Recover();  // for the interval that starts now
     if (first) {
       // What an adopted program counted is now in a snapshot: from here on
       // a failure may detach it as the user asked.

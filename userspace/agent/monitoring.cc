@@ -55,9 +55,10 @@ WriteObserver AgentMonitoring::write_observer() {
 }
 
 void AgentMonitoring::AfterDrain(const Snapshot& snapshot, absl::Duration drain_time,
-                                 bool late, const SnapshotWriterStats& writer) {
+                                 bool late, const SnapshotWriterStats& writer,
+                                 const Liveness& liveness) {
   board_.Publish(drain_tally_.Add(snapshot, drain_time, late, writer.dropped,
-                                  writer.queue_depth));
+                                  writer.queue_depth, liveness));
 }
 
 void AgentMonitoring::AfterWrite(const Snapshot* snapshot, const absl::Status& status,

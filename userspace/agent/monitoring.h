@@ -42,7 +42,7 @@ class AgentMonitoring {
   WriteObserver write_observer();
   // After each interval's drain, on the drain thread.
   void AfterDrain(const Snapshot& snapshot, absl::Duration drain_time, bool late,
-                  const SnapshotWriterStats& writer);
+                  const SnapshotWriterStats& writer, const Liveness& liveness = {});
   // The port the HTTP server listens on, 0 without one.
   int http_port() const { return server_ ? server_->port() : 0; }
 

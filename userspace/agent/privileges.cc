@@ -2,10 +2,17 @@
 #include "agent/privileges.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +72,104 @@ absl::Status DropCapabilitiesAfterAttach() {
   }
   if (cap_set_proc(caps.get()) != 0) {
     return ErrnoError(errno, "cap_set_proc", "keep CAP_BPF CAP_NET_ADMIN");
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The system calls of a running agent after the drop: its interval loop
+// and drain (bpf, netlink for the attachment check and detach), the
+// io_uring writer and retention, the HTTP server (civetweb), the AF_XDP
+// sampler's threads, and what the C and C++ runtimes, abseil, libbpf and
+// libxdp do on their behalf (memory, futexes, time, signals, thread start
+// and exit, aborting).
+constexpr const char* kAllowedSyscalls[] = {
+    // memory
+    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+    // threads, time, signals
+    "futex", "set_robust_list", "get_robust_list", "rseq", "exit", "exit_group",
+    "sched_yield", "sched_getaffinity", "sched_setaffinity", "gettid", "getpid", "getppid",
+    "tgkill", "clock_gettime", "clock_getres", "clock_nanosleep", "gettimeofday", "nanosleep",
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait", "sigaltstack",
+    "restart_syscall", "getrandom", "prlimit64", "uname", "prctl", "membarrier",
+    "getuid", "geteuid", "getgid", "getegid", "capget",
+    // files: snapshots, samples, retention, pins, sysfs and procfs reads
+    "openat", "close", "close_range", "read", "pread64", "readv", "preadv", "write", "pwrite64",
+    "writev", "pwritev", "lseek", "fstat", "newfstatat", "statx", "statfs", "fstatfs",
+    "getdents64", "faccessat", "faccessat2", "access", "readlinkat", "fcntl", "dup", "dup3",
+    "flock", "fsync", "fdatasync", "ftruncate", "fallocate", "rename", "renameat", "renameat2",
+    "unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "ioctl",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    // sockets: HTTP, netlink, AF_XDP
+    "socket", "bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername",
+    "setsockopt", "getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown",
+    "poll", "ppoll", "select", "pselect6", "epoll_create1", "epoll_ctl", "epoll_wait",
+    "epoll_pwait",
+    // the data plane
+    "bpf",
+};
+
+using SeccompContext = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
+
+}  // namespace
+
+absl::Status LockDownAfterAttach() {
+  // The bounding set first: dropping from it needs CAP_SETPCAP, which the
+  // capability drop below removes.
+  std::vector<std::string> refused;
+  for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits()); ++cap) {
+    if (std::find(std::begin(kKeptCaps), std::end(kKeptCaps), cap) != std::end(kKeptCaps)) {
+      continue;
+    }
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;  // not in it
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+      char* name = cap_to_name(cap);
+      refused.push_back(name != nullptr ? name : std::to_string(cap));
+      cap_free(name);
+    }
+  }
+  if (!refused.empty()) {
+    // Without CAP_SETPCAP (a unit whose bounding set also has CAP_NET_RAW
+    // for sampling): no_new_privs and the filter's refusal of execve keep
+    // them from ever being gained.
+    std::fprintf(stderr,
+                 "darkscope: warning: prctl PR_CAPBSET_DROP %s: %s (no CAP_SETPCAP); they stay "
+                 "in the bounding set, but no_new_privs and the seccomp filter (no execve) keep "
+                 "them from being gained\n",
+                 absl::StrJoin(refused, " ").c_str(), std::strerror(EPERM));
+  }
+  DS_RETURN_IF_ERROR(DropCapabilitiesAfterAttach());
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return ErrnoError(errno, "prctl PR_SET_NO_NEW_PRIVS", "darkscope");
+  }
+  SeccompContext filter(seccomp_init(SCMP_ACT_ERRNO(EPERM)), seccomp_release);
+  if (filter == nullptr) return absl::InternalError("seccomp_init: failed");
+  auto allow = [&](const char* name) -> absl::Status {
+    const int number = seccomp_syscall_resolve_name(name);
+    if (number == __NR_SCMP_ERROR) return absl::OkStatus();  // not on this architecture
+    if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, number, 0); err != 0) {
+      return ErrnoError(err, "seccomp_rule_add", name);
+    }
+    return absl::OkStatus();
+  };
+  for (const char* name : kAllowedSyscalls) DS_RETURN_IF_ERROR(allow(name));
+  // Threads, never processes or namespaces.
+  if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                                 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+      err != 0) {
+    return ErrnoError(err, "seccomp_rule_add", "clone (CLONE_THREAD)");
+  }
+  if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+      err != 0) {
+    return ErrnoError(err, "seccomp_rule_add", "clone3");
+  }
+  // Every thread, should one exist already.
+  if (int err = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1); err != 0) {
+    return ErrnoError(err, "seccomp_attr_set", "SCMP_FLTATR_CTL_TSYNC");
+  }
+  if (int err = seccomp_load(filter.get()); err != 0) {
+    return ErrnoError(err, "seccomp_load", "the agent's system call filter");
   }
   return absl::OkStatus();
 }

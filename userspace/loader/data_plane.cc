@@ -7,8 +7,11 @@
 #include <linux/bpf.h>
 #include <xdp/libxdp.h>
 
+#include <linux/if_link.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -17,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "darkscope.skel.h"
+#include "loader/attached_program.h"
 #include "loader/pins.h"
 
 namespace darkscope {
@@ -88,6 +92,9 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
       options.action == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
   const uint32_t max_destinations = static_cast<uint32_t>(std::max<uint64_t>(
       1, std::min<uint64_t>(options.max_destinations, DestinationNetworks(options.prefixes))));
+  // Read back by an agent that finds the program on an interface unpinned.
+  std::snprintf(const_cast<char*>(skeleton->rodata->ds_layout),
+                sizeof(skeleton->rodata->ds_layout), "%s", LayoutVersion().c_str());
   const std::pair<bpf_map*, uint32_t> bounds[] = {
       {skeleton->maps.ds_sources_0, options.max_sources},
       {skeleton->maps.ds_sources_1, options.max_sources},
@@ -135,6 +142,31 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
 
 absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttach(
     const DataPlaneOptions& options, int ifindex, XdpMode mode) {
+  return LoadAndAttachHow(options, ifindex, mode, /*direct=*/false);
+}
+
+namespace {
+
+// The error of an XDP attach, with its likely cause.
+absl::Status AttachError(int err, int ifindex) {
+  char text[128] = {};
+  libxdp_strerror(err, text, sizeof(text));
+  const int error = std::abs(err);
+  const char* cause =
+      error == EPERM || error == EACCES ? " (needs CAP_BPF and CAP_NET_ADMIN)"
+      : error == EBUSY || error == EEXIST
+          ? " (another XDP program is attached there, not through a libxdp dispatcher "
+            "darkscope can join, or a dispatcher whose pins are gone: `ip link show` names "
+            "it; remove it first)"
+          : "";
+  return absl::UnavailableError(absl::StrCat("xdp_program__attach xdp_count_darknet to ifindex ",
+                                             ifindex, ": ", text, cause));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttachHow(
+    const DataPlaneOptions& options, int ifindex, XdpMode mode, bool direct) {
   DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane, Open(options));
   DECLARE_LIBXDP_OPTS(xdp_program_opts, xdp_opts, .obj = plane->skeleton_->obj,
                       .prog_name = "xdp_count_darknet");
@@ -146,19 +178,21 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttach(
   const xdp_attach_mode wanted = mode == XdpMode::kNative ? XDP_MODE_NATIVE
                                  : mode == XdpMode::kSkb  ? XDP_MODE_SKB
                                                           : XDP_MODE_UNSPEC;
-  // libxdp loads the object here (as a dispatcher component if it can).
-  if (int err = xdp_program__attach(program, ifindex, wanted, 0); err != 0) {
+  // libxdp loads the object here (as a dispatcher component if it can;
+  // directly, the program alone, when asked to skip the dispatcher).
+  if (direct) setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
+  const int err = xdp_program__attach(program, ifindex, wanted, 0);
+  if (direct) unsetenv("LIBXDP_SKIP_DISPATCHER");
+  if (err != 0) {
     xdp_program__close(program);
-    char text[128] = {};
-    libxdp_strerror(err, text, sizeof(text));
-    return absl::UnavailableError(absl::StrCat(
-        "xdp_program__attach xdp_count_darknet to ifindex ", ifindex, ": ",
-        text, " (needs CAP_BPF and CAP_NET_ADMIN)"));
+    return AttachError(err, ifindex);
   }
   plane->attached_ = program;
   plane->ifindex_ = ifindex;
+  plane->direct_ = direct;
   plane->attach_mode_ = xdp_program__is_attached(program, ifindex);
   plane->TakeSkeletonFds();
+  plane->prog_id_ = xdp_program__id(program);
   DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/false));
   return plane;
 }
@@ -195,17 +229,51 @@ DataPlane::~DataPlane() {
   if (skeleton_ != nullptr) darkscope_bpf__destroy(skeleton_);
 }
 
-const char* DataPlane::attach_mode_name() const {
-  switch (attach_mode_) {
-    case XDP_MODE_NATIVE:
-      return "native";
-    case XDP_MODE_SKB:
-      return "skb";
-    case XDP_MODE_HW:
-      return "hw";
-    default:
-      return "";
+const char* DataPlane::attach_mode_name() const { return XdpModeName(attach_mode_); }
+
+absl::StatusOr<DataPlane::Attachment> DataPlane::CheckAttachment() const {
+  Attachment now;
+  if (ifindex_ <= 0) return now;
+  DS_ASSIGN_OR_RETURN(InterfaceScan scan, ScanInterface(ifindex_, absl::StrCat("ifindex ", ifindex_)));
+  now.attached = scan.program.valid() && scan.program_id == prog_id_;
+  if (now.attached) now.mode = XdpModeName(scan.mode);
+  std::vector<std::string> instead = scan.others;
+  if (scan.program.valid() && !now.attached) {
+    instead.push_back(absl::StrCat("another ", kProgramName, " (id ", scan.program_id, ")"));
   }
+  now.instead = absl::StrJoin(instead, "; ");
+  return now;
+}
+
+absl::Status DataPlane::Reattach(XdpMode mode) {
+  if (attached_ == nullptr) return absl::FailedPreconditionError("reattach: never attached");
+  DS_ASSIGN_OR_RETURN(InterfaceScan scan, ScanInterface(ifindex_, absl::StrCat("ifindex ", ifindex_)));
+  if (scan.program.valid() || !scan.others.empty()) {
+    std::vector<std::string> there = scan.others;
+    if (scan.program.valid()) there.push_back(absl::StrCat(kProgramName, " id ", scan.program_id));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ifindex ", ifindex_, " runs ", absl::StrJoin(there, "; "),
+        " instead: not replaced (remove it to let the agent attach again)"));
+  }
+  const uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST |
+                         (mode == XdpMode::kNative ? XDP_FLAGS_DRV_MODE
+                          : mode == XdpMode::kSkb  ? XDP_FLAGS_SKB_MODE
+                          : attach_mode_ == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE
+                          : attach_mode_ == XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
+                                                            : 0);
+  int err = 0;
+  if (direct_) {
+    // The program itself, on the interface, only if nothing is there.
+    err = bpf_xdp_attach(ifindex_, prog_fd_, flags, nullptr);
+  } else {
+    const xdp_attach_mode wanted = mode == XdpMode::kNative ? XDP_MODE_NATIVE
+                                   : mode == XdpMode::kSkb  ? XDP_MODE_SKB
+                                                            : static_cast<xdp_attach_mode>(attach_mode_);
+    err = xdp_program__attach(attached_, ifindex_, wanted, 0);
+  }
+  if (err != 0) return AttachError(err, ifindex_);
+  attach_mode_ = xdp_program__is_attached(attached_, ifindex_);
+  return absl::OkStatus();
 }
 
 absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes,

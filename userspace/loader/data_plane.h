@@ -89,6 +89,16 @@ inline constexpr std::array<const char*, kPlaneMapCount> kPlaneMapNames = {
 // DataPlane.
 using OuterMapFds = std::array<int, kEpochTableCount>;
 
+// The program and maps of a darkscope plane found in the kernel (pinned,
+// or attached to an interface with its pins gone), before they are checked
+// against this run (DataPlane::AttachPinned).
+struct PlaneObjects {
+  UniqueFd program;
+  std::array<UniqueFd, kPlaneMapCount> maps;  // by kPlaneMapNames
+  UniqueFd config;    // the .rodata map: ds_config, ds_layout
+  std::string where;  // for messages: "pinned in DIR", "attached to IF"
+};
+
 // One run of the program on one frame through BPF_PROG_TEST_RUN.
 struct TestRunResult {
   uint32_t action = 0;            // XDP_* verdict
@@ -111,7 +121,11 @@ enum class XdpMode {
 // Where AttachPinned pins, and what it does with pins it finds.
 struct PinningOptions {
   std::string bpffs;  // bpffs mount point (mounted if missing); pins go to
-                      // BPFFS/darkscope/IFACE
+                      // BPFFS/darkscope/IFACE. When it would not outlive
+                      // the agent (BpffsOutlivesProcess), the agent warns
+                      // and attaches directly (not through libxdp's
+                      // dispatcher, whose attachment lives in bpffs), so
+                      // that the interface alone keeps the program.
   bool replace = false;  // pins of another layout or other settings: detach
                          // and replace them instead of refusing
   bool keep_attached = false;  // when destroyed, leave program and pins
@@ -138,14 +152,22 @@ class DataPlane {
   // pinned until KeepAttached(false). The plane holds the interface's
   // PinDirectoryLock for its lifetime: a second AttachPinned on the same
   // interface and bpffs fails (FailedPrecondition) before touching anything.
+  //
+  // With no pins, the interface is the source of truth: a darkscope
+  // program attached there (its pins lost with a private bpffs, or its
+  // agent killed between attaching and pinning) is adopted the same way,
+  // after the same checks (its layout from its .rodata, its maps reached by
+  // id), and pinned again; found_on_interface() is then true. Another
+  // program on the interface is named in the error.
   static absl::StatusOr<std::unique_ptr<DataPlane>> AttachPinned(
       const DataPlaneOptions& options, const std::string& iface, int ifindex,
       XdpMode mode, const PinningOptions& pins);
   // `darkscope detach`: detaches the program pinned for `iface` (any
   // layout) from `ifindex` (if still attached) and removes its pins (kept
-  // when the detach fails). Returns what it did, one line; NotFound when
-  // nothing is pinned; FailedPrecondition while an agent holds the
-  // interface (PinDirectoryLock).
+  // when the detach fails); with nothing pinned, detaches a darkscope
+  // program (any layout) found attached to `ifindex`. Returns what it did,
+  // one line; NotFound when there is neither; FailedPrecondition while an
+  // agent holds the interface (PinDirectoryLock).
   static absl::StatusOr<std::string> DetachPinned(const std::string& bpffs,
                                                   const std::string& iface,
                                                   int ifindex);
@@ -165,6 +187,25 @@ class DataPlane {
 
   // True when AttachPinned adopted an earlier agent's program.
   bool adopted() const { return adopted_; }
+  // True when it was adopted from the interface (its pins were gone).
+  bool found_on_interface() const { return found_on_interface_; }
+  // The program's kernel id.
+  uint32_t program_id() const { return prog_id_; }
+  // The interface the plane is attached to (0 when only loaded).
+  int ifindex() const { return ifindex_; }
+
+  // Whether this plane's program is still the one attached to the
+  // interface, and how (asked of the kernel each interval).
+  struct Attachment {
+    bool attached = false;      // our program runs on the interface
+    std::string mode;           // "native", "skb", "" when not attached
+    std::string instead;        // what is attached instead, "" for nothing
+  };
+  absl::StatusOr<Attachment> CheckAttachment() const;
+  // Attaches the program again after something detached it from outside.
+  // Only when the interface has no XDP program at all: another program put
+  // there is never replaced. FailedPrecondition naming it then.
+  absl::Status Reattach(XdpMode mode);
   // The pin directory, empty when not pinned.
   const std::string& pin_directory() const { return pin_dir_; }
   // Detaches the program now (the maps stay readable); the destructor then
@@ -205,11 +246,20 @@ class DataPlane {
   absl::Status FillMembership(const std::vector<Prefix>& prefixes, bool rewrite);
   // Pins the program, maps and settings in `directory`.
   absl::Status Pin(const std::string& directory);
+  // The same for a plane adopted from the interface.
+  absl::Status PinAdopted(const std::string& directory);
   // Adopts the pins of `directory`; the skeleton `expected` (opened, not
   // loaded, with this run's settings) says what they must look like.
   // NotFound when the pinned program is no longer attached to `ifindex`.
-  absl::Status Adopt(const std::string& directory, int ifindex,
-                     const darkscope_bpf& expected);
+  absl::Status Adopt(PlaneObjects found, int ifindex, const darkscope_bpf& expected);
+  // Adopts the darkscope program found on the interface (no pins), or
+  // replaces it with `pins.replace`. Null when there is none.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> AdoptFromInterface(
+      const DataPlaneOptions& options, const std::string& iface, int ifindex,
+      const PinningOptions& pins, const std::string& directory);
+  // LoadAndAttach, directly (not through libxdp's dispatcher) when `direct`.
+  static absl::StatusOr<std::unique_ptr<DataPlane>> LoadAndAttachHow(
+      const DataPlaneOptions& options, int ifindex, XdpMode mode, bool direct);
   // Detaches the program pinned in `directory` and removes the pins; the
   // caller holds the directory's lock.
   static absl::StatusOr<std::string> RemovePinned(const std::string& directory,
@@ -218,6 +268,7 @@ class DataPlane {
   darkscope_bpf* skeleton_;  // null when adopted
   std::array<int, kPlaneMapCount> map_fds_ = {};  // by kPlaneMapNames
   int prog_fd_ = -1;
+  uint32_t prog_id_ = 0;
   std::vector<UniqueFd> adopted_fds_;  // owned when adopted
   xdp_program* attached_ = nullptr;  // set while attached
   int ifindex_ = 0;
@@ -225,6 +276,8 @@ class DataPlane {
   std::string pin_dir_;
   bool keep_attached_ = false;
   bool adopted_ = false;
+  bool found_on_interface_ = false;
+  bool direct_ = false;  // attached without libxdp's dispatcher
   PinDirectoryLock lock_;  // held while pinned (AttachPinned)
 };
 

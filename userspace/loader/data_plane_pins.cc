@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "loader/data_plane.h"  // abi.h, before the skeleton
 #include "darkscope.skel.h"
+#include "loader/attached_program.h"
 #include "loader/pins.h"
 
 namespace darkscope {
@@ -98,13 +99,43 @@ absl::Status DataPlane::Pin(const std::string& directory) {
   return pin(prog_fd_, kProgramName);
 }
 
-absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
-                              const darkscope_bpf& expected) {
-  DS_ASSIGN_OR_RETURN(UniqueFd program, OpenPin(PinPath(directory, kProgramName)));
+namespace {
+
+// The pins of `directory` (this layout's names).
+absl::StatusOr<PlaneObjects> OpenPinned(const std::string& directory) {
+  PlaneObjects found;
+  found.where = absl::StrCat("the program pinned in ", directory);
+  DS_ASSIGN_OR_RETURN(found.program, OpenPin(PinPath(directory, kProgramName)));
+  for (int i = 0; i < kPlaneMapCount; ++i) {
+    DS_ASSIGN_OR_RETURN(found.maps[i], OpenPin(PinPath(directory, kPlaneMapNames[i])));
+  }
+  DS_ASSIGN_OR_RETURN(found.config, OpenPin(PinPath(directory, kConfigPin)));
+  return found;
+}
+
+}  // namespace
+
+absl::Status DataPlane::PinAdopted(const std::string& directory) {
+  DS_RETURN_IF_ERROR(MakePinDirectory(directory));
+  pin_dir_ = directory;
+  auto pin = [&](int fd, absl::string_view object) -> absl::Status {
+    const std::string path = PinPath(directory, object);
+    if (bpf_obj_pin(fd, path.c_str()) != 0) return ErrnoError(errno, "bpf_obj_pin", path);
+    return absl::OkStatus();
+  };
+  for (int i = 0; i < kPlaneMapCount; ++i) {
+    DS_RETURN_IF_ERROR(pin(map_fds_[i], kPlaneMapNames[i]));
+  }
+  // adopted_fds_: the maps, then the program, then the config.
+  DS_RETURN_IF_ERROR(pin(adopted_fds_.back().get(), kConfigPin));
+  return pin(prog_fd_, kProgramName);
+}
+
+absl::Status DataPlane::Adopt(PlaneObjects found, int ifindex, const darkscope_bpf& expected) {
   bpf_prog_info prog_info = {};
   uint32_t length = sizeof(prog_info);
-  if (bpf_obj_get_info_by_fd(program.get(), &prog_info, &length) != 0) {
-    return ErrnoError(errno, "bpf_obj_get_info_by_fd", PinPath(directory, kProgramName));
+  if (bpf_obj_get_info_by_fd(found.program.get(), &prog_info, &length) != 0) {
+    return ErrnoError(errno, "bpf_obj_get_info_by_fd", found.where);
   }
   xdp_program* attached = xdp_program__from_id(prog_info.id);
   if (long err = libxdp_get_error(attached); err != 0 || attached == nullptr) {
@@ -114,23 +145,28 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
   const int mode = xdp_program__is_attached(attached, ifindex);
   if (mode == XDP_MODE_UNSPEC) {
     xdp_program__close(attached);
-    return absl::NotFoundError(absl::StrCat("pinned ", kProgramName, " (id ", prog_info.id,
+    return absl::NotFoundError(absl::StrCat(found.where, " (id ", prog_info.id,
                                             ") is not attached to ifindex ", ifindex));
   }
   attached_ = attached;
   ifindex_ = ifindex;
   attach_mode_ = mode;
+  prog_id_ = prog_info.id;
+  // How it is attached decides how it is attached again (Reattach).
+  if (absl::StatusOr<InterfaceScan> scan = ScanInterface(ifindex, found.where); scan.ok()) {
+    direct_ = !scan->in_dispatcher;
+  }
 
   // Every map must have the shape this run would have created: same
   // layout, same hash layout and bounds.
   std::vector<std::string> differences;
   for (int i = 0; i < kPlaneMapCount; ++i) {
     const char* name = kPlaneMapNames[i];
-    DS_ASSIGN_OR_RETURN(UniqueFd map, OpenPin(PinPath(directory, name)));
+    UniqueFd& map = found.maps[i];
     DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(map.get(), name));
     bpf_map* want = bpf_object__find_map_by_name(expected.obj, name);
     if (ShapeOf(info) != ShapeOf(want)) {
-      differences.push_back(absl::StrCat(name, ": pinned ", Describe(ShapeOf(info)),
+      differences.push_back(absl::StrCat(name, ": found ", Describe(ShapeOf(info)),
                                          ", this run ", Describe(ShapeOf(want))));
     } else if (bpf_map__inner_map(want) != nullptr) {
       // An epoch table: its current inner map against this run's name_0.
@@ -138,7 +174,7 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
       const MapShape wanted = ShapeOf(bpf_object__find_map_by_name(expected.obj, slot0.c_str()));
       DS_ASSIGN_OR_RETURN(MapShape pinned, InnerShape(map.get(), name));
       if (pinned != wanted) {
-        differences.push_back(absl::StrCat(name, " tables: pinned ", Describe(pinned),
+        differences.push_back(absl::StrCat(name, " tables: found ", Describe(pinned),
                                            ", this run ", Describe(wanted)));
       }
     }
@@ -146,12 +182,12 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
     adopted_fds_.push_back(std::move(map));
   }
   // The settings fixed at load (.rodata): darknet action, hash layout.
-  DS_ASSIGN_OR_RETURN(UniqueFd config, OpenPin(PinPath(directory, kConfigPin)));
+  UniqueFd config = std::move(found.config);
   DS_ASSIGN_OR_RETURN(bpf_map_info config_info, MapInfo(config.get(), kConfigPin));
   std::vector<uint8_t> rodata(config_info.value_size);
   const uint32_t zero = 0;
   if (bpf_map_lookup_elem(config.get(), &zero, rodata.data()) != 0) {
-    return ErrnoError(errno, "bpf_map_lookup_elem", PinPath(directory, kConfigPin));
+    return ErrnoError(errno, "bpf_map_lookup_elem", absl::StrCat(found.where, " .rodata"));
   }
   const size_t offset = reinterpret_cast<const uint8_t*>(&expected.rodata->config) -
                         reinterpret_cast<const uint8_t*>(expected.rodata);
@@ -161,7 +197,7 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
   }
   if (std::memcmp(&pinned_config, &expected.rodata->config, sizeof(ds_config)) != 0) {
     differences.push_back(absl::StrCat(
-        "settings: pinned darknet action ", pinned_config.darknet_action,
+        "settings: found darknet action ", pinned_config.darknet_action,
         " per-CPU hashes ", pinned_config.per_cpu_hashes, ", this run ",
         expected.rodata->config.darknet_action, " and ",
         expected.rodata->config.per_cpu_hashes));
@@ -169,12 +205,81 @@ absl::Status DataPlane::Adopt(const std::string& directory, int ifindex,
   if (!differences.empty()) {
     return absl::FailedPreconditionError(absl::StrJoin(differences, "; "));
   }
-  prog_fd_ = program.get();
-  adopted_fds_.push_back(std::move(program));
+  prog_fd_ = found.program.get();
+  adopted_fds_.push_back(std::move(found.program));
   adopted_fds_.push_back(std::move(config));
   adopted_ = true;
-  pin_dir_ = directory;
   return absl::OkStatus();
+}
+
+namespace {
+
+// Detaches the darkscope program `found` (any layout) from `ifindex`.
+absl::StatusOr<std::string> DetachFound(const InterfaceScan& found, const std::string& iface,
+                                        int ifindex) {
+  xdp_program* attached = xdp_program__from_id(found.program_id);
+  if (long err = libxdp_get_error(attached); err != 0 || attached == nullptr) {
+    return ErrnoError(err ? static_cast<int>(err) : EINVAL, "xdp_program__from_id",
+                      absl::StrCat(kProgramName, " id ", found.program_id));
+  }
+  const int err = xdp_program__detach(attached, ifindex,
+                                      static_cast<xdp_attach_mode>(found.mode), 0);
+  xdp_program__close(attached);
+  if (err != 0) {
+    return ErrnoError(err, "xdp_program__detach",
+                      absl::StrCat(kProgramName, " (id ", found.program_id, ") from ", iface));
+  }
+  return absl::StrCat("detached ", kProgramName, " (id ", found.program_id, ", found on ", iface,
+                      " in ", XdpModeName(found.mode), " mode, not pinned) from ", iface);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AdoptFromInterface(
+    const DataPlaneOptions& options, const std::string& iface, int ifindex,
+    const PinningOptions& pins, const std::string& directory) {
+  DS_ASSIGN_OR_RETURN(InterfaceXdp found, FindInterfaceXdp(ifindex, iface));
+  if (!found.plane) {
+    if (!found.others.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          iface, " already runs XDP program ", absl::StrJoin(found.others, "; "),
+          ", which is not darkscope's xdp_count_darknet (nor a libxdp dispatcher with it): "
+          "darkscope does not replace it; remove it first (`ip link set dev ", iface,
+          " xdp off`, or `xdp-loader unload ", iface, " --all`)"));
+    }
+    return std::unique_ptr<DataPlane>();
+  }
+  const std::string where = found.plane->where;
+  const std::string layout = found.layout.empty() ? "none" : found.layout;
+  absl::Status refused = absl::OkStatus();
+  std::unique_ptr<DataPlane> plane;
+  if (found.layout != LayoutVersion()) {
+    refused = absl::FailedPreconditionError(absl::StrCat(
+        where, " has layout version ", layout, ", not this build's ", LayoutVersion(),
+        ", and no pins in ", directory, ": it may still be counting and is not adopted; ",
+        Instructions(iface)));
+  } else {
+    DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> expected, Open(options));
+    plane.reset(new DataPlane(nullptr));
+    plane->keep_attached_ = true;  // as for pins: never detached before its first cut
+    absl::Status adopted = plane->Adopt(std::move(*found.plane), ifindex, *expected->skeleton_);
+    if (adopted.ok()) {
+      plane->found_on_interface_ = true;
+      return plane;
+    }
+    if (!absl::IsFailedPrecondition(adopted)) return adopted;
+    plane.reset();
+    refused = absl::FailedPreconditionError(absl::StrCat(
+        where, " (no pins in ", directory, ") runs with other settings than this run asks (",
+        adopted.message(), "): restart with its settings, or ", Instructions(iface)));
+  }
+  if (!pins.replace) return refused;
+  InterfaceScan scan;
+  scan.program_id = found.program_id;
+  scan.mode = found.mode;
+  DS_ASSIGN_OR_RETURN(std::string detached, DetachFound(scan, iface, ifindex));
+  std::printf("darkscope: --replace-pinned: %s\n", detached.c_str());
+  return std::unique_ptr<DataPlane>();
 }
 
 absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
@@ -212,8 +317,12 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
     // agent has written what the program counted (it calls KeepAttached
     // after its first cut), so that a failed start loses nothing.
     plane->keep_attached_ = true;
-    absl::Status adopted = plane->Adopt(directory, ifindex, *expected->skeleton_);
+    absl::StatusOr<PlaneObjects> pinned = OpenPinned(directory);
+    absl::Status adopted = pinned.ok()
+                               ? plane->Adopt(std::move(*pinned), ifindex, *expected->skeleton_)
+                               : pinned.status();
     if (adopted.ok()) {
+      plane->pin_dir_ = directory;
       plane->lock_ = std::move(lock);
       DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/true));
       return plane;
@@ -230,8 +339,38 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::AttachPinned(
     std::printf("darkscope: %s: %s\n", std::string(adopted.message()).c_str(),
                 detached.c_str());
   }
+  // No pins: the interface may still run an earlier agent's program.
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> found,
+                      AdoptFromInterface(options, iface, ifindex, pins, directory));
+  if (found) {
+    found->lock_ = std::move(lock);
+    DS_RETURN_IF_ERROR(found->FillMembership(options.prefixes, /*rewrite=*/true));
+    // Pinned again, so that `darkscope detach` and the next agent find it
+    // by its pins too (it stays kept attached until the first cut).
+    DS_RETURN_IF_ERROR(found->PinAdopted(directory));
+    return found;
+  }
+  // A bpffs private to this process takes its pins, and libxdp's
+  // dispatcher attachment with them, when the agent exits: attached
+  // directly, the program is then held by the interface alone.
+  std::string why;
+  absl::StatusOr<bool> outlives = BpffsOutlivesProcess(pins.bpffs, &why);
+  const bool direct = outlives.ok() && !*outlives;
+  if (direct) {
+    std::fprintf(stderr,
+                 "darkscope: warning: the bpffs at %s is not the host's (%s): the pins "
+                 "vanish when the agent exits, so %s is attached directly (not through "
+                 "libxdp's dispatcher) to keep counting without them, and the next agent "
+                 "adopts it from the interface; give --bpffs a bpffs of the host's to keep "
+                 "the pins\n",
+                 pins.bpffs.c_str(), why.c_str(), kProgramName);
+  } else if (!outlives.ok()) {
+    std::fprintf(stderr, "darkscope: warning: cannot tell whether the bpffs at %s outlives "
+                 "the agent: %s\n", pins.bpffs.c_str(),
+                 std::string(outlives.status().message()).c_str());
+  }
   DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane,
-                      LoadAndAttach(options, ifindex, mode));
+                      LoadAndAttachHow(options, ifindex, mode, direct));
   plane->lock_ = std::move(lock);
   DS_RETURN_IF_ERROR(plane->Pin(directory));
   plane->keep_attached_ = pins.keep_attached;
@@ -244,7 +383,21 @@ absl::StatusOr<std::string> DataPlane::DetachPinned(const std::string& bpffs,
   const std::string directory = PinDirectory(bpffs, iface);
   DS_ASSIGN_OR_RETURN(std::vector<PinEntry> entries, ListPins(directory));
   if (entries.empty()) {
-    return absl::NotFoundError(absl::StrCat("nothing pinned in ", directory));
+    // Nothing pinned: the interface may still run darkscope's program (its
+    // pins lost with a private bpffs). Under the lock, unless an agent
+    // holds the interface.
+    if (ifindex > 0) {
+      DS_ASSIGN_OR_RETURN(InterfaceScan found, ScanInterface(ifindex, iface));
+      if (found.program.valid()) {
+        DS_RETURN_IF_ERROR(EnsureBpffs(bpffs));  // for the lock
+        DS_ASSIGN_OR_RETURN(PinDirectoryLock lock, PinDirectoryLock::Acquire(directory, iface));
+        DS_ASSIGN_OR_RETURN(std::string what, DetachFound(found, iface, ifindex));
+        if (rmdir(directory.c_str()) == 0) rmdir(directory.substr(0, directory.rfind('/')).c_str());
+        return what;
+      }
+    }
+    return absl::NotFoundError(absl::StrCat("nothing pinned in ", directory,
+                                            " and no darkscope program attached to ", iface));
   }
   DS_ASSIGN_OR_RETURN(PinDirectoryLock lock, PinDirectoryLock::Acquire(directory, iface));
   DS_ASSIGN_OR_RETURN(std::string what, RemovePinned(directory, iface, ifindex));

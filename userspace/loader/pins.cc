@@ -8,10 +8,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -81,6 +84,76 @@ absl::Status EnsureBpffs(const std::string& mount_point) {
     return ErrnoError(errno, "mount -t bpf (needs CAP_SYS_ADMIN)", mount_point);
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// "MAJOR:MINOR" of the bpffs mounted on `mount_point` in the mountinfo text,
+// as /proc/PID/mountinfo lists it; true when found.
+bool MountinfoHasDevice(const std::string& mountinfo, const std::string& device) {
+  // Each line: ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ...
+  size_t line = 0;
+  while (line < mountinfo.size()) {
+    size_t end = mountinfo.find('\n', line);
+    if (end == std::string::npos) end = mountinfo.size();
+    const std::string_view text(mountinfo.data() + line, end - line);
+    line = end + 1;
+    const size_t first = text.find(' ');
+    const size_t second = first == std::string_view::npos ? first : text.find(' ', first + 1);
+    if (second == std::string_view::npos) continue;
+    const size_t third = text.find(' ', second + 1);
+    if (text.substr(second + 1, third - second - 1) != device) continue;
+    if (text.find(" - bpf ") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string ReadSmallFile(const std::string& path) {
+  std::string text;
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return text;
+  char buffer[8192];
+  for (ssize_t n; (n = read(fd.get(), buffer, sizeof(buffer))) > 0;) text.append(buffer, n);
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::string* why) {
+  struct stat bpffs = {}, own_ns = {};
+  if (stat(mount_point.c_str(), &bpffs) != 0) return ErrnoError(errno, "stat", mount_point);
+  if (stat("/proc/self/ns/mnt", &own_ns) != 0) {
+    return ErrnoError(errno, "stat", "/proc/self/ns/mnt");
+  }
+  const std::string device = absl::StrCat(major(bpffs.st_dev), ":", minor(bpffs.st_dev));
+  std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
+  if (proc == nullptr) return ErrnoError(errno, "opendir", "/proc");
+  const std::string self = std::to_string(getpid());
+  std::vector<ino_t> seen = {own_ns.st_ino};
+  while (dirent* entry = readdir(proc.get())) {
+    const std::string pid = entry->d_name;
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid == self) continue;
+    // The namespace link needs ptrace access (not the service user's to
+    // pid 1's); mountinfo does not, so it is read whenever the namespace
+    // cannot be told.
+    struct stat ns = {};
+    if (stat(absl::StrCat("/proc/", pid, "/ns/mnt").c_str(), &ns) == 0) {
+      if (ns.st_ino == own_ns.st_ino) {
+        *why = absl::StrCat("process ", pid, " shares this mount namespace");
+        return true;
+      }
+      if (std::find(seen.begin(), seen.end(), ns.st_ino) != seen.end()) continue;
+      seen.push_back(ns.st_ino);
+    }
+    if (MountinfoHasDevice(ReadSmallFile(absl::StrCat("/proc/", pid, "/mountinfo")), device)) {
+      *why = absl::StrCat("the mount namespace of process ", pid, " has it mounted too");
+      return true;
+    }
+  }
+  *why = absl::StrCat("no other process is in this mount namespace and no other namespace has "
+                      "this bpffs (device ", device, ") mounted, as under `ip netns exec`");
+  return false;
 }
 
 absl::Status MakePinDirectory(const std::string& directory) {

@@ -48,6 +48,16 @@ absl::StatusOr<std::vector<PinEntry>> ListPins(const std::string& directory);
 // mounted there already. Mounting needs CAP_SYS_ADMIN.
 absl::Status EnsureBpffs(const std::string& mount_point);
 
+// Whether the bpffs mounted at `mount_point` outlives this process. A mount
+// lives as long as some mount namespace holds it: false when this process is
+// the only one in its mount namespace and no other namespace has the same
+// bpffs mounted (`ip netns exec` gives each command a mount namespace of its
+// own, and a bpffs mounted there vanishes with the agent, pins and all).
+// `why` says which, for the agent's warning. A process whose namespace
+// link this one may not read (pid 1, for the service user) is judged by
+// its mountinfo, which anyone may read.
+absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::string* why);
+
 // Creates `directory` and its parents (mode 0700) inside a bpffs.
 absl::Status MakePinDirectory(const std::string& directory);
 

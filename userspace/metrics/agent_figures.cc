@@ -169,8 +169,10 @@ std::shared_ptr<const DrainFigures> DrainTally::Current() const {
 std::shared_ptr<const DrainFigures> DrainTally::Add(const Snapshot& snapshot,
                                                     absl::Duration drain_time, bool late,
                                                     uint64_t snapshots_dropped,
-                                                    uint64_t queue_depth) {
+                                                    uint64_t queue_depth,
+                                                    const Liveness& liveness) {
   ++figures_.intervals;
+  figures_.liveness = liveness;
   if (late) ++figures_.late_intervals;
   const EpochCounts& c = snapshot.counts;
   for (int i = 0; i < DS_CTR_COUNT; ++i) figures_.counters[i] += c.counters[i];
@@ -257,6 +259,31 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
   out.push_back(Single("darkscope_intervals_late_total",
                        "Intervals flipped a whole interval late (a stalled host).",
                        T::kCounter, static_cast<double>(d.late_intervals)));
+  const Liveness& live = d.liveness;
+  MetricFamily attached = Family(
+      "darkscope_xdp_program_attached",
+      "1 if the agent's XDP program was the one attached at the last interval's check, by mode; "
+      "0 while blind (detached or replaced from outside).",
+      T::kGauge);
+  attached.samples.push_back(
+      {{{"mode", live.attached ? live.mode : std::string("none")}}, live.attached ? 1.0 : 0.0, {}});
+  out.push_back(std::move(attached));
+  out.push_back(Single("darkscope_blind_intervals_total",
+                       "Intervals at whose end the agent's program was not attached (their "
+                       "snapshots are marked incomplete).",
+                       T::kCounter, static_cast<double>(live.blind_intervals)));
+  out.push_back(Single("darkscope_xdp_reattached_total",
+                       "Times the agent attached its program again after it was detached from "
+                       "outside.",
+                       T::kCounter, static_cast<double>(live.reattached)));
+  MetricFamily nic = Family("darkscope_nic_rx_drops_total",
+                            "The interface's own receive drop counters (its driver's, before "
+                            "XDP sees a frame) since the agent started.",
+                            T::kCounter);
+  for (const auto& [name, value] : live.nic_drops) {
+    nic.samples.push_back({{{"counter", name}}, static_cast<double>(value), {}});
+  }
+  if (!nic.samples.empty()) out.push_back(std::move(nic));
 
   // Data plane counters since start, grouped.
   std::vector<bool> grouped(DS_CTR_COUNT, false);
@@ -439,6 +466,10 @@ nlohmann::json LatestIntervalJson(const FigureBoard::View& view) {
 Health CheckHealth(const FigureBoard::View& view, absl::Time now) {
   if (!view.drain) return {false, "not started: no interval loop yet"};
   const DrainFigures& d = *view.drain;
+  if (!d.liveness.attached) {
+    return {false, absl::StrCat("blind: ", d.liveness.problem, " (", d.liveness.blind_intervals,
+                                " intervals blind since start)")};
+  }
   if (view.writer && view.writer->disk_fault) {
     return {false, absl::StrCat("disk fault: the last snapshot write failed; ",
                                 view.writer->backlog, " files held in memory, retried")};

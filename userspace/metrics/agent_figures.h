@@ -48,6 +48,17 @@ struct IntervalSummary {
   std::vector<TopEntry> top_ports, top_sources, top_destinations;
 };
 
+// Whether the agent sees: its program still the one attached at the last
+// interval's check (agent/liveness.h), and the NIC's own drop counters.
+struct Liveness {
+  bool attached = true;
+  std::string mode;     // "native", "skb" while attached
+  std::string problem;  // while not attached: what the check found
+  uint64_t blind_intervals = 0;  // intervals since start found not attached
+  uint64_t reattached = 0;       // times the agent attached it again
+  std::map<std::string, uint64_t> nic_drops;  // "rx_dropped": since start
+};
+
 // Published by the drain thread after each interval.
 struct DrainFigures {
   std::string sensor;
@@ -62,6 +73,7 @@ struct DrainFigures {
   uint64_t queue_depth = 0, queue_capacity = 0;
   uint64_t kernel_map_bytes = 0;  // kernel memory of the data plane's maps
   IntervalSummary last;
+  Liveness liveness;
 };
 
 // Published by the writer thread after each write.
@@ -105,7 +117,8 @@ class DrainTally {
   std::shared_ptr<const DrainFigures> Add(const Snapshot& snapshot,
                                           absl::Duration drain_time, bool late,
                                           uint64_t snapshots_dropped,
-                                          uint64_t queue_depth);
+                                          uint64_t queue_depth,
+                                          const Liveness& liveness = {});
 
  private:
   DrainFigures figures_;
@@ -150,7 +163,8 @@ nlohmann::json LatestIntervalJson(const FigureBoard::View& view);
 // /healthz: intervals are written on time when the last snapshot was
 // written less than two intervals and a grace ago (or, before the first
 // write, the agent started less than that ago), and the last write
-// succeeded (else the output directory has a fault).
+// succeeded (else the output directory has a fault). Unhealthy ("blind")
+// while the last check found the program not attached.
 struct Health {
   bool ok = false;
   std::string text;  // one line

@@ -27,8 +27,9 @@ absl::Status RunReplay(const ReplayOptions& options) {
   DS_RETURN_IF_ERROR(cutter.Start());
   IntervalWriter writer(options.sensor, options.data_plane.prefixes, options.interval, *files);
 
-  // Frames the kernel would not run (larger than a test run takes), and
-  // frames older than the interval being replayed (counted in it).
+  // Frames the kernel would not run (over 73,152 bytes: the first buffer
+  // and 17 page-sized fragments of a multi-buffer test run; docs/maps.md),
+  // and frames older than the interval being replayed (counted in it).
   std::map<std::string, uint64_t> health = {{"replay_frames_refused", 0},
                                             {"replay_frames_out_of_order", 0},
                                             {"replay_frames_truncated", 0}};

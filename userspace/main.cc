@@ -15,6 +15,9 @@
 //   darkscope replay --prefix CIDR... --interval DURATION --out DIR FILE...
 //   darkscope report --in DIR... --from T --to T [--format text|json|html]
 //   darkscope rollup --in DIR...
+//   darkscope export --clickhouse URL --in DIR... [--database NAME] [--cluster NAME]
+//                    [--follow] [--ledger FILE]
+//   darkscope report --clickhouse URL [--database NAME] [--sensor NAME...] --from T --to T
 //
 // Flags are abseil flags, defined here only. They are parsed by this file's
 // own loop over absl's flag registry so that any bad flag or value is a
@@ -24,7 +27,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -47,6 +52,8 @@
 #include "report/html.h"
 #include "rollup/rollup.h"
 #include "report/report.h"
+#include "export/clickhouse_period.h"
+#include "export/exporter.h"
 #include "common/prefix.h"
 #include "agent/privileges.h"
 #include "config/config_file.h"
@@ -96,6 +103,17 @@ ABSL_FLAG(std::string, time_zone, "Asia/Tokyo",
           "report: the local time zone of the hour-of-day profiles (besides UTC)");
 ABSL_FLAG(std::string, geo_dir, "", "report: enrichment data (default /usr/local/share/darkscope/geo)");
 ABSL_FLAG(std::string, table, "", "cat: only this table");
+ABSL_FLAG(std::string, clickhouse, "",
+          "export: ClickHouse HTTP URL to export into; report: to read from (instead of --in)");
+ABSL_FLAG(std::string, database, "darkscope", "export, report: the ClickHouse database");
+ABSL_FLAG(std::string, cluster, "",
+          "export: the ClickHouse cluster (Replicated and Distributed tables); report: unused");
+ABSL_FLAG(bool, follow, false, "export: keep exporting new snapshots until stopped");
+ABSL_FLAG(std::string, ledger, "",
+          "export: the ledger of exported files (default "
+          "/var/lib/darkscope/export/HOST:PORT-DATABASE.ledger)");
+ABSL_FLAG(int, batch_files, 16, "export: snapshot files per INSERT");
+ABSL_FLAG(absl::Duration, poll, absl::Seconds(2), "export --follow: between scans for new files");
 // Operations of `run` (issue 7).
 ABSL_FLAG(std::string, config, "",
           "run: config file of `key = value` lines (keys: run's flags); flags override it");
@@ -142,8 +160,12 @@ const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
                                  "max_time", "seed",     "pcap",    "truth"};
 const char* const kRollupFlags[] = {"in"};
-const char* const kReportFlags[] = {"in",     "from",    "to",      "previous", "top",
-                                    "format", "out",     "geo_dir", "time_zone"};
+const char* const kReportFlags[] = {"in",      "from",     "to",      "previous",
+                                    "top",     "format",   "out",     "geo_dir",
+                                    "time_zone", "clickhouse", "database", "sensor",
+                                    "cluster"};
+const char* const kExportFlags[] = {"in",     "clickhouse",  "database", "cluster",
+                                    "follow", "ledger",      "batch_files", "poll"};
 const char* const kReplayFlags[] = {"prefix", "interval", "out", "sensor",
                                     "darknet_action", "hash_layout"};
 
@@ -153,11 +175,18 @@ int Fail(absl::string_view command, absl::string_view message) {
   return kUsageError;
 }
 
+// Every --sensor given (report takes several; run the last).
+std::vector<std::string>& RepeatedSensors() {
+  static std::vector<std::string> sensors;
+  return sensors;
+}
+
 // Parses argv[2..] into flags (only those in `allowed`) and positional
 // arguments. --prefix accumulates.
 absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> allowed,
                         std::vector<std::string>& positional) {
   std::vector<std::string> prefixes, ins;
+  RepeatedSensors().clear();
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (!absl::StartsWith(arg, "-") || arg == "-") {
@@ -195,6 +224,7 @@ absl::Status ParseFlags(int argc, char** argv, absl::Span<const char* const> all
       }
       value = argv[++i];
     }
+    if (name == "sensor") RepeatedSensors().push_back(value);  // report: repeatable
     if (name == "prefix" || name == "in") {  // repeatable
       (name == "prefix" ? prefixes : ins).push_back(value);
       continue;
@@ -485,7 +515,10 @@ int Report(int argc, char** argv) {
   }
   ReportOptions options;
   options.dirs = absl::GetFlag(FLAGS_in);
-  if (options.dirs.empty()) return Fail("report", "at least one --in DIR is required");
+  const std::string clickhouse = absl::GetFlag(FLAGS_clickhouse);
+  if (options.dirs.empty() == clickhouse.empty()) {
+    return Fail("report", "give --in DIR (snapshot files) or --clickhouse URL, not both");
+  }
   absl::StatusOr<absl::Time> from = ParseTimeFlag("from", absl::GetFlag(FLAGS_from));
   absl::StatusOr<absl::Time> to = ParseTimeFlag("to", absl::GetFlag(FLAGS_to));
   if (!from.ok()) return Fail("report", from.status().message());
@@ -510,8 +543,28 @@ int Report(int argc, char** argv) {
   if (format != "text" && format != "json" && format != "html") {
     return Fail("report", absl::StrCat("--format ", format, ": expected text, json or html"));
   }
-  absl::StatusOr<nlohmann::json> report = BuildReport(options);
-  if (!report.ok()) return Fail("report", report.status().message());
+  absl::StatusOr<nlohmann::json> report;
+  if (clickhouse.empty()) {
+    report = BuildReport(options);
+  } else {
+    SchemaTarget target;
+    target.database = absl::GetFlag(FLAGS_database);
+    target.cluster = absl::GetFlag(FLAGS_cluster);
+    ClickHousePeriodSource source(clickhouse, target, RepeatedSensors());
+    if (absl::Status s = source.Check(); !s.ok()) {
+      std::fprintf(stderr, "darkscope report: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+    report = BuildReport(options, source);
+    if (report.ok()) {
+      (*report)["period"]["source"] = {{"clickhouse", clickhouse}, {"database", target.database},
+                                       {"sensors", RepeatedSensors()}};
+    }
+  }
+  if (!report.ok()) {
+    std::fprintf(stderr, "darkscope report: %s\n", std::string(report.status().message()).c_str());
+    return 1;
+  }
   std::ofstream file;
   const std::string out_path = absl::GetFlag(FLAGS_out);
   if (!out_path.empty()) {
@@ -548,6 +601,48 @@ int Rollup(int argc, char** argv) {
   return 0;
 }
 
+std::atomic<bool> export_stop{false};
+
+int Export(int argc, char** argv) {
+  if (absl::Status s = ParseFlagsOnly(argc, argv, kExportFlags); !s.ok()) {
+    return Fail("export", s.message());
+  }
+  ExportOptions options;
+  options.url = absl::GetFlag(FLAGS_clickhouse);
+  options.dirs = absl::GetFlag(FLAGS_in);
+  if (options.url.empty()) return Fail("export", "--clickhouse URL is required");
+  if (options.dirs.empty()) return Fail("export", "at least one --in DIR is required");
+  options.target.database = absl::GetFlag(FLAGS_database);
+  options.target.cluster = absl::GetFlag(FLAGS_cluster);
+  options.follow = absl::GetFlag(FLAGS_follow);
+  options.batch_files = std::max(1, absl::GetFlag(FLAGS_batch_files));
+  options.poll = absl::GetFlag(FLAGS_poll);
+  options.ledger_path = absl::GetFlag(FLAGS_ledger);
+  if (options.ledger_path.empty()) {
+    options.ledger_path = DefaultLedgerPath(options.url, options.target.database);
+    std::error_code ignored;
+    std::filesystem::create_directories(
+        std::filesystem::path(options.ledger_path).parent_path(), ignored);
+  }
+  struct sigaction stop = {};
+  stop.sa_handler = [](int) { export_stop = true; };
+  sigaction(SIGTERM, &stop, nullptr);
+  sigaction(SIGINT, &stop, nullptr);
+  options.stop = [] { return export_stop.load(); };
+  absl::StatusOr<ExportResult> result = RunExport(options, std::cerr);
+  if (!result.ok()) {
+    if (absl::IsCancelled(result.status())) return 0;
+    std::fprintf(stderr, "darkscope export: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
+  std::fprintf(stderr,
+               "darkscope export: %d files exported in %d batches, %d already there, %d corrupt "
+               "(skipped)\n",
+               result->files_exported, result->batches, result->files_already,
+               result->files_corrupt);
+  return result->files_corrupt > 0 ? 1 : 0;
+}
+
 constexpr const char* kUsage =
     "usage:\n"
     "  darkscope run --iface IF --prefix CIDR [--prefix CIDR ...] --interval DURATION\n"
@@ -565,7 +660,11 @@ constexpr const char* kUsage =
     "  darkscope report --in DIR [--in DIR ...] --from T --to T [--previous auto|T..T]\n"
     "                [--top N] [--format text|json|html] [--out FILE] [--geo-dir DIR]\n"
     "                [--time-zone TZ]\n"
-    "  darkscope rollup --in DIR [--in DIR ...]\n";
+    "  darkscope rollup --in DIR [--in DIR ...]\n"
+    "  darkscope export --clickhouse URL --in DIR [--in DIR ...] [--database NAME]\n"
+    "                [--cluster NAME] [--follow] [--ledger FILE] [--batch-files N] [--poll D]\n"
+    "  darkscope report --clickhouse URL [--database NAME] [--sensor NAME ...] --from T --to T\n"
+    "                [--previous auto|T..T] [--top N] [--format text|json|html] [--out FILE]\n";
 
 }  // namespace
 }  // namespace darkscope
@@ -583,6 +682,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return darkscope::Replay(argc, argv);
   if (command == "report") return darkscope::Report(argc, argv);
   if (command == "rollup") return darkscope::Rollup(argc, argv);
+  if (command == "export") return darkscope::Export(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(darkscope::kUsage, stdout);
     return 0;

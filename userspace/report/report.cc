@@ -146,6 +146,11 @@ void FindSpikes(const char* kind, const TimeSeries& now, const TimeSeries& befor
 
 absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   if (options.dirs.empty()) return absl::InvalidArgumentError("no --in directory given");
+  FilesPeriodSource files(options.dirs);
+  return BuildReport(options, files);
+}
+
+absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& source) {
   if (options.to <= options.from) return absl::InvalidArgumentError("--to must be after --from");
   std::unique_ptr<OriginLookup> origins =
       OriginLookup::Open(options.geo_dir.empty() ? kDefaultGeoDir : options.geo_dir);
@@ -155,12 +160,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
         absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
   }
   std::vector<std::string> problems;
-  DS_ASSIGN_OR_RETURN(PeriodCounts now, LoadPeriod(options.dirs, options.from, options.to,
-                                                   *origins, local, options.progress, problems));
+  DS_ASSIGN_OR_RETURN(PeriodCounts now, source.Load(options.from, options.to, *origins, local,
+                                                    options.progress, problems));
   const absl::Time prev_to = options.previous_to.value_or(options.from);
   const absl::Time prev_from = options.previous_from.value_or(prev_to - (options.to - options.from));
-  DS_ASSIGN_OR_RETURN(PeriodCounts before, LoadPeriod(options.dirs, prev_from, prev_to, *origins,
-                                                      local, options.progress, problems));
+  DS_ASSIGN_OR_RETURN(PeriodCounts before, source.Load(prev_from, prev_to, *origins, local,
+                                                       options.progress, problems));
   const int top = options.top;
   // Series for what the report shows: the top entries, and every entry
   // that could hold a spike (>= 0.1 % of the period's packets in a step);
@@ -425,8 +430,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   };
   const MonthlyUsage& usage = now.monthly;
   DS_ASSIGN_OR_RETURN(MonthlyUsage usage_year_before,
-                      LoadMonthlyUsage(options.dirs, year_earlier(options.from),
-                                       year_earlier(options.to), problems));
+                      source.LoadMonthly(year_earlier(options.from), year_earlier(options.to),
+                                         problems));
   auto per_address_day = [](const MonthUsage& m) -> json {
     if (m.ipv4_addresses == 0 || m.observed_seconds == 0) return nullptr;
     return static_cast<double>(m.ipv4_packets) / m.ipv4_addresses /

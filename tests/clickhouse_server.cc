@@ -75,7 +75,7 @@ bool ZooKeeperAnswers(int port) {
 const char* MissingClickHouse() {
   if (geteuid() != 0)
     return "needs root to run clickhouse-server as the clickhouse user";
-  if (access("/usr/bin/clickhouse-server", X_OK) != 0 ||
+  if (access("/usr/sbin/clickhouse-server", X_OK) != 0 ||
       getpwnam("clickhouse") == nullptr) {
     return "clickhouse-server is not installed (deploy/setup.sh installs it)";
   }

@@ -41,9 +41,13 @@ absl::Status WithRetries(const ExportOptions& options, std::ostream& log,
     if (!options.follow && attempt >= options.attempts) return status;
     if (options.follow && options.stop())
       return absl::CancelledError("export stopped");
-    log << "darkscope export: " << status.message() << " (retrying in "
-        << absl::FormatDuration(backoff) << ")\n";
-    log.flush();
+    // One shot retries quietly (its last error is its one line); --follow
+    // says what it waits for.
+    if (options.follow) {
+      log << "darkscope export: " << status.message() << " (retrying in "
+          << absl::FormatDuration(backoff) << ")\n";
+      log.flush();
+    }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options.max_backoff);
   }

@@ -181,13 +181,12 @@ std::string CreateTable(const SchemaTarget& target, const ClickHouseTable& t) {
       t.partition_by, " ORDER BY ", t.order_by);
 }
 
-std::string CreateDistributed(const SchemaTarget& target,
-                              const std::string& table) {
-  return absl::StrCat("CREATE TABLE IF NOT EXISTS ", target.Table(table),
-                      OnCluster(target), " AS ", target.StorageTable(table),
-                      " ENGINE = Distributed(", target.cluster, ", ",
-                      target.database, ", ", table,
-                      "_local, cityHash64(sensor))");
+// `key`: the sharding key (a sensor's rows on one shard).
+std::string CreateDistributed(const SchemaTarget& target, const std::string& table,
+                              const char* key = "cityHash64(sensor)") {
+  return absl::StrCat("CREATE TABLE IF NOT EXISTS ", target.Table(table), OnCluster(target),
+                      " AS ", target.StorageTable(table), " ENGINE = Distributed(", target.cluster,
+                      ", ", target.database, ", ", table, "_local, ", key, ")");
 }
 
 // The tables a schema of this version has, by name (storage and
@@ -272,7 +271,7 @@ std::vector<std::string> SchemaStatements(const SchemaTarget& target) {
   // Last: its row says the schema is whole.
   statements.push_back(CreateTable(target, info));
   if (!target.cluster.empty())
-    statements.push_back(CreateDistributed(target, info.name));
+    statements.push_back(CreateDistributed(target, info.name, "version"));
   return statements;
 }
 
@@ -310,7 +309,8 @@ absl::Status EnsureSchema(ClickHouseClient& client,
     std::vector<std::string> foreign;
     const auto expected = ExpectedTables(target);
     for (const std::string& t : present) {
-      if (!expected.count(t) && !absl::EndsWith(t, "_mv")) foreign.push_back(t);
+      const bool view = absl::EndsWith(t, "_mv") || absl::EndsWith(t, "_mv_local");
+      if (!expected.count(t) && !view && t != "schema_info_local") foreign.push_back(t);
     }
     if (!foreign.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -134,7 +134,7 @@ TEST(ClickHouseClusterTest,
     rounds[r].strike();
     const uint64_t want = 3 * std::min(per_sensor, (r + 1) * per_round);
     uint64_t have = 0;
-    for (absl::Time limit = absl::Now() + absl::Seconds(120);
+    for (absl::Time limit = absl::Now() + absl::Seconds(90);
          absl::Now() < limit;) {
       have = Count(entry, "SELECT count() FROM fleet.snapshots");
       if (have >= want) break;
@@ -178,7 +178,7 @@ TEST(ClickHouseClusterTest,
     uint64_t rows[2];
     for (int r = 0; r < 2; ++r) {
       ClickHouseServer& node = (*cluster)->node(shard * 2 + r);
-      for (absl::Time limit = absl::Now() + absl::Seconds(30);
+      for (absl::Time limit = absl::Now() + absl::Seconds(90);
            absl::Now() < limit;) {
         rows[r] = Count(node, "SELECT count() FROM fleet.flows_local");
         if (r == 0 || rows[1] == rows[0]) break;

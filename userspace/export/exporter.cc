@@ -4,13 +4,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "export/clickhouse_client.h"
 #include "export/ledger.h"

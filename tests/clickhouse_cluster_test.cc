@@ -54,7 +54,8 @@ class Exporter {
 
 std::string ReadTail(const std::string& path) {
   std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
   return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
 }
 
@@ -107,7 +108,9 @@ TEST(ClickHouseClusterTest,
       {"the entry server SIGKILLed and restarted",
        [&] {
          entry.Kill();
-         absl::SleepFor(absl::Seconds(1));
+         // A replica restarted before its ZooKeeper session (3 s)
+         // expired finds itself "already active" and waits a minute.
+         absl::SleepFor(absl::Seconds(4));
          ASSERT_TRUE(entry.Restart().ok());
        }},
       {"the exporter SIGKILLed and restarted",
@@ -118,7 +121,9 @@ TEST(ClickHouseClusterTest,
       {"a replica of the second shard SIGKILLed and restarted",
        [&] {
          (*cluster)->node(2).Kill();
-         absl::SleepFor(absl::Seconds(1));
+         // A replica restarted before its ZooKeeper session (3 s)
+         // expired finds itself "already active" and waits a minute.
+         absl::SleepFor(absl::Seconds(4));
          ASSERT_TRUE((*cluster)->node(2).Restart().ok());
        }},
   };
@@ -140,7 +145,8 @@ TEST(ClickHouseClusterTest,
       if (have >= want) break;
       absl::SleepFor(absl::Milliseconds(250));
     }
-    ASSERT_GE(have, want) << "round " << r << " (" << rounds[r].fault << "); the exporter said:\n"
+    ASSERT_GE(have, want) << "round " << r << " (" << rounds[r].fault
+                          << "); the exporter said:\n"
                           << ReadTail(log);
   }
   // Every replica caught up, then the sums (read through the Distributed

@@ -12,8 +12,8 @@
 
 #include <ctime>
 #include <filesystem>
-#include <random>
 #include <fstream>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -98,7 +98,8 @@ int FreePort() {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    const bool free =
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
     if (free) return port;
   }
@@ -245,7 +246,7 @@ absl::StatusOr<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Start(
   if (config.zookeeper_port != 0) {
     absl::StrAppend(&xml, "  <zookeeper><node><host>127.0.0.1</host><port>",
                     config.zookeeper_port,
-                    "</port></node><session_timeout_ms>10000</"
+                    "</port></node><session_timeout_ms>3000</"
                     "session_timeout_ms></zookeeper>\n",
                     "  "
                     "<distributed_ddl><path>/clickhouse/task_queue/ddl</path></"

@@ -26,6 +26,9 @@ packages=(
   netsniff-ng
   # reads the sampled pcapng files in the sample path's end-to-end test
   tshark
+  # the ClickHouse export (docs/clickhouse.md): its HTTP client, and the
+  # servers its tests and demo start on 127.0.0.1 (never at boot)
+  libcurl4-openssl-dev clickhouse-server clickhouse-client zookeeper
 )
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -48,7 +51,30 @@ if ((${#missing[@]} > 0)); then
   echo "deploy/setup.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Package scripts must not start servers (clickhouse-server's postinst
+  # runs invoke-rc.d start): a policy-rc.d that denies every action, kept
+  # only for the install when none was there.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if ((own_policy)); then rm -f "$policy"; fi
+fi
+
+# Nothing of the ClickHouse export starts at boot: the tests and the demo
+# run their own servers. The postinst enabled the unit and the SysV links.
+if [[ -e /etc/init.d/clickhouse-server ]]; then
+  update-rc.d clickhouse-server disable >/dev/null 2>&1 || true
+fi
+if command -v deb-systemd-helper >/dev/null; then
+  deb-systemd-helper disable clickhouse-server.service >/dev/null 2>&1 || true
+fi
+if [[ -d /run/systemd/system ]]; then
+  systemctl disable --now clickhouse-server.service >/dev/null 2>&1 || true
 fi
 
 # Enrichment data for reports, from the npm registry (CC BY 4.0 / CC0:

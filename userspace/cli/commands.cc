@@ -119,10 +119,25 @@ constexpr FlagSpec kReplayFlags[] = {
     kHashLayout,
 };
 
+// Where ClickHouse is, for export and for a report read from it.
+constexpr FlagSpec kClickHouseDatabase = {
+    "database", T::kString, "NAME", "darkscope", "the ClickHouse database"};
+constexpr FlagSpec kClickHouseCluster = {
+    "cluster", T::kString, "NAME", "",
+    "the ClickHouse cluster: Replicated tables on every shard and Distributed "
+    "tables sharded by sensor (empty: a single node)"};
+
 constexpr FlagSpec kReportFlags[] = {
     {"in", T::kString, "DIR", "",
-     "a sensor's snapshot directory; repeat for several",
-     kRepeated | kRequired},
+     "a sensor's snapshot directory; repeat for several (or --clickhouse)",
+     kRepeated},
+    {"clickhouse", T::kString, "URL", "",
+     "read the snapshots exported to this ClickHouse HTTP URL instead of --in"},
+    kClickHouseDatabase,
+    kClickHouseCluster,
+    {"sensor", T::kString, "NAME", "",
+     "with --clickhouse: only this sensor; repeat for several (none: all)",
+     kRepeated},
     {"from", T::kTime, "T", "",
      "start of the period (none: the input's first snapshot)"},
     {"to", T::kTime, "T", "",
@@ -145,6 +160,24 @@ constexpr FlagSpec kRollupFlags[] = {
     {"in", T::kString, "DIR", "",
      "a sensor's snapshot directory; repeat for several",
      kRepeated | kRequired},
+};
+
+constexpr FlagSpec kExportFlags[] = {
+    {"clickhouse", T::kString, "URL", "", "the ClickHouse HTTP URL to export into",
+     kRequired},
+    {"in", T::kString, "DIR", "",
+     "a sensor's snapshot directory; repeat for several",
+     kRepeated | kRequired},
+    kClickHouseDatabase,
+    kClickHouseCluster,
+    {"follow", T::kBool, "", "false",
+     "keep exporting new snapshots as they are written, until stopped"},
+    {"ledger", T::kString, "FILE", "",
+     "the ledger of exported files (empty: "
+     "/var/lib/darkscope/export/HOST:PORT-DATABASE.ledger)"},
+    {"batch-files", T::kInt, "N", "16", "snapshot files per INSERT"},
+    {"poll", T::kDuration, "DURATION", "2s",
+     "with --follow: time between scans for new files"},
 };
 
 constexpr CommandSpec kCommands[] = {
@@ -170,6 +203,10 @@ constexpr CommandSpec kCommands[] = {
      "write hourly and daily roll-ups of snapshot directories, for long "
      "reports",
      kRollupFlags},
+    {"export", "",
+     "export snapshot files into ClickHouse exactly once (one-shot or "
+     "--follow)",
+     kExportFlags},
 };
 
 }  // namespace

@@ -1,7 +1,11 @@
 // The offline subcommands' bodies (cli/command_bodies.h): cat, gen, report
 // and rollup read their flags into the libraries' option structs and run
 // them. None of them touches the kernel side.
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
 
 #include <fstream>
 #include <iostream>
@@ -14,7 +18,10 @@
 #include "absl/time/time.h"
 #include "cat/cat.h"
 #include "cli/command_bodies.h"
+#include "common/directories.h"
 #include "common/reader_memory.h"
+#include "export/clickhouse_period.h"
+#include "export/exporter.h"
 #include "gen/generate.h"
 #include "report/html.h"
 #include "report/report.h"
@@ -95,6 +102,11 @@ int ReportMain(const ParsedFlags& flags) {
   KeepFreedMemoryForReuse();
   ReportOptions options;
   options.dirs = flags.List("in");
+  const std::string clickhouse = flags.String("clickhouse");
+  SchemaTarget target;
+  target.database = flags.String("database");
+  target.cluster = flags.String("cluster");
+  const std::vector<std::string> sensors = flags.List("sensor");
   options.from = flags.Time("from");
   options.to = flags.Time("to");
   if (const std::string previous = flags.String("previous");
@@ -112,6 +124,17 @@ int ReportMain(const ParsedFlags& flags) {
   if (absl::Status s = flags.CheckAllRead(); !s.ok()) {
     return Fail("report", s.message(), kExitFailure);
   }
+  if (options.dirs.empty() && clickhouse.empty()) {
+    return Fail("report", "at least one --in is required (or --clickhouse URL)", kExitUsage);
+  }
+  if (!options.dirs.empty() && !clickhouse.empty()) {
+    return Fail("report", "give --in DIR (snapshot files) or --clickhouse URL, not both",
+                kExitUsage);
+  }
+  if (!sensors.empty() && clickhouse.empty()) {
+    return Fail("report", "--sensor is for --clickhouse (--in names the sensors' directories)",
+                kExitUsage);
+  }
   if (options.from && options.to && *options.to <= *options.from) {
     return Fail("report", "--to must be after --from", kExitUsage);
   }
@@ -124,7 +147,20 @@ int ReportMain(const ParsedFlags& flags) {
                              "' for --time-zone: not a known time zone"),
                 kExitUsage);
   }
-  absl::StatusOr<nlohmann::json> report = BuildReport(options);
+  absl::StatusOr<nlohmann::json> report;
+  if (clickhouse.empty()) {
+    report = BuildReport(options);
+  } else {
+    ClickHousePeriodSource source(clickhouse, target, sensors);
+    if (absl::Status s = source.Check(); !s.ok()) {
+      return Fail("report", s.message(), kExitFailure);
+    }
+    report = BuildReport(options, source);
+    if (report.ok()) {
+      (*report)["period"]["source"] = {
+          {"clickhouse", clickhouse}, {"database", target.database}, {"sensors", sensors}};
+    }
+  }
   if (!report.ok())
     return Fail("report", report.status().message(), kExitFailure);
   std::ofstream file;
@@ -170,11 +206,53 @@ int RollupMain(const ParsedFlags& flags) {
   return 0;
 }
 
+std::atomic<bool> export_stop{false};
+
+int ExportMain(const ParsedFlags& flags) {
+  ExportOptions options;
+  options.url = flags.String("clickhouse");
+  options.dirs = flags.List("in");
+  options.target.database = flags.String("database");
+  options.target.cluster = flags.String("cluster");
+  options.follow = flags.Bool("follow");
+  options.ledger_path = flags.String("ledger");
+  options.batch_files = flags.Int("batch-files");
+  options.poll = flags.Duration("poll");
+  if (absl::Status s = flags.CheckAllRead(); !s.ok()) {
+    return Fail("export", s.message(), kExitFailure);
+  }
+  if (options.batch_files < 1) return Fail("export", "--batch-files must be at least 1", kExitUsage);
+  if (options.ledger_path.empty()) {
+    options.ledger_path = DefaultLedgerPath(options.url, options.target.database);
+    const std::string parent = std::filesystem::path(options.ledger_path).parent_path();
+    if (absl::Status s = MakeDirectories(parent); !s.ok()) {
+      return Fail("export", s.message(), kExitFailure);
+    }
+  }
+  struct sigaction stop = {};
+  stop.sa_handler = [](int) { export_stop = true; };
+  sigaction(SIGTERM, &stop, nullptr);
+  sigaction(SIGINT, &stop, nullptr);
+  options.stop = [] { return export_stop.load(); };
+  absl::StatusOr<ExportResult> result = RunExport(options, std::cerr);
+  if (!result.ok()) {
+    if (absl::IsCancelled(result.status())) return 0;
+    return Fail("export", result.status().message(), kExitFailure);
+  }
+  std::fprintf(stderr,
+               "darkscope export: %d files exported in %d batches, %d already there, %d corrupt "
+               "(skipped)\n",
+               result->files_exported, result->batches, result->files_already,
+               result->files_corrupt);
+  return result->files_corrupt > 0 ? kExitFailure : 0;
+}
+
 constexpr CommandBody kBodies[] = {
     {"cat", CatMain},
     {"gen", GenMain},
     {"report", ReportMain},
     {"rollup", RollupMain},
+    {"export", ExportMain},
 };
 
 }  // namespace

@@ -22,6 +22,23 @@
 #include "snapshot/snapshot.h"
 
 namespace darkscope {
+
+// Country codes as two bytes, "??" for unknown: a cheap key per row.
+uint16_t CountryKey(const std::string& code) {
+  return code.size() == 2 ? static_cast<uint16_t>(code[0] << 8 | code[1]) : ('?' << 8 | '?');
+}
+
+// A port index with every ICMP type folded into one entry, as PortLabel
+// names them.
+uint32_t FoldedPortIndex(uint32_t index) {
+  const SlotPort sp = SlotPortOfIndex(index);
+  return sp.slot == DS_SLOT_ICMP ? ds_port_index(DS_SLOT_ICMP, 0) : index;
+}
+
+uint32_t SourcePortKey(uint32_t slot, uint32_t port) {
+  return slot == DS_SLOT_ICMP ? slot * 65536 : slot * 65536 + port;
+}
+
 namespace {
 
 absl::Time Floor(absl::Time t, absl::Duration step) {
@@ -100,20 +117,10 @@ void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
   month.ipv4_addresses = std::max(month.ipv4_addresses, addresses);
 }
 
-// Country codes as two bytes, "??" for unknown: a cheap key per row.
-uint16_t CountryKey(const std::string& code) {
-  return code.size() == 2 ? static_cast<uint16_t>(code[0] << 8 | code[1]) : ('?' << 8 | '?');
-}
 std::string CountryOfKey(uint64_t key) {
   return {static_cast<char>((key >> 8) & 0xff), static_cast<char>(key & 0xff)};
 }
 
-// A port index with every ICMP type folded into one entry, as PortLabel
-// names them.
-uint32_t FoldedPortIndex(uint32_t index) {
-  const SlotPort sp = SlotPortOfIndex(index);
-  return sp.slot == DS_SLOT_ICMP ? ds_port_index(DS_SLOT_ICMP, 0) : index;
-}
 
 std::string LabelOf(SeriesKind kind, uint64_t key) {
   switch (kind) {
@@ -179,8 +186,7 @@ void AddSeries(const Snapshot& s, const absl::flat_hash_map<uint64_t, uint64_t>&
   }
   p.keyed[kSourcePortSeries].NewBatch(s.counts.src_ports.size());
   for (const auto& [index, stats] : s.counts.src_ports) {
-    const uint32_t slot = index / 65536;
-    p.keyed[kSourcePortSeries].Add(slot == DS_SLOT_ICMP ? slot * 65536 : index, at, stats.packets);
+    p.keyed[kSourcePortSeries].Add(SourcePortKey(index / 65536, index % 65536), at, stats.packets);
   }
   absl::flat_hash_map<uint16_t, uint64_t> countries;
   for (const auto& [net, stats] : s.counts.sources) {
@@ -407,13 +413,26 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
     if (p > 0) MergePart(std::move(parts[p]), period);
     problems.insert(problems.end(), part_problems[p].begin(), part_problems[p].end());
   }
+  SumSensors(period);
+  return period;
+}
+
+void SumSensors(PeriodCounts& period) {
   // Merged once per sensor rather than once per file.
   if (period.by_sensor.size() == 1) {
     period.all = period.by_sensor.begin()->second;
   } else {
     for (const auto& [sensor, counts] : period.by_sensor) AddCounts(counts, period.all);
   }
-  return period;
+}
+
+void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key, absl::Time hour,
+                  uint64_t packets, absl::TimeZone local) {
+  KeyedSeries& series = period.keyed[kind];
+  series.Add(key, absl::ToUnixSeconds(Floor(hour, period.step)), packets);
+  if (kind == kPortSeries || kind == kCountrySeries) {
+    AddProfile(series, key, HoursOf(hour, local), packets);
+  }
 }
 
 absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(const std::vector<std::string>& dirs) {

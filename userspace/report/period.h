@@ -141,6 +141,57 @@ absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& di
                                               absl::Time from, absl::Time to,
                                               std::vector<std::string>& problems);
 
+// Where a report's periods come from: the snapshot directories (below), or
+// ClickHouse (export/clickhouse_period.h), which fills the same model from
+// SQL aggregates so that the analyses are the same code.
+class PeriodSource {
+ public:
+  virtual ~PeriodSource() = default;
+  // As LoadPeriod and LoadMonthlyUsage above.
+  virtual absl::StatusOr<PeriodCounts> Load(absl::Time from, absl::Time to, OriginLookup& origins,
+                                            absl::TimeZone local, bool progress,
+                                            std::vector<std::string>& problems) = 0;
+  virtual absl::StatusOr<MonthlyUsage> LoadMonthly(absl::Time from, absl::Time to,
+                                                   std::vector<std::string>& problems) = 0;
+  // The span of everything the source holds, for a report without a
+  // period; sources that cannot tell ask for --from and --to.
+  virtual absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() {
+    return absl::InvalidArgumentError("this source needs --from and --to");
+  }
+};
+
+class FilesPeriodSource : public PeriodSource {
+ public:
+  explicit FilesPeriodSource(std::vector<std::string> dirs) : dirs_(std::move(dirs)) {}
+  absl::StatusOr<PeriodCounts> Load(absl::Time from, absl::Time to, OriginLookup& origins,
+                                    absl::TimeZone local, bool progress,
+                                    std::vector<std::string>& problems) override {
+    return LoadPeriod(dirs_, from, to, origins, local, progress, problems);
+  }
+  absl::StatusOr<MonthlyUsage> LoadMonthly(absl::Time from, absl::Time to,
+                                           std::vector<std::string>& problems) override {
+    return LoadMonthlyUsage(dirs_, from, to, problems);
+  }
+  absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() override { return InputSpan(dirs_); }
+
+ private:
+  std::vector<std::string> dirs_;
+};
+
+// For sources that fill a period from aggregates rather than files.
+// The series keys: a port index with ICMP types folded into one; a source
+// port (slot * 65536 + port, ICMP folded); a country code's key.
+uint32_t FoldedPortIndex(uint32_t index);
+uint32_t SourcePortKey(uint32_t slot, uint32_t port);
+uint16_t CountryKey(const std::string& code);
+// Adds the packets of one hour (a multiple of an hour) to a series at the
+// period's step, and to its hour-of-day profile where the kind keeps one
+// (ports and countries), as a file of that hour adds them.
+void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key, absl::Time hour,
+                  uint64_t packets, absl::TimeZone local);
+// Sums every sensor's counts into `all`, once all are loaded.
+void SumSensors(PeriodCounts& period);
+
 }  // namespace darkscope
 
 #endif  // DARKSCOPE_REPORT_PERIOD_H_

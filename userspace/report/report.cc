@@ -146,12 +146,17 @@ void FindSpikes(const char* kind, const TimeSeries& now, const TimeSeries& befor
 
 absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   if (options.dirs.empty()) return absl::InvalidArgumentError("no --in directory given");
+  FilesPeriodSource files(options.dirs);
+  return BuildReport(options, files);
+}
+
+absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& source) {
   absl::Time from, to;
   std::string note;
   if (options.from && options.to) {
     from = *options.from, to = *options.to;
   } else {
-    DS_ASSIGN_OR_RETURN(auto span, InputSpan(options.dirs));
+    DS_ASSIGN_OR_RETURN(auto span, source.Span());
     from = options.from.value_or(span.first);
     to = options.to.value_or(span.second);
     note = !options.from && !options.to ? "the whole input"
@@ -167,12 +172,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
         absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
   }
   std::vector<std::string> problems;
-  DS_ASSIGN_OR_RETURN(PeriodCounts now, LoadPeriod(options.dirs, from, to,
-                                                   *origins, local, options.progress, problems));
+  DS_ASSIGN_OR_RETURN(PeriodCounts now,
+                      source.Load(from, to, *origins, local, options.progress, problems));
   const absl::Time prev_to = options.previous_to.value_or(from);
   const absl::Time prev_from = options.previous_from.value_or(prev_to - (to - from));
-  DS_ASSIGN_OR_RETURN(PeriodCounts before, LoadPeriod(options.dirs, prev_from, prev_to, *origins,
-                                                      local, options.progress, problems));
+  DS_ASSIGN_OR_RETURN(PeriodCounts before, source.Load(prev_from, prev_to, *origins, local,
+                                                       options.progress, problems));
   const int top = options.top;
   // Series for what the report shows: the top entries, and every entry
   // that could hold a spike (>= 0.1 % of the period's packets in a step);
@@ -438,8 +443,7 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   };
   const MonthlyUsage& usage = now.monthly;
   DS_ASSIGN_OR_RETURN(MonthlyUsage usage_year_before,
-                      LoadMonthlyUsage(options.dirs, year_earlier(from),
-                                       year_earlier(to), problems));
+                      source.LoadMonthly(year_earlier(from), year_earlier(to), problems));
   auto per_address_day = [](const MonthUsage& m) -> json {
     if (m.ipv4_addresses == 0 || m.observed_seconds == 0) return nullptr;
     return static_cast<double>(m.ipv4_packets) / m.ipv4_addresses /

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "report/period.h"
 
 namespace darkscope {
 
@@ -35,8 +36,11 @@ struct ReportOptions {
   bool progress = false;  // a progress line on stderr while loading
 };
 
-// The analyses as one JSON document (stable keys, for scripts).
+// The analyses as one JSON document (stable keys, for scripts), from the
+// snapshot files of options.dirs.
 absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options);
+// The same from another source (options.dirs unused).
+absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options, PeriodSource& source);
 
 // The same for a terminal.
 void PrintReportText(const nlohmann::json& report, std::ostream& out);

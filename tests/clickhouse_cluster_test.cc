@@ -1,0 +1,205 @@
+// The export into a cluster on loopback (2 shards of 2 replicas, one
+// ZooKeeper): `darkscope export --follow` from three sensors' directories
+// while files keep arriving, a ClickHouse server is SIGKILLed mid-export
+// and restarted, and the exporter is SIGKILLed and restarted. Afterwards
+// ClickHouse holds, per sensor, table and interval, exactly the rows and
+// packets of the files: nothing lost, nothing twice (also in the roll-ups).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/time/clock.h"
+#include "clickhouse_server.h"
+#include "gtest/gtest.h"
+#include "sensor_snapshots.h"
+
+namespace darkscope::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `darkscope export --follow` as a child process.
+class Exporter {
+ public:
+  ~Exporter() { Kill(SIGKILL); }
+  void Start(const std::vector<std::string>& args, const std::string& log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      FILE* out = freopen(log.c_str(), "a", stderr);
+      (void)out;
+      std::vector<char*> argv = {const_cast<char*>(DARKSCOPE_BINARY),
+                                 const_cast<char*>("export")};
+      for (const std::string& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(DARKSCOPE_BINARY, argv.data());
+      _exit(127);
+    }
+  }
+  int Kill(int signal) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string ReadTail(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
+}
+
+uint64_t Count(ClickHouseServer& node, const std::string& sql) {
+  absl::StatusOr<std::string> body = node.Query(sql);
+  return body.ok() ? std::strtoull(body->c_str(), nullptr, 10) : 0;
+}
+
+TEST(ClickHouseClusterTest,
+     FollowExportSurvivesServerAndExporterKillsExactlyOnce) {
+  DS_REQUIRE_CLICKHOUSE();
+  char scratch[] = "/tmp/darkscope-cluster-XXXXXX";
+  ASSERT_NE(mkdtemp(scratch), nullptr);
+  const std::string root = scratch;
+  auto cluster = ClickHouseCluster::Start(2, 2);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ClickHouseServer& entry = (*cluster)->node(0);
+
+  std::vector<std::vector<SensorFile>> sensors;
+  std::vector<std::string> args = {
+      "--clickhouse",  entry.url(),     "--cluster", ClickHouseCluster::kName,
+      "--database",    "fleet",         "--follow",  "--poll",
+      "200ms",         "--batch-files", "8",         "--ledger",
+      root + "/ledger"};
+  TableSums expected;
+  uint64_t seed = 21;
+  // Sensors on both shards (cityHash64(name) % 2: 1, 0, 0); eight hours
+  // of each (48 files).
+  for (const char* name : {"tokyo", "paris", "kyoto"}) {
+    auto files = GenerateSensor(root, name, seed++, 6000);
+    ASSERT_TRUE(files.ok()) << files.status();
+    files->resize(48);
+    AddTableSums(*files, expected);
+    sensors.push_back(std::move(*files));
+    fs::create_directories(root + "/" + name);
+    args.push_back("--in");
+    args.push_back(root + "/" + name);
+  }
+  const size_t per_sensor = sensors[0].size();
+  const std::string log = root + "/export.log";
+  Exporter exporter;
+  exporter.Start(args, log);
+
+  // Files arrive in four rounds; each fault strikes while a round exports.
+  struct Round {
+    const char* fault;
+    std::function<void()> strike;
+  } rounds[] = {
+      {"none", [] {}},
+      {"the entry server SIGKILLed and restarted",
+       [&] {
+         entry.Kill();
+         // A replica restarted before its ZooKeeper session (3 s)
+         // expired finds itself "already active" and waits a minute.
+         absl::SleepFor(absl::Seconds(4));
+         ASSERT_TRUE(entry.Restart().ok());
+       }},
+      {"the exporter SIGKILLed and restarted",
+       [&] {
+         exporter.Kill(SIGKILL);
+         exporter.Start(args, log);
+       }},
+      {"a replica of the second shard SIGKILLed and restarted",
+       [&] {
+         (*cluster)->node(2).Kill();
+         // A replica restarted before its ZooKeeper session (3 s)
+         // expired finds itself "already active" and waits a minute.
+         absl::SleepFor(absl::Seconds(4));
+         ASSERT_TRUE((*cluster)->node(2).Restart().ok());
+       }},
+  };
+  const size_t per_round = (per_sensor + 3) / 4;
+  for (size_t r = 0; r < 4; ++r) {
+    for (const auto& files : sensors) {
+      for (size_t i = r * per_round;
+           i < std::min(per_sensor, (r + 1) * per_round); ++i) {
+        Publish(root + "/" + files[i].snapshot.sensor, files[i]);
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(400));  // mid-export
+    rounds[r].strike();
+    const uint64_t want = 3 * std::min(per_sensor, (r + 1) * per_round);
+    uint64_t have = 0;
+    for (absl::Time limit = absl::Now() + absl::Seconds(90);
+         absl::Now() < limit;) {
+      have = Count(entry, "SELECT count() FROM fleet.snapshots");
+      if (have >= want) break;
+      absl::SleepFor(absl::Milliseconds(250));
+    }
+    ASSERT_GE(have, want) << "round " << r << " (" << rounds[r].fault
+                          << "); the exporter said:\n"
+                          << ReadTail(log);
+  }
+  // Every replica caught up, then the sums (read through the Distributed
+  // tables, and each shard's replicas alike).
+  absl::StatusOr<TableSums> held;
+  for (absl::Time limit = absl::Now() + absl::Seconds(60);
+       absl::Now() < limit;) {
+    held = ServerTableSums(entry.url(), "fleet");
+    if (held.ok() && *held == expected) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  EXPECT_EQ(exporter.Kill(SIGTERM), 0);
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(held->size(), expected.size());
+  int differ = 0;
+  for (const auto& [key, sum] : expected) {
+    auto it = held->find(key);
+    if (it == held->end() || it->second != sum) {
+      if (++differ <= 5) {
+        ADD_FAILURE() << std::get<0>(key) << " " << std::get<1>(key) << " "
+                      << std::get<2>(key) << ": files " << sum.first << " rows "
+                      << sum.second << " packets, "
+                      << "ClickHouse "
+                      << (it == held->end()
+                              ? "none"
+                              : absl::StrCat(it->second.first, " rows ",
+                                             it->second.second, " packets"));
+      }
+    }
+  }
+  EXPECT_EQ(differ, 0);
+  // Each shard's two replicas hold the same rows; the roll-ups the same
+  // packets as the base table.
+  for (int shard = 0; shard < 2; ++shard) {
+    uint64_t rows[2];
+    for (int r = 0; r < 2; ++r) {
+      ClickHouseServer& node = (*cluster)->node(shard * 2 + r);
+      for (absl::Time limit = absl::Now() + absl::Seconds(90);
+           absl::Now() < limit;) {
+        rows[r] = Count(node, "SELECT count() FROM fleet.flows_local");
+        if (r == 0 || rows[1] == rows[0]) break;
+        absl::SleepFor(absl::Milliseconds(250));
+      }
+    }
+    EXPECT_EQ(rows[0], rows[1]) << "shard " << shard + 1;
+    EXPECT_GT(rows[0], 0u) << "shard " << shard + 1 << " holds a sensor";
+  }
+  EXPECT_EQ(Count(entry, "SELECT sum(packets) FROM fleet.ports"),
+            Count(entry, "SELECT sum(packets) FROM fleet.ports_hourly"));
+  EXPECT_EQ(Count(entry, "SELECT sum(packets) FROM fleet.sources"),
+            Count(entry, "SELECT sum(packets) FROM fleet.sources_daily"));
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace darkscope::testing

@@ -1,0 +1,278 @@
+// The export into one ClickHouse server (started by the test on
+// 127.0.0.1): snapshots of three sensors exported twice hold every row
+// once; the report read from ClickHouse is the report read from the files
+// (the same JSON, but for where it came from), for all sensors or some,
+// with the previous period; a schema of another version, a database of
+// other tables, a corrupt file and an unreachable server are refused or
+// reported by name.
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "clickhouse_server.h"
+#include "export/clickhouse_period.h"
+#include "export/exporter.h"
+#include "export/ledger.h"
+#include "gtest/gtest.h"
+#include "report/report.h"
+#include "sensor_snapshots.h"
+
+namespace darkscope::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Time At(const char* rfc3339) {
+  absl::Time t;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error))
+      << error;
+  return t;
+}
+
+class ClickHouseExportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (MissingClickHouse() != nullptr) return;
+    char dir[] = "/tmp/darkscope-export-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    root_ = dir;
+    auto server = ClickHouseServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    uint64_t seed = 11;
+    for (const char* sensor : {"tokyo", "osaka", "paris"}) {
+      auto files = GenerateSensor(root_, sensor, seed++, 15000);
+      ASSERT_TRUE(files.ok()) << files.status();
+      const std::string dir = absl::StrCat(root_, "/", sensor);
+      fs::create_directories(dir);
+      for (const SensorFile& f : *files) Publish(dir, f);
+      AddTableSums(*files, expected_);
+      dirs_.push_back(dir);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    if (!root_.empty()) fs::remove_all(root_);
+  }
+  void SetUp() override { DS_REQUIRE_CLICKHOUSE(); }
+
+  static ExportOptions Options(const std::string& database) {
+    ExportOptions options;
+    options.url = server_->url();
+    options.dirs = dirs_;
+    options.target.database = database;
+    options.ledger_path = absl::StrCat(root_, "/", database, ".ledger");
+    options.backoff = absl::Milliseconds(50);
+    return options;
+  }
+
+  static std::string root_;
+  static std::vector<std::string> dirs_;
+  static ClickHouseServer* server_;
+  static TableSums expected_;
+};
+std::string ClickHouseExportTest::root_;
+std::vector<std::string> ClickHouseExportTest::dirs_;
+ClickHouseServer* ClickHouseExportTest::server_ = nullptr;
+TableSums ClickHouseExportTest::expected_;
+
+TEST_F(ClickHouseExportTest, ExportTwiceHoldsEveryRowOnceAndReportsAsTheFiles) {
+  ExportOptions options = Options("twice");
+  std::ostringstream log;
+  // A first run, a re-run with the same ledger, and one with a new ledger
+  // (the server's own check keeps it from sending again).
+  struct Run {
+    const char* name;
+    bool new_ledger;
+    int exported, already;
+  } runs[] = {{"first", false, 432, 0},
+              {"again", false, 0, 432},
+              {"lost ledger", true, 432, 0}};
+  for (const Run& run : runs) {
+    if (run.new_ledger) options.ledger_path += ".new";
+    absl::StatusOr<ExportResult> result = RunExport(options, log);
+    ASSERT_TRUE(result.ok())
+        << run.name << ": " << result.status() << log.str();
+    EXPECT_EQ(result->files_exported, run.exported) << run.name;
+    EXPECT_EQ(result->files_already, run.already) << run.name;
+    absl::StatusOr<TableSums> held = ServerTableSums(server_->url(), "twice");
+    ASSERT_TRUE(held.ok()) << held.status();
+    EXPECT_TRUE(*held == expected_) << run.name << ": " << held->size()
+                                    << " sums, expected " << expected_.size();
+  }
+  // Roll-ups hold the same packets.
+  absl::StatusOr<std::string> rollups = server_->Query(
+      "SELECT (SELECT sum(packets) FROM twice.ports), (SELECT sum(packets) "
+      "FROM "
+      "twice.ports_hourly), (SELECT sum(packets) FROM twice.ports_daily), "
+      "(SELECT sum(packets) "
+      "FROM twice.sources), (SELECT sum(packets) FROM twice.sources_hourly)");
+  ASSERT_TRUE(rollups.ok()) << rollups.status();
+  const auto row = ParseTabSeparated(*rollups)[0];
+  EXPECT_EQ(row[0], row[1]);
+  EXPECT_EQ(row[0], row[2]);
+  EXPECT_EQ(row[3], row[4]);
+
+  // The report of the second half of the day (the first half is its
+  // previous period), from files and from ClickHouse.
+  struct Case {
+    const char* name;
+    std::vector<std::string> sensors;  // empty: all
+    const char* from;
+    const char* to;
+  } cases[] = {
+      {"every sensor, half a day",
+       {},
+       "2026-11-23T12:00:00Z",
+       "2026-11-24T00:00:00Z"},
+      {"two sensors, six hours",
+       {"paris", "tokyo"},
+       "2026-11-23T06:00:00Z",
+       "2026-11-23T12:00:00Z"},
+  };
+  for (const Case& c : cases) {
+    ReportOptions report;
+    report.from = At(c.from);
+    report.to = At(c.to);
+    for (const std::string& dir : dirs_) {
+      if (c.sensors.empty() || std::count(c.sensors.begin(), c.sensors.end(),
+                                          fs::path(dir).filename().string())) {
+        report.dirs.push_back(dir);
+      }
+    }
+    absl::StatusOr<nlohmann::json> from_files = BuildReport(report);
+    ASSERT_TRUE(from_files.ok()) << from_files.status();
+    SchemaTarget target;
+    target.database = "twice";
+    ClickHousePeriodSource source(server_->url(), target, c.sensors);
+    ASSERT_TRUE(source.Check().ok()) << source.Check();
+    absl::StatusOr<nlohmann::json> from_clickhouse =
+        BuildReport(report, source);
+    ASSERT_TRUE(from_clickhouse.ok()) << from_clickhouse.status();
+    EXPECT_GT((*from_files)["totals"]["packets"].get<uint64_t>(), 0u) << c.name;
+    EXPECT_GT((*from_files)["previous_period"]["snapshots"].get<int>(), 0)
+        << c.name;
+    EXPECT_EQ((*from_files)["sensors"].size(),
+              c.sensors.empty() ? 3u : c.sensors.size());
+    EXPECT_EQ(*from_files, *from_clickhouse)
+        << c.name << "\nfiles:\n"
+        << from_files->dump().substr(0, 3000) << "\nclickhouse:\n"
+        << from_clickhouse->dump().substr(0, 3000);
+  }
+}
+
+TEST_F(ClickHouseExportTest,
+       RefusesAnotherSchemaVersionAndForeignTablesSayingWhatToDo) {
+  struct Case {
+    const char* database;
+    std::vector<std::string> setup;
+    const char* says;
+  } cases[] = {
+      {"older",
+       {"CREATE DATABASE older",
+        "CREATE TABLE older.schema_info (version UInt32, written DateTime) "
+        "ENGINE = "
+        "ReplacingMergeTree PARTITION BY tuple() ORDER BY version",
+        "INSERT INTO older.schema_info VALUES (99, now())"},
+       "holds darkscope schema version 99; this darkscope writes version 1: "
+       "export into another "
+       "--database"},
+      {"foreign",
+       {"CREATE DATABASE foreign",
+        "CREATE TABLE foreign.hits (x UInt8) ENGINE = Memory"},
+       "holds tables that are not darkscope's (hits): export into another "
+       "--database"},
+  };
+  for (const Case& c : cases) {
+    for (const std::string& sql : c.setup)
+      ASSERT_TRUE(server_->Query(sql).ok()) << sql;
+    std::ostringstream log;
+    absl::StatusOr<ExportResult> result = RunExport(Options(c.database), log);
+    ASSERT_FALSE(result.ok()) << c.database;
+    EXPECT_TRUE(absl::IsFailedPrecondition(result.status())) << result.status();
+    EXPECT_NE(result.status().message().find(c.says), std::string::npos)
+        << result.status();
+    EXPECT_NE(result.status().message().find(server_->url()),
+              std::string::npos);
+    absl::StatusOr<std::string> tables = server_->Query(
+        absl::StrCat("SELECT count() FROM system.tables WHERE database = '",
+                     c.database, "'"));
+    ASSERT_TRUE(tables.ok());
+    EXPECT_EQ(*tables, absl::StrCat(c.setup.size() - 1 -
+                                        (c.database == std::string("older")),
+                                    "\n"))
+        << "nothing created in " << c.database;
+  }
+}
+
+TEST_F(ClickHouseExportTest, CorruptFileIsReportedByNameAndNothingOfItSent) {
+  const std::string dir = absl::StrCat(root_, "/corrupt");
+  fs::create_directories(dir);
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dirs_[0]))
+    names.push_back(entry.path());
+  std::sort(names.begin(), names.end());
+  for (int i = 0; i < 3; ++i) fs::copy(names[i], dir);
+  const std::string bad =
+      absl::StrCat(dir, "/", fs::path(names[1]).filename().string());
+  {
+    std::fstream f(bad, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(bad) / 2));
+    f.put('\x5a');
+  }
+  ExportOptions options = Options("corrupt");
+  options.dirs = {dir};
+  std::ostringstream log;
+  absl::StatusOr<ExportResult> result = RunExport(options, log);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->files_corrupt, 1);
+  EXPECT_EQ(result->files_exported, 2);
+  EXPECT_NE(log.str().find(absl::StrCat("corrupt snapshot ", bad, ": ")),
+            std::string::npos)
+      << log.str();
+  absl::StatusOr<std::string> intervals = server_->Query(
+      "SELECT count(), uniqExact(interval_start) FROM corrupt.ports");
+  absl::StatusOr<std::string> snapshots =
+      server_->Query("SELECT count() FROM corrupt.snapshots");
+  ASSERT_TRUE(snapshots.ok() && intervals.ok());
+  EXPECT_EQ(*snapshots, "2\n");
+  EXPECT_EQ(ParseTabSeparated(*intervals)[0][1], "2");
+}
+
+TEST_F(ClickHouseExportTest, UnreachableServerIsOneLineNamingTheUrl) {
+  ExportOptions options = Options("unreachable");
+  options.url = absl::StrCat("http://127.0.0.1:", FreePort());
+  options.attempts = 2;
+  std::ostringstream log;
+  absl::StatusOr<ExportResult> result = RunExport(options, log);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find(options.url), std::string::npos)
+      << result.status();
+  EXPECT_NE(result.status().message().find("schema check of unreachable"),
+            std::string::npos)
+      << result.status();
+  // The binary: one line, exit status 1.
+  const std::string command = absl::StrCat(
+      DARKSCOPE_BINARY, " export --clickhouse ", options.url, " --in ",
+      dirs_[0], " --ledger ", root_, "/unreachable.ledger 2>&1");
+  FILE* p = popen(command.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, p))
+    output.append(buffer, n);
+  const int status = pclose(p);
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+  EXPECT_NE(
+      output.find(absl::StrCat("darkscope export: ClickHouse ", options.url)),
+      std::string::npos)
+      << output;
+}
+
+}  // namespace
+}  // namespace darkscope::testing

@@ -1,0 +1,153 @@
+// ClickHouse over HTTP with libcurl.
+#include "export/clickhouse_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace darkscope {
+namespace {
+
+size_t AppendBody(char* data, size_t size, size_t count, void* body) {
+  static_cast<std::string*>(body)->append(data, size * count);
+  return size * count;
+}
+
+std::string UrlEncode(CURL* curl, absl::string_view s) {
+  char* escaped = curl_easy_escape(curl, s.data(), static_cast<int>(s.size()));
+  std::string out = escaped != nullptr ? escaped : "";
+  curl_free(escaped);
+  return out;
+}
+
+std::string WithSettings(CURL* curl, std::string url,
+                         const ClickHouseSettings& settings) {
+  char sep = url.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [name, value] : settings) {
+    absl::StrAppend(&url, std::string(1, sep), name, "=",
+                    UrlEncode(curl, value));
+    sep = '&';
+  }
+  return url;
+}
+
+}  // namespace
+
+std::string SqlQuote(absl::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\\' || c == '\'') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::vector<std::vector<std::string>> ParseTabSeparated(
+    absl::string_view body) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row(1);
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '\t') {
+      row.emplace_back();
+    } else if (c == '\n') {
+      rows.push_back(std::move(row));
+      row.assign(1, "");
+    } else if (c == '\\' && i + 1 < body.size()) {
+      const char e = body[++i];
+      row.back().push_back(e == 't'   ? '\t'
+                           : e == 'n' ? '\n'
+                           : e == '0' ? '\0'
+                           : e == 'r' ? '\r'
+                           : e == 'b' ? '\b'
+                           : e == 'f' ? '\f'
+                                      : e);
+    } else {
+      row.back().push_back(c);
+    }
+  }
+  if (row.size() > 1 || !row[0].empty()) rows.push_back(std::move(row));
+  return rows;
+}
+
+ClickHouseClient::ClickHouseClient(std::string url, absl::Duration timeout)
+    : url_(absl::StripSuffix(url, "/")), timeout_(timeout) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  curl_ = curl_easy_init();
+}
+
+ClickHouseClient::~ClickHouseClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+absl::StatusOr<std::string> ClickHouseClient::Post(const std::string& url,
+                                                   absl::string_view body,
+                                                   absl::string_view object) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  curl_easy_reset(curl);
+  std::string response;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(timeout_)));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  struct curl_slist* headers =
+      curl_slist_append(nullptr, "Content-Type: application/octet-stream");
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  const CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (code != CURLE_OK) {
+    return absl::UnavailableError(absl::StrCat(
+        "ClickHouse ", url_, " (", object, "): ", curl_easy_strerror(code)));
+  }
+  long http = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http);
+  if (http != 200) {
+    std::string message(absl::StripTrailingAsciiWhitespace(response));
+    if (message.size() > 600)
+      message = absl::StrCat(message.substr(0, 600), "...");
+    return absl::UnavailableError(absl::StrCat(
+        "ClickHouse ", url_, " (", object, "): HTTP ", http, ": ", message));
+  }
+  return response;
+}
+
+absl::StatusOr<std::string> ClickHouseClient::Query(
+    absl::string_view sql, absl::string_view object,
+    const ClickHouseSettings& settings) {
+  ClickHouseSettings all = settings;
+  // Errors after the first rows would otherwise arrive with HTTP 200.
+  all.emplace("wait_end_of_query", "1");
+  return Post(WithSettings(static_cast<CURL*>(curl_), url_ + "/", all), sql,
+              object);
+}
+
+absl::Status ClickHouseClient::InsertRowBinary(
+    absl::string_view table, absl::string_view columns, absl::string_view rows,
+    const ClickHouseSettings& settings) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  const std::string query =
+      absl::StrCat("INSERT INTO ", table, " (", columns, ") FORMAT RowBinary");
+  const std::string url = WithSettings(
+      curl, absl::StrCat(url_, "/?query=", UrlEncode(curl, query)), settings);
+  return Post(url, rows, absl::StrCat("table ", table)).status();
+}
+
+absl::Status ClickHouseClient::Ping() {
+  return Query("SELECT 1", "ping").status();
+}
+
+}  // namespace darkscope

@@ -1,0 +1,72 @@
+// ClickHouseClient: ClickHouse's HTTP interface over libcurl, for the
+// export and the report that reads it back. A query is POSTed as the body;
+// an insert sends its query in the URL and its rows (RowBinary) as the
+// body. Every error names the server's URL and the table (or the
+// operation) it concerns; an HTTP error carries ClickHouse's own message
+// ("Code: 60, e.displayText() = DB::Exception: Table x.y doesn't exist").
+#ifndef DARKSCOPE_EXPORT_CLICKHOUSE_CLIENT_H_
+#define DARKSCOPE_EXPORT_CLICKHOUSE_CLIENT_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace darkscope {
+
+// Query settings sent as URL parameters (insert_distributed_sync=1, ...).
+using ClickHouseSettings = std::map<std::string, std::string>;
+
+class ClickHouseClient {
+ public:
+  // `url`: "http://host:port" (user:password@ in it are sent as basic
+  // authentication). `timeout` bounds each request.
+  explicit ClickHouseClient(std::string url,
+                            absl::Duration timeout = absl::Seconds(60));
+  ~ClickHouseClient();
+  ClickHouseClient(const ClickHouseClient&) = delete;
+  ClickHouseClient& operator=(const ClickHouseClient&) = delete;
+
+  const std::string& url() const { return url_; }
+
+  // Runs `sql` and returns the response body (in the FORMAT the query
+  // names, TabSeparated by default). `object` names what the query is
+  // about in errors ("table darkscope.ports", "schema check").
+  absl::StatusOr<std::string> Query(absl::string_view sql,
+                                    absl::string_view object,
+                                    const ClickHouseSettings& settings = {});
+
+  // INSERT INTO `table` (`columns`) FORMAT RowBinary with `rows` as the
+  // body. Returns once the server has written the rows (or failed).
+  absl::Status InsertRowBinary(absl::string_view table,
+                               absl::string_view columns,
+                               absl::string_view rows,
+                               const ClickHouseSettings& settings = {});
+
+  // GET /ping: whether the server answers.
+  absl::Status Ping();
+
+ private:
+  absl::StatusOr<std::string> Post(const std::string& url,
+                                   absl::string_view body,
+                                   absl::string_view object);
+
+  std::string url_;
+  absl::Duration timeout_;
+  void* curl_;  // CURL*, reused across requests (keeps the connection)
+};
+
+// The rows of a TabSeparated response, fields unescaped.
+std::vector<std::vector<std::string>> ParseTabSeparated(absl::string_view body);
+
+// A string as a ClickHouse SQL literal: '...' with \ and ' escaped.
+std::string SqlQuote(absl::string_view s);
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_EXPORT_CLICKHOUSE_CLIENT_H_

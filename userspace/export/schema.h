@@ -1,0 +1,76 @@
+// The ClickHouse schema darkscope exports into (docs/clickhouse.md), its
+// version, and the check that runs on first contact: a database without
+// darkscope's tables gets them; one with this version's tables is used; one
+// with another version, other columns or tables that are not darkscope's
+// is refused with what to do.
+//
+// One row per (sensor, interval, key) in six base tables that mirror a
+// snapshot's tables (snapshots, ports, src_ports, sources, destinations,
+// flows), partitioned by month; hourly and daily roll-ups filled by
+// materialized views. Single node: ReplacingMergeTree base tables,
+// SummingMergeTree roll-ups. With a cluster: the same engines Replicated
+// (in <table>_local on every shard, ZooKeeper paths by the {shard} and
+// {replica} macros) under Distributed tables sharded by cityHash64(sensor),
+// so that a sensor's rows live on one shard.
+#ifndef DARKSCOPE_EXPORT_SCHEMA_H_
+#define DARKSCOPE_EXPORT_SCHEMA_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "export/clickhouse_client.h"
+
+namespace darkscope {
+
+// Bumped whenever a table, column, engine or key changes.
+inline constexpr uint32_t kClickHouseSchemaVersion = 1;
+
+struct ClickHouseColumn {
+  std::string name, type;
+};
+
+struct ClickHouseTable {
+  std::string name;
+  std::vector<ClickHouseColumn> columns;
+  std::string order_by;
+  std::string partition_by;
+  std::string engine;  // "ReplacingMergeTree", "SummingMergeTree"
+  // Roll-ups: the base table and the SELECT (over it) of the view.
+  std::string view_source, view_select;
+};
+
+// Where the schema lives: a database, on one server or on a cluster.
+struct SchemaTarget {
+  std::string database = "darkscope";
+  std::string cluster;  // empty: a single node
+
+  // "db.t": the table inserts and queries name (the Distributed one on a
+  // cluster).
+  std::string Table(const std::string& table) const;
+  // "db.t" or "db.t_local": where the rows are stored.
+  std::string StorageTable(const std::string& table) const;
+};
+
+// The six base tables, in the order the export inserts them (snapshots
+// last), and the roll-ups.
+const std::vector<ClickHouseTable>& BaseTables();
+const std::vector<ClickHouseTable>& RollupTables();
+// "a, b, c": a table's columns as an insert lists them.
+std::string ColumnList(const ClickHouseTable& table);
+
+// Every statement that creates the schema, in order (idempotent).
+std::vector<std::string> SchemaStatements(const SchemaTarget& target);
+
+// Creates the schema or checks the one there (see the top of the file).
+absl::Status EnsureSchema(ClickHouseClient& client, const SchemaTarget& target);
+
+// Statements dropping every partition (month, YYYYMM) before `month` of
+// every table: retention without TTL (18.16 has none).
+absl::StatusOr<std::vector<std::string>> RetentionStatements(
+    ClickHouseClient& client, const SchemaTarget& target, uint32_t month);
+
+}  // namespace darkscope
+
+#endif  // DARKSCOPE_EXPORT_SCHEMA_H_

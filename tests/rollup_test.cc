@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "common/prefix.h"
@@ -162,8 +163,9 @@ TEST_F(RollupTest, HourStillFillingIsNotRolledUp) {
 
 // Snapshots of known counts: hourly intervals whose IPv4 packets are set
 // so that the per-address daily averages are round numbers.
-void WriteHours(const std::string& dir, const std::string& sensor, const char* prefix,
-                absl::Time first, int hours, uint64_t ipv4_per_hour) {
+void WriteHours(const std::string& dir, const std::string& sensor,
+                const std::vector<std::string>& prefixes, absl::Time first,
+                int hours, uint64_t ipv4_per_hour) {
   fs::create_directories(dir);
   for (int h = 0; h < hours; ++h) {
     Snapshot s;
@@ -171,7 +173,8 @@ void WriteHours(const std::string& dir, const std::string& sensor, const char* p
     s.interval_start = first + absl::Hours(h);
     s.interval_seconds = 3600;
     s.complete = true;
-    s.darknet = {*ParseDarknetPrefix(prefix)};
+    for (const std::string& p : prefixes)
+      s.darknet.push_back(*ParseDarknetPrefix(p));
     s.counts.counters[DS_CTR_IPV4] = ipv4_per_hour;
     s.counts.counters[DS_CTR_DARKNET_PACKETS] = ipv4_per_hour;
     const std::vector<uint8_t> bytes = EncodeSnapshot(s);
@@ -184,10 +187,13 @@ TEST_F(RollupTest, PacketsPerAddressPerDayByMonthAndYearBefore) {
   const std::string tokyo = root_ + "/tokyo", osaka = root_ + "/osaka";
   // tokyo, a /24: 2 days in Nov 2025 at 512 packets an hour (48 per
   // address per day), 1 day in Nov 2026 at 768 (72: +50 %).
-  WriteHours(tokyo, "tokyo", "198.18.7.0/24", At("2025-11-03T00:00:00Z"), 48, 512);
-  WriteHours(tokyo, "tokyo", "198.18.7.0/24", At("2026-11-05T00:00:00Z"), 24, 768);
+  WriteHours(tokyo, "tokyo", {"198.18.7.0/24"}, At("2025-11-03T00:00:00Z"), 48,
+             512);
+  WriteHours(tokyo, "tokyo", {"198.18.7.0/24"}, At("2026-11-05T00:00:00Z"), 24,
+             768);
   // osaka, a /23, only in 2026: 12 hours at 1024 packets (48 a day).
-  WriteHours(osaka, "osaka", "198.18.8.0/23", At("2026-11-06T00:00:00Z"), 12, 1024);
+  WriteHours(osaka, "osaka", {"198.18.8.0/23"}, At("2026-11-06T00:00:00Z"), 12,
+             1024);
   ReportOptions options;
   options.dirs = {tokyo, osaka};
   options.from = At("2026-11-01T00:00:00Z");
@@ -220,6 +226,43 @@ TEST_F(RollupTest, PacketsPerAddressPerDayByMonthAndYearBefore) {
   }
   // Two sensors, two columns of top ports.
   EXPECT_EQ((*report)["sensors"].size(), 2u);
+}
+
+// Snapshots list the darknet's prefixes as the agent was given them; an
+// address inside two of them (a /15 given twice, /24s inside it, written
+// before the agent refused overlaps) is monitored once and counted once.
+TEST_F(RollupTest, MonitoredAddressesAreCountedOnce) {
+  struct Case {
+    const char* sensor;
+    std::vector<std::string> prefixes;
+    uint64_t addresses;
+  };
+  const Case cases[] = {
+      {"once", {"198.18.0.0/15"}, 131072},
+      {"twice", {"198.18.0.0/15", "198.18.0.0/15"}, 131072},
+      {"inside", {"198.18.5.0/24", "198.18.0.0/15", "198.19.255.0/24"}, 131072},
+      {"apart", {"198.18.0.0/24", "198.18.2.0/23", "2001:db8::/32"}, 768},
+      {"nested",
+       {"198.18.0.0/16", "198.18.0.0/17", "198.18.0.0/24", "198.19.0.0/16"},
+       131072},
+  };
+  ReportOptions options;
+  for (const Case& c : cases) {
+    const std::string dir = root_ + "/" + c.sensor;
+    WriteHours(dir, c.sensor, c.prefixes, At("2026-11-05T00:00:00Z"), 1, 1000);
+    options.dirs.push_back(dir);
+  }
+  options.from = At("2026-11-01T00:00:00Z");
+  options.to = At("2026-12-01T00:00:00Z");
+  absl::StatusOr<nlohmann::json> report = BuildReport(options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::map<std::string, uint64_t> addresses;
+  for (const nlohmann::json& row : (*report)["monthly"]) {
+    addresses[row["sensor"].get<std::string>()] =
+        row["addresses"].get<uint64_t>();
+  }
+  for (const Case& c : cases)
+    EXPECT_EQ(addresses[c.sensor], c.addresses) << c.sensor;
 }
 
 }  // namespace

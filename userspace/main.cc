@@ -114,6 +114,9 @@ ABSL_FLAG(bool, keep_attached, false,
 ABSL_FLAG(bool, replace_pinned, false,
           "run: detach and replace a pinned program of another layout or other settings "
           "(its counts since its last snapshot are discarded) instead of refusing");
+ABSL_FLAG(bool, allow_own_addresses, false,
+          "run: take --prefix blocks that hold an address of this host (its own traffic "
+          "is then counted, and dropped with --darknet-action drop)");
 ABSL_FLAG(uint64_t, writer_backlog, 16,
           "run: snapshots held in memory while the output directory is slow, full or "
           "read-only, at most");
@@ -136,7 +139,8 @@ const char* const kRunFlags[] = {"iface",  "prefix",   "interval",
                                  "sample_umem_frames", "sample_ring_size", "sample_batch"};
 const char* const kRunOpsFlags[] = {"config",        "http",           "retain_age",
                                     "retain_bytes",  "bpffs",          "keep_attached",
-                                    "replace_pinned", "writer_backlog"};
+                                    "replace_pinned", "writer_backlog",
+                                    "allow_own_addresses"};
 const char* const kDetachFlags[] = {"iface", "bpffs"};
 const char* const kCatFlags[] = {"format", "table"};
 const char* const kGenFlags[] = {"send",     "scenario", "packets", "rate",
@@ -313,6 +317,7 @@ int Run(int argc, char** argv) {
   options.bpffs = absl::GetFlag(FLAGS_bpffs);
   options.keep_attached = absl::GetFlag(FLAGS_keep_attached);
   options.replace_pinned = absl::GetFlag(FLAGS_replace_pinned);
+  options.allow_own_addresses = absl::GetFlag(FLAGS_allow_own_addresses);
   options.writer_queue = absl::GetFlag(FLAGS_writer_backlog);
   if (options.writer_queue == 0) return Fail("run", "--writer-backlog must be at least 1");
   if (options.keep_attached && options.bpffs.empty()) {
@@ -555,7 +560,7 @@ constexpr const char* kUsage =
     "                [--darknet-action drop|pass] [--hash-layout shared|percpu]\n"
     "                [--config FILE] [--http ADDR:PORT] [--retain-age DURATION]\n"
     "                [--retain-bytes SIZE] [--bpffs DIR] [--keep-attached]\n"
-    "                [--replace-pinned] [--writer-backlog N]\n"
+    "                [--replace-pinned] [--writer-backlog N] [--allow-own-addresses]\n"
     "  darkscope detach --iface IF [--bpffs DIR]\n"
     "  darkscope cat [--format jsonl|csv] [--table T] PATH...\n"
     "  darkscope gen [--scenario NAME|FILE] [--pcap FILE] [--truth DIR] [--send IF]\n"

@@ -1,18 +1,22 @@
 // The interval loop of `darkscope run`.
 #include "agent/agent.h"
 
+#include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/privileges.h"
 #include "agent/snapshot_writer.h"
+#include "common/prefix.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
 #include "loader/pins.h"
@@ -37,6 +41,36 @@ bool WaitForSignalUntil(absl::Time deadline, const sigset_t& signals) {
   }
 }
 
+// Every IPv4 and IPv6 address of this host's interfaces (in the agent's
+// network namespace).
+absl::StatusOr<std::vector<HostAddress>> HostAddresses() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0)
+    return ErrnoError(errno, "getifaddrs", "this host");
+  std::vector<HostAddress> addresses;
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr) continue;
+    HostAddress h;
+    h.interface = a->ifa_name != nullptr ? a->ifa_name : "?";
+    if (a->ifa_addr->sa_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+      h.address.family = DS_FAMILY_IPV4;
+      h.address.length = 32;
+      std::memcpy(h.address.addr.data(), &in->sin_addr, 4);
+    } else if (a->ifa_addr->sa_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+      h.address.family = DS_FAMILY_IPV6;
+      h.address.length = 128;
+      std::memcpy(h.address.addr.data(), &in6->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    addresses.push_back(std::move(h));
+  }
+  freeifaddrs(list);
+  return addresses;
+}
+
 }  // namespace
 
 absl::Status ValidateAgentOptions(const AgentOptions& options) {
@@ -49,6 +83,11 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
   }
   if (options.data_plane.prefixes.empty()) {
     return absl::InvalidArgumentError("at least one --prefix is required");
+  }
+  DS_RETURN_IF_ERROR(CheckPrefixesDisjoint(options.data_plane.prefixes));
+  if (!options.allow_own_addresses) {
+    DS_ASSIGN_OR_RETURN(const std::vector<HostAddress> host, HostAddresses());
+    DS_RETURN_IF_ERROR(CheckNoHostAddresses(options.data_plane.prefixes, host));
   }
   absl::Duration day_remainder;
   if (options.interval < absl::Seconds(1) ||

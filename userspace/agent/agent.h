@@ -58,11 +58,15 @@ struct AgentOptions {
   // Operations: HTTP endpoints, retention, capabilities kept after attach.
   MonitoringOptions monitoring;
   bool drop_capabilities = true;
+  // Take prefixes that hold an address of this host (--allow-own-addresses);
+  // refused otherwise (common/prefix.h, CheckNoHostAddresses).
+  bool allow_own_addresses = false;
 };
 
 // Checks what can be checked before touching the kernel: the interface
-// exists, the interval divides a day, the output directory is writable.
-// Errors name the problem in one line.
+// exists, the interval divides a day, the output directory is writable,
+// the prefixes are disjoint and hold no address of this host (unless
+// allowed). Errors name the problem in one line.
 absl::Status ValidateAgentOptions(const AgentOptions& options);
 
 // Runs until SIGINT or SIGTERM (which the caller must have blocked in every

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "capture/pcap_file.h"
+#include "common/prefix.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
 #include "snapshot/interval_writer.h"
@@ -14,6 +15,7 @@ namespace darkscope {
 
 absl::Status RunReplay(const ReplayOptions& options) {
   if (options.files.empty()) return absl::InvalidArgumentError("no capture file given");
+  DS_RETURN_IF_ERROR(CheckPrefixesDisjoint(options.data_plane.prefixes));
   DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files,
                       UringFileWriter::Create(options.out_dir));
   DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane, DataPlane::Load(options.data_plane));

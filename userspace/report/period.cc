@@ -91,11 +91,9 @@ void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
       usage[s.sensor][absl::FormatTime("%Y-%m", s.interval_start, absl::UTCTimeZone())];
   month.ipv4_packets += s.counts.counters[DS_CTR_IPV4];
   month.observed_seconds += AgentCounter(s, "rollup_observed_seconds", s.interval_seconds);
-  uint64_t addresses = 0;
-  for (const Prefix& p : s.darknet) {
-    if (p.family == DS_FAMILY_IPV4) addresses += uint64_t{1} << (32 - p.length);
-  }
-  month.ipv4_addresses = std::max(month.ipv4_addresses, addresses);
+  // Each address once, whatever the file lists.
+  month.ipv4_addresses =
+      std::max(month.ipv4_addresses, Ipv4AddressCount(s.darknet));
 }
 
 // Country codes as two bytes, "??" for unknown: a cheap key per row.

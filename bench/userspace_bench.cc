@@ -36,11 +36,11 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 #include "darkscope/abi.h"
-#include "drain/epoch_tables.h"
+#include "counts/counts.h"
 #include "snapshot/snapshot.h"
 
 namespace darkscope {

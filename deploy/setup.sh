@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang llvm bpftool
+  build-essential cmake pkg-config clang llvm bpftool clang-format git
   # libraries
   libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
   libpcap-dev libmaxminddb-dev libcsv-dev nlohmann-json3-dev

@@ -3,7 +3,7 @@
 // order, whatever the overlap.
 #include <random>
 
-#include "drain/epoch_tables.h"
+#include "counts/counts.h"
 #include "gtest/gtest.h"
 
 namespace darkscope {

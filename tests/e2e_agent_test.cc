@@ -19,7 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/prefix.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "drain/epoch_tables.h"
+#include "counts/counts.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"
 #include "http_get.h"

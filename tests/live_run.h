@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "cat/cat.h"
-#include "drain/epoch_tables.h"
+#include "snapshot/snapshot_files.h"
+#include "counts/counts.h"
 #include "gen/generate.h"
 #include "netns.h"
 #include "gtest/gtest.h"

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"

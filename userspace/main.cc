@@ -38,18 +38,20 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "agent/agent.h"
 #include "cat/cat.h"
 #include "common/reader_memory.h"
 #include "common/status.h"
 #include "gen/generate.h"
-#include "replay/replay.h"
 #include "report/html.h"
 #include "rollup/rollup.h"
 #include "report/report.h"
 #include "common/prefix.h"
+#if DARKSCOPE_KERNEL_SIDE
+#include "agent/agent.h"
 #include "agent/privileges.h"
 #include "config/config_file.h"
+#include "replay/replay.h"
+#endif
 
 ABSL_FLAG(std::string, iface, "", "run: interface that receives the darknet");
 ABSL_FLAG(std::vector<std::string>, prefix, {},
@@ -225,6 +227,7 @@ absl::Status ParseFlagsOnly(int argc, char** argv, absl::Span<const char* const>
   return absl::OkStatus();
 }
 
+#if DARKSCOPE_KERNEL_SIDE
 // The data plane settings shared by run and replay.
 absl::Status DataPlaneFromFlags(DataPlaneOptions& options) {
   for (const std::string& text : absl::GetFlag(FLAGS_prefix)) {
@@ -400,6 +403,7 @@ int Detach(int argc, char** argv) {
   std::printf("darkscope detach: %s\n", done->c_str());
   return 0;
 }
+#endif  // DARKSCOPE_KERNEL_SIDE
 
 int Cat(int argc, char** argv) {
   std::vector<std::string> paths;
@@ -447,6 +451,7 @@ int Gen(int argc, char** argv) {
   return 0;
 }
 
+#if DARKSCOPE_KERNEL_SIDE
 int Replay(int argc, char** argv) {
   ReplayOptions options;
   if (absl::Status s = ParseFlags(argc, argv, kReplayFlags, options.files); !s.ok()) {
@@ -473,6 +478,7 @@ int Replay(int argc, char** argv) {
   }
   return 0;
 }
+#endif  // DARKSCOPE_KERNEL_SIDE
 
 absl::StatusOr<absl::Time> ParseTimeFlag(const char* name, const std::string& text) {
   absl::Time t;
@@ -581,11 +587,21 @@ int main(int argc, char** argv) {
     return darkscope::kUsageError;
   }
   const std::string command = argv[1];
+#if DARKSCOPE_KERNEL_SIDE
   if (command == "run") return darkscope::Run(argc, argv);
   if (command == "detach") return darkscope::Detach(argc, argv);
+  if (command == "replay") return darkscope::Replay(argc, argv);
+#else
+  if (command == "run" || command == "detach" || command == "replay") {
+    std::fprintf(stderr,
+                 "darkscope %s: this build has no kernel side "
+                 "(configured with -DDARKSCOPE_KERNEL_SIDE=OFF)\n",
+                 command.c_str());
+    return darkscope::kUsageError;
+  }
+#endif
   if (command == "cat") return darkscope::Cat(argc, argv);
   if (command == "gen") return darkscope::Gen(argc, argv);
-  if (command == "replay") return darkscope::Replay(argc, argv);
   if (command == "report") return darkscope::Report(argc, argv);
   if (command == "rollup") return darkscope::Rollup(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -75,8 +75,9 @@
  * bucket of the IPv6 interface bits (an estimate). */
 #define DS_HOST_BITMAP_WORDS 4
 
-/* Indexes into the per-CPU counter block (struct ds_counters). Named,
- * numbered and append-only: the agent prints them by name. Identities the
+/* Indexes into the per-CPU counter block (struct ds_counters). Named and
+ * append-only (a new counter goes at the end of DS_COUNTER_LIST): the
+ * agent prints them by name. Identities the
  * tests check:
  *   PACKETS_SEEN = NON_IP + NON_DARKNET + DARKNET_PACKETS + MALFORMED_ETH
  *                  + MALFORMED_VLAN + VLAN_TOO_DEEP + MALFORMED_IPV4
@@ -91,76 +92,80 @@
  *                     + SAMPLE_QUEUE_OUT_OF_RANGE
  *   SAMPLE_REDIRECTED = ACTION_REDIRECT
  */
+/* The counters, in index order: X(NAME, name, "what it counts"). The
+ * enum, the names snapshots and monitoring print (userspace
+ * common/counter_names.h) and the table in docs/snapshot-format.md all come
+ * from this one list (a test compares the docs with it). */
+#define DS_COUNTER_LIST(X) \
+	X(PACKETS_SEEN, packets_seen, "every frame the program ran on") \
+	X(BYTES_SEEN, bytes_seen, "their frame bytes") \
+	X(NON_IP, non_ip, "neither IPv4 nor IPv6: passed") \
+	X(NON_DARKNET, non_darknet, "IP, destination outside the darknet: passed") \
+	X(DARKNET_PACKETS, darknet_packets, "destination inside the darknet") \
+	X(DARKNET_BYTES, darknet_bytes, "their frame bytes") \
+	X(IPV4, ipv4, "darknet packets over IPv4") \
+	X(IPV6, ipv6, "darknet packets over IPv6") \
+	X(VLAN_TAGGED, vlan_tagged, "darknet packets with one or two VLAN tags") \
+	/* Classes of darknet packets: each counted packet is in exactly one, \
+	 * unless its L4 header was malformed. */ \
+	X(TCP_SYN, tcp_syn, "SYN without ACK: a scan probe") \
+	X(TCP_SYNACK, tcp_synack, "SYN+ACK: backscatter") \
+	X(TCP_RST, tcp_rst, "RST (with or without ACK): backscatter") \
+	X(TCP_OTHER, tcp_other, "any other TCP flags") \
+	X(UDP, udp, "UDP datagrams") \
+	X(ICMP_ECHO, icmp_echo, "ICMP echo request / ICMPv6 128") \
+	X(ICMP_ERROR, icmp_error, "unreachable, time exceeded, ...: backscatter") \
+	X(ICMP_OTHER, icmp_other, "other ICMP/ICMPv6 types (echo reply included)") \
+	X(OTHER_PROTO, other_proto, "neither TCP, UDP, ICMP nor ICMPv6") \
+	X(FRAGMENT, fragment, "non-first fragment: no L4 header") \
+	/* Fingerprints and backscatter (a packet may carry several). */ \
+	X(MIRAI, mirai, "TCP SYN, seq == IPv4 destination") \
+	X(ZMAP, zmap, "IPv4 id == 54321") \
+	X(MASSCAN, masscan, "TCP SYN, id == (daddr ^ dport ^ seq) & 0xffff") \
+	X(BACKSCATTER, backscatter, "SYN-ACK, RST, ICMP error or echo reply, UDP from source port 53") \
+	/* Frames that could not be parsed; passed when the destination could \
+	 * not be read, counted as darknet traffic when it could. */ \
+	X(MALFORMED_ETH, malformed_eth, "shorter than an Ethernet header") \
+	X(MALFORMED_VLAN, malformed_vlan, "truncated VLAN tag") \
+	X(VLAN_TOO_DEEP, vlan_too_deep, "a third VLAN tag: passed") \
+	X(MALFORMED_IPV4, malformed_ipv4, "truncated header or options, bad version, IHL < 5, total length out of range") \
+	X(MALFORMED_IPV6, malformed_ipv6, "truncated fixed header, bad version") \
+	X(MALFORMED_IPV6_EXT, malformed_ipv6_ext, "truncated extension header") \
+	X(IPV6_EXT_LIMIT, ipv6_ext_limit, "more than DS_IPV6_EXT_MAX extension headers") \
+	X(MALFORMED_TCP, malformed_tcp, "truncated header or data offset < 5") \
+	X(MALFORMED_UDP, malformed_udp, "truncated UDP header") \
+	X(MALFORMED_ICMP, malformed_icmp, "truncated ICMP header") \
+	X(MALFORMED_ICMPV6, malformed_icmpv6, "truncated ICMPv6 header") \
+	/* Bounded tables: updates that did not fit (the packet is still counted \
+	 * everywhere else). */ \
+	X(OVERFLOW_SOURCES, overflow_sources, "a source network that did not fit in ds_sources") \
+	X(OVERFLOW_DESTINATIONS, overflow_destinations, "a destination /24 that did not fit in ds_dests") \
+	X(OVERFLOW_FLOWS, overflow_flows, "a (source, protocol, port) that did not fit in ds_flows") \
+	/* An epoch's map was missing from its outer map: the agent's bug, the \
+	 * packet is passed uncounted beyond this counter. */ \
+	X(EPOCH_MAP_MISSING, epoch_map_missing, "the epoch's map was missing from its outer map") \
+	/* The program's verdicts. */ \
+	X(ACTION_PASS, action_pass, "verdict XDP_PASS") \
+	X(ACTION_DROP, action_drop, "verdict XDP_DROP") \
+	/* Sampling (struct ds_sample_policy): darknet packets picked for the \
+	 * AF_XDP sample, and what became of them. A packet picked by both \
+	 * rules counts under BY_RATE only. */ \
+	X(SAMPLE_BY_RATE, sample_by_rate, "picked as one in `rate`") \
+	X(SAMPLE_BY_FIRST, sample_by_first, "picked as one of the first `first` packets of its source network in the interval") \
+	X(SAMPLE_RATE_LIMITED, sample_rate_limited, "picked, but this CPU's token bucket was empty: not sampled") \
+	X(SAMPLE_REDIRECTED, sample_redirected, "handed to the rx queue's AF_XDP socket") \
+	/* Redirect failures the program sees, by reason; the packet gets the \
+	 * darknet verdict instead. Drops after a redirect (the socket's rx \
+	 * ring full) are the socket's XDP_STATISTICS, in the agent's summary. */ \
+	X(SAMPLE_NO_SOCKET, sample_no_socket, "no socket in ds_xsks for the queue") \
+	X(SAMPLE_QUEUE_OUT_OF_RANGE, sample_queue_out_of_range, "rx queue >= DS_XSK_QUEUES_MAX") \
+	X(ACTION_REDIRECT, action_redirect, "verdict XDP_REDIRECT: sampled")
+
 enum ds_counter {
-	DS_CTR_PACKETS_SEEN = 0,  /* every frame the program ran on */
-	DS_CTR_BYTES_SEEN = 1,    /* their frame bytes */
-	DS_CTR_NON_IP = 2,        /* neither IPv4 nor IPv6: passed */
-	DS_CTR_NON_DARKNET = 3,   /* IP, destination outside the darknet: passed */
-	DS_CTR_DARKNET_PACKETS = 4, /* destination inside the darknet */
-	DS_CTR_DARKNET_BYTES = 5, /* their frame bytes */
-	DS_CTR_IPV4 = 6,          /* darknet packets over IPv4 */
-	DS_CTR_IPV6 = 7,          /* darknet packets over IPv6 */
-	DS_CTR_VLAN_TAGGED = 8,   /* darknet packets with one or two VLAN tags */
-	/* Classes of darknet packets: each counted packet is in exactly one,
-	 * unless its L4 header was malformed. */
-	DS_CTR_TCP_SYN = 9,       /* SYN without ACK: a scan probe */
-	DS_CTR_TCP_SYNACK = 10,   /* SYN+ACK: backscatter */
-	DS_CTR_TCP_RST = 11,      /* RST (with or without ACK): backscatter */
-	DS_CTR_TCP_OTHER = 12,    /* any other TCP flags */
-	DS_CTR_UDP = 13,
-	DS_CTR_ICMP_ECHO = 14,    /* ICMP echo request / ICMPv6 128 */
-	DS_CTR_ICMP_ERROR = 15,   /* unreachable, time exceeded, ...: backscatter */
-	DS_CTR_ICMP_OTHER = 16,   /* other ICMP/ICMPv6 types (echo reply included) */
-	DS_CTR_OTHER_PROTO = 17,  /* neither TCP, UDP, ICMP nor ICMPv6 */
-	DS_CTR_FRAGMENT = 18,     /* non-first fragment: no L4 header */
-	/* Fingerprints and backscatter (a packet may carry several). */
-	DS_CTR_MIRAI = 19,        /* TCP SYN, seq == IPv4 destination */
-	DS_CTR_ZMAP = 20,         /* IPv4 id == 54321 */
-	DS_CTR_MASSCAN = 21,      /* TCP SYN, id == (daddr ^ dport ^ seq) & 0xffff */
-	DS_CTR_BACKSCATTER = 22,  /* SYN-ACK, RST, ICMP error or echo reply,
-				   * UDP from source port 53 */
-	/* Frames that could not be parsed; passed when the destination could
-	 * not be read, counted as darknet traffic when it could. */
-	DS_CTR_MALFORMED_ETH = 23,  /* shorter than an Ethernet header */
-	DS_CTR_MALFORMED_VLAN = 24, /* truncated VLAN tag */
-	DS_CTR_VLAN_TOO_DEEP = 25,  /* a third VLAN tag: passed */
-	DS_CTR_MALFORMED_IPV4 = 26, /* truncated header or options, bad version,
-				     * IHL < 5, total length out of range */
-	DS_CTR_MALFORMED_IPV6 = 27, /* truncated fixed header, bad version */
-	DS_CTR_MALFORMED_IPV6_EXT = 28, /* truncated extension header */
-	DS_CTR_IPV6_EXT_LIMIT = 29, /* more than DS_IPV6_EXT_MAX extension headers */
-	DS_CTR_MALFORMED_TCP = 30,  /* truncated header or data offset < 5 */
-	DS_CTR_MALFORMED_UDP = 31,
-	DS_CTR_MALFORMED_ICMP = 32,
-	DS_CTR_MALFORMED_ICMPV6 = 33,
-	/* Bounded tables: updates that did not fit (the packet is still counted
-	 * everywhere else). */
-	DS_CTR_OVERFLOW_SOURCES = 34,
-	DS_CTR_OVERFLOW_DESTINATIONS = 35,
-	DS_CTR_OVERFLOW_FLOWS = 36,
-	/* An epoch's map was missing from its outer map: the agent's bug, the
-	 * packet is passed uncounted beyond this counter. */
-	DS_CTR_EPOCH_MAP_MISSING = 37,
-	/* The program's verdicts. */
-	DS_CTR_ACTION_PASS = 38,
-	DS_CTR_ACTION_DROP = 39,
-	/* Sampling (struct ds_sample_policy): darknet packets picked for the
-	 * AF_XDP sample, and what became of them. A packet picked by both
-	 * rules counts under BY_RATE only. */
-	DS_CTR_SAMPLE_BY_RATE = 40,    /* picked as one in `rate` */
-	DS_CTR_SAMPLE_BY_FIRST = 41,   /* picked as one of the first `first`
-					* packets of its source network in the
-					* interval */
-	DS_CTR_SAMPLE_RATE_LIMITED = 42, /* picked, but this CPU's token bucket
-					  * was empty: not sampled */
-	DS_CTR_SAMPLE_REDIRECTED = 43, /* handed to the rx queue's AF_XDP socket */
-	/* Redirect failures the program sees, by reason; the packet gets the
-	 * darknet verdict instead. Drops after a redirect (the socket's rx
-	 * ring full) are the socket's XDP_STATISTICS, in the agent's summary. */
-	DS_CTR_SAMPLE_NO_SOCKET = 44,  /* no socket in ds_xsks for the queue */
-	DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE = 45, /* rx queue >= DS_XSK_QUEUES_MAX */
-	DS_CTR_ACTION_REDIRECT = 46,   /* verdict XDP_REDIRECT: sampled */
-	DS_CTR_COUNT = 47,
+#define DS_COUNTER_ENUM(NAME, name, doc) DS_CTR_##NAME,
+	DS_COUNTER_LIST(DS_COUNTER_ENUM)
+#undef DS_COUNTER_ENUM
+	DS_CTR_COUNT,
 };
 
 /* ds_control's only entry: written by the agent, read by the program once

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 
@@ -24,19 +25,11 @@ struct CatOptions {
   std::string table;  // empty: all tables
 };
 
-// Snapshot files named by `paths` (files, or directories whose *.dsnap
-// files are taken in time order).
-absl::StatusOr<std::vector<std::string>> ListSnapshotFiles(
-    const std::vector<std::string>& paths);
-
 // Prints every file to `out`. A file that cannot be read or decoded is
 // reported on `errors` with its name and the offset, and the others still
 // print. Returns the number of files that failed.
 int CatSnapshots(const std::vector<std::string>& files, const CatOptions& options,
                  std::ostream& out, std::ostream& errors);
-
-// The file's bytes.
-absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path);
 
 }  // namespace darkscope
 

@@ -1,6 +1,6 @@
 // The names of the data plane's counters (enum ds_counter), as snapshots,
-// `darkscope cat` and monitoring scripts spell them. Stable: scripts rely
-// on them.
+// `darkscope cat` and monitoring scripts spell them, generated from the
+// ABI header's DS_COUNTER_LIST. Stable: scripts rely on them.
 #ifndef DARKSCOPE_COMMON_COUNTER_NAMES_H_
 #define DARKSCOPE_COMMON_COUNTER_NAMES_H_
 
@@ -11,34 +11,17 @@
 namespace darkscope {
 
 inline constexpr std::array<const char*, DS_CTR_COUNT> kCounterNames = {
-    "packets_seen",          "bytes_seen",
-    "non_ip",                "non_darknet",
-    "darknet_packets",       "darknet_bytes",
-    "ipv4",                  "ipv6",
-    "vlan_tagged",           "tcp_syn",
-    "tcp_synack",            "tcp_rst",
-    "tcp_other",             "udp",
-    "icmp_echo",             "icmp_error",
-    "icmp_other",            "other_proto",
-    "fragment",              "mirai",
-    "zmap",                  "masscan",
-    "backscatter",           "malformed_eth",
-    "malformed_vlan",        "vlan_too_deep",
-    "malformed_ipv4",        "malformed_ipv6",
-    "malformed_ipv6_ext",    "ipv6_ext_limit",
-    "malformed_tcp",         "malformed_udp",
-    "malformed_icmp",        "malformed_icmpv6",
-    "overflow_sources",      "overflow_destinations",
-    "overflow_flows",        "epoch_map_missing",
-    "action_pass",           "action_drop",
-    "sample_by_rate",        "sample_by_first",
-    "sample_rate_limited",   "sample_redirected",
-    "sample_no_socket",      "sample_queue_out_of_range",
-    "action_redirect",
+#define DS_COUNTER_NAME(NAME, name, doc) #name,
+    DS_COUNTER_LIST(DS_COUNTER_NAME)
+#undef DS_COUNTER_NAME
 };
-static_assert(DS_CTR_MALFORMED_ETH == 23 && DS_CTR_ACTION_DROP == 39 &&
-                  DS_CTR_ACTION_REDIRECT == 46,
-              "counter names follow enum ds_counter: update both together");
+
+// What each counter counts, as docs/snapshot-format.md lists it.
+inline constexpr std::array<const char*, DS_CTR_COUNT> kCounterDocs = {
+#define DS_COUNTER_DOC(NAME, name, doc) doc,
+    DS_COUNTER_LIST(DS_COUNTER_DOC)
+#undef DS_COUNTER_DOC
+};
 
 // Protocol slot names (DS_SLOT_*).
 inline constexpr std::array<const char*, DS_SLOT_COUNT> kSlotNames = {

@@ -24,9 +24,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
-#include "common/abi_compare.h"
+#include "counts/counts.h"
 #include "common/unique_fd.h"
 #include "darkscope/abi.h"
 #include "loader/data_plane.h"
@@ -37,19 +36,6 @@ namespace darkscope {
 // EpochTable.
 struct DetachedEpoch {
   std::array<UniqueFd, kEpochTableCount> maps;
-};
-
-// The counts of one epoch, summed over CPUs. Array tables hold their
-// nonzero entries, hash tables every entry.
-struct EpochCounts {
-  std::array<uint64_t, DS_CTR_COUNT> counters = {};
-  absl::btree_map<uint32_t, ds_port_stats> ports;  // by ds_port_index()
-  absl::btree_map<uint32_t, ds_traffic> src_ports;  // slot * 65536 + port
-  absl::btree_map<ds_net_key, ds_source_stats> sources;
-  absl::btree_map<ds_net_key, ds_dest_stats> destinations;
-  absl::btree_map<ds_flow_key, ds_traffic> flows;
-
-  friend bool operator==(const EpochCounts&, const EpochCounts&) = default;
 };
 
 class EpochRotation {
@@ -99,10 +85,6 @@ class IntervalCutter {
   EpochRotation rotation_;
   uint32_t epoch_ = 0;
 };
-
-// Adds `from` into `into`: counts add up, host sets and port sketches merge
-// by OR (so distinct counts of the merge are those of the union).
-void AddCounts(const EpochCounts& from, EpochCounts& into);
 
 }  // namespace darkscope
 

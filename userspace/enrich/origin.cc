@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 
 namespace darkscope {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/prefix.h"
-#include "drain/epoch_tables.h"
+#include "counts/counts.h"
 
 namespace darkscope {
 

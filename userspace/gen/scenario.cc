@@ -10,7 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "packet/packet_builder.h"
 

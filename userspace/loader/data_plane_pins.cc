@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/map_info.h"
+#include "loader/map_info.h"
 #include "common/status.h"
 #include "loader/data_plane.h"  // abi.h, before the skeleton
 #include "darkscope.skel.h"

@@ -12,7 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/counter_names.h"
 #include "common/port_index.h"
 #include "common/status.h"

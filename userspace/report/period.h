@@ -19,7 +19,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "drain/epoch_tables.h"
+#include "counts/counts.h"
 #include "enrich/origin.h"
 
 namespace darkscope {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cat/cat.h"
+#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "io/durable_file.h"
 #include "snapshot/snapshot.h"

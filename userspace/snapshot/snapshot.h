@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "common/prefix.h"
 #include "absl/types/span.h"
-#include "drain/epoch_tables.h"
+#include "counts/counts.h"
 
 namespace darkscope {
 

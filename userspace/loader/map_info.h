@@ -1,7 +1,7 @@
 // MapInfo: a map's kernel description (type, sizes, bound, id, name) by fd,
 // with an error naming the map; shared by the drain and the loader.
-#ifndef DARKSCOPE_COMMON_MAP_INFO_H_
-#define DARKSCOPE_COMMON_MAP_INFO_H_
+#ifndef DARKSCOPE_LOADER_MAP_INFO_H_
+#define DARKSCOPE_LOADER_MAP_INFO_H_
 
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
@@ -25,4 +25,4 @@ inline absl::StatusOr<bpf_map_info> MapInfo(int fd, absl::string_view what) {
 
 }  // namespace darkscope
 
-#endif  // DARKSCOPE_COMMON_MAP_INFO_H_
+#endif  // DARKSCOPE_LOADER_MAP_INFO_H_

@@ -375,5 +375,35 @@ TEST(Cat, CsvHasOneHeaderPerTable) {
             "ports,2026-11-23T10:00:00Z,unit,tcp,23,5,300,5,0,0,0,0,0,0\n");
 }
 
+// What is not a regular file is named and skipped, never read: /dev/zero
+// (read on until memory ran out), a directory given as a file.
+TEST(Cat, RefusesWhatIsNotARegularFile) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  const Snapshot s = At(1795428000, 5);
+  const std::string good = dir + "/" + SnapshotFileName(s.interval_start);
+  ASSERT_TRUE((*files)
+                  ->Write(SnapshotFileName(s.interval_start), EncodeSnapshot(s))
+                  .ok());
+  ASSERT_EQ(::mkdir((dir + "/sub.dsnap").c_str(), 0700), 0);
+  struct Case {
+    std::string path, why;
+  };
+  const Case cases[] = {
+      {"/dev/zero", "/dev/zero: a character device, not a regular file"},
+      {dir + "/sub.dsnap", "a directory, not a regular file"}};
+  std::vector<std::string> paths = {good};
+  for (const Case& c : cases) paths.push_back(c.path);
+  std::ostringstream out, errors;
+  CatOptions options;
+  options.table = "ports";
+  EXPECT_EQ(CatSnapshots(paths, options, out, errors), 2);
+  for (const Case& c : cases) {
+    EXPECT_TRUE(absl::StrContains(errors.str(), c.why)) << errors.str();
+  }
+  EXPECT_TRUE(absl::StrContains(out.str(), "\"packets\":5")) << out.str();
+}
+
 }  // namespace
 }  // namespace darkscope

@@ -80,6 +80,86 @@ TEST_F(AgentOptionsTest, RefusesBeforeTouchingTheKernel) {
          o.data_plane.prefixes = Prefixes({"198.18.0.0/15", "198.19.4.0/24"});
        },
        "prefix 198.19.4.0/24 lies inside prefix 198.18.0.0/15"},
+      // Point 7: every string bounded and printable at the flag.
+      {"a sensor name of 70,000 bytes",
+       [](AgentOptions& o) { o.sensor = std::string(70000, 's'); },
+       "--sensor 'ssss"},
+      {"a sensor name of 256 bytes",
+       [](AgentOptions& o) { o.sensor = std::string(256, 's'); },
+       "at most 255 bytes"},
+      {"a sensor name of 255 bytes",
+       [](AgentOptions& o) { o.sensor = std::string(255, 's'); }, ""},
+      {"a UTF-8 sensor name",
+       [](AgentOptions& o) { o.sensor = "t\xc5\x8dky\xc5\x8d-1"; }, ""},
+      {"a sensor name with a terminal escape",
+       [](AgentOptions& o) { o.sensor = "a\x1b[2Jb"; },
+       "--sensor 'a\\x1b[2Jb': control characters are not allowed"},
+      {"an empty sensor name", [](AgentOptions& o) { o.sensor = ""; },
+       "--sensor must not"},
+      {"an interface name of 100 bytes",
+       [](AgentOptions& o) { o.interface = std::string(100, 'e'); },
+       "at most 15 bytes"},
+      {"an output path of 8,000 bytes",
+       [](AgentOptions& o) { o.out_dir = "/" + std::string(8000, 'd'); },
+       "--out '/ddd"},
+      {"a bpffs path with a newline",
+       [](AgentOptions& o) { o.bpffs = "/sys/fs/bpf\nx"; }, "--bpffs"},
+      // Point 9: the HTTP address is checked before the attach.
+      {"--http not-an-address",
+       [](AgentOptions& o) { o.monitoring.http_address = "not-an-address"; },
+       "--http 'not-an-address': expected ADDR:PORT"},
+      {"--http a host name",
+       [](AgentOptions& o) { o.monitoring.http_address = "localhost:9464"; },
+       "literal IPv4 address"},
+      {"--http a port out of range",
+       [](AgentOptions& o) { o.monitoring.http_address = "127.0.0.1:70000"; },
+       "0..65535"},
+      {"--http civetweb's TLS suffix",
+       [](AgentOptions& o) { o.monitoring.http_address = "127.0.0.1:9464s"; },
+       "the port"},
+      {"--http two listeners",
+       [](AgentOptions& o) {
+         o.monitoring.http_address = "127.0.0.1:1,127.0.0.1:2";
+       },
+       "--http"},
+      {"--http an unbracketed IPv6 address",
+       [](AgentOptions& o) { o.monitoring.http_address = "::1:9464"; },
+       "bracketed IPv6"},
+      {"--http [::1]:9464",
+       [](AgentOptions& o) { o.monitoring.http_address = "[::1]:9464"; }, ""},
+      {"--http off", [](AgentOptions& o) { o.monitoring.http_address = ""; },
+       ""},
+      // Point 8: numbers within bounds (config file or flag alike).
+      {"--writer-backlog 0", [](AgentOptions& o) { o.writer_queue = 0; },
+       "must be 1..1024"},
+      {"--writer-backlog 10^18",
+       [](AgentOptions& o) { o.writer_queue = 1'000'000'000'000'000'000ull; },
+       "1..1024"},
+      {"--retain-age negative",
+       [](AgentOptions& o) {
+         o.monitoring.retention.max_age = absl::Seconds(-1);
+       },
+       "--retain-age"},
+      {"--interval 48h", [](AgentOptions& o) { o.interval = absl::Hours(48); },
+       "divide a day"},
+      {"--sample-umem-frames 2^31",
+       [](AgentOptions& o) {
+         o.sample_policy.rate = 1;
+         o.sampler.umem_frames = 1u << 31;
+       },
+       "UMEM frames (2147483648, at most 262144)"},
+      {"--sample-batch over the ring",
+       [](AgentOptions& o) {
+         o.sample_policy.rate = 1;
+         o.sampler.batch = 4096;
+       },
+       "batch (4096, at most the ring size)"},
+      {"--sample-max-bytes 1 TiB",
+       [](AgentOptions& o) {
+         o.sample_policy.rate = 1;
+         o.sampler.max_bytes = uint64_t{1} << 40;
+       },
+       "at most 1073741824"},
   };
   for (const Case& c : cases) {
     AgentOptions options = Good();

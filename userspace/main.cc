@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -554,6 +555,9 @@ int Rollup(int argc, char** argv) {
     std::fprintf(stderr, "darkscope rollup: %s\n", std::string(result.status().message()).c_str());
     return 1;
   }
+  for (const std::string& skipped : result->skipped) {
+    std::fprintf(stderr, "darkscope rollup: skipped %s\n", skipped.c_str());
+  }
   std::printf("darkscope rollup: %d hourly and %d daily roll-ups written, %d up to date\n",
               result->hourly_written, result->daily_written, result->up_to_date);
   return 0;
@@ -581,7 +585,9 @@ constexpr const char* kUsage =
 }  // namespace
 }  // namespace darkscope
 
-int main(int argc, char** argv) {
+namespace {
+
+int Dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(darkscope::kUsage, stderr);
     return darkscope::kUsageError;
@@ -611,4 +617,18 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "darkscope: unknown command '%s'\n%s", command.c_str(),
                darkscope::kUsage);
   return darkscope::kUsageError;
+}
+
+}  // namespace
+
+// The last resort for memory: every input's sizes are bounded before they
+// are allocated, but an allocation that still fails ends the command with
+// one line and status 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return Dispatch(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "darkscope %s: out of memory\n", argc >= 2 ? argv[1] : "");
+    return 1;
+  }
 }

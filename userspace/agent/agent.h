@@ -63,10 +63,13 @@ struct AgentOptions {
   bool allow_own_addresses = false;
 };
 
-// Checks what can be checked before touching the kernel: the interface
+// Checks every option before anything touches the kernel: the interface
 // exists, the interval divides a day, the output directory is writable,
 // the prefixes are disjoint and hold no address of this host (unless
-// allowed). Errors name the problem in one line.
+// allowed), every string is bounded and printable (the sensor name at
+// most kMaxSensorNameBytes), the HTTP address is ADDR:PORT, numbers are
+// within their bounds. Errors name the flag and the problem in one line,
+// quoting at most 64 bytes of the value, escaped.
 absl::Status ValidateAgentOptions(const AgentOptions& options);
 
 // Runs until SIGINT or SIGTERM (which the caller must have blocked in every

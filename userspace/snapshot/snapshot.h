@@ -29,6 +29,20 @@ namespace darkscope {
 inline constexpr uint32_t kSnapshotFormatVersion = 1;
 inline constexpr uint32_t kOldestReadableSnapshotVersion = 1;
 
+// The decoder's bounds (docs/snapshot-format.md, Limits). Each declared
+// size is checked against the bytes that can hold it and against these
+// before anything is allocated:
+// - the raw body: 2 GiB (an interval's full maps encode to about 85 MB; a
+//   daily roll-up of 10 million source networks to about 1.4 GB), and at
+//   most what zstd can expand the compressed body to;
+// - tables per file and columns per table (a file of this version has 9
+//   tables, the widest 17 columns);
+// - the sensor name, the one string a user chooses (--sensor).
+inline constexpr uint64_t kMaxSnapshotBodySize = uint64_t{2} << 30;
+inline constexpr uint64_t kMaxSnapshotTables = 256;
+inline constexpr uint64_t kMaxSnapshotColumns = 1024;
+inline constexpr size_t kMaxSensorNameBytes = 255;
+
 struct Snapshot {
   std::string sensor;
   absl::Time interval_start;      // UTC, a multiple of interval_seconds

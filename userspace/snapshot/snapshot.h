@@ -19,8 +19,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/prefix.h"
 #include "absl/types/span.h"
+#include "common/prefix.h"
 #include "counts/counts.h"
 
 namespace darkscope {
@@ -45,7 +45,7 @@ inline constexpr size_t kMaxSensorNameBytes = 255;
 
 struct Snapshot {
   std::string sensor;
-  absl::Time interval_start;      // UTC, a multiple of interval_seconds
+  absl::Time interval_start;  // UTC, a multiple of interval_seconds
   uint32_t interval_seconds = 0;
   // False for the first interval after start and the last before stop,
   // which the agent did not see whole.
@@ -85,9 +85,10 @@ absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
 // The same, but the flows table is handed to `each_flow` row by row, in
 // key order, rather than kept in counts.flows: for readers that only
 // stream through it (a daily roll-up has a million rows).
-using FlowVisitor = absl::FunctionRef<void(const ds_flow_key&, const ds_traffic&)>;
-absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes, uint32_t parts,
-                                        FlowVisitor each_flow);
+using FlowVisitor =
+    absl::FunctionRef<void(const ds_flow_key&, const ds_traffic&)>;
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
+                                        uint32_t parts, FlowVisitor each_flow);
 
 // "20261123T100000Z.dsnap": the file name of the interval starting at
 // `start`, which sorts in time order.

@@ -88,7 +88,8 @@ absl::StatusOr<std::vector<std::string>> ListSnapshotFiles(
     }
     ::closedir(dir);
     std::sort(names.begin(), names.end());  // names sort in time order
-    for (const std::string& name : names) files.push_back(absl::StrCat(path, "/", name));
+    for (const std::string& name : names)
+      files.push_back(absl::StrCat(path, "/", name));
   }
   return files;
 }

@@ -9,8 +9,10 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -27,19 +29,29 @@ struct HttpReply {
   std::string body;
 };
 
-inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path) {
+// `timeout_seconds` (0: none) bounds each read and write.
+inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
+                                         int timeout_seconds = 0) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError("socket");
+  if (timeout_seconds > 0) {
+    const timeval timeout = {timeout_seconds, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  }
   sockaddr_in address = {};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
     close(fd);
     return absl::UnavailableError(absl::StrCat("connect 127.0.0.1:", port));
   }
-  const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: localhost\r\n\r\n");
-  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: localhost\r\n\r\n");
+  if (write(fd, request.data(), request.size()) !=
+      static_cast<ssize_t>(request.size())) {
     close(fd);
     return absl::InternalError("write request");
   }
@@ -47,7 +59,12 @@ inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path) {
   char buffer[16384];
   ssize_t n;
   while ((n = read(fd, buffer, sizeof(buffer))) > 0) reply.append(buffer, n);
+  const int read_error = n < 0 ? errno : 0;
   close(fd);
+  if (read_error == EAGAIN || read_error == EWOULDBLOCK) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "GET ", path, ": no reply within ", timeout_seconds, " s"));
+  }
   const size_t end = reply.find("\r\n\r\n");
   if (reply.size() < 12 || end == std::string::npos) {
     return absl::DataLossError("short HTTP reply: " + reply);
@@ -80,12 +97,15 @@ inline absl::StatusOr<HttpReply> HttpGetInNetns(const std::string& ns, int port,
 
 // The value of the sample `line_start` ("name{labels}") in /metrics text;
 // all ones when absent.
-inline uint64_t MetricSample(const std::string& text, const std::string& line_start) {
+inline uint64_t MetricSample(const std::string& text,
+                             const std::string& line_start) {
   const size_t at = text.find("\n" + line_start + " ");
   if (at == std::string::npos) return ~0ull;
   const size_t begin = at + line_start.size() + 2;
   uint64_t value = 0;
-  if (!absl::SimpleAtoi(text.substr(begin, text.find('\n', begin) - begin), &value)) return ~0ull;
+  if (!absl::SimpleAtoi(text.substr(begin, text.find('\n', begin) - begin),
+                        &value))
+    return ~0ull;
   return value;
 }
 

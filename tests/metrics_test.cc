@@ -2,9 +2,18 @@
 // escaping, numbers and histograms (table-driven), the figures the agent
 // publishes, the health rule, the HTTP server on 127.0.0.1, and promtool's
 // verdict on the whole /metrics output.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -69,10 +78,16 @@ TEST(Exposition, Families) {
        {"x_total", "Things.", MetricType::kCounter, {{{}, 3, {}}}},
        "# HELP x_total Things.\n# TYPE x_total counter\nx_total 3\n"},
       {"gauge with escaped labels",
-       {"g", "A \\ b", MetricType::kGauge, {{{{"a", "q\"x"}, {"b", "1"}}, 0.5, {}}}},
+       {"g",
+        "A \\ b",
+        MetricType::kGauge,
+        {{{{"a", "q\"x"}, {"b", "1"}}, 0.5, {}}}},
        "# HELP g A \\\\ b\n# TYPE g gauge\ng{a=\"q\\\"x\",b=\"1\"} 0.5\n"},
       {"histogram",
-       {"d_seconds", "D.", MetricType::kHistogram, {{{{"k", "v"}}, 0, h.value()}}},
+       {"d_seconds",
+        "D.",
+        MetricType::kHistogram,
+        {{{{"k", "v"}}, 0, h.value()}}},
        "# HELP d_seconds D.\n# TYPE d_seconds histogram\n"
        "d_seconds_bucket{k=\"v\",le=\"0.1\"} 2\n"
        "d_seconds_bucket{k=\"v\",le=\"1\"} 2\n"
@@ -84,13 +99,23 @@ TEST(Exposition, Families) {
        "# HELP empty None yet.\n# TYPE empty gauge\n"},
       {"bad metric name", {"1x", "h", MetricType::kGauge, {}}, ""},
       {"reserved metric name", {"__x", "h", MetricType::kGauge, {}}, ""},
-      {"bad label name", {"x", "h", MetricType::kGauge, {{{{"a-b", "v"}}, 1, {}}}}, ""},
+      {"bad label name",
+       {"x", "h", MetricType::kGauge, {{{{"a-b", "v"}}, 1, {}}}},
+       ""},
       {"le on a histogram",
-       {"x", "h", MetricType::kHistogram, {{{{"le", "v"}}, 0, h.value()}}}, ""},
+       {"x", "h", MetricType::kHistogram, {{{{"le", "v"}}, 0, h.value()}}},
+       ""},
       {"histogram counts do not match bounds",
-       {"x", "h", MetricType::kHistogram, {{{}, 0, HistogramValue{{1, 2}, {1}, 0, 1}}}}, ""},
+       {"x",
+        "h",
+        MetricType::kHistogram,
+        {{{}, 0, HistogramValue{{1, 2}, {1}, 0, 1}}}},
+       ""},
       {"histogram bounds not increasing",
-       {"x", "h", MetricType::kHistogram, {{{}, 0, HistogramValue{{2, 2}, {1, 0, 0}, 0, 1}}}},
+       {"x",
+        "h",
+        MetricType::kHistogram,
+        {{{}, 0, HistogramValue{{2, 2}, {1, 0, 0}, 0, 1}}}},
        ""},
   };
   for (const Case& c : cases) {
@@ -143,12 +168,14 @@ FigureBoard::View SampleView(absl::Time now) {
   const absl::Time start = now - absl::Minutes(3);
   DrainTally drain("test \"sensor\"", start, absl::Seconds(60), 10, 16);
   drain.Add(SampleSnapshot(start), absl::Milliseconds(3), false, 0, 0);
-  auto figures = drain.Add(SampleSnapshot(start + absl::Minutes(1)), absl::Milliseconds(40),
-                           false, 1, 2);
+  auto figures = drain.Add(SampleSnapshot(start + absl::Minutes(1)),
+                           absl::Milliseconds(40), false, 1, 2);
   WriterTally writer;
-  writer.Add(SampleSnapshot(start), absl::OkStatus(), absl::Milliseconds(8), now - absl::Seconds(61));
-  auto written = writer.Add(SampleSnapshot(start + absl::Minutes(1)), absl::OkStatus(),
-                            absl::Milliseconds(9), now - absl::Seconds(1));
+  writer.Add(SampleSnapshot(start), absl::OkStatus(), absl::Milliseconds(8),
+             now - absl::Seconds(61));
+  auto written =
+      writer.Add(SampleSnapshot(start + absl::Minutes(1)), absl::OkStatus(),
+                 absl::Milliseconds(9), now - absl::Seconds(1));
   return {figures, written};
 }
 
@@ -180,8 +207,9 @@ TEST(AgentFigures, Health) {
   };
   auto writer = [&](absl::Duration since_write) {
     WriterTally tally;
-    return tally.Add(SampleSnapshot(now - since_write - absl::Seconds(60)), absl::OkStatus(),
-                     absl::Milliseconds(5), now - since_write);
+    return tally.Add(SampleSnapshot(now - since_write - absl::Seconds(60)),
+                     absl::OkStatus(), absl::Milliseconds(5),
+                     now - since_write);
   };
   struct Case {
     std::string what;
@@ -192,16 +220,28 @@ TEST(AgentFigures, Health) {
   const Case cases[] = {
       {"nothing published", {}, false, "not started"},
       {"just started", {drain(absl::Seconds(30)), nullptr}, true, "starting"},
-      {"started long ago, nothing written", {drain(absl::Minutes(5)), nullptr}, false, "late"},
-      {"written a second ago", {drain(absl::Minutes(5)), writer(absl::Seconds(1))}, true, "ok"},
+      {"started long ago, nothing written",
+       {drain(absl::Minutes(5)), nullptr},
+       false,
+       "late"},
+      {"written a second ago",
+       {drain(absl::Minutes(5)), writer(absl::Seconds(1))},
+       true,
+       "ok"},
       {"written 129 s ago (2 x 60 s + 10 s allowed)",
-       {drain(absl::Minutes(5)), writer(absl::Seconds(129))}, true, "ok"},
-      {"written 131 s ago", {drain(absl::Minutes(5)), writer(absl::Seconds(131))}, false, "late"},
+       {drain(absl::Minutes(5)), writer(absl::Seconds(129))},
+       true,
+       "ok"},
+      {"written 131 s ago",
+       {drain(absl::Minutes(5)), writer(absl::Seconds(131))},
+       false,
+       "late"},
   };
   for (const Case& c : cases) {
     const Health health = CheckHealth(c.view, now);
     EXPECT_EQ(health.ok, c.ok) << c.what << ": " << health.text;
-    EXPECT_TRUE(absl::StartsWith(health.text, c.starts)) << c.what << ": " << health.text;
+    EXPECT_TRUE(absl::StartsWith(health.text, c.starts))
+        << c.what << ": " << health.text;
   }
 }
 
@@ -212,19 +252,23 @@ int Promtool(const std::string& text, std::string& complaints) {
   if (fd < 0) return -1;
   close(fd);
   std::ofstream(path) << text;
-  const std::string command = absl::StrCat("promtool check metrics < ", path, " 2>&1");
+  const std::string command =
+      absl::StrCat("promtool check metrics < ", path, " 2>&1");
   FILE* pipe = popen(command.c_str(), "r");
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) complaints.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    complaints.append(buffer, n);
   const int status = pclose(pipe);
   std::remove(path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(AgentFigures, PromtoolAcceptsTheMetrics) {
-  for (const FigureBoard::View& view : {FigureBoard::View{}, SampleView(absl::Now())}) {
-    absl::StatusOr<std::string> text = RenderExposition(MetricFamilies(view, "0.1.0"));
+  for (const FigureBoard::View& view :
+       {FigureBoard::View{}, SampleView(absl::Now())}) {
+    absl::StatusOr<std::string> text =
+        RenderExposition(MetricFamilies(view, "0.1.0"));
     ASSERT_TRUE(text.ok()) << text.status();
     std::string complaints;
     EXPECT_EQ(Promtool(*text, complaints), 0) << complaints << "\n" << *text;
@@ -238,12 +282,15 @@ TEST(HttpServer, ServesRoutesOnLoopback) {
   board.Publish(sample.drain);
   board.Publish(sample.writer);
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
-      "127.0.0.1:0",
-      {{"/metrics", [&] {
-          return HttpResponse{200, kExpositionContentType,
-                              *RenderExposition(MetricFamilies(board.Read(), "0.1.0"))};
-        }},
-       {"/healthz", [] { return HttpResponse{503, "text/plain", "late\n"}; }}});
+      "127.0.0.1:0", {{"/metrics",
+                       [&] {
+                         return HttpResponse{200, kExpositionContentType,
+                                             *RenderExposition(MetricFamilies(
+                                                 board.Read(), "0.1.0"))};
+                       }},
+                      {"/healthz", [] {
+                         return HttpResponse{503, "text/plain", "late\n"};
+                       }}});
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_GT((*server)->port(), 0);
 
@@ -253,7 +300,8 @@ TEST(HttpServer, ServesRoutesOnLoopback) {
   EXPECT_TRUE(absl::StrContains(metrics->headers, "text/plain; version=0.0.4"));
   std::string complaints;
   EXPECT_EQ(Promtool(metrics->body, complaints), 0) << complaints;
-  EXPECT_TRUE(absl::StrContains(metrics->body, "darkscope_packets_total{class=\"tcp_syn\"} 1000"));
+  EXPECT_TRUE(absl::StrContains(
+      metrics->body, "darkscope_packets_total{class=\"tcp_syn\"} 1000"));
 
   absl::StatusOr<HttpReply> health = HttpGet((*server)->port(), "/healthz");
   ASSERT_TRUE(health.ok());
@@ -266,7 +314,92 @@ TEST(HttpServer, ServesRoutesOnLoopback) {
   absl::StatusOr<std::unique_ptr<HttpServer>> taken =
       HttpServer::Start(absl::StrCat("127.0.0.1:", (*server)->port()), {});
   ASSERT_FALSE(taken.ok());
-  EXPECT_TRUE(absl::StrContains(taken.status().message(), "127.0.0.1:")) << taken.status();
+  EXPECT_TRUE(absl::StrContains(taken.status().message(), "127.0.0.1:"))
+      << taken.status();
+}
+
+// A connection to 127.0.0.1:`port` that sends `head` and then holds on.
+int HoldConnection(int port, absl::string_view head) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+          0 ||
+      send(fd, head.data(), head.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(head.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Clients that connect and send nothing, and slowloris clients that send a
+// request head a byte at a time, each reconnecting as soon as the server
+// drops it: /healthz and /metrics are still answered, every probe.
+TEST(HttpServer, AnswersWhileIdleAndSlowClientsHoldConnections) {
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      "127.0.0.1:0",
+      {{"/metrics",
+        [] {
+          return HttpResponse{200, kExpositionContentType, "m 1\n"};
+        }},
+       {"/healthz", [] {
+          return HttpResponse{200, "text/plain", "ok\n"};
+        }}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+  struct Holder {
+    const char* head;  // sent on connect; slow holders then send a byte a round
+    bool slow;
+    int fd = -1;
+  };
+  std::vector<Holder> holders;
+  for (int i = 0; i < 20; ++i) holders.push_back({"", false});
+  for (int i = 0; i < 50; ++i)
+    holders.push_back({"GET /healthz HTTP/1.1\r\n", true});
+  for (Holder& h : holders) h.fd = HoldConnection(port, h.head);
+  std::atomic<bool> probing_done = false;
+  // At most 600 rounds of 100 ms, whatever happens to the probes.
+  std::thread attacker([&] {
+    for (int round = 0; round < 600 && !probing_done; ++round) {
+      for (Holder& h : holders) {
+        char byte;
+        const bool dropped =
+            h.fd < 0 || recv(h.fd, &byte, 1, MSG_DONTWAIT) == 0 ||
+            (h.slow && send(h.fd, "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+             errno != EAGAIN);
+        if (!dropped) continue;
+        if (h.fd >= 0) close(h.fd);
+        h.fd = HoldConnection(port, h.head);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all accepted
+  struct Probe {
+    const char* path;
+    int status;
+  };
+  const Probe probes[] = {{"/healthz", 200}, {"/metrics", 200},
+                          {"/healthz", 200}, {"/metrics", 200},
+                          {"/healthz", 200}, {"/metrics", 200}};
+  int answered = 0;
+  for (const Probe& probe : probes) {
+    absl::StatusOr<HttpReply> reply =
+        HttpGet(port, probe.path, /*timeout_seconds=*/10);
+    EXPECT_TRUE(reply.ok()) << probe.path << ": " << reply.status();
+    if (reply.ok() && reply->status == probe.status) ++answered;
+  }
+  probing_done = true;
+  attacker.join();
+  for (Holder& h : holders) {
+    if (h.fd >= 0) close(h.fd);
+  }
+  EXPECT_EQ(answered, 6) << "of 6 probes, behind " << holders.size()
+                         << " held connections";
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include "common/prefix.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace darkscope {
@@ -56,6 +58,110 @@ TEST(NetKey, PrintsNetworksAsReportsShowThem) {
             "203.0.113.0/24");
   EXPECT_EQ(NetKeyToString(NetKeyOf(*ParseAddress("2001:db8:aa:bb::1"))),
             "2001:db8:aa::/48");
+}
+
+std::vector<Prefix> Prefixes(const std::vector<std::string>& texts) {
+  std::vector<Prefix> out;
+  for (const std::string& t : texts) out.push_back(*ParseDarknetPrefix(t));
+  return out;
+}
+
+TEST(PrefixSet, OverlapsAndDuplicatesAreRefusedNamingBoth) {
+  struct Case {
+    std::vector<std::string> prefixes;
+    std::string error;  // empty: accepted
+  };
+  const Case cases[] = {
+      {{"198.18.0.0/15"}, ""},
+      {{"198.18.0.0/16", "198.19.0.0/16"}, ""},
+      {{"198.18.0.0/24", "198.18.1.0/24", "2001:db8::/32", "2001:db9::/32"},
+       ""},
+      {{"198.18.0.0/15", "2001:db8::/32"}, ""},
+      {{"198.18.0.0/15", "198.18.0.0/15"},
+       "prefix 198.18.0.0/15 is given twice"},
+      {{"198.18.5.0/24", "198.18.0.0/15"},
+       "prefix 198.18.5.0/24 lies inside prefix 198.18.0.0/15"},
+      {{"198.19.255.0/24", "10.0.0.0/8", "198.18.0.0/15"},
+       "198.19.255.0/24 lies inside"},
+      {{"2001:db8:d::/48", "2001:db8::/32"},
+       "2001:db8:d::/48 lies inside prefix 2001:db8::/32"},
+      {{"0.0.0.0/0", "198.18.0.0/15"}, "lies inside prefix 0.0.0.0/0"},
+  };
+  for (const Case& c : cases) {
+    const absl::Status status = CheckPrefixesDisjoint(Prefixes(c.prefixes));
+    EXPECT_EQ(status.ok(), c.error.empty()) << c.prefixes[0] << ": " << status;
+    if (!c.error.empty()) {
+      EXPECT_NE(status.message().find(c.error), std::string::npos) << status;
+    }
+  }
+  // 10,000 /24s inside one /15 given with it: refused, quickly.
+  std::vector<std::string> many = {"198.18.0.0/15"};
+  for (int i = 0; i < 512; ++i)
+    many.push_back(absl::StrCat("198.", 18 + i / 256, ".", i % 256, ".0/24"));
+  EXPECT_FALSE(CheckPrefixesDisjoint(Prefixes(many)).ok());
+  many.erase(many.begin());
+  EXPECT_TRUE(CheckPrefixesDisjoint(Prefixes(many)).ok())
+      << "512 disjoint /24s";
+}
+
+TEST(PrefixSet, AddressesAreCountedOnce) {
+  struct Case {
+    std::vector<std::string> prefixes;
+    uint64_t addresses;
+  };
+  const Case cases[] = {
+      {{}, 0},
+      {{"198.18.0.0/15"}, 131072},
+      {{"198.18.0.0/15", "198.18.0.0/15"}, 131072},
+      {{"198.18.0.0/15", "198.18.9.0/24", "198.19.0.0/16"}, 131072},
+      {{"198.18.0.0/24", "198.18.1.0/24", "2001:db8::/32"}, 512},
+      {{"0.0.0.0/0", "198.18.0.0/15"}, uint64_t{1} << 32},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Ipv4AddressCount(Prefixes(c.prefixes)), c.addresses)
+        << (c.prefixes.empty() ? "none" : c.prefixes[0]);
+  }
+  // What a crafted file may hold: lengths beyond the family count nothing
+  // (and shift nothing by a negative amount).
+  Prefix bad = *ParseDarknetPrefix("198.18.0.0/15");
+  bad.length = 40;
+  Prefix worse = bad;
+  worse.length = -3;
+  Prefix alien = bad;
+  alien.family = 9;
+  EXPECT_EQ(Ipv4AddressCount(std::vector<Prefix>{bad, worse, alien}), 0u);
+}
+
+TEST(PrefixSet, HostAddressesAreRefused) {
+  const std::vector<HostAddress> host = {
+      {"lo", *ParseAddress("127.0.0.1")},
+      {"eth0", *ParseAddress("192.0.2.2")},
+      {"eth0", *ParseAddress("fe80::fc:ff:fe00:1")},
+  };
+  struct Case {
+    std::vector<std::string> prefixes;
+    std::string error;  // empty: accepted
+  };
+  const Case cases[] = {
+      {{"198.18.0.0/15", "2001:db8::/32"}, ""},
+      {{"192.0.3.0/24"}, ""},
+      {{"0.0.0.0/0"},
+       "prefix 0.0.0.0/0 holds 127.0.0.1, an address of this host (lo)"},
+      {{"198.18.0.0/15", "192.0.2.0/24"},
+       "prefix 192.0.2.0/24 holds 192.0.2.2"},
+      {{"192.0.0.0/16"}, "(eth0)"},
+      {{"::/0"}, "prefix ::/0 holds fe80::fc:ff:fe00:1"},
+      {{"fe80::/10"}, "--allow-own-addresses"},
+  };
+  for (const Case& c : cases) {
+    const absl::Status status =
+        CheckNoHostAddresses(Prefixes(c.prefixes), host);
+    EXPECT_EQ(status.ok(), c.error.empty())
+        << c.prefixes.back() << ": " << status;
+    if (!c.error.empty()) {
+      EXPECT_NE(status.message().find(c.error), std::string::npos) << status;
+    }
+  }
 }
 
 }  // namespace

@@ -6,19 +6,28 @@
 // snapshots with known counts.
 #include "rollup/rollup.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "common/prefix.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"
 #include "report/report.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {
@@ -162,8 +171,9 @@ TEST_F(RollupTest, HourStillFillingIsNotRolledUp) {
 
 // Snapshots of known counts: hourly intervals whose IPv4 packets are set
 // so that the per-address daily averages are round numbers.
-void WriteHours(const std::string& dir, const std::string& sensor, const char* prefix,
-                absl::Time first, int hours, uint64_t ipv4_per_hour) {
+void WriteHours(const std::string& dir, const std::string& sensor,
+                const std::vector<std::string>& prefixes, absl::Time first,
+                int hours, uint64_t ipv4_per_hour) {
   fs::create_directories(dir);
   for (int h = 0; h < hours; ++h) {
     Snapshot s;
@@ -171,7 +181,8 @@ void WriteHours(const std::string& dir, const std::string& sensor, const char* p
     s.interval_start = first + absl::Hours(h);
     s.interval_seconds = 3600;
     s.complete = true;
-    s.darknet = {*ParseDarknetPrefix(prefix)};
+    for (const std::string& p : prefixes)
+      s.darknet.push_back(*ParseDarknetPrefix(p));
     s.counts.counters[DS_CTR_IPV4] = ipv4_per_hour;
     s.counts.counters[DS_CTR_DARKNET_PACKETS] = ipv4_per_hour;
     const std::vector<uint8_t> bytes = EncodeSnapshot(s);
@@ -184,10 +195,13 @@ TEST_F(RollupTest, PacketsPerAddressPerDayByMonthAndYearBefore) {
   const std::string tokyo = root_ + "/tokyo", osaka = root_ + "/osaka";
   // tokyo, a /24: 2 days in Nov 2025 at 512 packets an hour (48 per
   // address per day), 1 day in Nov 2026 at 768 (72: +50 %).
-  WriteHours(tokyo, "tokyo", "198.18.7.0/24", At("2025-11-03T00:00:00Z"), 48, 512);
-  WriteHours(tokyo, "tokyo", "198.18.7.0/24", At("2026-11-05T00:00:00Z"), 24, 768);
+  WriteHours(tokyo, "tokyo", {"198.18.7.0/24"}, At("2025-11-03T00:00:00Z"), 48,
+             512);
+  WriteHours(tokyo, "tokyo", {"198.18.7.0/24"}, At("2026-11-05T00:00:00Z"), 24,
+             768);
   // osaka, a /23, only in 2026: 12 hours at 1024 packets (48 a day).
-  WriteHours(osaka, "osaka", "198.18.8.0/23", At("2026-11-06T00:00:00Z"), 12, 1024);
+  WriteHours(osaka, "osaka", {"198.18.8.0/23"}, At("2026-11-06T00:00:00Z"), 12,
+             1024);
   ReportOptions options;
   options.dirs = {tokyo, osaka};
   options.from = At("2026-11-01T00:00:00Z");
@@ -220,6 +234,154 @@ TEST_F(RollupTest, PacketsPerAddressPerDayByMonthAndYearBefore) {
   }
   // Two sensors, two columns of top ports.
   EXPECT_EQ((*report)["sensors"].size(), 2u);
+}
+
+// Snapshots list the darknet's prefixes as the agent was given them; an
+// address inside two of them (a /15 given twice, /24s inside it, written
+// before the agent refused overlaps) is monitored once and counted once.
+TEST_F(RollupTest, MonitoredAddressesAreCountedOnce) {
+  struct Case {
+    const char* sensor;
+    std::vector<std::string> prefixes;
+    uint64_t addresses;
+  };
+  const Case cases[] = {
+      {"once", {"198.18.0.0/15"}, 131072},
+      {"twice", {"198.18.0.0/15", "198.18.0.0/15"}, 131072},
+      {"inside", {"198.18.5.0/24", "198.18.0.0/15", "198.19.255.0/24"}, 131072},
+      {"apart", {"198.18.0.0/24", "198.18.2.0/23", "2001:db8::/32"}, 768},
+      {"nested",
+       {"198.18.0.0/16", "198.18.0.0/17", "198.18.0.0/24", "198.19.0.0/16"},
+       131072},
+  };
+  ReportOptions options;
+  for (const Case& c : cases) {
+    const std::string dir = root_ + "/" + c.sensor;
+    WriteHours(dir, c.sensor, c.prefixes, At("2026-11-05T00:00:00Z"), 1, 1000);
+    options.dirs.push_back(dir);
+  }
+  options.from = At("2026-11-01T00:00:00Z");
+  options.to = At("2026-12-01T00:00:00Z");
+  absl::StatusOr<nlohmann::json> report = BuildReport(options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::map<std::string, uint64_t> addresses;
+  for (const nlohmann::json& row : (*report)["monthly"]) {
+    addresses[row["sensor"].get<std::string>()] =
+        row["addresses"].get<uint64_t>();
+  }
+  for (const Case& c : cases)
+    EXPECT_EQ(addresses[c.sensor], c.addresses) << c.sensor;
+}
+
+// Watches a FIFO for a reader that blocked on it: a reader waiting in
+// open() lets a writer's non-blocking open succeed, which also releases it
+// (it then reads an empty file). A reader that only fstats the FIFO holds
+// it for microseconds, between polls 50 ms apart. Bounded: 600 polls.
+class FifoWatch {
+ public:
+  explicit FifoWatch(std::string path) : path_(std::move(path)) {
+    thread_ = std::thread([this] {
+      for (int poll = 0; poll < 600 && !stop_; ++poll) {
+        const int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+          released_ = true;
+          ::close(fd);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  // True when a reader had to be released.
+  bool Stop() {
+    stop_ = true;
+    thread_.join();
+    return released_;
+  }
+
+ private:
+  std::string path_;
+  std::atomic<bool> stop_ = false, released_ = false;
+  std::thread thread_;
+};
+
+// A zero-length file, a corrupt one, a FIFO and a directory named like
+// snapshots: report and rollup name each, skip it, and go on with the
+// others; nobody opens the FIFO for reading (which would hang).
+TEST_F(RollupTest, SkipsAndNamesFilesItCannotRead) {
+  const std::string dir = root_ + "/bad";
+  fs::create_directories(dir);
+  auto write = [&](const Snapshot& s) {
+    const std::vector<uint8_t> bytes = EncodeSnapshot(s);
+    std::ofstream(dir + "/" + SnapshotFileName(s.interval_start),
+                  std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  Snapshot s;
+  s.sensor = "bad";
+  s.interval_seconds = 60;
+  s.complete = true;
+  s.counts.counters[DS_CTR_DARKNET_PACKETS] = 10;
+  for (int minute : {0, 1, 2, 65}) {  // 11:05: the 10:00 hour is whole
+    s.interval_start = At("2026-11-23T10:00:00Z") + absl::Minutes(minute);
+    write(s);
+  }
+  const std::string zero = dir + "/20261123T100300Z.dsnap";
+  const std::string corrupt = dir + "/20261123T100400Z.dsnap";
+  const std::string fifo = dir + "/20261123T100500Z.dsnap";
+  const std::string directory = dir + "/20261123T100600Z.dsnap";
+  std::ofstream(zero).close();
+  s.interval_start = At("2026-11-23T10:04:00Z");
+  std::vector<uint8_t> bytes = EncodeSnapshot(s);
+  bytes[bytes.size() / 2] ^= 0x40;
+  std::ofstream(corrupt, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(::mkdir(directory.c_str(), 0700), 0);
+  struct Bad {
+    std::string path, why;
+  };
+  const Bad bad[] = {{zero, "header and trailer"},
+                     {corrupt, "checksum"},
+                     {fifo, "a FIFO, not a regular file"},
+                     {directory, "a directory, not a regular file"}};
+
+  FifoWatch watch(fifo);
+  ReportOptions report_options;
+  report_options.dirs = {dir};
+  report_options.from = At("2026-11-23T10:00:00Z");
+  report_options.to = At("2026-11-23T10:10:00Z");
+  absl::StatusOr<nlohmann::json> report = BuildReport(report_options);
+  RollupOptions options;
+  options.dirs = {dir};
+  options.now = At("2026-11-23T12:00:00Z");
+  absl::StatusOr<RollupResult> result = RunRollup(options);
+  EXPECT_FALSE(watch.Stop()) << "a reader blocked opening the FIFO";
+
+  ASSERT_TRUE(report.ok()) << report.status();
+  const std::string warnings = (*report)["warnings"].dump();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->hourly_written, 1);
+  EXPECT_EQ(result->skipped.size(), std::size(bad));
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.path);
+    EXPECT_NE(warnings.find(b.path), std::string::npos) << warnings;
+    bool named = false;
+    for (const std::string& skipped : result->skipped) {
+      named |= absl::StrContains(skipped, b.path) &&
+               absl::StrContains(skipped, b.why);
+    }
+    EXPECT_TRUE(named) << "rollup skipped: "
+                       << absl::StrJoin(result->skipped, "; ");
+  }
+  // The hour holds the three good files and says it is not whole.
+  absl::StatusOr<std::vector<uint8_t>> hour =
+      ReadWholeFile(dir + "/hourly/20261123T100000Z.dsnap");
+  ASSERT_TRUE(hour.ok()) << hour.status();
+  absl::StatusOr<Snapshot> merged = DecodeSnapshot(*hour);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->counts.counters[DS_CTR_DARKNET_PACKETS], 30u);
+  EXPECT_EQ(merged->agent_counters["rollup_snapshots"], 3u);
+  EXPECT_FALSE(merged->complete);
 }
 
 }  // namespace

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/prefix.h"
 #include "gtest/gtest.h"
+#include "snapshot_craft.h"
 
 namespace darkscope {
 namespace {
@@ -161,6 +163,84 @@ TEST(SnapshotFileName, SortsInTimeOrder) {
             "20261123T100000Z.dsnap");
   EXPECT_LT(SnapshotFileName(absl::FromUnixSeconds(1795428000)),
             SnapshotFileName(absl::FromUnixSeconds(1795428060)));
+}
+
+// Bytes of a raw body: the sensor name, then what `tail` says.
+std::vector<uint8_t> Body(std::initializer_list<uint8_t> tail) {
+  std::vector<uint8_t> body = {0, 0};  // an empty sensor name
+  body.insert(body.end(), tail);
+  return body;
+}
+
+// Every size a file declares is checked against what the file can hold and
+// the documented maxima before anything is allocated: a 4 GiB raw body
+// declared by a file of a few hundred bytes is refused at once (it took
+// `cat` 16.5 s and 4.2 GB before), and so are counts of tables, columns
+// and rows the body cannot hold, and darknet rows that are no prefix.
+TEST(SnapshotFormat, RefusesSizesTheFileCannotHold) {
+  const std::vector<uint8_t> good = EncodeSnapshot(SmallSnapshot());
+  const std::vector<uint8_t> body = craft::BodyOf(good);
+  ASSERT_FALSE(body.empty());
+  auto with_raw_size = [&](uint32_t raw) {
+    std::vector<uint8_t> file = good;
+    craft::SetU32(file, craft::kRawSizeAt, raw);
+    craft::FixCrc(file);
+    return file;
+  };
+  Snapshot long_prefix = SmallSnapshot();
+  long_prefix.darknet[0].length = 40;
+  Snapshot alien_family = SmallSnapshot();
+  alien_family.darknet[1].family = 7;
+  struct Case {
+    std::string what;
+    std::vector<uint8_t> file;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"a 4 GiB raw body", with_raw_size(0xffffffff),
+       "raw body size 4294967295 is over the maximum of 2147483648"},
+      {"1 GiB from a few hundred bytes", with_raw_size(1u << 30),
+       "raw body size 1073741824 is more than a body of"},
+      {"one byte more than the frame holds",
+       with_raw_size(static_cast<uint32_t>(body.size() + 1)),
+       absl::StrCat("body's frame holds ", body.size(),
+                    " bytes, the header says ", body.size() + 1)},
+      {"a header that says one byte less than the frame",
+       craft::WrapBody(body, static_cast<int64_t>(body.size() - 1)),
+       absl::StrCat("the header says ", body.size() - 1)},
+      {"60,000 tables", craft::WrapBody(Body({0x60, 0xea})),
+       "60000 tables; at most 256"},
+      {"5,000 columns",
+       craft::WrapBody(Body({1, 0, 1, 'x', 0x88, 0x13, 0, 0, 0, 0})),
+       "table x has 5000 columns; at most 1024"},
+      {"4 billion rows of one u64 column",
+       craft::WrapBody(
+           Body({1, 0, 1, 'x', 1, 0, 0xff, 0xff, 0xff, 0xff, 1, 'c', 8})),
+       "column x.c needs 34359738360 bytes"},
+      {"a darknet row of length 40", EncodeSnapshot(long_prefix),
+       "family 4 length 40 is not a prefix"},
+      {"a darknet row of family 7", EncodeSnapshot(alien_family), "family 7"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Snapshot> decoded = DecodeSnapshot(c.file);
+    ASSERT_FALSE(decoded.ok()) << c.what;
+    EXPECT_NE(decoded.status().message().find(c.error), std::string::npos)
+        << c.what << ": " << decoded.status();
+  }
+  // The wrapping itself is sound: the good body wrapped decodes.
+  EXPECT_TRUE(DecodeSnapshot(craft::WrapBody(body)).ok());
+}
+
+// A sensor name too long for its 2-byte length is cut to fit, never written
+// with a wrapped length (every snapshot unreadable); the agent refuses such
+// a name at the flag long before (agent_options_test).
+TEST(SnapshotFormat, OverlongStringsStayReadable) {
+  Snapshot s = SmallSnapshot();
+  s.sensor = std::string(70000, 's');
+  absl::StatusOr<Snapshot> back = DecodeSnapshot(EncodeSnapshot(s));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->sensor, std::string(65535, 's'));
+  EXPECT_TRUE(back->counts.ports == s.counts.ports);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // against it, prints the usage, help and version, applies run's config
 // file, and dispatches to the bodies in cli/*_commands.cc.
 #include <cstdio>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -117,4 +118,14 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace darkscope::cli
 
-int main(int argc, char** argv) { return darkscope::cli::Main(argc, argv); }
+// The last resort for memory: every input's sizes are bounded before they
+// are allocated, but an allocation that still fails ends the command with
+// one line and status 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return darkscope::cli::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "darkscope %s: out of memory\n", argc >= 2 ? argv[1] : "");
+    return 1;
+  }
+}

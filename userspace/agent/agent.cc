@@ -1,24 +1,33 @@
 // The interval loop of `darkscope run`.
 #include "agent/agent.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <limits.h>
 #include <bpf/libbpf.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/liveness.h"
 #include "agent/privileges.h"
 #include "agent/snapshot_writer.h"
+#include "common/prefix.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
 #include "loader/map_memory.h"
 #include "loader/pins.h"
+#include "snapshot/snapshot.h"
 
 namespace darkscope {
 namespace {
@@ -40,11 +49,130 @@ bool WaitForSignalUntil(absl::Time deadline, const sigset_t& signals) {
   }
 }
 
+// Bounds of the run options (the rest are bounded by their types or by
+// what the kernel takes): most snapshots held while the disk fails (each
+// up to the maps' size, about 85 MB), a path's length with room for the
+// names under it, the longest listen address ("[v6 address]:port").
+constexpr size_t kMaxWriterQueue = 1024;
+constexpr size_t kMaxPathBytes = PATH_MAX - 256;
+constexpr size_t kMaxHttpAddressBytes = 64;
+
+// An error naming `flag` and a short, printable form of its value.
+absl::Status BadValue(absl::string_view flag, absl::string_view value,
+                      absl::string_view why) {
+  std::string shown = absl::CHexEscape(value.substr(0, 64));
+  if (value.size() > 64)
+    absl::StrAppend(&shown, "... (", value.size(), " bytes)");
+  return absl::InvalidArgumentError(
+      absl::StrCat(flag, " '", shown, "': ", why));
+}
+
+// A string option: at most `max` bytes, no control characters (it ends up
+// in files, logs and terminals).
+absl::Status CheckText(absl::string_view flag, absl::string_view value,
+                       size_t max) {
+  if (value.size() > max) {
+    return BadValue(flag, value, absl::StrCat("at most ", max, " bytes"));
+  }
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      return BadValue(flag, value, "control characters are not allowed");
+  }
+  return absl::OkStatus();
+}
+
+// "127.0.0.1:9464" or "[::1]:9464": one literal address and a port, the
+// only form the HTTP server is given (civetweb would read more into
+// others: "9464s" is TLS, "a,b" two listeners).
+absl::Status CheckHttpAddress(const std::string& address) {
+  DS_RETURN_IF_ERROR(CheckText("--http", address, kMaxHttpAddressBytes));
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return BadValue("--http", address,
+                    "expected ADDR:PORT, e.g. 127.0.0.1:9464 or [::1]:9464");
+  }
+  std::string host = address.substr(0, colon);
+  const std::string port_text = address.substr(colon + 1);
+  uint32_t port = 0;
+  const bool digits =
+      !port_text.empty() && port_text.size() <= 5 &&
+      port_text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || !absl::SimpleAtoi(port_text, &port) || port > 65535) {
+    return BadValue("--http", address, "the port must be a number 0..65535");
+  }
+  const bool bracketed =
+      host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  in6_addr v6;
+  in_addr v4;
+  const bool ok = bracketed ? inet_pton(AF_INET6, host.c_str(), &v6) == 1
+                            : inet_pton(AF_INET, host.c_str(), &v4) == 1;
+  if (!ok) {
+    return BadValue(
+        "--http", address,
+        "expected a literal IPv4 address or a bracketed IPv6 one before the "
+        "port, e.g. 127.0.0.1:9464 or [::1]:9464");
+  }
+  return absl::OkStatus();
+}
+
+// Every IPv4 and IPv6 address of this host's interfaces (in the agent's
+// network namespace).
+absl::StatusOr<std::vector<HostAddress>> HostAddresses() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0)
+    return ErrnoError(errno, "getifaddrs", "this host");
+  std::vector<HostAddress> addresses;
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr) continue;
+    HostAddress h;
+    h.interface = a->ifa_name != nullptr ? a->ifa_name : "?";
+    if (a->ifa_addr->sa_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+      h.address.family = DS_FAMILY_IPV4;
+      h.address.length = 32;
+      std::memcpy(h.address.addr.data(), &in->sin_addr, 4);
+    } else if (a->ifa_addr->sa_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+      h.address.family = DS_FAMILY_IPV6;
+      h.address.length = 128;
+      std::memcpy(h.address.addr.data(), &in6->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    addresses.push_back(std::move(h));
+  }
+  freeifaddrs(list);
+  return addresses;
+}
+
 }  // namespace
 
 absl::Status ValidateAgentOptions(const AgentOptions& options) {
   if (options.interface.empty()) {
     return absl::InvalidArgumentError("--iface is required");
+  }
+  DS_RETURN_IF_ERROR(CheckText("--iface", options.interface, IFNAMSIZ - 1));
+  // Every string is bounded before it is used anywhere: the sensor name
+  // goes into every snapshot (its length field would wrap past 65,535
+  // bytes), the paths into syscalls, the address to civetweb.
+  if (options.sensor.empty())
+    return absl::InvalidArgumentError("--sensor must not be empty");
+  DS_RETURN_IF_ERROR(
+      CheckText("--sensor", options.sensor, kMaxSensorNameBytes));
+  DS_RETURN_IF_ERROR(CheckText("--out", options.out_dir, kMaxPathBytes));
+  DS_RETURN_IF_ERROR(CheckText("--bpffs", options.bpffs, kMaxPathBytes));
+  if (!options.monitoring.http_address.empty()) {
+    DS_RETURN_IF_ERROR(CheckHttpAddress(options.monitoring.http_address));
+  }
+  if (options.writer_queue == 0 || options.writer_queue > kMaxWriterQueue) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--writer-backlog ", options.writer_queue, ": must be 1..",
+                     kMaxWriterQueue));
+  }
+  if (options.monitoring.retention.max_age < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retain-age must not be negative");
   }
   if (if_nametoindex(options.interface.c_str()) == 0) {
     return absl::NotFoundError(
@@ -52,6 +180,11 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
   }
   if (options.data_plane.prefixes.empty()) {
     return absl::InvalidArgumentError("at least one --prefix is required");
+  }
+  DS_RETURN_IF_ERROR(CheckPrefixesDisjoint(options.data_plane.prefixes));
+  if (!options.allow_own_addresses) {
+    DS_ASSIGN_OR_RETURN(const std::vector<HostAddress> host, HostAddresses());
+    DS_RETURN_IF_ERROR(CheckNoHostAddresses(options.data_plane.prefixes, host));
   }
   absl::Duration day_remainder;
   if (options.interval < absl::Seconds(1) ||

@@ -58,11 +58,18 @@ struct AgentOptions {
   // Operations: HTTP endpoints, retention, capabilities kept after attach.
   MonitoringOptions monitoring;
   bool drop_capabilities = true;
+  // Take prefixes that hold an address of this host (--allow-own-addresses);
+  // refused otherwise (common/prefix.h, CheckNoHostAddresses).
+  bool allow_own_addresses = false;
 };
 
-// Checks what can be checked before touching the kernel: the interface
-// exists, the interval divides a day, the output directory is writable.
-// Errors name the problem in one line.
+// Checks every option before anything touches the kernel: the interface
+// exists, the interval divides a day, the output directory is writable,
+// the prefixes are disjoint and hold no address of this host (unless
+// allowed), every string is bounded and printable (the sensor name at
+// most kMaxSensorNameBytes), the HTTP address is ADDR:PORT, numbers are
+// within their bounds. Errors name the flag and the problem in one line,
+// quoting at most 64 bytes of the value, escaped.
 absl::Status ValidateAgentOptions(const AgentOptions& options);
 
 // Runs until SIGINT or SIGTERM (which the caller must have blocked in every

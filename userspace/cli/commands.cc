@@ -72,6 +72,9 @@ constexpr FlagSpec kRunFlags[] = {
     {"writer-backlog", T::kUint64, "N", "16",
      "snapshots held in memory while the output directory is slow, full or "
      "read-only"},
+    {"allow-own-addresses", T::kBool, "", "false",
+     "take --prefix blocks that hold an address of this host (its own traffic "
+     "is then counted, and dropped with --darknet-action drop)"},
 };
 
 constexpr FlagSpec kDetachFlags[] = {

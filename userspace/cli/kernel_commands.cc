@@ -102,6 +102,7 @@ absl::StatusOr<AgentOptions> AgentOptionsFromFlags(const ParsedFlags& flags) {
   options.keep_attached = flags.Bool("keep-attached");
   options.replace_pinned = flags.Bool("replace-pinned");
   options.writer_queue = flags.Uint64("writer-backlog");
+  options.allow_own_addresses = flags.Bool("allow-own-addresses");
   if (options.writer_queue == 0) {
     return absl::InvalidArgumentError("--writer-backlog must be at least 1");
   }

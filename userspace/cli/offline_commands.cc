@@ -199,6 +199,9 @@ int RollupMain(const ParsedFlags& flags) {
   absl::StatusOr<RollupResult> result = RunRollup(options);
   if (!result.ok())
     return Fail("rollup", result.status().message(), kExitFailure);
+  for (const std::string& skipped : result->skipped) {
+    std::fprintf(stderr, "darkscope rollup: skipped %s\n", skipped.c_str());
+  }
   std::printf(
       "darkscope rollup: %d hourly and %d daily roll-ups written, %d up to "
       "date\n",

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -51,22 +52,22 @@ absl::StatusOr<Prefix> ParseAddress(absl::string_view text) {
 absl::StatusOr<Prefix> ParseDarknetPrefix(absl::string_view cidr) {
   size_t slash = cidr.find('/');
   if (slash == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "parse prefix '", cidr, "': expected address/length, e.g. 198.18.0.0/15"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("parse prefix '", cidr,
+                     "': expected address/length, e.g. 198.18.0.0/15"));
   }
   absl::StatusOr<Prefix> address = ParseAddress(cidr.substr(0, slash));
   if (!address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "parse prefix '", cidr, "': '", cidr.substr(0, slash),
-        "' is not an IPv4 or IPv6 address"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("parse prefix '", cidr, "': '", cidr.substr(0, slash),
+                     "' is not an IPv4 or IPv6 address"));
   }
   Prefix prefix = *address;
   int length = -1;
   if (!absl::SimpleAtoi(cidr.substr(slash + 1), &length) || length < 0 ||
       length > prefix.length) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("parse prefix '", cidr, "': length must be 0..",
-                     prefix.length));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "parse prefix '", cidr, "': length must be 0..", prefix.length));
   }
   if (prefix.family == DS_FAMILY_IPV4 && length > 24) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -82,6 +83,96 @@ absl::StatusOr<Prefix> ParseDarknetPrefix(absl::string_view cidr) {
   }
   prefix.length = length;
   return prefix;
+}
+
+namespace {
+
+int FamilyBits(int family) { return family == DS_FAMILY_IPV4 ? 32 : 128; }
+
+bool Valid(const Prefix& p) {
+  return (p.family == DS_FAMILY_IPV4 || p.family == DS_FAMILY_IPV6) &&
+         p.length >= 0 && p.length <= FamilyBits(p.family);
+}
+
+// Prefixes in address order, a block before the blocks inside it: then a
+// block overlaps an earlier one exactly when it lies inside the last block
+// kept that is not inside another (CIDR blocks nest or are disjoint).
+std::vector<Prefix> Sorted(absl::Span<const Prefix> prefixes) {
+  std::vector<Prefix> sorted(prefixes.begin(), prefixes.end());
+  std::sort(sorted.begin(), sorted.end(), [](const Prefix& a, const Prefix& b) {
+    if (a.family != b.family) return a.family < b.family;
+    if (a.addr != b.addr) return a.addr < b.addr;
+    return a.length < b.length;
+  });
+  return sorted;
+}
+
+}  // namespace
+
+bool PrefixContains(const Prefix& outer, const Prefix& inner) {
+  if (!Valid(outer) || !Valid(inner) || outer.family != inner.family ||
+      outer.length > inner.length) {
+    return false;
+  }
+  const int whole = outer.length / 8;
+  if (!std::equal(outer.addr.begin(), outer.addr.begin() + whole,
+                  inner.addr.begin())) {
+    return false;
+  }
+  const int rest = outer.length % 8;
+  if (rest == 0) return true;
+  const uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+  return (outer.addr[whole] & mask) == (inner.addr[whole] & mask);
+}
+
+absl::Status CheckPrefixesDisjoint(absl::Span<const Prefix> prefixes) {
+  const std::vector<Prefix> sorted = Sorted(prefixes);
+  const Prefix* last = nullptr;
+  for (const Prefix& p : sorted) {
+    if (last != nullptr && PrefixContains(*last, p)) {
+      if (*last == p) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("prefix ", p.ToString(),
+                         " is given twice; give each darknet block once"));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "prefix ", p.ToString(), " lies inside prefix ", last->ToString(),
+          ": overlapping blocks would count their addresses twice; give each "
+          "darknet block once"));
+    }
+    last = &p;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNoHostAddresses(absl::Span<const Prefix> prefixes,
+                                  absl::Span<const HostAddress> host) {
+  for (const Prefix& p : prefixes) {
+    for (const HostAddress& h : host) {
+      if (!PrefixContains(p, h.address)) continue;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "prefix ", p.ToString(), " holds ",
+          AddressToString(h.address.family, h.address.addr.data()),
+          ", an address of this host (", h.interface,
+          "): its traffic would be counted as darknet traffic and, with "
+          "--darknet-action drop, dropped; a darknet is unused address space "
+          "(--allow-own-addresses to watch it anyway)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+uint64_t Ipv4AddressCount(absl::Span<const Prefix> prefixes) {
+  uint64_t addresses = 0;
+  const Prefix* last = nullptr;
+  const std::vector<Prefix> sorted = Sorted(prefixes);
+  for (const Prefix& p : sorted) {
+    if (p.family != DS_FAMILY_IPV4 || !Valid(p)) continue;
+    if (last != nullptr && PrefixContains(*last, p)) continue;
+    addresses += uint64_t{1} << (32 - p.length);
+    last = &p;
+  }
+  return addresses;
 }
 
 ds_net_key NetKeyOf(const Prefix& address) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status.h"
 
 namespace darkscope {
@@ -16,16 +17,40 @@ namespace {
 
 constexpr unsigned kRingEntries = 8;
 
+// A temporary file is always created, never reused: O_EXCL fails on any
+// name already there (a symbolic link included, which it never follows),
+// O_NOFOLLOW says the same for the reader of the code.
+constexpr int kTempFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+
 std::string TempName(absl::string_view name) {
   return absl::StrCat(".", name, ".tmp");
+}
+
+// Opens `directory` and refuses it when anyone but its owner may write
+// there: whoever can add a name to the directory can plant a link under a
+// name the writer is about to use.
+absl::StatusOr<UniqueFd> OpenOutputDirectory(const std::string& directory) {
+  UniqueFd dir_fd(
+      ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) return ErrnoError(errno, "open directory", directory);
+  struct stat st;
+  if (::fstat(dir_fd.get(), &st) != 0)
+    return ErrnoError(errno, "fstat", directory);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "output directory %s: writable by %s (mode %04o); refusing it, since "
+        "another user could plant links there (chmod go-w %s)",
+        directory, (st.st_mode & S_IWOTH) != 0 ? "others" : "its group",
+        st.st_mode & 07777, directory));
+  }
+  return dir_fd;
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UringFileWriter>> UringFileWriter::Create(
     const std::string& directory, int directory_sync_every) {
-  UniqueFd dir_fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd.valid()) return ErrnoError(errno, "open directory", directory);
+  DS_ASSIGN_OR_RETURN(UniqueFd dir_fd, OpenOutputDirectory(directory));
   std::unique_ptr<UringFileWriter> writer(
       new UringFileWriter(directory, std::move(dir_fd)));
   writer->directory_sync_every_ = std::max(1, directory_sync_every);
@@ -62,34 +87,51 @@ absl::Status UringFileWriter::SubmitAndWait(int count,
   return first_error;
 }
 
+absl::StatusOr<UniqueFd> UringFileWriter::CreateTemp(
+    const std::string& temp, const std::string& temp_path) {
+  // A name left there (a crash between create and rename, or a link
+  // planted by someone) is removed (unlinkat removes a link, never its
+  // target) and the create tried once more; losing that race again is an
+  // error, not a reason to open what is there.
+  for (int attempt = 0;; ++attempt) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    io_uring_prep_openat(sqe, dir_fd_.get(), temp.c_str(), kTempFlags, 0644);
+    io_uring_sqe_set_data64(sqe, 0);
+    int submitted = io_uring_submit(&ring_);
+    if (submitted < 0)
+      return ErrnoError(submitted, "io_uring_submit", temp_path);
+    io_uring_cqe* cqe = nullptr;
+    if (int err = io_uring_wait_cqe(&ring_, &cqe); err < 0) {
+      return ErrnoError(err, "io_uring_wait_cqe", temp_path);
+    }
+    int fd = cqe->res;
+    io_uring_cqe_seen(&ring_, cqe);
+    if (fd >= 0) return UniqueFd(fd);
+    if (fd != -EEXIST || attempt > 0)
+      return ErrnoError(fd, "io_uring openat", temp_path);
+    if (::unlinkat(dir_fd_.get(), temp.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoError(errno, "unlink stale temporary file", temp_path);
+    }
+  }
+}
+
 absl::Status UringFileWriter::Write(absl::string_view name,
                                     absl::Span<const uint8_t> bytes) {
   const absl::Span<const uint8_t> pieces[] = {bytes};
   return Write(name, pieces);
 }
 
-absl::Status UringFileWriter::Write(absl::string_view name,
-                                    absl::Span<const absl::Span<const uint8_t>> pieces) {
+absl::Status UringFileWriter::Write(
+    absl::string_view name,
+    absl::Span<const absl::Span<const uint8_t>> pieces) {
   const std::string temp = TempName(name);
   const std::string final_name(name);
   const std::string temp_path = absl::StrCat(directory_, "/", temp);
 
-  // 1. Open the temporary file.
-  static const char* const kOpen[] = {"io_uring openat"};
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  io_uring_prep_openat(sqe, dir_fd_.get(), temp.c_str(),
-                       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  io_uring_sqe_set_data64(sqe, 0);
-  int submitted = io_uring_submit(&ring_);
-  if (submitted < 0) return ErrnoError(submitted, "io_uring_submit", temp_path);
+  // 1. Create the temporary file.
+  DS_ASSIGN_OR_RETURN(UniqueFd file, CreateTemp(temp, temp_path));
+  io_uring_sqe* sqe = nullptr;
   io_uring_cqe* cqe = nullptr;
-  if (int err = io_uring_wait_cqe(&ring_, &cqe); err < 0) {
-    return ErrnoError(err, "io_uring_wait_cqe", temp_path);
-  }
-  int fd = cqe->res;
-  io_uring_cqe_seen(&ring_, cqe);
-  if (fd < 0) return ErrnoError(fd, kOpen[0], temp_path);
-  UniqueFd file(fd);
 
   // 2. Write it whole, piece by piece (a regular file may take a write in
   // several parts).
@@ -99,7 +141,8 @@ absl::Status UringFileWriter::Write(absl::string_view name,
     while (written < bytes.size()) {
       sqe = io_uring_get_sqe(&ring_);
       io_uring_prep_write(sqe, file.get(), bytes.data() + written,
-                          static_cast<unsigned>(bytes.size() - written), offset + written);
+                          static_cast<unsigned>(bytes.size() - written),
+                          offset + written);
       io_uring_sqe_set_data64(sqe, 0);
       if (int err = io_uring_submit(&ring_); err < 0) {
         ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
@@ -157,32 +200,40 @@ absl::Status UringFileWriter::SyncDirectory() {
   return absl::OkStatus();
 }
 
-absl::Status WritePlainFile(const std::string& directory, absl::string_view name,
+absl::Status WritePlainFile(const std::string& directory,
+                            absl::string_view name,
                             absl::Span<const uint8_t> bytes) {
-  const std::string temp_path = absl::StrCat(directory, "/", TempName(name));
+  const std::string temp = TempName(name);
+  const std::string final_name(name);
+  const std::string temp_path = absl::StrCat(directory, "/", temp);
   const std::string final_path = absl::StrCat(directory, "/", name);
-  UniqueFd file(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  DS_ASSIGN_OR_RETURN(UniqueFd dir, OpenOutputDirectory(directory));
+  UniqueFd file(::openat(dir.get(), temp.c_str(), kTempFlags, 0644));
+  if (!file.valid() && errno == EEXIST &&
+      ::unlinkat(dir.get(), temp.c_str(), 0) == 0) {
+    file.Reset(::openat(dir.get(), temp.c_str(), kTempFlags, 0644));
+  }
   if (!file.valid()) return ErrnoError(errno, "open", temp_path);
   size_t written = 0;
   while (written < bytes.size()) {
-    ssize_t n = ::write(file.get(), bytes.data() + written, bytes.size() - written);
+    ssize_t n =
+        ::write(file.get(), bytes.data() + written, bytes.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int err = n < 0 ? errno : EIO;
-      ::unlink(temp_path.c_str());
+      ::unlinkat(dir.get(), temp.c_str(), 0);
       return ErrnoError(err, "write", temp_path);
     }
     written += static_cast<size_t>(n);
   }
-  if (::fdatasync(file.get()) != 0) return ErrnoError(errno, "fdatasync", temp_path);
+  if (::fdatasync(file.get()) != 0)
+    return ErrnoError(errno, "fdatasync", temp_path);
   file.Reset();
-  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) {
+  if (::renameat(dir.get(), temp.c_str(), dir.get(), final_name.c_str()) != 0) {
     return ErrnoError(errno, "rename", final_path);
   }
-  UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid() || ::fsync(dir.get()) != 0) {
+  if (::fsync(dir.get()) != 0)
     return ErrnoError(errno, "fsync directory", directory);
-  }
   return absl::OkStatus();
 }
 

@@ -23,7 +23,10 @@ namespace darkscope {
 
 class UringFileWriter {
  public:
-  // `directory` must exist; it is opened once and kept.
+  // `directory` must exist; it is opened once and kept. A directory that
+  // its group or others may write is refused: files are created there by
+  // name (temporary name, then rename), and nothing there is ever followed
+  // as a link.
   // `directory_sync_every` > 1 (offline writers: replay) syncs the
   // directory once per that many files instead of after each, and at
   // SyncDirectory(): each file is still written, fdatasync'ed and renamed
@@ -47,6 +50,9 @@ class UringFileWriter {
  private:
   UringFileWriter(std::string directory, UniqueFd dir_fd)
       : directory_(std::move(directory)), dir_fd_(std::move(dir_fd)) {}
+  // Creates `temp` (never opens an existing file or follows a link).
+  absl::StatusOr<UniqueFd> CreateTemp(const std::string& temp,
+                                      const std::string& temp_path);
   // Submits what is queued and waits for `count` completions; the first
   // failure is returned, naming `operations[i]` for completion i.
   absl::Status SubmitAndWait(int count, const char* const* operations,
@@ -60,8 +66,10 @@ class UringFileWriter {
   bool ring_ready_ = false;
 };
 
-// The write(2) + fsync(2) baseline of the same sequence.
-absl::Status WritePlainFile(const std::string& directory, absl::string_view name,
+// The write(2) + fsync(2) baseline of the same sequence, with the same
+// refusals.
+absl::Status WritePlainFile(const std::string& directory,
+                            absl::string_view name,
                             absl::Span<const uint8_t> bytes);
 
 }  // namespace darkscope

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "capture/pcap_file.h"
+#include "common/prefix.h"
 #include "common/status.h"
 #include "common/directories.h"
 #include "drain/epoch_tables.h"
@@ -15,6 +16,7 @@ namespace darkscope {
 
 absl::Status RunReplay(const ReplayOptions& options) {
   if (options.files.empty()) return absl::InvalidArgumentError("no capture file given");
+  DS_RETURN_IF_ERROR(CheckPrefixesDisjoint(options.data_plane.prefixes));
   DS_RETURN_IF_ERROR(MakeDirectories(options.out_dir));
   // Offline: one directory sync per batch of files, and at the end.
   constexpr int kFilesPerDirectorySync = 64;

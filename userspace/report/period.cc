@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,12 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "snapshot/snapshot_files.h"
 #include "common/counter_names.h"
 #include "common/port_index.h"
 #include "common/status.h"
 #include "rollup/rollup.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 
@@ -110,11 +111,9 @@ void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
       usage[s.sensor][absl::FormatTime("%Y-%m", s.interval_start, absl::UTCTimeZone())];
   month.ipv4_packets += s.counts.counters[DS_CTR_IPV4];
   month.observed_seconds += AgentCounter(s, "rollup_observed_seconds", s.interval_seconds);
-  uint64_t addresses = 0;
-  for (const Prefix& p : s.darknet) {
-    if (p.family == DS_FAMILY_IPV4) addresses += uint64_t{1} << (32 - p.length);
-  }
-  month.ipv4_addresses = std::max(month.ipv4_addresses, addresses);
+  // Each address once, whatever the file lists.
+  month.ipv4_addresses =
+      std::max(month.ipv4_addresses, Ipv4AddressCount(s.darknet));
 }
 
 std::string CountryOfKey(uint64_t key) {
@@ -388,6 +387,10 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
   std::vector<std::vector<std::string>> part_problems(loaders);
   std::vector<std::unique_ptr<OriginLookup>> part_origins(loaders);
   std::atomic<size_t> files_done{0};
+  // An exception (bad_alloc) in a loader is carried to this thread and
+  // rethrown after the join, to end at the command's boundary rather than
+  // in std::terminate.
+  std::vector<std::exception_ptr> thrown(loaders);
   std::vector<std::thread> threads;
   for (size_t p = 0; p < loaders; ++p) {
     parts[p].from = from, parts[p].to = to, parts[p].step = step;
@@ -398,7 +401,13 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
     }
     const size_t begin = plan.size() * p / loaders, end = plan.size() * (p + 1) / loaders;
     threads.emplace_back([&, p, begin, end, lookup] {
-      LoadFiles(plan, begin, end, *lookup, local, files_done, parts[p], part_problems[p]);
+      try {
+        LoadFiles(plan, begin, end, *lookup, local, files_done, parts[p],
+                  part_problems[p]);
+      } catch (...) {
+        thrown[p] = std::current_exception();
+        files_done += end - begin;  // the progress line ends
+      }
     });
   }
   for (size_t done = 0; progress && done < plan.size();) {
@@ -407,6 +416,9 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
     std::fprintf(stderr, "\rdarkscope report: %zu/%zu files", done, plan.size());
   }
   for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : thrown) {
+    if (e) std::rethrow_exception(e);
+  }
   if (progress && !plan.empty()) std::fprintf(stderr, "\n");
   PeriodCounts period = std::move(parts[0]);
   for (size_t p = 0; p < loaders; ++p) {

@@ -6,13 +6,14 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "io/durable_file.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 namespace {
@@ -35,18 +36,27 @@ absl::Status MakeDirectory(const std::string& path) {
   return absl::OkStatus();
 }
 
-// Merges `sources` (files of one span) into the snapshot of [start, start + span).
-absl::StatusOr<Snapshot> Merge(const std::vector<std::string>& sources, absl::Time start,
-                               absl::Duration span) {
+// Merges `sources` (files of one span) into the snapshot of [start, start +
+// span). A file that does not read or decode is named in `skipped` and left
+// out; nullopt when no file of the span could be read.
+absl::StatusOr<std::optional<Snapshot>> Merge(
+    const std::vector<std::string>& sources, absl::Time start,
+    absl::Duration span, std::vector<std::string>& skipped) {
   Snapshot merged;
   merged.interval_start = start;
   merged.interval_seconds = static_cast<uint32_t>(absl::ToInt64Seconds(span));
   bool all_complete = true;
   uint64_t snapshots = 0, observed = 0;
+  size_t read = 0;
   for (const std::string& path : sources) {
-    DS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadWholeFile(path));
-    absl::StatusOr<Snapshot> s = DecodeSnapshot(bytes);
-    if (!s.ok()) return absl::DataLossError(absl::StrCat(path, ": ", s.status().message()));
+    absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(path);
+    absl::StatusOr<Snapshot> s =
+        bytes.ok() ? DecodeSnapshot(*bytes) : bytes.status();
+    if (!s.ok()) {
+      skipped.push_back(absl::StrCat(path, ": ", s.status().message()));
+      continue;
+    }
+    ++read;
     if (merged.sensor.empty()) merged.sensor = s->sensor, merged.darknet = s->darknet;
     all_complete = all_complete && s->complete;
     // A roll-up of roll-ups carries the counts of what it merged.
@@ -73,16 +83,19 @@ absl::StatusOr<Snapshot> Merge(const std::vector<std::string>& sources, absl::Ti
     }
     for (const auto& [key, packets] : s->port_hours) merged.port_hours[key] += packets;
   }
+  if (read == 0) return std::nullopt;
   merged.agent_counters[kSnapshotsMerged] = snapshots;
   merged.agent_counters[kObservedSeconds] = observed;
   merged.complete = all_complete && observed == merged.interval_seconds;
-  return merged;
+  return std::optional<Snapshot>(std::move(merged));
 }
 
 // One level of roll-up: the files of `from` grouped by `span` into `to_dir`.
-absl::Status RollLevel(const std::map<absl::Time, std::string>& from, absl::Duration span,
-                       absl::Time latest, const RollupOptions& options, const std::string& to_dir,
-                       int& written, int& up_to_date) {
+absl::Status RollLevel(const std::map<absl::Time, std::string>& from,
+                       absl::Duration span, absl::Time latest,
+                       const RollupOptions& options, const std::string& to_dir,
+                       int& written, int& up_to_date,
+                       std::vector<std::string>& skipped) {
   if (from.empty()) return absl::OkStatus();
   DS_RETURN_IF_ERROR(MakeDirectory(to_dir));
   DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files, UringFileWriter::Create(to_dir));
@@ -108,8 +121,10 @@ absl::Status RollLevel(const std::map<absl::Time, std::string>& from, absl::Dura
         continue;
       }
     }
-    DS_ASSIGN_OR_RETURN(Snapshot merged, Merge(sources, start, span));
-    DS_RETURN_IF_ERROR(files->Write(name, EncodeSnapshot(merged)));
+    DS_ASSIGN_OR_RETURN(std::optional<Snapshot> merged,
+                        Merge(sources, start, span, skipped));
+    if (!merged.has_value()) continue;  // nothing of the span could be read
+    DS_RETURN_IF_ERROR(files->Write(name, EncodeSnapshot(*merged)));
     ++written;
   }
   if (options.progress) std::fprintf(stderr, "\n");
@@ -144,12 +159,14 @@ absl::StatusOr<RollupResult> RunRollup(const RollupOptions& options) {
     // The newest interval's start: every hour that ended by then is whole.
     const absl::Time latest = intervals.rbegin()->first;
     const std::string hourly_dir = absl::StrCat(dir, "/", kHourlyDir);
-    DS_RETURN_IF_ERROR(RollLevel(intervals, absl::Hours(1), latest, options, hourly_dir,
-                                 result.hourly_written, result.up_to_date));
+    DS_RETURN_IF_ERROR(RollLevel(intervals, absl::Hours(1), latest, options,
+                                 hourly_dir, result.hourly_written,
+                                 result.up_to_date, result.skipped));
     DS_ASSIGN_OR_RETURN(auto hours, ListSeries(hourly_dir));
     DS_RETURN_IF_ERROR(RollLevel(hours, absl::Hours(24), latest, options,
-                                 absl::StrCat(dir, "/", kDailyDir), result.daily_written,
-                                 result.up_to_date));
+                                 absl::StrCat(dir, "/", kDailyDir),
+                                 result.daily_written, result.up_to_date,
+                                 result.skipped));
   }
   return result;
 }

@@ -35,6 +35,9 @@ struct RollupOptions {
 struct RollupResult {
   int hourly_written = 0, daily_written = 0;
   int up_to_date = 0;  // roll-ups newer than every file they merge
+  // Files that could not be read or decoded ("PATH: why"): each is left
+  // out of its roll-up (which is then marked incomplete) and the rest go on.
+  std::vector<std::string> skipped;
 };
 
 // Writes the missing or stale hourly and daily roll-ups. Idempotent: run it

@@ -91,6 +91,21 @@ absl::Status ValidateSamplerOptions(const SamplerOptions& options) {
   }
   if (options.batch == 0)
     return absl::InvalidArgumentError("sample batch must be at least 1");
+  // Upper bounds: memory the kernel pins per queue (UMEM frames of 4 KiB),
+  // ring entries, and the pcapng bytes an interval holds in memory.
+  if (options.umem_frames > kMaxUmemFrames ||
+      options.ring_size > kMaxRingSize || options.batch > options.ring_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sample UMEM frames (", options.umem_frames, ", at most ",
+                     kMaxUmemFrames, "), ring size (", options.ring_size,
+                     ", at most ", kMaxRingSize, ") and batch (", options.batch,
+                     ", at most the ring size) out of bounds"));
+  }
+  if (options.max_bytes > kMaxSampleBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sample bytes per interval (", options.max_bytes,
+                     "): at most ", kMaxSampleBytes));
+  }
   for (uint32_t q : options.queues) {
     if (q >= DS_XSK_QUEUES_MAX) {
       return absl::InvalidArgumentError(

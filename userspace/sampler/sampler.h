@@ -43,9 +43,16 @@ struct SampleFile {
   std::vector<std::vector<uint8_t>> chunks;
 };
 
+// Bounds of the sampler's options: UMEM frames per queue (4 KiB each: 1 GiB),
+// rx ring entries, pcapng bytes held per interval.
+inline constexpr uint32_t kMaxUmemFrames = 1u << 18;
+inline constexpr uint32_t kMaxRingSize = 1u << 16;
+inline constexpr uint64_t kMaxSampleBytes = uint64_t{1} << 30;
+
 // Checks what can be checked before binding anything: ring and UMEM sizes
-// are powers of two, a batch is at least one frame, queues are below
-// DS_XSK_QUEUES_MAX, one CPU per queue when both are listed.
+// are powers of two within their bounds, a batch is 1 frame to the ring
+// size, queues are below DS_XSK_QUEUES_MAX, one CPU per queue when both are
+// listed, the bytes per interval within kMaxSampleBytes.
 absl::Status ValidateSamplerOptions(const SamplerOptions& options);
 
 // The rx queues of `interface` (ethtool channels, else sysfs).

@@ -4,9 +4,11 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -23,8 +25,14 @@ constexpr char kEndMagic[4] = {'D', 'E', 'N', 'D'};
 constexpr size_t kHeaderSize = 40;
 constexpr size_t kTrailerSize = 8;
 constexpr int kZstdLevel = 3;
-// A body larger than this is refused rather than allocated.
-constexpr uint64_t kMaxBodySize = uint64_t{1} << 32;
+// zstd's format limit: a block holds at most 128 KiB and takes at least 4
+// bytes (an RLE block), so a compressed body of N bytes cannot hold more
+// than N * 32768 bytes. A declared size above that is a lie, refused before
+// anything is allocated.
+constexpr uint64_t kMaxZstdRatio = (128 << 10) / 4;
+// What a decode allocates before the frame proves it holds more: the
+// body grows as the frame's output fills it.
+constexpr uint64_t kFirstBodyBytes = 1 << 20;
 
 // Column kinds: the width in bytes of an unsigned integer, or a network.
 constexpr uint8_t kU8 = 1, kU16 = 2, kU32 = 4, kU64 = 8, kNet = 0x48;
@@ -90,6 +98,7 @@ class ByteWriter {
   }
   // `values`, each written `width` bytes wide.
   void Column(const std::vector<uint64_t>& values, size_t width) {
+    if (values.empty()) return;  // no copy from an empty vector's null data()
     size_t at = bytes_.size();
     bytes_.resize(at + values.size() * width);
     uint8_t* out = bytes_.data() + at;
@@ -103,10 +112,15 @@ class ByteWriter {
     }
   }
   void Raw(const void* data, size_t size) {
+    if (size == 0) return;
     const uint8_t* p = static_cast<const uint8_t*>(data);
     bytes_.insert(bytes_.end(), p, p + size);
   }
+  // A string too long for its length field is cut to fit rather than
+  // written with a wrapped length (a file no reader could parse); the
+  // options that feed strings are bounded well below (ValidateAgentOptions).
   void String(absl::string_view s, size_t length_width) {
+    s = s.substr(0, (uint64_t{1} << (8 * length_width)) - 1);
     Uint(s.size(), length_width);
     Raw(s.data(), s.size());
   }
@@ -347,11 +361,19 @@ uint32_t PartOf(absl::string_view table) {
 absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts,
                                                 absl::string_view streamed) {
   DS_ASSIGN_OR_RETURN(uint64_t table_count, r.Uint(2, "table count"));
+  if (table_count > kMaxSnapshotTables) {
+    return r.Error(
+        absl::StrCat(table_count, " tables; at most ", kMaxSnapshotTables));
+  }
   std::vector<Table> tables;
   for (uint64_t t = 0; t < table_count; ++t) {
     Table table;
     DS_ASSIGN_OR_RETURN(table.name, r.String(1, "table name"));
     DS_ASSIGN_OR_RETURN(uint64_t columns, r.Uint(2, "column count"));
+    if (columns > kMaxSnapshotColumns) {
+      return r.Error(absl::StrCat("table ", table.name, " has ", columns,
+                                  " columns; at most ", kMaxSnapshotColumns));
+    }
     DS_ASSIGN_OR_RETURN(uint64_t rows, r.Uint(4, "row count"));
     table.rows = static_cast<uint32_t>(rows);
     for (uint64_t c = 0; c < columns; ++c) {
@@ -463,6 +485,15 @@ absl::Status FromTables(const std::vector<Table>& tables, std::optional<FlowVisi
                                       p.length = static_cast<int>(v[3]);
                                       s.darknet.push_back(p);
                                     }));
+      for (const Prefix& p : s.darknet) {
+        const int bits = p.family == DS_FAMILY_IPV4 ? 32 : 128;
+        if ((p.family != DS_FAMILY_IPV4 && p.family != DS_FAMILY_IPV6) ||
+            p.length > bits) {
+          return absl::DataLossError(
+              absl::StrCat("table darknet: family ", p.family, " length ",
+                           p.length, " is not a prefix"));
+        }
+      }
     } else if (t.name == "ports") {
       DS_RETURN_IF_ERROR(ForEachRow(
           t, {"index", "packets", "bytes", "syn", "synack", "rst", "mirai", "zmap", "masscan", "backscatter"},
@@ -523,6 +554,46 @@ absl::Status FromTables(const std::vector<Table>& tables, std::optional<FlowVisi
     }
     // Tables a later version adds are skipped.
   }
+  return absl::OkStatus();
+}
+
+// Decompresses the zstd frame `compressed` into the first `raw_size` bytes
+// of `body`. `body` grows with what the frame turns out to hold (from
+// kFirstBodyBytes, doubling), never past raw_size + 1: a header that
+// declares more than the frame holds costs no allocation.
+absl::Status Decompress(absl::Span<const uint8_t> compressed, size_t raw_size,
+                        std::vector<uint8_t>& body) {
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(
+      ZSTD_createDCtx(), ZSTD_freeDCtx);
+  auto failed = [](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat(
+        "snapshot offset ", kHeaderSize, ": body does not decompress: ", why));
+  };
+  if (context == nullptr)
+    return absl::ResourceExhaustedError("ZSTD_createDCtx failed");
+  ZSTD_DCtx_reset(context.get(), ZSTD_reset_session_only);
+  // One byte more than declared: output beyond it proves the frame longer.
+  const size_t limit = raw_size + 1;
+  size_t want = static_cast<size_t>(std::min<uint64_t>(limit, kFirstBodyBytes));
+  if (body.size() < want) body.resize(want);
+  ZSTD_inBuffer in = {compressed.data(), compressed.size(), 0};
+  size_t produced = 0;
+  for (;;) {
+    ZSTD_outBuffer out = {body.data(), std::min(body.size(), limit), produced};
+    const size_t left = ZSTD_decompressStream(context.get(), &out, &in);
+    if (ZSTD_isError(left)) return failed(ZSTD_getErrorName(left));
+    produced = out.pos;
+    if (produced > raw_size) return failed("more bytes than the header says");
+    if (left == 0) break;  // the frame is complete (and its checksum good)
+    if (out.pos == out.size) {
+      want = std::min(limit, std::max(body.size(), size_t{1}) * 2);
+      if (body.size() < want) body.resize(want);
+    } else if (in.pos == in.size) {
+      return failed("the frame is cut short");
+    }
+  }
+  if (in.pos != in.size) return failed("bytes after the frame");
+  if (produced != raw_size) return failed("fewer bytes than the header says");
   return absl::OkStatus();
 }
 
@@ -603,21 +674,37 @@ absl::StatusOr<Snapshot> Decode(absl::Span<const uint8_t> bytes, uint32_t parts,
   if (compressed_size != crc_at - kHeaderSize) {
     return r.Error("body size does not match the file length");
   }
-  if (raw_size > kMaxBodySize) return r.Error("raw body size too large");
+  if (raw_size > kMaxSnapshotBodySize) {
+    return r.Error(absl::StrCat("raw body size ", raw_size,
+                                " is over the maximum of ",
+                                kMaxSnapshotBodySize));
+  }
+  if (raw_size > compressed_size * kMaxZstdRatio) {
+    return r.Error(absl::StrCat("raw body size ", raw_size,
+                                " is more than a body of ", compressed_size,
+                                " bytes can hold"));
+  }
+  const absl::Span<const uint8_t> compressed =
+      bytes.subspan(kHeaderSize, static_cast<size_t>(compressed_size));
+  const unsigned long long declared =
+      ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR) {
+    return absl::DataLossError(absl::StrCat("snapshot offset ", kHeaderSize,
+                                            ": body is not a zstd frame"));
+  }
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_size) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot offset ", kHeaderSize, ": body's frame holds ",
+                     declared, " bytes, the header says ", raw_size));
+  }
 
   // The body goes into memory kept per thread for the next file: readers
   // decode file after file, and fresh pages for each body cost more than
   // the decompression (a 55 MB body: 51 ms into reused memory, 373 ms into
   // fresh, on the 2-CPU test machine). The tables copy what they need.
   thread_local std::vector<uint8_t> body;
-  if (body.size() < raw_size) body.resize(raw_size);
-  size_t got = ZSTD_decompress(body.data(), raw_size, bytes.data() + kHeaderSize,
-                               compressed_size);
-  if (ZSTD_isError(got) || got != raw_size) {
-    return absl::DataLossError(absl::StrCat(
-        "snapshot offset ", kHeaderSize, ": body does not decompress: ",
-        ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size"));
-  }
+  DS_RETURN_IF_ERROR(
+      Decompress(compressed, static_cast<size_t>(raw_size), body));
   ByteReader br(absl::MakeConstSpan(body.data(), raw_size), "snapshot body");
   DS_ASSIGN_OR_RETURN(s.sensor, br.String(2, "sensor name"));
   DS_ASSIGN_OR_RETURN(std::vector<Table> tables,

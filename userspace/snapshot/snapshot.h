@@ -19,8 +19,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/prefix.h"
 #include "absl/types/span.h"
+#include "common/prefix.h"
 #include "counts/counts.h"
 
 namespace darkscope {
@@ -29,9 +29,23 @@ namespace darkscope {
 inline constexpr uint32_t kSnapshotFormatVersion = 1;
 inline constexpr uint32_t kOldestReadableSnapshotVersion = 1;
 
+// The decoder's bounds (docs/snapshot-format.md, Limits). Each declared
+// size is checked against the bytes that can hold it and against these
+// before anything is allocated:
+// - the raw body: 2 GiB (an interval's full maps encode to about 85 MB; a
+//   daily roll-up of 10 million source networks to about 1.4 GB), and at
+//   most what zstd can expand the compressed body to;
+// - tables per file and columns per table (a file of this version has 9
+//   tables, the widest 17 columns);
+// - the sensor name, the one string a user chooses (--sensor).
+inline constexpr uint64_t kMaxSnapshotBodySize = uint64_t{2} << 30;
+inline constexpr uint64_t kMaxSnapshotTables = 256;
+inline constexpr uint64_t kMaxSnapshotColumns = 1024;
+inline constexpr size_t kMaxSensorNameBytes = 255;
+
 struct Snapshot {
   std::string sensor;
-  absl::Time interval_start;      // UTC, a multiple of interval_seconds
+  absl::Time interval_start;  // UTC, a multiple of interval_seconds
   uint32_t interval_seconds = 0;
   // False for the first interval after start and the last before stop,
   // which the agent did not see whole.
@@ -71,9 +85,10 @@ absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
 // The same, but the flows table is handed to `each_flow` row by row, in
 // key order, rather than kept in counts.flows: for readers that only
 // stream through it (a daily roll-up has a million rows).
-using FlowVisitor = absl::FunctionRef<void(const ds_flow_key&, const ds_traffic&)>;
-absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes, uint32_t parts,
-                                        FlowVisitor each_flow);
+using FlowVisitor =
+    absl::FunctionRef<void(const ds_flow_key&, const ds_traffic&)>;
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
+                                        uint32_t parts, FlowVisitor each_flow);
 
 // "20261123T100000Z.dsnap": the file name of the interval starting at
 // `start`, which sorts in time order.

@@ -34,7 +34,9 @@
 #include "snapshot/snapshot.h"
 
 ABSL_FLAG(int, rounds, 5, "fill-and-drain rounds");
-ABSL_FLAG(std::string, dir, "", "directory for the snapshot files (default: a new one under /tmp, removed at exit)");
+ABSL_FLAG(std::string, dir, "",
+          "directory for the snapshot files (default: a new one under /tmp, "
+          "removed at exit)");
 
 namespace darkscope {
 namespace {
@@ -54,7 +56,9 @@ bool UpdateBatch(int fd, const void* keys, const void* values, uint32_t count) {
 // Fills epoch 0's tables to their bounds.
 bool Fill(const OuterMapFds& outer, uint32_t round) {
   const int cpus = libbpf_num_possible_cpus();
-  auto fd = [&](EpochTable t) { return UniqueFd(InnerFd(outer[static_cast<int>(t)], 0)); };
+  auto fd = [&](EpochTable t) {
+    return UniqueFd(InnerFd(outer[static_cast<int>(t)], 0));
+  };
 
   {  // Per-CPU arrays: every index, a count on every CPU.
     UniqueFd ports = fd(EpochTable::kPorts);
@@ -62,32 +66,43 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
     std::vector<ds_port_stats> values(keys.size() * cpus);
     for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
     for (auto& v : values) v = {1 + round, 60, 1, 0, 0, 1, 0, 0, 0};
-    if (!UpdateBatch(ports.get(), keys.data(), values.data(), keys.size())) return false;
+    if (!UpdateBatch(ports.get(), keys.data(), values.data(), keys.size()))
+      return false;
     UniqueFd src_ports = fd(EpochTable::kSrcPorts);
     keys.resize(DS_SRC_PORT_INDEX_COUNT);
     std::vector<ds_traffic> traffic(keys.size() * cpus, {1, 60});
-    if (!UpdateBatch(src_ports.get(), keys.data(), traffic.data(), keys.size())) return false;
+    if (!UpdateBatch(src_ports.get(), keys.data(), traffic.data(), keys.size()))
+      return false;
   }
   {  // Hash tables: distinct keys up to each bound.
     std::vector<ds_net_key> nets(DS_SOURCES_MAX);
     for (uint32_t i = 0; i < nets.size(); ++i) {
-      nets[i] = {DS_FAMILY_IPV4, 0, {uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i), 0, 0, 0}};
+      nets[i] = {DS_FAMILY_IPV4,
+                 0,
+                 {uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i), 0, 0, 0}};
     }
     std::vector<ds_source_stats> sources(nets.size());
-    for (auto& s : sources) s = {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1};
+    for (auto& s : sources)
+      s = {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1};
     UniqueFd sources_fd = fd(EpochTable::kSources);
-    if (!UpdateBatch(sources_fd.get(), nets.data(), sources.data(), nets.size())) return false;
+    if (!UpdateBatch(sources_fd.get(), nets.data(), sources.data(),
+                     nets.size()))
+      return false;
     std::vector<ds_dest_stats> dests(DS_DESTINATIONS_MAX);
     for (auto& d : dests) d = {3, 180, {7, 0, 0, 0}};
     UniqueFd dests_fd = fd(EpochTable::kDests);
-    if (!UpdateBatch(dests_fd.get(), nets.data(), dests.data(), dests.size())) return false;
+    if (!UpdateBatch(dests_fd.get(), nets.data(), dests.data(), dests.size()))
+      return false;
     std::vector<ds_flow_key> flows(DS_FLOWS_MAX);
     for (uint32_t i = 0; i < flows.size(); ++i) {
-      flows[i] = {nets[i % nets.size()], DS_SLOT_TCP, 0, uint16_t(i / nets.size() + 1)};
+      flows[i] = {nets[i % nets.size()], DS_SLOT_TCP, 0,
+                  uint16_t(i / nets.size() + 1)};
     }
     std::vector<ds_traffic> flow_values(flows.size(), {1, 60});
     UniqueFd flows_fd = fd(EpochTable::kFlows);
-    if (!UpdateBatch(flows_fd.get(), flows.data(), flow_values.data(), flows.size())) return false;
+    if (!UpdateBatch(flows_fd.get(), flows.data(), flow_values.data(),
+                     flows.size()))
+      return false;
   }
   return true;
 }
@@ -98,10 +113,12 @@ uint64_t ReadPerKey(int fd) {
   bpf_map_info info = {};
   uint32_t length = sizeof(info);
   if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) return 0;
-  const bool per_cpu = info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH;
+  const bool per_cpu = info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+                       info.type == BPF_MAP_TYPE_PERCPU_HASH;
   const int copies = per_cpu ? libbpf_num_possible_cpus() : 1;
   const size_t stride = (info.value_size + 7) / 8 * 8;
-  std::vector<uint8_t> key(info.key_size), next(info.key_size), value(stride * copies);
+  std::vector<uint8_t> key(info.key_size), next(info.key_size),
+      value(stride * copies);
   std::vector<uint64_t> sum(stride / 8);
   uint64_t entries = 0;
   void* previous = nullptr;
@@ -142,17 +159,21 @@ int Run() {
   auto plane = DataPlane::Load(options);
   auto uring = UringFileWriter::Create(dir);
   if (!plane.ok() || !uring.ok()) {
-    std::fprintf(stderr, "drain_cost: %s %s\n", plane.status().ToString().c_str(),
+    std::fprintf(stderr, "drain_cost: %s %s\n",
+                 plane.status().ToString().c_str(),
                  uring.status().ToString().c_str());
     return 2;
   }
   EpochRotation rotation((*plane)->outer_map_fds());
-  std::vector<double> flip, read, per_key, recycle, encode, uring_write, plain_write, total_uring;
+  std::vector<double> flip, read, per_key, recycle, encode, uring_write,
+      plain_write, total_uring;
   uint64_t per_key_rows = 0;
   size_t file_bytes = 0, rows = 0;
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
-    if (!(*plane)->SetEpoch(1).ok() || !Fill((*plane)->outer_map_fds(), round)) {
-      std::fprintf(stderr, "drain_cost: filling the tables failed: %s\n", strerror(errno));
+    if (!(*plane)->SetEpoch(1).ok() ||
+        !Fill((*plane)->outer_map_fds(), round)) {
+      std::fprintf(stderr, "drain_cost: filling the tables failed: %s\n",
+                   strerror(errno));
       return 2;
     }
     absl::Time t0 = absl::Now();
@@ -162,14 +183,21 @@ int Run() {
     // way a reader without batch operations would, for comparison.
     uint64_t per_key_entries = 0;
     if (detached.ok()) {
-      for (const UniqueFd& map : detached->maps) per_key_entries += ReadPerKey(map.get());
+      for (const UniqueFd& map : detached->maps)
+        per_key_entries += ReadPerKey(map.get());
     }
     absl::Time t1b = absl::Now();
     auto counts = ReadEpochTables(*detached);
     absl::Time t2 = absl::Now();
     if (!detached.ok() || !counts.ok()) return 2;
-    Snapshot snapshot{"bench", absl::FromUnixSeconds(1795428000 + 60 * round), 60, true,
-                      *counts, {}, options.prefixes, {}};
+    Snapshot snapshot{"bench",
+                      absl::FromUnixSeconds(1795428000 + 60 * round),
+                      60,
+                      true,
+                      *counts,
+                      {},
+                      options.prefixes,
+                      {}};
     if (!rotation.Recycle(std::move(*detached), *counts).ok()) return 2;
     absl::Time t3 = absl::Now();
     std::vector<uint8_t> bytes = EncodeSnapshot(snapshot);
@@ -191,7 +219,8 @@ int Run() {
     }
     absl::Time t5 = t4 + uring_time;
     if (!written.ok() || !plain.ok()) {
-      std::fprintf(stderr, "drain_cost: %s %s\n", written.ToString().c_str(), plain.ToString().c_str());
+      std::fprintf(stderr, "drain_cost: %s %s\n", written.ToString().c_str(),
+                   plain.ToString().c_str());
       return 2;
     }
     flip.push_back(Ms(t1 - t0));
@@ -202,19 +231,32 @@ int Run() {
     encode.push_back(Ms(t4 - t3));
     uring_write.push_back(Ms(uring_time));
     plain_write.push_back(Ms(plain_time));
-    total_uring.push_back(Ms(t1 - t0) + Ms(t2 - t1b) + Ms(t5 - t2));  // without the per-key read
+    total_uring.push_back(Ms(t1 - t0) + Ms(t2 - t1b) +
+                          Ms(t5 - t2));  // without the per-key read
     file_bytes = bytes.size();
-    rows = counts->ports.size() + counts->src_ports.size() + counts->sources.size() +
-           counts->destinations.size() + counts->flows.size();
+    rows = counts->ports.size() + counts->src_ports.size() +
+           counts->sources.size() + counts->destinations.size() +
+           counts->flows.size();
   }
-  std::printf("%zu rows per snapshot, %zu bytes compressed\n\n", rows, file_bytes);
+  std::printf("%zu rows per snapshot, %zu bytes compressed\n\n", rows,
+              file_bytes);
   std::printf("| phase | median ms |\n|---|---|\n");
-  std::printf("| flip + swap out | %.1f |\n| read (batch, per-CPU sums) | %.1f |\n", Median(flip), Median(read));
-  std::printf("| read key by key instead (%llu entries, per-CPU sums) | %.1f |\n",
-              static_cast<unsigned long long>(per_key_rows), Median(per_key));
-  std::printf("| recycle (clear what was read) | %.1f |\n| encode (tables + zstd) | %.1f |\n", Median(recycle), Median(encode));
-  std::printf("| durable write, io_uring | %.1f |\n| durable write, write(2)+fsync(2) | %.1f |\n", Median(uring_write), Median(plain_write));
-  std::printf("| total with io_uring | %.1f (%.2f %% of a 60 s interval) |\n", Median(total_uring), Median(total_uring) / 600.0);
+  std::printf(
+      "| flip + swap out | %.1f |\n| read (batch, per-CPU sums) | %.1f |\n",
+      Median(flip), Median(read));
+  std::printf(
+      "| read key by key instead (%llu entries, per-CPU sums) | %.1f |\n",
+      static_cast<unsigned long long>(per_key_rows), Median(per_key));
+  std::printf(
+      "| recycle (clear what was read) | %.1f |\n| encode (tables + zstd) | "
+      "%.1f |\n",
+      Median(recycle), Median(encode));
+  std::printf(
+      "| durable write, io_uring | %.1f |\n| durable write, write(2)+fsync(2) "
+      "| %.1f |\n",
+      Median(uring_write), Median(plain_write));
+  std::printf("| total with io_uring | %.1f (%.2f %% of a 60 s interval) |\n",
+              Median(total_uring), Median(total_uring) / 600.0);
   return 0;
 }
 

@@ -36,12 +36,12 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
-#include "darkscope/abi.h"
 #include "counts/counts.h"
+#include "darkscope/abi.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 namespace {

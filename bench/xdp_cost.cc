@@ -31,7 +31,6 @@ ABSL_FLAG(int, rounds, 15, "alternating rounds per frame");
 namespace darkscope {
 namespace {
 
-
 struct BenchFrame {
   std::string name;
   Frame frame;
@@ -40,21 +39,25 @@ struct BenchFrame {
 std::vector<BenchFrame> Frames() {
   const uint32_t dark = 0xc6120509;  // 198.18.5.9
   return {
-      {"Mirai SYN to 23/tcp",
-       PacketBuilder().Ipv4("185.220.101.7", "198.18.5.9")
-           .Tcp(40000, 23, kSyn, dark).Build()},
-      {"UDP reflection from 123/udp",
-       PacketBuilder().Ipv4("162.159.200.1", "198.18.5.9")
-           .Udp(123, 44123).Payload(468).Build()},
-      {"non-darknet TCP SYN",
-       PacketBuilder().Ipv4("185.220.101.7", "192.0.2.1")
-           .Tcp(40000, 22, kSyn).Build()},
+      {"Mirai SYN to 23/tcp", PacketBuilder()
+                                  .Ipv4("185.220.101.7", "198.18.5.9")
+                                  .Tcp(40000, 23, kSyn, dark)
+                                  .Build()},
+      {"UDP reflection from 123/udp", PacketBuilder()
+                                          .Ipv4("162.159.200.1", "198.18.5.9")
+                                          .Udp(123, 44123)
+                                          .Payload(468)
+                                          .Build()},
+      {"non-darknet TCP SYN", PacketBuilder()
+                                  .Ipv4("185.220.101.7", "192.0.2.1")
+                                  .Tcp(40000, 22, kSyn)
+                                  .Build()},
   };
 }
 
 struct ProgramSize {
-  uint32_t xlated = 0;   // instructions after the verifier's rewrites
-  uint32_t verified = 0; // instructions the verifier processed
+  uint32_t xlated = 0;    // instructions after the verifier's rewrites
+  uint32_t verified = 0;  // instructions the verifier processed
 };
 
 ProgramSize SizeOf(int fd) {
@@ -76,8 +79,10 @@ absl::StatusOr<std::unique_ptr<DataPlane>> LoadPlane(HashLayout layout) {
 }
 
 int Run() {
-  absl::StatusOr<std::unique_ptr<DataPlane>> plane = LoadPlane(HashLayout::kShared);
-  absl::StatusOr<std::unique_ptr<DataPlane>> per_cpu = LoadPlane(HashLayout::kPerCpu);
+  absl::StatusOr<std::unique_ptr<DataPlane>> plane =
+      LoadPlane(HashLayout::kShared);
+  absl::StatusOr<std::unique_ptr<DataPlane>> per_cpu =
+      LoadPlane(HashLayout::kPerCpu);
   if (!plane.ok() || !per_cpu.ok()) {
     std::fprintf(stderr, "xdp_cost: %s %s\n", plane.status().ToString().c_str(),
                  per_cpu.status().ToString().c_str());
@@ -95,12 +100,14 @@ int Run() {
   const int rounds = absl::GetFlag(FLAGS_rounds);
 
   ProgramSize ds_size = SizeOf(darkscope_fd), drop_size = SizeOf(drop_fd);
-  std::printf("xdp_count_darknet: %u translated instructions, %u verified; "
-              "xdp_drop_all: %u translated\n\n",
-              ds_size.xlated, ds_size.verified, drop_size.xlated);
+  std::printf(
+      "xdp_count_darknet: %u translated instructions, %u verified; "
+      "xdp_drop_all: %u translated\n\n",
+      ds_size.xlated, ds_size.verified, drop_size.xlated);
   std::printf(
       "| frame | bytes | xdp_drop_all ns | darkscope shared hashes ns | ratio "
-      "| darkscope per-CPU hashes ns | ratio |\n|---|---|---|---|---|---|---|\n");
+      "| darkscope per-CPU hashes ns | ratio "
+      "|\n|---|---|---|---|---|---|---|\n");
   for (const BenchFrame& bench : Frames()) {
     // Alternate the three programs round by round, so that the machine's
     // drift affects them alike.
@@ -114,7 +121,8 @@ int Run() {
         auto run = TestRunXdp(programs[p].first, programs[p].second,
                               bench.frame.bytes, repeat);
         if (!run.ok()) {
-          std::fprintf(stderr, "xdp_cost: %s\n", run.status().ToString().c_str());
+          std::fprintf(stderr, "xdp_cost: %s\n",
+                       run.status().ToString().c_str());
           return 2;
         }
         ns[p].push_back(run->duration_ns);

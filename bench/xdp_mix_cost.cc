@@ -8,8 +8,8 @@
 // real interval. The kernel's time of each run is summed per program and
 // per class of frame; the extra cost of darkscope is the difference from
 // XDP_DROP measured on the same frames in the same run.
-#include <linux/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -54,7 +54,8 @@ struct Totals {
 int Run() {
   absl::StatusOr<Scenario> scenario = ParseScenario(kMix);
   if (!scenario.ok()) {
-    std::fprintf(stderr, "xdp_mix_cost: %s\n", scenario.status().ToString().c_str());
+    std::fprintf(stderr, "xdp_mix_cost: %s\n",
+                 scenario.status().ToString().c_str());
     return 2;
   }
   scenario->packets = absl::GetFlag(FLAGS_frames);
@@ -63,7 +64,8 @@ int Run() {
   GenerateScenario(*scenario, [&](const GeneratedFrame& g) {
     frames.push_back(BuildFrame(g.spec));
     CountedFrame counted = CountFrameSpec(g.spec, scenario->darknet, XDP_DROP);
-    classes.push_back(kCounterNames[counted.pass_reason ? *counted.pass_reason : counted.outcome]);
+    classes.push_back(kCounterNames[counted.pass_reason ? *counted.pass_reason
+                                                        : counted.outcome]);
   });
 
   auto load = [&](HashLayout layout) {
@@ -76,15 +78,17 @@ int Run() {
     return DataPlane::Load(options);
   };
   absl::StatusOr<std::unique_ptr<DataPlane>> shared = load(HashLayout::kShared);
-  absl::StatusOr<std::unique_ptr<DataPlane>> per_cpu = load(HashLayout::kPerCpu);
+  absl::StatusOr<std::unique_ptr<DataPlane>> per_cpu =
+      load(HashLayout::kPerCpu);
   xdp_drop_bpf* drop = xdp_drop_bpf__open_and_load();
   if (!shared.ok() || !per_cpu.ok() || drop == nullptr) {
     std::fprintf(stderr, "xdp_mix_cost: loading failed: %s %s\n",
-                 shared.status().ToString().c_str(), per_cpu.status().ToString().c_str());
+                 shared.status().ToString().c_str(),
+                 per_cpu.status().ToString().c_str());
     return 2;
   }
-  const int fds[3] = {bpf_program__fd(drop->progs.xdp_drop_all), (*shared)->program_fd(),
-                      (*per_cpu)->program_fd()};
+  const int fds[3] = {bpf_program__fd(drop->progs.xdp_drop_all),
+                      (*shared)->program_fd(), (*per_cpu)->program_fd()};
   const char* names[3] = {"xdp_drop_all", "xdp_count_darknet (shared)",
                           "xdp_count_darknet (per-CPU)"};
 
@@ -92,42 +96,50 @@ int Run() {
   // same frames again with every key in place (lookups only), as sources
   // that keep sending within an interval do.
   for (int pass = 1; pass <= 2; ++pass) {
-  std::map<std::string, Totals> by_class;
-  Totals all;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    ++by_class[classes[i]].frames;
-    ++all.frames;
-  }
-  // Each program runs the whole mix back to back, as it would on a queue;
-  // the three take turns in chunks so that machine drift hits them alike.
-  constexpr size_t kChunk = 10000;
-  for (size_t begin = 0; begin < frames.size(); begin += kChunk) {
-    const size_t end = std::min(frames.size(), begin + kChunk);
-    for (int p = 0; p < 3; ++p) {
-      for (size_t i = begin; i < end; ++i) {
-        absl::StatusOr<TestRunResult> run = TestRunXdp(fds[p], names[p], frames[i], 1);
-        if (!run.ok()) {
-          std::fprintf(stderr, "xdp_mix_cost: %s\n", run.status().ToString().c_str());
-          return 2;
+    std::map<std::string, Totals> by_class;
+    Totals all;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      ++by_class[classes[i]].frames;
+      ++all.frames;
+    }
+    // Each program runs the whole mix back to back, as it would on a queue;
+    // the three take turns in chunks so that machine drift hits them alike.
+    constexpr size_t kChunk = 10000;
+    for (size_t begin = 0; begin < frames.size(); begin += kChunk) {
+      const size_t end = std::min(frames.size(), begin + kChunk);
+      for (int p = 0; p < 3; ++p) {
+        for (size_t i = begin; i < end; ++i) {
+          absl::StatusOr<TestRunResult> run =
+              TestRunXdp(fds[p], names[p], frames[i], 1);
+          if (!run.ok()) {
+            std::fprintf(stderr, "xdp_mix_cost: %s\n",
+                         run.status().ToString().c_str());
+            return 2;
+          }
+          by_class[classes[i]].ns[p] += run->duration_ns;
+          all.ns[p] += run->duration_ns;
         }
-        by_class[classes[i]].ns[p] += run->duration_ns;
-        all.ns[p] += run->duration_ns;
       }
     }
-  }
-  std::printf("\nPass %d: %zu frames, one run each, %s\n\n", pass, frames.size(),
-              pass == 1 ? "fresh maps (every new key inserted)" : "every key already in the maps");
-  std::printf("| frames | count | XDP_DROP ns | shared ns | extra | per-CPU ns | extra |\n"
-              "|---|---|---|---|---|---|---|\n");
-  auto row = [](const std::string& name, const Totals& t) {
-    const double n = static_cast<double>(t.frames);
-    const double drop_ns = t.ns[0] / n, shared_ns = t.ns[1] / n, percpu_ns = t.ns[2] / n;
-    std::printf("| %s | %llu | %.0f | %.0f | %+.0f | %.0f | %+.0f |\n", name.c_str(),
-                static_cast<unsigned long long>(t.frames), drop_ns, shared_ns,
-                shared_ns - drop_ns, percpu_ns, percpu_ns - drop_ns);
-  };
-  row("all (mean)", all);
-  for (const auto& [name, totals] : by_class) row(name, totals);
+    std::printf("\nPass %d: %zu frames, one run each, %s\n\n", pass,
+                frames.size(),
+                pass == 1 ? "fresh maps (every new key inserted)"
+                          : "every key already in the maps");
+    std::printf(
+        "| frames | count | XDP_DROP ns | shared ns | extra | per-CPU ns | "
+        "extra |\n"
+        "|---|---|---|---|---|---|---|\n");
+    auto row = [](const std::string& name, const Totals& t) {
+      const double n = static_cast<double>(t.frames);
+      const double drop_ns = t.ns[0] / n, shared_ns = t.ns[1] / n,
+                   percpu_ns = t.ns[2] / n;
+      std::printf("| %s | %llu | %.0f | %.0f | %+.0f | %.0f | %+.0f |\n",
+                  name.c_str(), static_cast<unsigned long long>(t.frames),
+                  drop_ns, shared_ns, shared_ns - drop_ns, percpu_ns,
+                  percpu_ns - drop_ns);
+    };
+    row("all (mean)", all);
+    for (const auto& [name, totals] : by_class) row(name, totals);
   }
   xdp_drop_bpf__destroy(drop);
   return 0;

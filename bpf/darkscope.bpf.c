@@ -106,21 +106,21 @@ struct {
  * fresh inner maps into an outer slot to reset it; the kernel returns from
  * that update only after running programs finished, so the maps it took
  * out are quiescent. */
-#define DS_EPOCH_TABLE(name, map_type, flags, key_type, value_type, entries) \
-	struct name##_table {                                              \
-		__uint(type, map_type);                                    \
-		__uint(map_flags, flags);                                  \
-		__uint(max_entries, entries);                              \
-		__type(key, key_type);                                     \
-		__type(value, value_type);                                 \
-	} name##_0 SEC(".maps"), name##_1 SEC(".maps");                    \
-	struct {                                                           \
-		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                  \
-		__uint(max_entries, DS_EPOCHS);                            \
-		__type(key, __u32);                                        \
-		__array(values, struct name##_table);                      \
-	} name SEC(".maps") = {                                            \
-		.values = { &name##_0, &name##_1 },                        \
+#define DS_EPOCH_TABLE(name, map_type, flags, key_type, value_type, entries)   \
+	struct name##_table {                                                  \
+		__uint(type, map_type);                                        \
+		__uint(map_flags, flags);                                      \
+		__uint(max_entries, entries);                                  \
+		__type(key, key_type);                                         \
+		__type(value, value_type);                                     \
+	} name##_0 SEC(".maps"), name##_1 SEC(".maps");                        \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                      \
+		__uint(max_entries, DS_EPOCHS);                                \
+		__type(key, __u32);                                            \
+		__array(values, struct name##_table);                          \
+	} name SEC(".maps") = {                                                \
+		.values = {&name##_0, &name##_1},                              \
 	}
 
 /* Per-CPU: every packet writes here, and a few keys (23/tcp) are hot. */
@@ -134,24 +134,24 @@ DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
  * per CPU on many-core hosts. The loader may make them PERCPU_HASH
  * (config.per_cpu_hashes). Preallocated: inserting a new key is then a
  * freelist pop, not an allocation. docs/maps.md gives the measurements. */
-DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, 0,
-	       struct ds_net_key, struct ds_source_stats, DS_SOURCES_MAX);
-DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, 0,
-	       struct ds_net_key, struct ds_dest_stats, DS_DESTINATIONS_MAX);
-DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, 0,
-	       struct ds_flow_key, struct ds_traffic, DS_FLOWS_MAX);
+DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, 0, struct ds_net_key,
+	       struct ds_source_stats, DS_SOURCES_MAX);
+DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, 0, struct ds_net_key,
+	       struct ds_dest_stats, DS_DESTINATIONS_MAX);
+DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, 0, struct ds_flow_key,
+	       struct ds_traffic, DS_FLOWS_MAX);
 
 /* ---- Parsing -------------------------------------------------------------- */
 
-#define DS_ETH_P_8021Q 0x8100
+#define DS_ETH_P_8021Q	0x8100
 #define DS_ETH_P_8021AD 0x88a8
-#define DS_IPPROTO_MH 135
-#define DS_TCP_FIN 0x01
-#define DS_TCP_SYN 0x02
-#define DS_TCP_RST 0x04
-#define DS_TCP_ACK 0x10
-#define DS_ZMAP_IP_ID 54321
-#define DS_DNS_PORT 53
+#define DS_IPPROTO_MH	135
+#define DS_TCP_FIN	0x01
+#define DS_TCP_SYN	0x02
+#define DS_TCP_RST	0x04
+#define DS_TCP_ACK	0x10
+#define DS_ZMAP_IP_ID	54321
+#define DS_DNS_PORT	53
 
 /* Returned by the parse steps: carry on. Any other value is the counter
  * (enum ds_counter) that explains why the packet stops there. */
@@ -172,17 +172,17 @@ struct ds_icmp_hdr {
 	__be32 rest;
 };
 
-#define DS_ICMP_ECHOREPLY 0
-#define DS_ICMP_DEST_UNREACH 3
-#define DS_ICMP_SOURCE_QUENCH 4
-#define DS_ICMP_REDIRECT 5
-#define DS_ICMP_ECHO 8
-#define DS_ICMP_TIME_EXCEEDED 11
-#define DS_ICMP_PARAMETERPROB 12
+#define DS_ICMP_ECHOREPLY      0
+#define DS_ICMP_DEST_UNREACH   3
+#define DS_ICMP_SOURCE_QUENCH  4
+#define DS_ICMP_REDIRECT       5
+#define DS_ICMP_ECHO	       8
+#define DS_ICMP_TIME_EXCEEDED  11
+#define DS_ICMP_PARAMETERPROB  12
 #define DS_ICMPV6_DEST_UNREACH 1
-#define DS_ICMPV6_PARAMPROB 4
+#define DS_ICMPV6_PARAMPROB    4
 #define DS_ICMPV6_ECHO_REQUEST 128
-#define DS_ICMPV6_ECHO_REPLY 129
+#define DS_ICMPV6_ECHO_REPLY   129
 
 struct ds_ipv6_frag_hdr {
 	__u8 nexthdr;
@@ -199,30 +199,30 @@ struct ds_cursor {
 
 /* What the program learned about a darknet packet. */
 struct ds_packet {
-	__u32 frame_len;   /* bytes of the whole frame */
-	__u32 l4_len;      /* bytes after the IP header(s), by the IP lengths */
-	__u32 outcome;     /* class or L4 malformation: an enum ds_counter */
-	__u8 family;       /* DS_FAMILY_IPV4 or DS_FAMILY_IPV6 */
-	__u8 vlan_depth;   /* 0, 1 or 2 */
-	__u8 l4_proto;     /* IPPROTO_* of the transport header */
-	__u8 l4_ok;        /* 1: slot and port are valid */
-	__u8 slot;         /* DS_SLOT_* */
-	__u8 fragment;     /* 1: a non-first fragment */
-	__u16 port;        /* destination port, ICMP type or protocol */
-	__u16 sport;       /* TCP/UDP source port */
-	__u16 ip_id;       /* IPv4 identification, host order */
+	__u32 frame_len; /* bytes of the whole frame */
+	__u32 l4_len;	 /* bytes after the IP header(s), by the IP lengths */
+	__u32 outcome;	 /* class or L4 malformation: an enum ds_counter */
+	__u8 family;	 /* DS_FAMILY_IPV4 or DS_FAMILY_IPV6 */
+	__u8 vlan_depth; /* 0, 1 or 2 */
+	__u8 l4_proto;	 /* IPPROTO_* of the transport header */
+	__u8 l4_ok;	 /* 1: slot and port are valid */
+	__u8 slot;	 /* DS_SLOT_* */
+	__u8 fragment;	 /* 1: a non-first fragment */
+	__u16 port;	 /* destination port, ICMP type or protocol */
+	__u16 sport;	 /* TCP/UDP source port */
+	__u16 ip_id;	 /* IPv4 identification, host order */
 	__u8 mirai;
 	__u8 zmap;
 	__u8 masscan;
 	__u8 backscatter;
 	__u8 pad[2];
-	__u8 saddr[16];    /* network order; IPv4 in the first 4 bytes */
+	__u8 saddr[16]; /* network order; IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 };
 
 static __always_inline __u32 parse_ethernet(struct ds_cursor *c,
-					     struct ds_packet *pkt,
-					     __u16 *ethertype)
+					    struct ds_packet *pkt,
+					    __u16 *ethertype)
 {
 	struct ethhdr *eth = c->pos;
 	struct ds_vlan_hdr *vlan;
@@ -262,7 +262,7 @@ static __always_inline int dark_v4(__be32 daddr_be)
 
 static __always_inline int dark_v6(const __u8 *daddr)
 {
-	struct ds_v6_prefix_key key = { .prefixlen = 128 };
+	struct ds_v6_prefix_key key = {.prefixlen = 128};
 
 	__builtin_memcpy(key.addr, daddr, 16);
 	return bpf_map_lookup_elem(&ds_dark_v6, &key) != NULL;
@@ -505,14 +505,12 @@ static __always_inline void parse_transport(struct ds_cursor *c,
 		outcome = parse_udp(c, pkt);
 		break;
 	case IPPROTO_ICMP:
-		outcome = pkt->family == DS_FAMILY_IPV4 ?
-				  parse_icmp(c, pkt) :
-				  DS_CTR_OTHER_PROTO;
+		outcome = pkt->family == DS_FAMILY_IPV4 ? parse_icmp(c, pkt)
+							: DS_CTR_OTHER_PROTO;
 		break;
 	case IPPROTO_ICMPV6:
-		outcome = pkt->family == DS_FAMILY_IPV6 ?
-				  parse_icmpv6(c, pkt) :
-				  DS_CTR_OTHER_PROTO;
+		outcome = pkt->family == DS_FAMILY_IPV6 ? parse_icmpv6(c, pkt)
+							: DS_CTR_OTHER_PROTO;
 		break;
 	default:
 		outcome = DS_CTR_OTHER_PROTO;
@@ -656,9 +654,9 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
  * entry, or NULL when the table was missing or full (counted), and sets
  * *packets to the entry's packet count after this packet (0 if none). */
 static __always_inline struct ds_dest_stats *
-count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
-	      const __u8 *addr, struct ds_counters *ctr, __u32 overflow_counter,
-	      const void *zero, __u64 *packets)
+count_network(void *outer, __u32 epoch, struct ds_packet *pkt, const __u8 *addr,
+	      struct ds_counters *ctr, __u32 overflow_counter, const void *zero,
+	      __u64 *packets)
 {
 	struct ds_net_key key = {};
 	struct ds_dest_stats *net;
@@ -690,8 +688,9 @@ count_network(void *outer, __u32 epoch, struct ds_packet *pkt,
  * scanner. */
 static __always_inline int is_probe(const struct ds_packet *pkt)
 {
-	return pkt->l4_ok && (pkt->outcome == DS_CTR_TCP_SYN ||
-			      (pkt->outcome == DS_CTR_UDP && pkt->sport >= 1024));
+	return pkt->l4_ok &&
+	       (pkt->outcome == DS_CTR_TCP_SYN ||
+		(pkt->outcome == DS_CTR_UDP && pkt->sport >= 1024));
 }
 
 /* Returns the source network's packets in this interval, this one
@@ -767,7 +766,8 @@ static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 	}
 	source_packets = count_source(epoch, pkt, ctr, &ds_zero_value);
 	count_network(&ds_dests, epoch, pkt, pkt->daddr, ctr,
-		      DS_CTR_OVERFLOW_DESTINATIONS, &ds_zero_value, &dest_packets);
+		      DS_CTR_OVERFLOW_DESTINATIONS, &ds_zero_value,
+		      &dest_packets);
 	return source_packets;
 }
 
@@ -776,7 +776,8 @@ static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 /* Takes one token from this CPU's bucket; 0 when it is empty. The bucket
  * gains one nanosecond of credit per nanosecond, up to burst_ns, and a
  * packet costs token_ns. */
-static __always_inline int take_sample_token(const struct ds_sample_policy *policy)
+static __always_inline int
+take_sample_token(const struct ds_sample_policy *policy)
 {
 	struct ds_sample_bucket *bucket;
 	__u32 zero = 0;
@@ -788,8 +789,8 @@ static __always_inline int take_sample_token(const struct ds_sample_policy *poli
 	if (!bucket)
 		return 0;
 	now = bpf_ktime_get_ns();
-	credit = bucket->last_ns ? bucket->credit_ns + (now - bucket->last_ns) :
-				   policy->burst_ns;
+	credit = bucket->last_ns ? bucket->credit_ns + (now - bucket->last_ns)
+				 : policy->burst_ns;
 	if (credit > policy->burst_ns)
 		credit = policy->burst_ns;
 	bucket->last_ns = now;
@@ -846,9 +847,9 @@ static __always_inline int sample(struct xdp_md *ctx, struct ds_counters *ctr,
 /* The one exit: counts the verdict. */
 static __always_inline int verdict(struct ds_counters *ctr, int action)
 {
-	ctr->value[action == XDP_DROP       ? DS_CTR_ACTION_DROP :
-		   action == XDP_REDIRECT ? DS_CTR_ACTION_REDIRECT :
-					    DS_CTR_ACTION_PASS]++;
+	ctr->value[action == XDP_DROP	    ? DS_CTR_ACTION_DROP
+		   : action == XDP_REDIRECT ? DS_CTR_ACTION_REDIRECT
+					    : DS_CTR_ACTION_PASS]++;
 	return action;
 }
 
@@ -861,7 +862,7 @@ int xdp_count_darknet(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ds_cursor cursor = { .pos = data, .end = data_end };
+	struct ds_cursor cursor = {.pos = data, .end = data_end};
 	struct ds_packet pkt = {};
 	struct ds_counters *ctr;
 	struct ds_control *control;
@@ -878,14 +879,16 @@ int xdp_count_darknet(struct xdp_md *ctx)
 	if (!ctr)
 		return XDP_PASS; /* nowhere to count: the agent's slot is empty */
 
-	pkt.frame_len = bpf_xdp_get_buff_len(ctx); /* every buffer of the frame */
+	pkt.frame_len =
+		bpf_xdp_get_buff_len(ctx); /* every buffer of the frame */
 	ctr->value[DS_CTR_PACKETS_SEEN]++;
 	ctr->value[DS_CTR_BYTES_SEEN] += pkt.frame_len;
 
 	outcome = parse_ethernet(&cursor, &pkt, &ethertype);
 	if (outcome != DS_CONTINUE)
 		goto pass;
-	l3_off = sizeof(struct ethhdr) + pkt.vlan_depth * sizeof(struct ds_vlan_hdr);
+	l3_off = sizeof(struct ethhdr) +
+		 pkt.vlan_depth * sizeof(struct ds_vlan_hdr);
 	if (ethertype == ETH_P_IP)
 		outcome = parse_ipv4(&cursor, &pkt, l3_off);
 	else if (ethertype == ETH_P_IPV6)
@@ -901,8 +904,8 @@ int xdp_count_darknet(struct xdp_md *ctx)
 	if (pkt.outcome == DS_CONTINUE)
 		parse_transport(&cursor, &pkt);
 	source_packets = count_darknet(epoch, &pkt, ctr);
-	return verdict(ctr, sample(ctx, ctr, source_packets,
-				   config.darknet_action));
+	return verdict(ctr,
+		       sample(ctx, ctr, source_packets, config.darknet_action));
 
 pass:
 	if (outcome < DS_CTR_COUNT)

@@ -10,7 +10,9 @@ namespace darkscope {
 namespace {
 
 ds_net_key Net(uint32_t n) {
-  return {DS_FAMILY_IPV4, 0, {uint8_t(n >> 16), uint8_t(n >> 8), uint8_t(n), 0, 0, 0}};
+  return {DS_FAMILY_IPV4,
+          0,
+          {uint8_t(n >> 16), uint8_t(n >> 8), uint8_t(n), 0, 0, 0}};
 }
 
 // Random counts over keys drawn from [0, key_space).
@@ -49,8 +51,10 @@ EpochCounts Naive(const EpochCounts& a, const EpochCounts& b) {
   for (int i = 0; i < DS_CTR_COUNT; ++i) out.counters[i] += b.counters[i];
   for (const auto& [k, v] : b.ports) {
     ds_port_stats& o = out.ports[k];
-    o.packets += v.packets, o.bytes += v.bytes, o.syn += v.syn, o.synack += v.synack;
-    o.rst += v.rst, o.mirai += v.mirai, o.zmap += v.zmap, o.masscan += v.masscan;
+    o.packets += v.packets, o.bytes += v.bytes, o.syn += v.syn,
+        o.synack += v.synack;
+    o.rst += v.rst, o.mirai += v.mirai, o.zmap += v.zmap,
+        o.masscan += v.masscan;
     o.backscatter += v.backscatter;
   }
   for (const auto& [k, v] : b.src_ports) {
@@ -66,7 +70,8 @@ EpochCounts Naive(const EpochCounts& a, const EpochCounts& b) {
     o.packets += v.packets, o.bytes += v.bytes;
     o.synack += v.synack, o.rst += v.rst;
     for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) o.hosts[w] |= v.hosts[w];
-    for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) o.port_sketch[w] |= v.port_sketch[w];
+    for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w)
+      o.port_sketch[w] |= v.port_sketch[w];
   }
   for (const auto& [k, v] : b.destinations) {
     ds_dest_stats& o = out.destinations[k];
@@ -93,8 +98,10 @@ TEST_P(AddCountsTest, EqualsTheKeyByKeyMerge) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, AddCountsTest,
-                         ::testing::Values(MergeCase{0, 0, 10}, MergeCase{0, 500, 1000},
-                                           MergeCase{500, 0, 1000}, MergeCase{500, 500, 50},
+                         ::testing::Values(MergeCase{0, 0, 10},
+                                           MergeCase{0, 500, 1000},
+                                           MergeCase{500, 0, 1000},
+                                           MergeCase{500, 500, 50},
                                            MergeCase{2000, 300, 100000},
                                            MergeCase{300, 2000, 1000}));
 

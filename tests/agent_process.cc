@@ -32,7 +32,8 @@ absl::Status AgentProcess::Start(const std::vector<std::string>& args) {
   return absl::OkStatus();
 }
 
-absl::Status AgentProcess::WaitFor(const std::string& text, absl::Duration limit) {
+absl::Status AgentProcess::WaitFor(const std::string& text,
+                                   absl::Duration limit) {
   const absl::Time deadline = absl::Now() + limit;
   while (absl::Now() < deadline) {
     pollfd p = {stdout_fd_, POLLIN, 0};
@@ -40,12 +41,14 @@ absl::Status AgentProcess::WaitFor(const std::string& text, absl::Duration limit
       char buffer[512];
       ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
       if (n <= 0)
-        return absl::InternalError("agent exited before printing '" + text + "': " + output_);
+        return absl::InternalError("agent exited before printing '" + text +
+                                   "': " + output_);
       output_.append(buffer, n);
       if (output_.find(text) != std::string::npos) return absl::OkStatus();
     }
   }
-  return absl::DeadlineExceededError("agent did not print '" + text + "': " + output_);
+  return absl::DeadlineExceededError("agent did not print '" + text +
+                                     "': " + output_);
 }
 
 int AgentProcess::Signal(int signal) {

@@ -18,7 +18,9 @@ class AgentProcess {
  public:
   absl::Status Start(const std::vector<std::string>& args);
   // Waits for the agent's "attached" line.
-  absl::Status WaitAttached(absl::Duration limit) { return WaitFor("attached", limit); }
+  absl::Status WaitAttached(absl::Duration limit) {
+    return WaitFor("attached", limit);
+  }
   // Waits until the agent's stdout contains `text`.
   absl::Status WaitFor(const std::string& text, absl::Duration limit);
   // SIGTERM, then the exit status.

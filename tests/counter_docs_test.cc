@@ -21,21 +21,27 @@ std::vector<std::string> DocumentedRows(const std::string& path) {
   std::vector<std::string> rows;
   bool inside = false;
   for (std::string line; std::getline(in, line);) {
-    if (line == "<!-- counters:begin -->") inside = true;
-    else if (line == "<!-- counters:end -->") inside = false;
-    else if (inside && line.rfind("| `", 0) == 0) rows.push_back(line);
+    if (line == "<!-- counters:begin -->")
+      inside = true;
+    else if (line == "<!-- counters:end -->")
+      inside = false;
+    else if (inside && line.rfind("| `", 0) == 0)
+      rows.push_back(line);
   }
   return rows;
 }
 
 TEST(CounterDocs, TableEqualsTheAbiList) {
-  const std::vector<std::string> documented = DocumentedRows(DARKSCOPE_SNAPSHOT_FORMAT_DOC);
+  const std::vector<std::string> documented =
+      DocumentedRows(DARKSCOPE_SNAPSHOT_FORMAT_DOC);
   std::vector<std::string> expected;
   for (int i = 0; i < DS_CTR_COUNT; ++i) {
-    expected.push_back(absl::StrCat("| `", kCounterNames[i], "` | ",
-                                    absl::StrReplaceAll(kCounterDocs[i], {{"|", "\\|"}}), " |"));
+    expected.push_back(absl::StrCat(
+        "| `", kCounterNames[i], "` | ",
+        absl::StrReplaceAll(kCounterDocs[i], {{"|", "\\|"}}), " |"));
   }
-  EXPECT_EQ(documented, expected) << "regenerate the table in " << DARKSCOPE_SNAPSHOT_FORMAT_DOC;
+  EXPECT_EQ(documented, expected)
+      << "regenerate the table in " << DARKSCOPE_SNAPSHOT_FORMAT_DOC;
 }
 
 TEST(CounterDocs, EnumFollowsTheList) {

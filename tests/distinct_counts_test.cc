@@ -29,9 +29,9 @@ TEST(CountIpv4Hosts, IsExact) {
 }
 
 struct ErrorCase {
-  int distinct;       // true count
-  double max_bias;    // |mean relative error|
-  double max_rms;     // root mean square relative error
+  int distinct;     // true count
+  double max_bias;  // |mean relative error|
+  double max_rms;   // root mean square relative error
 };
 
 // Relative errors of the port estimate over `trials` random port sets.
@@ -74,7 +74,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ErrorCase{30, 0.10, 0.25}, ErrorCase{100, 0.10, 0.25},
                       ErrorCase{1000, 0.10, 0.25}, ErrorCase{10000, 0.10, 0.25},
                       ErrorCase{65536, 0.10, 0.25}),
-    [](const auto& info) { return "distinct_" + std::to_string(info.param.distinct); });
+    [](const auto& info) {
+      return "distinct_" + std::to_string(info.param.distinct);
+    });
 
 TEST(PortSketch, EmptyIsZeroAndOnePortIsOne) {
   __u64 sketch[DS_PORT_SKETCH_WORDS] = {};

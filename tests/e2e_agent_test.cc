@@ -19,18 +19,18 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "snapshot/snapshot_files.h"
 #include "common/prefix.h"
 #include "common/status.h"
 #include "drain/epoch_tables.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"
+#include "live_run.h"
 #include "loader/data_plane.h"
 #include "netns.h"
 #include "packet/packet_builder.h"
-#include "live_run.h"
 #include "privileged.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {
@@ -43,25 +43,93 @@ constexpr const char* kPrefixV6 = "2001:db8:d::/48";
 std::vector<FrameToSend> Mix() {
   std::vector<FrameToSend> mix;
   const uint32_t dark = 0xc6120509;  // 198.18.5.9
-  auto add = [&](Frame frame, int copies) { mix.push_back({frame.bytes, copies}); };
-  add(PacketBuilder().Ipv4("185.220.101.7", "198.18.5.9").Tcp(40000, 23, kSyn, dark).Build(), 300);
-  add(PacketBuilder().Ipv4("185.220.101.8", "198.19.1.1").Tcp(40001, 2323, kSyn, 0xc6130101).Build(), 120);
-  add(PacketBuilder().Ipv4("45.95.147.10", "198.18.7.7").Ipv4Id(54321).Tcp(33000, 443, kSyn).Build(), 150);
-  add(PacketBuilder().Ipv4("45.95.147.11", "198.18.5.9")
+  auto add = [&](Frame frame, int copies) {
+    mix.push_back({frame.bytes, copies});
+  };
+  add(PacketBuilder()
+          .Ipv4("185.220.101.7", "198.18.5.9")
+          .Tcp(40000, 23, kSyn, dark)
+          .Build(),
+      300);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.8", "198.19.1.1")
+          .Tcp(40001, 2323, kSyn, 0xc6130101)
+          .Build(),
+      120);
+  add(PacketBuilder()
+          .Ipv4("45.95.147.10", "198.18.7.7")
+          .Ipv4Id(54321)
+          .Tcp(33000, 443, kSyn)
+          .Build(),
+      150);
+  add(PacketBuilder()
+          .Ipv4("45.95.147.11", "198.18.5.9")
           .Ipv4Id(static_cast<uint16_t>((dark ^ 3389 ^ 0x5a5a1234) & 0xffff))
-          .Tcp(61000, 3389, kSyn, 0x5a5a1234).Build(), 90);
-  add(PacketBuilder().Ipv4("162.159.200.1", "198.18.9.9").Udp(123, 44123).Payload(468).Build(), 60);
-  add(PacketBuilder().Ipv4("8.8.8.8", "198.18.9.10").Udp(53, 44124).Payload(80).Build(), 60);
-  add(PacketBuilder().Ipv4("93.184.216.34", "198.18.3.3").Tcp(443, 51000, kSyn | kAck).Build(), 90);
-  add(PacketBuilder().Ipv4("93.184.216.35", "198.18.3.4").Tcp(80, 51001, kRst).Build(), 30);
-  add(PacketBuilder().Ipv4("203.0.113.9", "198.18.4.4").Icmp(3, 1).Payload(28).Build(), 30);
+          .Tcp(61000, 3389, kSyn, 0x5a5a1234)
+          .Build(),
+      90);
+  add(PacketBuilder()
+          .Ipv4("162.159.200.1", "198.18.9.9")
+          .Udp(123, 44123)
+          .Payload(468)
+          .Build(),
+      60);
+  add(PacketBuilder()
+          .Ipv4("8.8.8.8", "198.18.9.10")
+          .Udp(53, 44124)
+          .Payload(80)
+          .Build(),
+      60);
+  add(PacketBuilder()
+          .Ipv4("93.184.216.34", "198.18.3.3")
+          .Tcp(443, 51000, kSyn | kAck)
+          .Build(),
+      90);
+  add(PacketBuilder()
+          .Ipv4("93.184.216.35", "198.18.3.4")
+          .Tcp(80, 51001, kRst)
+          .Build(),
+      30);
+  add(PacketBuilder()
+          .Ipv4("203.0.113.9", "198.18.4.4")
+          .Icmp(3, 1)
+          .Payload(28)
+          .Build(),
+      30);
   add(PacketBuilder().Ipv4("100.64.1.1", "198.18.4.5").Icmp(8).Build(), 30);
-  add(PacketBuilder().Ipv6("2a01:4f8:c0c:1::7", "2001:db8:d::9").Tcp(40000, 22, kSyn).Build(), 60);
-  add(PacketBuilder().Ipv4("185.220.101.9", "198.18.5.10").Vlan(0x8100, 10).Tcp(40002, 23, kSyn).Build(), 30);
-  add(PacketBuilder().Ipv4("185.220.101.10", "198.18.5.11").Ipv4Fragment(100, false).Protocol(6, 40).Build(), 30);
-  add(CutConsistent(PacketBuilder().Ipv4("185.220.101.11", "198.18.5.12").Tcp(1, 23, kSyn).Build(), 14 + 20 + 10), 30);
-  add(PacketBuilder().Ipv4("185.220.101.12", "192.0.2.1").Tcp(40000, 22, kSyn).Build(), 60);
-  add(PacketBuilder().Ipv4("185.220.101.13", "203.0.113.5").Udp(40000, 53).Build(), 30);
+  add(PacketBuilder()
+          .Ipv6("2a01:4f8:c0c:1::7", "2001:db8:d::9")
+          .Tcp(40000, 22, kSyn)
+          .Build(),
+      60);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.9", "198.18.5.10")
+          .Vlan(0x8100, 10)
+          .Tcp(40002, 23, kSyn)
+          .Build(),
+      30);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.10", "198.18.5.11")
+          .Ipv4Fragment(100, false)
+          .Protocol(6, 40)
+          .Build(),
+      30);
+  add(CutConsistent(PacketBuilder()
+                        .Ipv4("185.220.101.11", "198.18.5.12")
+                        .Tcp(1, 23, kSyn)
+                        .Build(),
+                    14 + 20 + 10),
+      30);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.12", "192.0.2.1")
+          .Tcp(40000, 22, kSyn)
+          .Build(),
+      60);
+  add(PacketBuilder()
+          .Ipv4("185.220.101.13", "203.0.113.5")
+          .Udp(40000, 53)
+          .Build(),
+      30);
   add(PacketBuilder().EtherType(0x0806).Build(), 30);
   return mix;
 }
@@ -69,8 +137,10 @@ std::vector<FrameToSend> Mix() {
 // What the mix counts, from an unattached copy of the program.
 absl::StatusOr<EpochCounts> Reference(const std::vector<FrameToSend>& mix) {
   DataPlaneOptions options;
-  options.prefixes = {*ParseDarknetPrefix(kPrefixV4), *ParseDarknetPrefix(kPrefixV6)};
-  DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane, DataPlane::Load(options));
+  options.prefixes = {*ParseDarknetPrefix(kPrefixV4),
+                      *ParseDarknetPrefix(kPrefixV6)};
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<DataPlane> plane,
+                      DataPlane::Load(options));
   for (const FrameToSend& frame : mix) {
     DS_RETURN_IF_ERROR(plane->TestRun(frame.bytes, frame.copies).status());
   }
@@ -92,7 +162,8 @@ uint64_t SumCsv(const std::string& csv, const std::string& column,
       continue;
     }
     std::map<std::string, std::string> row;
-    for (size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
+    for (size_t i = 0; i < header.size() && i < fields.size(); ++i)
+      row[header[i]] = fields[i];
     bool matches = true;
     for (const auto& [k, v] : match) matches &= row[k] == v;
     uint64_t value = 0;
@@ -110,16 +181,20 @@ TEST(AgentEndToEnd, EveryPacketLandsInExactlyOneSnapshot) {
   const std::string out_dir = dir_template;
 
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                           "run", "--iface", VethLab::kSensorIface, "--prefix", kPrefixV4,
-                           "--prefix", kPrefixV6, "--interval", "1s", "--out", out_dir,
-                           "--sensor", "e2e"}).ok());
+  ASSERT_TRUE(
+      agent
+          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
+                  "run", "--iface", VethLab::kSensorIface, "--prefix",
+                  kPrefixV4, "--prefix", kPrefixV6, "--interval", "1s", "--out",
+                  out_dir, "--sensor", "e2e"})
+          .ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 
   const std::vector<FrameToSend> mix = Mix();
   // 30 rounds 120 ms apart: about 3.6 s, crossing 3 or 4 boundaries.
-  absl::Status sent = lab.Send(mix, 30, absl::Milliseconds(120), absl::Seconds(30));
+  absl::Status sent =
+      lab.Send(mix, 30, absl::Milliseconds(120), absl::Seconds(30));
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(300));  // let the last frames arrive
   EXPECT_EQ(agent.Stop(), 0);
@@ -162,13 +237,18 @@ TEST(AgentEndToEnd, EveryPacketLandsInExactlyOneSnapshot) {
 
   // The contract scripts use: darkscope cat.
   const std::string binary = DARKSCOPE_BINARY;
-  std::string ports = Capture(binary + " cat --format csv --table ports " + out_dir);
+  std::string ports =
+      Capture(binary + " cat --format csv --table ports " + out_dir);
   EXPECT_EQ(SumCsv(ports, "packets", {{"proto", "tcp"}, {"port", "23"}}), 330u);
   EXPECT_EQ(SumCsv(ports, "mirai", {}), 420u);
-  std::string summary = Capture(binary + " cat --format csv --table summary " + out_dir);
-  EXPECT_EQ(SumCsv(summary, "packets", {}), expected->counters[DS_CTR_DARKNET_PACKETS]);
-  std::string sources = Capture(binary + " cat --format csv --table sources " + out_dir);
-  EXPECT_EQ(SumCsv(sources, "packets", {{"src_net", "185.220.101.0/24"}}), 300u + 120 + 30 + 30 + 30);
+  std::string summary =
+      Capture(binary + " cat --format csv --table summary " + out_dir);
+  EXPECT_EQ(SumCsv(summary, "packets", {}),
+            expected->counters[DS_CTR_DARKNET_PACKETS]);
+  std::string sources =
+      Capture(binary + " cat --format csv --table sources " + out_dir);
+  EXPECT_EQ(SumCsv(sources, "packets", {{"src_net", "185.220.101.0/24"}}),
+            300u + 120 + 30 + 30 + 30);
   RunCommand("rm -rf " + out_dir);
 }
 
@@ -187,9 +267,13 @@ TEST(AgentEndToEnd, LiveScenarioMatchesGroundTruth) {
   ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
 
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
-                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                           "--interval", "1s", "--out", out_dir, "--sensor", "live"}).ok());
+  ASSERT_TRUE(
+      agent
+          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
+                  "run", "--iface", VethLab::kSensorIface, "--prefix",
+                  "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
+                  "--sensor", "live"})
+          .ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 

@@ -37,7 +37,8 @@ struct DiskFault {
 
 std::string Fill(const std::string& command, const std::string& dir) {
   std::string out = command;
-  for (size_t at; (at = out.find("%s")) != std::string::npos;) out.replace(at, 2, dir);
+  for (size_t at; (at = out.find("%s")) != std::string::npos;)
+    out.replace(at, 2, dir);
   return out;
 }
 
@@ -50,18 +51,37 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   const DiskFault& fault = GetParam();
   VethLab lab(std::string("disk") + fault.name[0]);
   ASSERT_TRUE(lab.Create().ok());
-  ASSERT_EQ(RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
+  ASSERT_EQ(
+      RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
   ScopedMount out;
   ASSERT_TRUE(out.Mount("disk", "tmpfs", "size=4m,mode=0755").ok());
   const std::string truth_dir = MakeTempDir("disk-truth");
   ASSERT_FALSE(truth_dir.empty());
 
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
-                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                           "--interval", "1s", "--out", out.path(), "--sensor", "disk",
-                           "--http", absl::StrCat("127.0.0.1:", kPort), "--bpffs=",
-                           "--writer-backlog", "32"}).ok());
+  ASSERT_TRUE(agent
+                  .Start({"ip",
+                          "netns",
+                          "exec",
+                          lab.sensor_ns(),
+                          DARKSCOPE_BINARY,
+                          "run",
+                          "--iface",
+                          VethLab::kSensorIface,
+                          "--prefix",
+                          "198.18.0.0/15",
+                          "--interval",
+                          "1s",
+                          "--out",
+                          out.path(),
+                          "--sensor",
+                          "disk",
+                          "--http",
+                          absl::StrCat("127.0.0.1:", kPort),
+                          "--bpffs=",
+                          "--writer-backlog",
+                          "32"})
+                  .ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 
@@ -71,23 +91,29 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   absl::SleepFor(absl::Milliseconds(1500));
   RunCommand(Fill(fault.cause, out.path()));
   absl::SleepFor(absl::Milliseconds(3200));
-  absl::StatusOr<HttpReply> during = HttpGetInNetns(lab.sensor_ns(), kPort, "/metrics");
-  absl::StatusOr<HttpReply> health = HttpGetInNetns(lab.sensor_ns(), kPort, "/healthz");
+  absl::StatusOr<HttpReply> during =
+      HttpGetInNetns(lab.sensor_ns(), kPort, "/metrics");
+  absl::StatusOr<HttpReply> health =
+      HttpGetInNetns(lab.sensor_ns(), kPort, "/healthz");
   ASSERT_TRUE(during.ok()) << during.status();
   ASSERT_TRUE(health.ok()) << health.status();
-  EXPECT_EQ(MetricSample(during->body, "darkscope_writer_disk_fault"), 1u) << during->body;
+  EXPECT_EQ(MetricSample(during->body, "darkscope_writer_disk_fault"), 1u)
+      << during->body;
   EXPECT_GE(MetricSample(during->body, "darkscope_writer_backlog_files"), 2u);
-  EXPECT_GE(MetricSample(during->body, "darkscope_snapshot_write_errors_total"), 2u);
+  EXPECT_GE(MetricSample(during->body, "darkscope_snapshot_write_errors_total"),
+            2u);
   EXPECT_EQ(health->status, 503) << health->body;
 
   // The cure; a retry within a second, then the backlog in order.
-  for (int i = 0; i < 20 && RunCommand(Fill(fault.cure, out.path())) != 0; ++i) {
+  for (int i = 0; i < 20 && RunCommand(Fill(fault.cure, out.path())) != 0;
+       ++i) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   const absl::Status sent = traffic.Join();
   ASSERT_TRUE(sent.ok()) << sent;
   absl::SleepFor(absl::Milliseconds(2500));
-  absl::StatusOr<HttpReply> after = HttpGetInNetns(lab.sensor_ns(), kPort, "/metrics");
+  absl::StatusOr<HttpReply> after =
+      HttpGetInNetns(lab.sensor_ns(), kPort, "/metrics");
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(MetricSample(after->body, "darkscope_writer_disk_fault"), 0u);
   EXPECT_EQ(MetricSample(after->body, "darkscope_writer_backlog_files"), 0u);
@@ -102,9 +128,13 @@ INSTANTIATE_TEST_SUITE_P(
     Faults, DiskFaultTest,
     ::testing::Values(
         // dd stops at ENOSPC (its failure is the point).
-        DiskFault{"full", "dd if=/dev/zero of=%s/filler bs=64k 2>/dev/null", "rm -f %s/filler"},
-        DiskFault{"read_only", "mount -o remount,ro %s", "mount -o remount,rw %s"}),
-    [](const ::testing::TestParamInfo<DiskFault>& info) { return info.param.name; });
+        DiskFault{"full", "dd if=/dev/zero of=%s/filler bs=64k 2>/dev/null",
+                  "rm -f %s/filler"},
+        DiskFault{"read_only", "mount -o remount,ro %s",
+                  "mount -o remount,rw %s"}),
+    [](const ::testing::TestParamInfo<DiskFault>& info) {
+      return info.param.name;
+    });
 
 }  // namespace
 }  // namespace darkscope::testing

@@ -21,15 +21,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "snapshot/snapshot_files.h"
 #include "counts/counts.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"
 #include "http_get.h"
+#include "live_run.h"
 #include "netns.h"
 #include "privileged.h"
-#include "live_run.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {
@@ -37,7 +37,8 @@ namespace {
 constexpr int kPort = 19464;
 
 // Fetches `path` from the agent's port inside `ns`.
-absl::StatusOr<HttpReply> GetIn(const std::string& ns, const std::string& path) {
+absl::StatusOr<HttpReply> GetIn(const std::string& ns,
+                                const std::string& path) {
   return HttpGetInNetns(ns, kPort, path);
 }
 
@@ -50,13 +51,18 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
   const std::string base = dir_template;
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
   ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
-  ASSERT_EQ(RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
+  ASSERT_EQ(
+      RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
 
   AgentProcess agent;
-  ASSERT_TRUE(agent.Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY, "run",
-                           "--iface", VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                           "--interval", "1s", "--out", out_dir, "--sensor", "polled",
-                           "--http", absl::StrCat("127.0.0.1:", kPort)}).ok());
+  ASSERT_TRUE(
+      agent
+          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
+                  "run", "--iface", VethLab::kSensorIface, "--prefix",
+                  "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
+                  "--sensor", "polled", "--http",
+                  absl::StrCat("127.0.0.1:", kPort)})
+          .ok());
   absl::Status serving = agent.WaitFor("serving /metrics", absl::Seconds(20));
   ASSERT_TRUE(serving.ok()) << serving;
 
@@ -93,23 +99,27 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
   ASSERT_TRUE(sent.ok()) << sent;
 
   absl::StatusOr<HttpReply> metrics = GetIn(lab.sensor_ns(), "/metrics");
-  absl::StatusOr<HttpReply> latest = GetIn(lab.sensor_ns(), "/v1/snapshot/latest");
+  absl::StatusOr<HttpReply> latest =
+      GetIn(lab.sensor_ns(), "/v1/snapshot/latest");
   absl::StatusOr<HttpReply> health = GetIn(lab.sensor_ns(), "/healthz");
   EXPECT_EQ(agent.Stop(), 0);
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   ASSERT_TRUE(latest.ok()) << latest.status();
   ASSERT_TRUE(health.ok()) << health.status();
 
-  std::printf("%d scrapes during the run, %d failed\n", scrapes.load(), failures.load());
+  std::printf("%d scrapes during the run, %d failed\n", scrapes.load(),
+              failures.load());
   EXPECT_EQ(failures, 0);
   EXPECT_GT(scrapes, 100) << "the pollers should have polled hard";
   EXPECT_GT(healthy, 0);
   EXPECT_EQ(health->status, 200) << health->body;
   EXPECT_EQ(latest->status, 200);
-  EXPECT_TRUE(absl::StrContains(latest->body, "\"sensor\":\"polled\"")) << latest->body;
+  EXPECT_TRUE(absl::StrContains(latest->body, "\"sensor\":\"polled\""))
+      << latest->body;
 
   // Nothing lost: snapshots equal the truth in every counter and table.
-  const EpochCounts sensor = SumSnapshotDirectory(out_dir), truth = SumSnapshotDirectory(truth_dir);
+  const EpochCounts sensor = SumSnapshotDirectory(out_dir),
+                    truth = SumSnapshotDirectory(truth_dir);
   EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);
   ExpectSameCounts(sensor, truth);
 
@@ -117,12 +127,15 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
   const std::string& text = metrics->body;
   EXPECT_EQ(MetricSample(text, "darkscope_frames_total{kind=\"packets_seen\"}"),
             truth.counters[DS_CTR_PACKETS_SEEN]);
-  EXPECT_EQ(MetricSample(text, "darkscope_frames_total{kind=\"darknet_packets\"}"),
-            truth.counters[DS_CTR_DARKNET_PACKETS]);
+  EXPECT_EQ(
+      MetricSample(text, "darkscope_frames_total{kind=\"darknet_packets\"}"),
+      truth.counters[DS_CTR_DARKNET_PACKETS]);
   EXPECT_EQ(MetricSample(text, "darkscope_packets_total{class=\"tcp_syn\"}"),
             truth.counters[DS_CTR_TCP_SYN]);
-  EXPECT_EQ(MetricSample(text, "darkscope_fingerprint_packets_total{fingerprint=\"mirai\"}"),
-            truth.counters[DS_CTR_MIRAI]);
+  EXPECT_EQ(
+      MetricSample(
+          text, "darkscope_fingerprint_packets_total{fingerprint=\"mirai\"}"),
+      truth.counters[DS_CTR_MIRAI]);
   EXPECT_EQ(MetricSample(text, "darkscope_snapshots_dropped_total"), 0u);
   EXPECT_EQ(MetricSample(text, "darkscope_snapshot_write_errors_total"), 0u);
   EXPECT_GE(MetricSample(text, "darkscope_snapshots_written_total"), 3u);

@@ -27,9 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <functional>
 #include <ostream>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,7 +38,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent_process.h"
-#include "snapshot/snapshot_files.h"
 #include "counts/counts.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"
@@ -48,6 +47,7 @@
 #include "privileged.h"
 #include "scoped_mount.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {
@@ -56,17 +56,33 @@ namespace {
 std::vector<std::string> RunArgs(const VethLab& lab, const std::string& bpffs,
                                  const std::string& out_dir,
                                  const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                                   "run", "--iface", VethLab::kSensorIface, "--prefix",
-                                   "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
-                                   "--sensor", "restart", "--http=", "--bpffs", bpffs};
+  std::vector<std::string> args = {"ip",
+                                   "netns",
+                                   "exec",
+                                   lab.sensor_ns(),
+                                   DARKSCOPE_BINARY,
+                                   "run",
+                                   "--iface",
+                                   VethLab::kSensorIface,
+                                   "--prefix",
+                                   "198.18.0.0/15",
+                                   "--interval",
+                                   "1s",
+                                   "--out",
+                                   out_dir,
+                                   "--sensor",
+                                   "restart",
+                                   "--http=",
+                                   "--bpffs",
+                                   bpffs};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
 
 std::string Shell(const std::vector<std::string>& args) {
   std::string line;
-  for (const std::string& a : args) absl::StrAppend(&line, line.empty() ? "" : " ", "'", a, "'");
+  for (const std::string& a : args)
+    absl::StrAppend(&line, line.empty() ? "" : " ", "'", a, "'");
   return line;
 }
 
@@ -78,13 +94,15 @@ void CreateLabWithBpffs(VethLab& lab, ScopedMount& bpffs) {
 
 bool XdpAttached(const VethLab& lab) {
   return absl::StrContains(
-      Capture(absl::StrCat("ip -n ", lab.sensor_ns(), " link show ", VethLab::kSensorIface)),
+      Capture(absl::StrCat("ip -n ", lab.sensor_ns(), " link show ",
+                           VethLab::kSensorIface)),
       "prog/xdp");
 }
 
 // Sleeps until the wall clock is `fraction` of the way into a second.
 void SleepUntilFraction(double fraction) {
-  const absl::Duration into = absl::Now() - absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  const absl::Duration into =
+      absl::Now() - absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
   absl::Duration wait = absl::Seconds(fraction) - into;
   if (wait < absl::ZeroDuration()) wait += absl::Seconds(1);
   absl::SleepFor(wait);
@@ -101,9 +119,9 @@ enum class Bpffs {
 
 struct RestartCase {
   const char* name;
-  int signal;                            // how the first agent ends
-  std::vector<std::string> first_args;   // the first agent's extra flags
-  int expected_wait_status_exit;         // -1: killed by the signal
+  int signal;                           // how the first agent ends
+  std::vector<std::string> first_args;  // the first agent's extra flags
+  int expected_wait_status_exit;        // -1: killed by the signal
   Bpffs bpffs;
 };
 
@@ -122,9 +140,11 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth";
   ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
 
-  const std::string agent_bpffs = c.bpffs == Bpffs::kPrivate ? "/sys/fs/bpf" : bpffs.path();
+  const std::string agent_bpffs =
+      c.bpffs == Bpffs::kPrivate ? "/sys/fs/bpf" : bpffs.path();
   AgentProcess first;
-  ASSERT_TRUE(first.Start(RunArgs(lab, agent_bpffs, out_dir, c.first_args)).ok());
+  ASSERT_TRUE(
+      first.Start(RunArgs(lab, agent_bpffs, out_dir, c.first_args)).ok());
   absl::Status attached = first.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 
@@ -137,12 +157,14 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   if (c.expected_wait_status_exit < 0) {
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == c.signal) << status;
   } else {
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == c.expected_wait_status_exit)
+    EXPECT_TRUE(WIFEXITED(status) &&
+                WEXITSTATUS(status) == c.expected_wait_status_exit)
         << status;
   }
   EXPECT_TRUE(XdpAttached(lab)) << "the program must outlive its agent";
   if (c.bpffs == Bpffs::kPinsLost) {
-    ASSERT_TRUE(RemovePins(PinDirectory(bpffs.path(), VethLab::kSensorIface)).ok());
+    ASSERT_TRUE(
+        RemovePins(PinDirectory(bpffs.path(), VethLab::kSensorIface)).ok());
   }
   absl::SleepFor(absl::Milliseconds(800));  // no agent across a boundary
 
@@ -152,7 +174,8 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   ASSERT_TRUE(attached.ok()) << attached << "\n" << second.output();
   EXPECT_TRUE(absl::StrContains(second.output(), "adopted")) << second.output();
   if (c.bpffs != Bpffs::kPersistent) {
-    EXPECT_TRUE(absl::StrContains(second.output(), "found attached to")) << second.output();
+    EXPECT_TRUE(absl::StrContains(second.output(), "found attached to"))
+        << second.output();
   }
   const absl::Status sent = traffic.Join();
   ASSERT_TRUE(sent.ok()) << sent;
@@ -192,36 +215,49 @@ INSTANTIATE_TEST_SUITE_P(
     Restarts, RestartTest,
     ::testing::Values(
         RestartCase{"sigkill", SIGKILL, {}, -1, Bpffs::kPersistent},
-        RestartCase{"sigterm_keep_attached", SIGTERM, {"--keep-attached"}, 0, Bpffs::kPersistent},
+        RestartCase{"sigterm_keep_attached",
+                    SIGTERM,
+                    {"--keep-attached"},
+                    0,
+                    Bpffs::kPersistent},
         RestartCase{"sigkill_private_bpffs", SIGKILL, {}, -1, Bpffs::kPrivate},
-        RestartCase{"sigterm_keep_attached_private_bpffs", SIGTERM, {"--keep-attached"}, 0,
+        RestartCase{"sigterm_keep_attached_private_bpffs",
+                    SIGTERM,
+                    {"--keep-attached"},
+                    0,
                     Bpffs::kPrivate},
         RestartCase{"sigkill_pins_lost", SIGKILL, {}, -1, Bpffs::kPinsLost}),
-    [](const ::testing::TestParamInfo<RestartCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<RestartCase>& info) {
+      return info.param.name;
+    });
 
 // Pins the program cannot adopt, and the ways out. Steps run in order on
 // one interface and one bpffs.
 struct PinStep {
   const char* what;
   std::function<void(const std::string& pin_dir)> before;  // may be null
-  std::vector<std::string> command;  // after "darkscope", in the sensor's namespace
-  bool long_running;                 // a run that attaches: started, then stopped
+  std::vector<std::string>
+      command;        // after "darkscope", in the sensor's namespace
+  bool long_running;  // a run that attaches: started, then stopped
   int exit_status;
-  std::vector<std::string> says;     // in stdout + stderr
+  std::vector<std::string> says;  // in stdout + stderr
   bool pins_left;
 };
 
 // A map pinned as the ds_control of an older layout.
 void PinForeignLayout(const std::string& pin_dir) {
   ASSERT_EQ(RunCommand("mkdir -p " + pin_dir), 0);
-  const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ds_control", 4, 8, 1, nullptr);
+  const int fd =
+      bpf_map_create(BPF_MAP_TYPE_ARRAY, "ds_control", 4, 8, 1, nullptr);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(bpf_obj_pin(fd, (pin_dir + "/ds_control_v0_00000000").c_str()), 0);
   close(fd);
 }
 
 // The pins gone, the program still attached.
-void UnpinAll(const std::string& pin_dir) { ASSERT_TRUE(RemovePins(pin_dir).ok()); }
+void UnpinAll(const std::string& pin_dir) {
+  ASSERT_TRUE(RemovePins(pin_dir).ok());
+}
 
 TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
   DS_REQUIRE_PRIVILEGES();
@@ -232,55 +268,115 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
   ASSERT_FALSE(out_dir.empty());
   const std::string pin_dir = PinDirectory(bpffs.path(), VethLab::kSensorIface);
   const std::string iface = VethLab::kSensorIface;
-  const std::vector<std::string> run = {"run", "--iface", iface, "--prefix", "198.18.0.0/15",
-                                        "--interval", "1s", "--out", out_dir, "--http=",
-                                        "--bpffs", bpffs.path()};
+  const std::vector<std::string> run = {
+      "run", "--iface", iface,   "--prefix", "198.18.0.0/15", "--interval",
+      "1s",  "--out",   out_dir, "--http=",  "--bpffs",       bpffs.path()};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = run;
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   };
-  const std::vector<std::string> detach = {"detach", "--iface", iface, "--bpffs", bpffs.path()};
+  const std::vector<std::string> detach = {"detach", "--iface", iface,
+                                           "--bpffs", bpffs.path()};
 
   const std::vector<PinStep> steps = {
-      {"another layout is refused", PinForeignLayout, run, false, 2,
-       {"pinned layout version 0_00000000", absl::StrCat("differs from this build's ",
-                                                         LayoutVersion()),
+      {"another layout is refused",
+       PinForeignLayout,
+       run,
+       false,
+       2,
+       {"pinned layout version 0_00000000",
+        absl::StrCat("differs from this build's ", LayoutVersion()),
         absl::StrCat("darkscope detach --iface ", iface), "--replace-pinned"},
        true},
-      {"detach removes it", nullptr, detach, false, 0, {"removed 1 pins", "and the directory"},
+      {"detach removes it",
+       nullptr,
+       detach,
+       false,
+       0,
+       {"removed 1 pins", "and the directory"},
        false},
-      {"detach with nothing pinned", nullptr, detach, false, 0, {"nothing pinned"}, false},
-      {"--replace-pinned replaces it", PinForeignLayout, with({"--replace-pinned"}), true, 0,
-       {"--replace-pinned: no pinned program; removed 1 pins", "attached"}, false},
-      {"this layout, kept attached", nullptr, with({"--keep-attached"}), true, 0,
-       {"pinned xdp_count_darknet", "attached"}, true},
-      {"other settings are refused", nullptr, with({"--darknet-action", "pass"}), false, 2,
-       {"runs with other settings", "darknet action", absl::StrCat("darkscope detach --iface ",
-                                                                    iface)},
+      {"detach with nothing pinned",
+       nullptr,
+       detach,
+       false,
+       0,
+       {"nothing pinned"},
+       false},
+      {"--replace-pinned replaces it",
+       PinForeignLayout,
+       with({"--replace-pinned"}),
+       true,
+       0,
+       {"--replace-pinned: no pinned program; removed 1 pins", "attached"},
+       false},
+      {"this layout, kept attached",
+       nullptr,
+       with({"--keep-attached"}),
+       true,
+       0,
+       {"pinned xdp_count_darknet", "attached"},
        true},
-      {"detach detaches the kept program", nullptr, detach, false, 0,
-       {"detached xdp_count_darknet_v", "removed 14 pins", "and the directory"}, false},
+      {"other settings are refused",
+       nullptr,
+       with({"--darknet-action", "pass"}),
+       false,
+       2,
+       {"runs with other settings", "darknet action",
+        absl::StrCat("darkscope detach --iface ", iface)},
+       true},
+      {"detach detaches the kept program",
+       nullptr,
+       detach,
+       false,
+       0,
+       {"detached xdp_count_darknet_v", "removed 14 pins", "and the directory"},
+       false},
       // The interface as the source of truth: a program whose pins are gone.
-      {"kept attached again", nullptr, with({"--keep-attached"}), true, 0,
-       {"pinned xdp_count_darknet", "attached"}, true},
-      {"unpinned, other settings are refused", UnpinAll, with({"--darknet-action", "pass"}),
-       false, 2,
+      {"kept attached again",
+       nullptr,
+       with({"--keep-attached"}),
+       true,
+       0,
+       {"pinned xdp_count_darknet", "attached"},
+       true},
+      {"unpinned, other settings are refused",
+       UnpinAll,
+       with({"--darknet-action", "pass"}),
+       false,
+       2,
        {"attached to dsveth0 in", "runs with other settings", "darknet action",
         absl::StrCat("darkscope detach --iface ", iface)},
        false},
-      {"unpinned, --replace-pinned replaces it", nullptr,
-       with({"--darknet-action", "pass", "--replace-pinned", "--keep-attached"}), true, 0,
-       {"--replace-pinned: detached xdp_count_darknet (id", "pinned xdp_count_darknet"}, true},
-      {"unpinned, detach detaches it", UnpinAll, detach, false, 0,
-       {"detached xdp_count_darknet (id", "found on dsveth0", "not pinned"}, false},
-      {"detach with nothing pinned nor attached", nullptr, detach, false, 0,
-       {"nothing pinned", "no darkscope program attached"}, false},
+      {"unpinned, --replace-pinned replaces it",
+       nullptr,
+       with(
+           {"--darknet-action", "pass", "--replace-pinned", "--keep-attached"}),
+       true,
+       0,
+       {"--replace-pinned: detached xdp_count_darknet (id",
+        "pinned xdp_count_darknet"},
+       true},
+      {"unpinned, detach detaches it",
+       UnpinAll,
+       detach,
+       false,
+       0,
+       {"detached xdp_count_darknet (id", "found on dsveth0", "not pinned"},
+       false},
+      {"detach with nothing pinned nor attached",
+       nullptr,
+       detach,
+       false,
+       0,
+       {"nothing pinned", "no darkscope program attached"},
+       false},
   };
   for (const PinStep& step : steps) {
     SCOPED_TRACE(step.what);
     if (step.before) step.before(pin_dir);
-    std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY};
+    std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(),
+                                     DARKSCOPE_BINARY};
     args.insert(args.end(), step.command.begin(), step.command.end());
     std::string said;
     int exit_status = -1;
@@ -293,29 +389,34 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
     } else {
       said = Capture(Shell(args) + " 2>&1; echo \"exit=$?\"");
       const size_t at = said.rfind("exit=");
-      if (at != std::string::npos) exit_status = std::atoi(said.c_str() + at + 5);
+      if (at != std::string::npos)
+        exit_status = std::atoi(said.c_str() + at + 5);
     }
     EXPECT_EQ(exit_status, step.exit_status) << said;
     for (const std::string& text : step.says) {
-      EXPECT_TRUE(absl::StrContains(said, text)) << "'" << text << "' not in: " << said;
+      EXPECT_TRUE(absl::StrContains(said, text))
+          << "'" << text << "' not in: " << said;
     }
     absl::StatusOr<std::vector<PinEntry>> pins = ListPins(pin_dir);
     ASSERT_TRUE(pins.ok());
     EXPECT_EQ(!pins->empty(), step.pins_left);
   }
   EXPECT_FALSE(XdpAttached(lab));
-  EXPECT_FALSE(std::filesystem::exists(pin_dir)) << "detach leaves nothing behind";
+  EXPECT_FALSE(std::filesystem::exists(pin_dir))
+      << "detach leaves nothing behind";
   RunCommand(std::string("rm -rf ") + out_dir);
 }
 
 // A command run against a live agent's interface, and what it must say.
 struct IntruderCase {
   const char* what;
-  std::vector<std::string> command;  // after "darkscope", in the sensor's namespace
-  std::vector<std::string> says;     // in stdout + stderr
+  std::vector<std::string>
+      command;  // after "darkscope", in the sensor's namespace
+  std::vector<std::string> says;  // in stdout + stderr
 };
 
-TEST(OneAgentPerInterface, SecondRunAndDetachAreRefusedAndTheFirstCountsExactly) {
+TEST(OneAgentPerInterface,
+     SecondRunAndDetachAreRefusedAndTheFirstCountsExactly) {
   DS_REQUIRE_PRIVILEGES();
   VethLab lab("lock");
   ScopedMount bpffs;
@@ -324,9 +425,11 @@ TEST(OneAgentPerInterface, SecondRunAndDetachAreRefusedAndTheFirstCountsExactly)
   ASSERT_FALSE(base.empty());
   const std::string out_dir = base + "/sensor", truth_dir = base + "/truth",
                     other_out = base + "/other";
-  ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir + " " + other_out), 0);
+  ASSERT_EQ(
+      RunCommand("mkdir -p " + out_dir + " " + truth_dir + " " + other_out), 0);
   const std::string iface = VethLab::kSensorIface;
-  const std::string in_use = absl::StrCat("interface ", iface, " is in use by another darkscope");
+  const std::string in_use =
+      absl::StrCat("interface ", iface, " is in use by another darkscope");
 
   AgentProcess first;
   ASSERT_TRUE(first.Start(RunArgs(lab, bpffs.path(), out_dir, {})).ok());
@@ -335,27 +438,35 @@ TEST(OneAgentPerInterface, SecondRunAndDetachAreRefusedAndTheFirstCountsExactly)
   BackgroundTraffic traffic(lab, truth_dir, 4000);
 
   auto run = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"run", "--iface", iface, "--prefix", "198.18.0.0/15",
-                                     "--interval", "1s", "--out", other_out, "--http=",
-                                     "--bpffs", bpffs.path()};
+    std::vector<std::string> args = {
+        "run", "--iface", iface,     "--prefix", "198.18.0.0/15", "--interval",
+        "1s",  "--out",   other_out, "--http=",  "--bpffs",       bpffs.path()};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   };
   const std::vector<IntruderCase> cases = {
       {"a second run", run({}), {in_use}},
-      {"a second run with --replace-pinned", run({"--replace-pinned"}), {in_use}},
+      {"a second run with --replace-pinned",
+       run({"--replace-pinned"}),
+       {in_use}},
       {"a second run with --keep-attached", run({"--keep-attached"}), {in_use}},
-      {"a second run with other settings", run({"--darknet-action", "pass"}), {in_use}},
-      {"detach", {"detach", "--iface", iface, "--bpffs", bpffs.path()}, {in_use}},
+      {"a second run with other settings",
+       run({"--darknet-action", "pass"}),
+       {in_use}},
+      {"detach",
+       {"detach", "--iface", iface, "--bpffs", bpffs.path()},
+       {in_use}},
   };
   for (const IntruderCase& c : cases) {
     SCOPED_TRACE(c.what);
-    std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY};
+    std::vector<std::string> args = {"ip", "netns", "exec", lab.sensor_ns(),
+                                     DARKSCOPE_BINARY};
     args.insert(args.end(), c.command.begin(), c.command.end());
     const std::string said = Capture(Shell(args) + " 2>&1; echo \"exit=$?\"");
     EXPECT_TRUE(absl::StrContains(said, "exit=2")) << said;
     for (const std::string& text : c.says) {
-      EXPECT_TRUE(absl::StrContains(said, text)) << "'" << text << "' not in: " << said;
+      EXPECT_TRUE(absl::StrContains(said, text))
+          << "'" << text << "' not in: " << said;
     }
     EXPECT_TRUE(XdpAttached(lab)) << "the first agent's program stays attached";
     absl::StatusOr<std::vector<PinEntry>> pins =
@@ -369,7 +480,8 @@ TEST(OneAgentPerInterface, SecondRunAndDetachAreRefusedAndTheFirstCountsExactly)
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(first.Stop(), 0) << first.output();
   ExpectSnapshotsMatchTruth(out_dir, truth_dir);
-  absl::StatusOr<std::vector<std::string>> other = ListSnapshotFiles({other_out});
+  absl::StatusOr<std::vector<std::string>> other =
+      ListSnapshotFiles({other_out});
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(other->empty()) << "no refused run wrote anything";
   EXPECT_FALSE(XdpAttached(lab));

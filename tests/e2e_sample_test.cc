@@ -17,12 +17,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 #include "agent_process.h"
 #include "capture/pcap_file.h"
-#include "snapshot/snapshot_files.h"
 #include "counts/counts.h"
 #include "gtest/gtest.h"
 #include "netns.h"
@@ -30,6 +29,7 @@
 #include "privileged.h"
 #include "sampler/pcapng.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {

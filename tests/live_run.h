@@ -11,12 +11,12 @@
 #include <thread>
 #include <vector>
 
-#include "snapshot/snapshot_files.h"
 #include "counts/counts.h"
 #include "gen/generate.h"
-#include "netns.h"
 #include "gtest/gtest.h"
+#include "netns.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 
@@ -34,7 +34,8 @@ inline GenerateOptions DemoTraffic(const std::string& truth_dir) {
 }
 
 // Every counter and every table of `sensor` equals `truth`'s.
-inline void ExpectSameCounts(const EpochCounts& sensor, const EpochCounts& truth) {
+inline void ExpectSameCounts(const EpochCounts& sensor,
+                             const EpochCounts& truth) {
   for (int i = 0; i < DS_CTR_COUNT; ++i) {
     EXPECT_EQ(sensor.counters[i], truth.counters[i]) << "counter " << i;
   }
@@ -55,10 +56,13 @@ inline std::string MakeTempDir(const std::string& tag) {
 // `lab`, on a thread, while the test goes on; Join() gives the status.
 class BackgroundTraffic {
  public:
-  BackgroundTraffic(const VethLab& lab, const std::string& truth_dir, uint64_t rate)
+  BackgroundTraffic(const VethLab& lab, const std::string& truth_dir,
+                    uint64_t rate)
       : gen_(DemoTraffic(truth_dir)) {
     gen_.rate = rate;
-    thread_ = std::thread([this, &lab] { sent_ = lab.RunInScanner([this] { return RunGenerate(gen_); }); });
+    thread_ = std::thread([this, &lab] {
+      sent_ = lab.RunInScanner([this] { return RunGenerate(gen_); });
+    });
   }
   ~BackgroundTraffic() {
     if (thread_.joinable()) thread_.join();
@@ -82,7 +86,8 @@ inline EpochCounts SumSnapshotDirectory(const std::string& dir) {
   for (const std::string& file : *files) {
     absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(file);
     absl::StatusOr<Snapshot> snapshot =
-        bytes.ok() ? DecodeSnapshot(*bytes) : absl::StatusOr<Snapshot>(bytes.status());
+        bytes.ok() ? DecodeSnapshot(*bytes)
+                   : absl::StatusOr<Snapshot>(bytes.status());
     EXPECT_TRUE(snapshot.ok()) << file;
     if (snapshot.ok()) AddCounts(snapshot->counts, total);
   }
@@ -91,7 +96,8 @@ inline EpochCounts SumSnapshotDirectory(const std::string& dir) {
 
 // The sensor's snapshots in `out_dir`, summed, equal the demo scenario's
 // ground truth in `truth_dir` (its 20,000 frames), every counter and table.
-inline void ExpectSnapshotsMatchTruth(const std::string& out_dir, const std::string& truth_dir) {
+inline void ExpectSnapshotsMatchTruth(const std::string& out_dir,
+                                      const std::string& truth_dir) {
   const EpochCounts sensor = SumSnapshotDirectory(out_dir),
                     truth = SumSnapshotDirectory(truth_dir);
   EXPECT_EQ(truth.counters[DS_CTR_PACKETS_SEEN], 20000u);

@@ -28,14 +28,14 @@ inline bool PrivilegedTestsRequired() {
 }  // namespace darkscope::testing
 
 // First statement of a privileged test (or of its SetUp).
-#define DS_REQUIRE_PRIVILEGES()                                          \
-  do {                                                                   \
+#define DS_REQUIRE_PRIVILEGES()                                            \
+  do {                                                                     \
     if (const char* missing = ::darkscope::testing::MissingPrivileges()) { \
-      if (::darkscope::testing::PrivilegedTestsRequired()) {             \
-        FAIL() << "privileged test required but " << missing;           \
-      }                                                                  \
-      GTEST_SKIP() << missing;                                           \
-    }                                                                    \
+      if (::darkscope::testing::PrivilegedTestsRequired()) {               \
+        FAIL() << "privileged test required but " << missing;              \
+      }                                                                    \
+      GTEST_SKIP() << missing;                                             \
+    }                                                                      \
   } while (0)
 
 #endif  // DARKSCOPE_TESTS_PRIVILEGED_H_

@@ -13,14 +13,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "capture/pcap_file.h"
-#include "packet/packet_builder.h"
-#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "gen/generate.h"
 #include "gtest/gtest.h"
+#include "packet/packet_builder.h"
 #include "privileged.h"
 #include "replay/replay.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 namespace {
@@ -114,7 +114,8 @@ TEST_F(ReplayTruthTest, TelescopeScenarioMatchesGroundTruthInEveryInterval) {
     mirai += got.counts.counters[DS_CTR_MIRAI];
     if (i < truth->size() / 2) {
       auto it = got.counts.ports.find(ds_port_index(DS_SLOT_TCP, 5000));
-      if (it != got.counts.ports.end()) emerging_first_half += it->second.packets;
+      if (it != got.counts.ports.end())
+        emerging_first_half += it->second.packets;
     }
   }
   // What the scenario planted is there: most traffic is darknet traffic, a
@@ -140,7 +141,8 @@ TEST_F(ReplayTruthTest, CreatesItsOutputDirectory) {
   const std::vector<Case> cases = {
       {base_ + "/not/yet/there", ""},
       {base_, ""},  // exists already
-      {"/proc/darkscope-replay-test/out", "create directory /proc/darkscope-replay-test/out"},
+      {"/proc/darkscope-replay-test/out",
+       "create directory /proc/darkscope-replay-test/out"},
       {gen.pcap + "/out", "create directory " + gen.pcap + "/out"},
   };
   for (const Case& c : cases) {
@@ -179,10 +181,13 @@ TEST_F(ReplayTruthTest, FloodLargerThanTheTablesKeepsTotalsAndCountsOverflow) {
       "seed 11\n"
       "darknet 198.18.0.0/15\n"
       "darknet 2001:db8:d::/48\n"
-      "population syn share=90 kind=syn ports=1-65535 sources=CN:25,US:25,BR:25,RU:25 "
+      "population syn share=90 kind=syn ports=1-65535 "
+      "sources=CN:25,US:25,BR:25,RU:25 "
       "hosts=20000 networks=20000\n"
-      "population udp share=8 kind=udp-probe ports=1-65535 sources=JP:50,DE:50 hosts=2000\n"
-      "population v6 share=2 kind=syn family=6 ports=1-65535 sources=DE:100 hosts=500 "
+      "population udp share=8 kind=udp-probe ports=1-65535 sources=JP:50,DE:50 "
+      "hosts=2000\n"
+      "population v6 share=2 kind=syn family=6 ports=1-65535 sources=DE:100 "
+      "hosts=500 "
       "networks=500\n",
       f);
   std::fclose(f);
@@ -289,7 +294,8 @@ struct LargeFrame {
 TEST_F(ReplayTruthTest, LargeFramesCountAtTheirWholeLength) {
   DS_REQUIRE_PRIVILEGES();
   const std::vector<LargeFrame> frames = {
-      {"IPv4, 1,500 bytes", false, 1500},  {"IPv4, 3,600 bytes", false, 3600},
+      {"IPv4, 1,500 bytes", false, 1500},
+      {"IPv4, 3,600 bytes", false, 3600},
       {"IPv4, 9,000 bytes (jumbo)", false, 9000},
       {"IPv4, 65,000 bytes (GRO)", false, 65000},
       {"IPv6, 9,000 bytes (jumbo)", true, 9000},
@@ -306,11 +312,13 @@ TEST_F(ReplayTruthTest, LargeFramesCountAtTheirWholeLength) {
     } else {
       builder.Ipv4("192.0.2.1", "198.18.1.7");
     }
-    const Frame frame = builder.Udp(40000, 53).Payload(large.bytes - headers).Build();
+    const Frame frame =
+        builder.Udp(40000, 53).Payload(large.bytes - headers).Build();
     ASSERT_EQ(frame.bytes.size(), large.bytes);
     const std::string pcap = base_ + "/" + name + ".pcap";
     {
-      absl::StatusOr<std::unique_ptr<PcapWriter>> writer = PcapWriter::Create(pcap);
+      absl::StatusOr<std::unique_ptr<PcapWriter>> writer =
+          PcapWriter::Create(pcap);
       ASSERT_TRUE(writer.ok());
       (*writer)->Write(absl::FromUnixSeconds(1'800'000'000), frame.bytes);
     }
@@ -331,7 +339,9 @@ TEST_F(ReplayTruthTest, LargeFramesCountAtTheirWholeLength) {
     EXPECT_EQ(c[DS_CTR_DARKNET_PACKETS], 1u);
     EXPECT_EQ(c[DS_CTR_DARKNET_BYTES], large.bytes);
     EXPECT_EQ(c[DS_CTR_UDP], 1u);
-    EXPECT_EQ(c[DS_CTR_MALFORMED_IPV4] + c[DS_CTR_MALFORMED_IPV6] + c[DS_CTR_MALFORMED_UDP], 0u);
+    EXPECT_EQ(c[DS_CTR_MALFORMED_IPV4] + c[DS_CTR_MALFORMED_IPV6] +
+                  c[DS_CTR_MALFORMED_UDP],
+              0u);
     EXPECT_EQ(snapshot.agent_counters.at("replay_frames_refused"), 0u);
     ASSERT_EQ(snapshot.counts.flows.size(), 1u);
     EXPECT_EQ(snapshot.counts.flows.begin()->second.bytes, large.bytes);

@@ -3,8 +3,6 @@
 // counted. A period with data must paint bars, curves and heat maps; an
 // empty period must paint none of them (so the count measures the charts,
 // not the page's furniture).
-#include "report/html.h"
-
 #include <png.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -19,6 +17,7 @@
 #include "gen/generate.h"
 #include "gtest/gtest.h"
 #include "privileged.h"
+#include "report/html.h"
 #include "report/report.h"
 
 namespace darkscope::testing {
@@ -36,7 +35,8 @@ constexpr Rgb kOrange = {0xE6, 0x9F, 0x00};
 constexpr Rgb kVermillion = {0xD5, 0x5E, 0x00};
 
 std::string ChromiumPath() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
+  for (const char* candidate :
+       {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
     if (access(candidate, X_OK) == 0) return candidate;
   }
   return "";
@@ -63,9 +63,13 @@ Screenshot TakeScreenshot(const std::string& chromium, const std::string& dir,
   const std::string command = absl::StrCat(
       chromium,
       " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-      " --disable-background-networking --disable-component-update --disable-sync"
-      " --hide-scrollbars --user-data-dir=", dir, "/profile --window-size=1200,6000"
-      " --screenshot=", png_path, " file://", html_path, " >", dir, "/chromium.log 2>&1");
+      " --disable-background-networking --disable-component-update "
+      "--disable-sync"
+      " --hide-scrollbars --user-data-dir=",
+      dir,
+      "/profile --window-size=1200,6000"
+      " --screenshot=",
+      png_path, " file://", html_path, " >", dir, "/chromium.log 2>&1");
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   Screenshot shot;
   png_image image = {};
@@ -105,8 +109,10 @@ class ReportHtmlTest : public ::testing::Test {
   void SetUp() override {
     chromium_ = ChromiumPath();
     if (chromium_.empty()) {
-      if (PrivilegedTestsRequired()) FAIL() << "chromium missing: deploy/setup.sh installs it";
-      GTEST_SKIP() << "chromium not installed (sudo deploy/setup.sh installs it)";
+      if (PrivilegedTestsRequired())
+        FAIL() << "chromium missing: deploy/setup.sh installs it";
+      GTEST_SKIP()
+          << "chromium not installed (sudo deploy/setup.sh installs it)";
     }
   }
   Screenshot Render(absl::Time from, absl::Time to) {
@@ -128,7 +134,8 @@ std::string ReportHtmlTest::dir_;
 
 TEST_F(ReportHtmlTest, ChartsArePaintedForAPeriodWithTraffic) {
   // 2026-11-23T12:00Z .. 2026-11-24T00:00Z, the telescope day's second half.
-  const Screenshot shot = Render(absl::FromUnixSeconds(1795435200), absl::FromUnixSeconds(1795478400));
+  const Screenshot shot = Render(absl::FromUnixSeconds(1795435200),
+                                 absl::FromUnixSeconds(1795478400));
   ASSERT_EQ(shot.width, 1200);
   // Bars of five top-N charts plus the heat maps: tens of thousands of
   // pixels; curves and reflection bars: thousands.
@@ -139,7 +146,8 @@ TEST_F(ReportHtmlTest, ChartsArePaintedForAPeriodWithTraffic) {
 
 TEST_F(ReportHtmlTest, NoChartIsPaintedForAnEmptyPeriod) {
   // A day before the scenario: no snapshots, every section says so.
-  const Screenshot shot = Render(absl::FromUnixSeconds(1795305600), absl::FromUnixSeconds(1795392000));
+  const Screenshot shot = Render(absl::FromUnixSeconds(1795305600),
+                                 absl::FromUnixSeconds(1795392000));
   ASSERT_EQ(shot.width, 1200);
   EXPECT_EQ(shot.Count(kBarBlue), 0);
   EXPECT_EQ(shot.Count(kOrange), 0);

@@ -13,9 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "gen/generate.h"
 #include "gen/scenario.h"
-#include "replay/replay.h"
 #include "gtest/gtest.h"
 #include "privileged.h"
+#include "replay/replay.h"
 
 namespace darkscope::testing {
 namespace {
@@ -46,7 +46,8 @@ class ReportTest : public ::testing::Test {
     ReplayOptions replay;
     replay.data_plane.prefixes = scenario->darknet;
     replay.interval = scenario->interval;
-    replay.sensor = "ground-truth";  // the truth's name, so that reports compare
+    replay.sensor =
+        "ground-truth";  // the truth's name, so that reports compare
     replay.out_dir = dir_ + "/sensor";
     ASSERT_EQ(mkdir(replay.out_dir.c_str(), 0755), 0);
     replay.files = {gen.pcap};
@@ -63,7 +64,8 @@ class ReportTest : public ::testing::Test {
     ASSERT_NE(report_, nullptr);
     if (report_->at("enrichment").empty()) {
       if (PrivilegedTestsRequired()) FAIL() << "enrichment data missing";
-      GTEST_SKIP() << "enrichment data not installed (sudo deploy/setup.sh installs it)";
+      GTEST_SKIP()
+          << "enrichment data not installed (sudo deploy/setup.sh installs it)";
     }
   }
   static std::string dir_;
@@ -107,7 +109,8 @@ TEST_F(ReportTest, MiraiShareOfTelnetIsHighAndOf2323Total) {
 }
 
 TEST_F(ReportTest, ReflectionSourcePortsLead) {
-  const std::set<std::string> ports = Column(report_->at("source_ports"), "source_port");
+  const std::set<std::string> ports =
+      Column(report_->at("source_ports"), "source_port");
   EXPECT_TRUE(ports.count("123/UDP"));
   EXPECT_TRUE(ports.count("53/UDP"));
   EXPECT_EQ(report_->at("source_ports")[0]["source_port"], "123/UDP");
@@ -125,8 +128,10 @@ TEST_F(ReportTest, BackscatterVictimsAreTheSynAckAndRstNetworks) {
   }
   // Victims are where the scenario put them: US, DE and JP (countries of
   // the addresses, as the database places them, may add a few others).
-  const std::set<std::string> countries = Column(victims["countries"], "country");
-  EXPECT_TRUE(countries.count("US") && countries.count("DE") && countries.count("JP"));
+  const std::set<std::string> countries =
+      Column(victims["countries"], "country");
+  EXPECT_TRUE(countries.count("US") && countries.count("DE") &&
+              countries.count("JP"));
   EXPECT_EQ(victims["countries"][0]["country"], "US");
   for (const char* scanner_country : {"BR", "VN", "TW", "IR", "ID", "FR"}) {
     EXPECT_FALSE(countries.count(scanner_country)) << scanner_country;
@@ -140,24 +145,36 @@ TEST_F(ReportTest, BackscatterVictimsAreTheSynAckAndRstNetworks) {
 TEST_F(ReportTest, SpikesAreThePlantedOnes) {
   std::set<std::string> found;
   for (const auto& row : report_->at("spikes")["entries"]) {
-    found.insert(row["kind"].get<std::string>() + " " + row["name"].get<std::string>());
+    found.insert(row["kind"].get<std::string>() + " " +
+                 row["name"].get<std::string>());
   }
-  const std::set<std::string> planted = {"port 5000/TCP", "country_port TW 5000/TCP",
-                                         "port 8545/TCP", "country_port FR 8545/TCP",
-                                         "country FR", "country KR"};
-  for (const std::string& spike : planted) EXPECT_TRUE(found.count(spike)) << spike;
-  const std::set<std::string> diurnal = {"port 445/TCP", "port 1433/TCP", "country ID",
-                                         "country CN", "country RU", "country_port ID 445/TCP",
-                                         "country_port CN 445/TCP", "country_port RU 445/TCP",
-                                         "country_port CN 1433/TCP", "country_port RU 1433/TCP"};
+  const std::set<std::string> planted = {
+      "port 5000/TCP", "country_port TW 5000/TCP",
+      "port 8545/TCP", "country_port FR 8545/TCP",
+      "country FR",    "country KR"};
+  for (const std::string& spike : planted)
+    EXPECT_TRUE(found.count(spike)) << spike;
+  const std::set<std::string> diurnal = {"port 445/TCP",
+                                         "port 1433/TCP",
+                                         "country ID",
+                                         "country CN",
+                                         "country RU",
+                                         "country_port ID 445/TCP",
+                                         "country_port CN 445/TCP",
+                                         "country_port RU 445/TCP",
+                                         "country_port CN 1433/TCP",
+                                         "country_port RU 1433/TCP"};
   for (const std::string& spike : found) {
-    EXPECT_TRUE(planted.count(spike) || diurnal.count(spike)) << "unplanted spike: " << spike;
+    EXPECT_TRUE(planted.count(spike) || diurnal.count(spike))
+        << "unplanted spike: " << spike;
   }
-  EXPECT_NE(report_->at("spikes")["method"].get<std::string>().find("MAD"), std::string::npos);
+  EXPECT_NE(report_->at("spikes")["method"].get<std::string>().find("MAD"),
+            std::string::npos);
 }
 
 TEST_F(ReportTest, EmergingPortsAreThePlantedOnesOnly) {
-  const std::set<std::string> emerging = Column(report_->at("emerging_ports"), "port");
+  const std::set<std::string> emerging =
+      Column(report_->at("emerging_ports"), "port");
   EXPECT_EQ(emerging, (std::set<std::string>{"5000/TCP", "8545/TCP"}));
 }
 
@@ -169,11 +186,13 @@ TEST_F(ReportTest, WideScannerIsTheRussianSlash24) {
 }
 
 TEST_F(ReportTest, OutageIsIranOnly) {
-  EXPECT_EQ(Column(report_->at("outages"), "country"), (std::set<std::string>{"IR"}));
+  EXPECT_EQ(Column(report_->at("outages"), "country"),
+            (std::set<std::string>{"IR"}));
 }
 
 TEST_F(ReportTest, SmbScanningPeaksInDaytime) {
-  const auto& hours = report_->at("series")["ports"]["445/TCP"]["hour_of_day_utc"];
+  const auto& hours =
+      report_->at("series")["ports"]["445/TCP"]["hour_of_day_utc"];
   ASSERT_EQ(hours.size(), 24u);
   size_t peak = 0;
   for (size_t h = 0; h < 24; ++h) {
@@ -185,7 +204,8 @@ TEST_F(ReportTest, SmbScanningPeaksInDaytime) {
 }
 
 TEST_F(ReportTest, CountriesComeFromTheDatabase) {
-  const std::set<std::string> countries = Column(report_->at("top_countries"), "country");
+  const std::set<std::string> countries =
+      Column(report_->at("top_countries"), "country");
   EXPECT_TRUE(countries.count("US"));
   EXPECT_TRUE(countries.count("CN"));
   EXPECT_FALSE(countries.count("??")) << "every generated source has a country";

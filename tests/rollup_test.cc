@@ -37,7 +37,8 @@ namespace fs = std::filesystem;
 absl::Time At(const char* rfc3339) {
   absl::Time t;
   std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error)) << error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error))
+      << error;
   return t;
 }
 
@@ -66,7 +67,8 @@ class RollupTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
-  static nlohmann::json Report(const std::string& dir, absl::Time from, absl::Time to) {
+  static nlohmann::json Report(const std::string& dir, absl::Time from,
+                               absl::Time to) {
     ReportOptions options;
     options.dirs = {dir};
     options.from = from;
@@ -102,9 +104,12 @@ TEST_F(RollupTest, ReportsEqualTheIntervalSnapshotsReports) {
     int rolled_files;  // what the roll-ups save
   };
   const Case cases[] = {
-      {"a day from hourly roll-ups", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", 24},
-      {"half a day, hours and intervals", "2026-11-23T09:30:00Z", "2026-11-23T21:00:00Z", 14},
-      {"15 days from the daily roll-up", "2026-11-10T00:00:00Z", "2026-11-25T00:00:00Z", 1},
+      {"a day from hourly roll-ups", "2026-11-23T00:00:00Z",
+       "2026-11-24T00:00:00Z", 24},
+      {"half a day, hours and intervals", "2026-11-23T09:30:00Z",
+       "2026-11-23T21:00:00Z", 14},
+      {"15 days from the daily roll-up", "2026-11-10T00:00:00Z",
+       "2026-11-25T00:00:00Z", 1},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -153,7 +158,8 @@ TEST_F(RollupTest, HourStillFillingIsNotRolledUp) {
   // Intervals up to 10:20; the agent is still writing at 10:35.
   for (const auto& entry : fs::directory_iterator(raw_)) {
     const std::string name = entry.path().filename();
-    if (name <= "20261123T102000Z.dsnap") fs::copy(entry.path(), dir + "/" + name);
+    if (name <= "20261123T102000Z.dsnap")
+      fs::copy(entry.path(), dir + "/" + name);
   }
   RollupOptions options;
   options.dirs = {dir};
@@ -186,7 +192,8 @@ void WriteHours(const std::string& dir, const std::string& sensor,
     s.counts.counters[DS_CTR_IPV4] = ipv4_per_hour;
     s.counts.counters[DS_CTR_DARKNET_PACKETS] = ipv4_per_hour;
     const std::vector<uint8_t> bytes = EncodeSnapshot(s);
-    std::ofstream(dir + "/" + SnapshotFileName(s.interval_start), std::ios::binary)
+    std::ofstream(dir + "/" + SnapshotFileName(s.interval_start),
+                  std::ios::binary)
         .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
 }
@@ -224,12 +231,14 @@ TEST_F(RollupTest, PacketsPerAddressPerDayByMonthAndYearBefore) {
     EXPECT_EQ(monthly[i]["month"], "2026-11");
     EXPECT_EQ(monthly[i]["addresses"], expected[i].addresses);
     EXPECT_DOUBLE_EQ(monthly[i]["days"].get<double>(), expected[i].days);
-    EXPECT_DOUBLE_EQ(monthly[i]["per_address_per_day"].get<double>(), expected[i].per_day);
+    EXPECT_DOUBLE_EQ(monthly[i]["per_address_per_day"].get<double>(),
+                     expected[i].per_day);
     if (expected[i].year_before.is_null()) {
       EXPECT_TRUE(monthly[i]["year_before"].is_null());
     } else {
       EXPECT_DOUBLE_EQ(monthly[i]["year_before"].get<double>(), 48.0);
-      EXPECT_NEAR(monthly[i]["year_over_year_change"].get<double>(), 50.0, 1e-9);
+      EXPECT_NEAR(monthly[i]["year_over_year_change"].get<double>(), 50.0,
+                  1e-9);
     }
   }
   // Two sensors, two columns of top ports.

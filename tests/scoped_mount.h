@@ -29,9 +29,11 @@ class ScopedMount {
 
   // Mounts a `type` filesystem ("bpf", "tmpfs") with `options` on a new
   // directory /tmp/darkscope-TAG-XXXXXX.
-  absl::Status Mount(const std::string& tag, const char* type, const std::string& options) {
+  absl::Status Mount(const std::string& tag, const char* type,
+                     const std::string& options) {
     std::string dir = "/tmp/darkscope-" + tag + "-XXXXXX";
-    if (mkdtemp(dir.data()) == nullptr) return ErrnoError(errno, "mkdtemp", dir);
+    if (mkdtemp(dir.data()) == nullptr)
+      return ErrnoError(errno, "mkdtemp", dir);
     path_ = dir;
     if (mount(type, path_.c_str(), type, 0, options.c_str()) != 0) {
       return ErrnoError(errno, std::string("mount -t ") + type, path_);

@@ -18,10 +18,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "snapshot/snapshot_files.h"
 #include "export/clickhouse_client.h"
 #include "gen/generate.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope::testing {
 

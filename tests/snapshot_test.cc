@@ -22,10 +22,13 @@ Snapshot SmallSnapshot() {
   s.interval_start = absl::FromUnixSeconds(1795428000);  // on the minute
   s.interval_seconds = 60;
   s.complete = true;
-  s.darknet = {*ParseDarknetPrefix("198.18.0.0/15"), *ParseDarknetPrefix("2001:db8:d::/48")};
+  s.darknet = {*ParseDarknetPrefix("198.18.0.0/15"),
+               *ParseDarknetPrefix("2001:db8:d::/48")};
   for (int i = 0; i < DS_CTR_COUNT; ++i) s.counts.counters[i] = 1000 + i;
-  s.counts.ports[ds_port_index(DS_SLOT_TCP, 23)] = {50, 3000, 50, 0, 0, 40, 3, 2, 0};
-  s.counts.ports[ds_port_index(DS_SLOT_ICMP, 3)] = {7, 500, 0, 0, 0, 0, 0, 0, 7};
+  s.counts.ports[ds_port_index(DS_SLOT_TCP, 23)] = {50, 3000, 50, 0, 0,
+                                                    40, 3,    2,  0};
+  s.counts.ports[ds_port_index(DS_SLOT_ICMP, 3)] = {7, 500, 0, 0, 0,
+                                                    0, 0,   0, 7};
   s.counts.src_ports[1 * 65536 + 123] = {9, 4212};
   ds_net_key src = NetKeyOf(*ParseAddress("185.220.101.7"));
   ds_source_stats source = {};
@@ -99,10 +102,9 @@ TEST(SnapshotFormat, PartialDecodes) {
     EXPECT_EQ(back->counts.flows == s.counts.flows, c.flows) << c.parts;
   }
   absl::btree_map<ds_flow_key, ds_traffic> visited;
-  absl::StatusOr<Snapshot> streamed =
-      DecodeSnapshot(bytes, kSnapshotPorts, [&](const ds_flow_key& key, const ds_traffic& t) {
-        visited[key] = t;
-      });
+  absl::StatusOr<Snapshot> streamed = DecodeSnapshot(
+      bytes, kSnapshotPorts,
+      [&](const ds_flow_key& key, const ds_traffic& t) { visited[key] = t; });
   ASSERT_TRUE(streamed.ok()) << streamed.status();
   EXPECT_TRUE(visited == s.counts.flows);
   EXPECT_TRUE(streamed->counts.flows.empty());

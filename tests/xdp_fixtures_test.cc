@@ -4,7 +4,6 @@
 // after each frame, so each case sees only its own counts, and every table
 // is compared whole: an unexpected entry anywhere fails the case.
 #include <linux/bpf.h>
-
 #include <sched.h>
 
 #include <map>
@@ -114,7 +113,8 @@ void PrintTo(const Fixture& fixture, std::ostream* os) { *os << fixture.name; }
 std::string Describe(const EpochCounts& c) {
   std::string out;
   for (int i = 0; i < DS_CTR_COUNT; ++i) {
-    if (c.counters[i]) absl::StrAppend(&out, "  counter[", i, "]=", c.counters[i], "\n");
+    if (c.counters[i])
+      absl::StrAppend(&out, "  counter[", i, "]=", c.counters[i], "\n");
   }
   for (const auto& [index, p] : c.ports) {
     absl::StrAppendFormat(&out,
@@ -128,14 +128,16 @@ std::string Describe(const EpochCounts& c) {
                           t.packets, t.bytes);
   }
   for (const auto& [key, s] : c.sources) {
-    absl::StrAppendFormat(&out, "  source %s pkts=%u bytes=%u hosts=%x.%x.%x.%x sketch=",
-                          NetKeyToString(key), s.packets, s.bytes, s.hosts[0],
-                          s.hosts[1], s.hosts[2], s.hosts[3]);
+    absl::StrAppendFormat(
+        &out, "  source %s pkts=%u bytes=%u hosts=%x.%x.%x.%x sketch=",
+        NetKeyToString(key), s.packets, s.bytes, s.hosts[0], s.hosts[1],
+        s.hosts[2], s.hosts[3]);
     for (uint64_t w : s.port_sketch) absl::StrAppendFormat(&out, "%x.", w);
     absl::StrAppendFormat(&out, " synack=%u rst=%u\n", s.synack, s.rst);
   }
   for (const auto& [key, d] : c.destinations) {
-    absl::StrAppendFormat(&out, "  dest %s pkts=%u bytes=%u hosts=%x.%x.%x.%x\n",
+    absl::StrAppendFormat(&out,
+                          "  dest %s pkts=%u bytes=%u hosts=%x.%x.%x.%x\n",
                           NetKeyToString(key), d.packets, d.bytes, d.hosts[0],
                           d.hosts[1], d.hosts[2], d.hosts[3]);
   }
@@ -148,7 +150,9 @@ std::string Describe(const EpochCounts& c) {
 }
 
 PacketBuilder V4() { return std::move(PacketBuilder().Ipv4(kScanner, kDark)); }
-PacketBuilder V6() { return std::move(PacketBuilder().Ipv6(kScanner6, kDark6)); }
+PacketBuilder V6() {
+  return std::move(PacketBuilder().Ipv6(kScanner6, kDark6));
+}
 
 Expect DarkTcp(uint32_t outcome, uint16_t sport, uint16_t dport) {
   return std::move(Expect::Dark(outcome, kScanner, kDark)
@@ -188,7 +192,8 @@ std::vector<Fixture> ClassFixtures() {
        DarkTcp(DS_CTR_TCP_OTHER, 40000, 80)},
       {"tcp_fin_other", V4().Tcp(40000, 80, kFin).Build(),
        DarkTcp(DS_CTR_TCP_OTHER, 40000, 80)},
-      {"tcp_psh_ack_payload", V4().Tcp(40000, 8080, kPsh | kAck).Payload(100).Build(),
+      {"tcp_psh_ack_payload",
+       V4().Tcp(40000, 8080, kPsh | kAck).Payload(100).Build(),
        DarkTcp(DS_CTR_TCP_OTHER, 40000, 8080)},
       {"tcp_options_doff8", V4().Tcp(40000, 445, kSyn).TcpDataOffset(8).Build(),
        DarkTcp(DS_CTR_TCP_SYN, 40000, 445)},
@@ -241,7 +246,9 @@ std::vector<Fixture> ClassFixtures() {
       {"zmap_udp", V4().Ipv4Id(54321).Udp(40000, 161).Build(),
        DarkUdp(40000, 161).Mark(DS_CTR_ZMAP)},
       {"masscan_syn",
-       V4().Ipv4Id(MasscanId(3389, 0x5a5a1234)).Tcp(61000, 3389, kSyn, 0x5a5a1234).Build(),
+       V4().Ipv4Id(MasscanId(3389, 0x5a5a1234))
+           .Tcp(61000, 3389, kSyn, 0x5a5a1234)
+           .Build(),
        DarkTcp(DS_CTR_TCP_SYN, 61000, 3389).Mark(DS_CTR_MASSCAN)},
       {"masscan_near_miss_id_plus_1",
        V4().Ipv4Id(MasscanId(3389, 0x5a5a1234) + 1)
@@ -249,11 +256,15 @@ std::vector<Fixture> ClassFixtures() {
            .Build(),
        DarkTcp(DS_CTR_TCP_SYN, 61000, 3389)},
       {"masscan_id_on_rst_is_not_masscan",
-       V4().Ipv4Id(MasscanId(3389, 0x5a5a1234)).Tcp(61000, 3389, kRst, 0x5a5a1234).Build(),
+       V4().Ipv4Id(MasscanId(3389, 0x5a5a1234))
+           .Tcp(61000, 3389, kRst, 0x5a5a1234)
+           .Build(),
        DarkTcp(DS_CTR_TCP_RST, 61000, 3389).Mark(DS_CTR_BACKSCATTER)},
       {"mirai_and_zmap_together",
        V4().Ipv4Id(54321).Tcp(40000, 2323, kSyn, kDarkHostOrder).Build(),
-       DarkTcp(DS_CTR_TCP_SYN, 40000, 2323).Mark(DS_CTR_MIRAI).Mark(DS_CTR_ZMAP)},
+       DarkTcp(DS_CTR_TCP_SYN, 40000, 2323)
+           .Mark(DS_CTR_MIRAI)
+           .Mark(DS_CTR_ZMAP)},
       // VLAN tags.
       {"vlan_8021q", V4().Vlan(0x8100, 10).Tcp(40000, 23, kSyn).Build(),
        DarkTcp(DS_CTR_TCP_SYN, 40000, 23).Vlan()},
@@ -263,9 +274,14 @@ std::vector<Fixture> ClassFixtures() {
       {"double_8021q", V4().Vlan(0x8100, 100).Vlan(0x8100, 10).Icmp(8).Build(),
        DarkIcmp(DS_CTR_ICMP_ECHO, 8).Vlan()},
       {"three_tags_too_deep",
-       V4().Vlan(0x88a8, 1).Vlan(0x8100, 2).Vlan(0x8100, 3).Tcp(1, 23, kSyn).Build(),
+       V4().Vlan(0x88a8, 1)
+           .Vlan(0x8100, 2)
+           .Vlan(0x8100, 3)
+           .Tcp(1, 23, kSyn)
+           .Build(),
        E::Passed(DS_CTR_VLAN_TOO_DEEP)},
-      {"vlan_around_arp", PacketBuilder().Vlan(0x8100, 5).EtherType(0x0806).Build(),
+      {"vlan_around_arp",
+       PacketBuilder().Vlan(0x8100, 5).EtherType(0x0806).Build(),
        E::Passed(DS_CTR_NON_IP)},
       // IPv4 header variants.
       {"ipv4_options_4", V4().Ipv4Options(4).Tcp(40000, 23, kSyn).Build(),
@@ -276,17 +292,25 @@ std::vector<Fixture> ClassFixtures() {
        E::Passed(DS_CTR_MALFORMED_IPV4)},
       {"ipv4_version_5", V4().Ipv4Version(5).Tcp(40000, 23, kSyn).Build(),
        E::Passed(DS_CTR_MALFORMED_IPV4)},
-      {"ipv4_total_length_below_header", V4().Ipv4TotalLength(16).Tcp(1, 23, kSyn).Build(),
+      {"ipv4_total_length_below_header",
+       V4().Ipv4TotalLength(16).Tcp(1, 23, kSyn).Build(),
        E::Passed(DS_CTR_MALFORMED_IPV4)},
-      {"ipv4_total_length_beyond_frame", V4().Ipv4TotalLength(1400).Tcp(1, 23, kSyn).Build(),
+      {"ipv4_total_length_beyond_frame",
+       V4().Ipv4TotalLength(1400).Tcp(1, 23, kSyn).Build(),
        E::Passed(DS_CTR_MALFORMED_IPV4)},
-      {"ipv4_ethernet_padding", V4().Ipv4TotalLength(40).Tcp(40000, 23, kSyn).Payload(6).Build(),
+      {"ipv4_ethernet_padding",
+       V4().Ipv4TotalLength(40).Tcp(40000, 23, kSyn).Payload(6).Build(),
        DarkTcp(DS_CTR_TCP_SYN, 40000, 23)},
       {"ipv4_ihl_beyond_frame",
-       PacketBuilder().Ipv4(kScanner, kDark).Ipv4Ihl(15).Protocol(253, 0).Build(),
+       PacketBuilder()
+           .Ipv4(kScanner, kDark)
+           .Ipv4Ihl(15)
+           .Protocol(253, 0)
+           .Build(),
        E::Passed(DS_CTR_MALFORMED_IPV4)},
       // IPv4 fragments: only the first has ports.
-      {"fragment_first", V4().Ipv4Fragment(0, true).Tcp(40000, 23, kSyn).Payload(64).Build(),
+      {"fragment_first",
+       V4().Ipv4Fragment(0, true).Tcp(40000, 23, kSyn).Payload(64).Build(),
        DarkTcp(DS_CTR_TCP_SYN, 40000, 23)},
       {"fragment_middle", V4().Ipv4Fragment(100, true).Protocol(17, 64).Build(),
        E::Dark(DS_CTR_FRAGMENT, kScanner, kDark)},
@@ -296,15 +320,20 @@ std::vector<Fixture> ClassFixtures() {
        V4().Ipv4Id(54321).Ipv4Fragment(8, false).Protocol(6, 40).Build(),
        E::Dark(DS_CTR_FRAGMENT, kScanner, kDark)},
       // Outside the darknet: passed, counted only as such.
-      {"miss_192_0_2", PacketBuilder().Ipv4(kScanner, "192.0.2.1").Tcp(1, 22, kSyn).Build(),
+      {"miss_192_0_2",
+       PacketBuilder().Ipv4(kScanner, "192.0.2.1").Tcp(1, 22, kSyn).Build(),
        E::Passed(DS_CTR_NON_DARKNET)},
-      {"miss_203_0_113", PacketBuilder().Ipv4(kScanner, "203.0.113.5").Udp(1, 53).Build(),
+      {"miss_203_0_113",
+       PacketBuilder().Ipv4(kScanner, "203.0.113.5").Udp(1, 53).Build(),
        E::Passed(DS_CTR_NON_DARKNET)},
       {"miss_just_above_prefix",
        PacketBuilder().Ipv4(kScanner, "198.20.0.1").Tcp(1, 23, kSyn).Build(),
        E::Passed(DS_CTR_NON_DARKNET)},
       {"last_address_of_prefix",
-       PacketBuilder().Ipv4(kScanner, "198.19.255.255").Tcp(40000, 23, kSyn).Build(),
+       PacketBuilder()
+           .Ipv4(kScanner, "198.19.255.255")
+           .Tcp(40000, 23, kSyn)
+           .Build(),
        std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner, "198.19.255.255")
                      .Port(DS_SLOT_TCP, 23)
                      .SrcPort(40000))},
@@ -316,20 +345,29 @@ std::vector<Fixture> ClassFixtures() {
                      .Mark(DS_CTR_BACKSCATTER))},
       {"arp_non_ip", PacketBuilder().EtherType(0x0806).Build(),
        E::Passed(DS_CTR_NON_IP)},
-      {"ipv6_miss", PacketBuilder().Ipv6(kScanner6, "2001:db8:ffff::1").Tcp(1, 22, kSyn).Build(),
+      {"ipv6_miss",
+       PacketBuilder()
+           .Ipv6(kScanner6, "2001:db8:ffff::1")
+           .Tcp(1, 22, kSyn)
+           .Build(),
        E::Passed(DS_CTR_NON_DARKNET)},
       // IPv6.
       {"ipv6_tcp_syn", V6().Tcp(40000, 22, kSyn).Build(),
-       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6).Port(DS_SLOT_TCP, 22).SrcPort(40000))},
+       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6)
+                     .Port(DS_SLOT_TCP, 22)
+                     .SrcPort(40000))},
       {"ipv6_no_fingerprints", V6().Tcp(40000, 23, kSyn, 0x0009).Build(),
-       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6).Port(DS_SLOT_TCP, 23).SrcPort(40000))},
+       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6)
+                     .Port(DS_SLOT_TCP, 23)
+                     .SrcPort(40000))},
       {"ipv6_udp_from_53_backscatter", V6().Udp(53, 40000).Build(),
        std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6)
                      .Port(DS_SLOT_UDP, 40000)
                      .SrcPort(53)
                      .Mark(DS_CTR_BACKSCATTER))},
       {"icmpv6_echo_request", V6().Icmpv6(128).Build(),
-       std::move(Expect::Dark(DS_CTR_ICMP_ECHO, kScanner6, kDark6).Port(DS_SLOT_ICMPV6, 128))},
+       std::move(Expect::Dark(DS_CTR_ICMP_ECHO, kScanner6, kDark6)
+                     .Port(DS_SLOT_ICMPV6, 128))},
       {"icmpv6_echo_reply_backscatter", V6().Icmpv6(129).Build(),
        std::move(Expect::Dark(DS_CTR_ICMP_OTHER, kScanner6, kDark6)
                      .Port(DS_SLOT_ICMPV6, 129)
@@ -343,51 +381,92 @@ std::vector<Fixture> ClassFixtures() {
                      .Port(DS_SLOT_ICMPV6, 2)
                      .Mark(DS_CTR_BACKSCATTER))},
       {"icmpv6_neighbor_solicitation", V6().Icmpv6(135).Build(),
-       std::move(Expect::Dark(DS_CTR_ICMP_OTHER, kScanner6, kDark6).Port(DS_SLOT_ICMPV6, 135))},
+       std::move(Expect::Dark(DS_CTR_ICMP_OTHER, kScanner6, kDark6)
+                     .Port(DS_SLOT_ICMPV6, 135))},
       {"icmp_over_ipv6_is_other", V6().Protocol(1).Build(),
-       std::move(Expect::Dark(DS_CTR_OTHER_PROTO, kScanner6, kDark6).Port(DS_SLOT_OTHER, 1))},
+       std::move(Expect::Dark(DS_CTR_OTHER_PROTO, kScanner6, kDark6)
+                     .Port(DS_SLOT_OTHER, 1))},
       {"ipv6_hop_by_hop", V6().Ipv6Extension(0, 8).Tcp(40000, 23, kSyn).Build(),
-       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6).Port(DS_SLOT_TCP, 23).SrcPort(40000))},
+       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6)
+                     .Port(DS_SLOT_TCP, 23)
+                     .SrcPort(40000))},
       {"ipv6_hop_routing_dstopts",
-       V6().Ipv6Extension(0, 8).Ipv6Extension(43, 24).Ipv6Extension(60, 16).Udp(40000, 500).Build(),
-       std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6).Port(DS_SLOT_UDP, 500).SrcPort(40000))},
-      {"ipv6_auth_header", V6().Ipv6Extension(51, 24).Tcp(40000, 179, kSyn).Build(),
-       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6).Port(DS_SLOT_TCP, 179).SrcPort(40000))},
-      {"ipv6_mobility_header", V6().Ipv6Extension(135, 8).Udp(40000, 4500).Build(),
-       std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6).Port(DS_SLOT_UDP, 4500).SrcPort(40000))},
-      {"ipv6_fragment_first", V6().Ipv6Fragment(0, true).Udp(40000, 53).Payload(64).Build(),
-       std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6).Port(DS_SLOT_UDP, 53).SrcPort(40000))},
-      {"ipv6_fragment_later", V6().Ipv6Fragment(100, false).Protocol(17, 64).Build(),
+       V6().Ipv6Extension(0, 8)
+           .Ipv6Extension(43, 24)
+           .Ipv6Extension(60, 16)
+           .Udp(40000, 500)
+           .Build(),
+       std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6)
+                     .Port(DS_SLOT_UDP, 500)
+                     .SrcPort(40000))},
+      {"ipv6_auth_header",
+       V6().Ipv6Extension(51, 24).Tcp(40000, 179, kSyn).Build(),
+       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6)
+                     .Port(DS_SLOT_TCP, 179)
+                     .SrcPort(40000))},
+      {"ipv6_mobility_header",
+       V6().Ipv6Extension(135, 8).Udp(40000, 4500).Build(),
+       std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6)
+                     .Port(DS_SLOT_UDP, 4500)
+                     .SrcPort(40000))},
+      {"ipv6_fragment_first",
+       V6().Ipv6Fragment(0, true).Udp(40000, 53).Payload(64).Build(),
+       std::move(Expect::Dark(DS_CTR_UDP, kScanner6, kDark6)
+                     .Port(DS_SLOT_UDP, 53)
+                     .SrcPort(40000))},
+      {"ipv6_fragment_later",
+       V6().Ipv6Fragment(100, false).Protocol(17, 64).Build(),
        Expect::Dark(DS_CTR_FRAGMENT, kScanner6, kDark6)},
       {"ipv6_six_extensions",
-       V6().Ipv6Extension(0, 8).Ipv6Extension(60, 8).Ipv6Extension(43, 8)
-           .Ipv6Extension(60, 8).Ipv6Extension(43, 8).Ipv6Extension(60, 8)
-           .Tcp(40000, 80, kSyn).Build(),
-       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6).Port(DS_SLOT_TCP, 80).SrcPort(40000))},
+       V6().Ipv6Extension(0, 8)
+           .Ipv6Extension(60, 8)
+           .Ipv6Extension(43, 8)
+           .Ipv6Extension(60, 8)
+           .Ipv6Extension(43, 8)
+           .Ipv6Extension(60, 8)
+           .Tcp(40000, 80, kSyn)
+           .Build(),
+       std::move(Expect::Dark(DS_CTR_TCP_SYN, kScanner6, kDark6)
+                     .Port(DS_SLOT_TCP, 80)
+                     .SrcPort(40000))},
       {"ipv6_seven_extensions_limit",
-       V6().Ipv6Extension(0, 8).Ipv6Extension(60, 8).Ipv6Extension(43, 8)
-           .Ipv6Extension(60, 8).Ipv6Extension(43, 8).Ipv6Extension(60, 8)
-           .Ipv6Extension(60, 8).Tcp(40000, 80, kSyn).Build(),
+       V6().Ipv6Extension(0, 8)
+           .Ipv6Extension(60, 8)
+           .Ipv6Extension(43, 8)
+           .Ipv6Extension(60, 8)
+           .Ipv6Extension(43, 8)
+           .Ipv6Extension(60, 8)
+           .Ipv6Extension(60, 8)
+           .Tcp(40000, 80, kSyn)
+           .Build(),
        Expect::Dark(DS_CTR_IPV6_EXT_LIMIT, kScanner6, kDark6)},
       {"ipv6_no_next_header", V6().Ipv6Extension(60, 8).Build(),
-       std::move(Expect::Dark(DS_CTR_OTHER_PROTO, kScanner6, kDark6).Port(DS_SLOT_OTHER, 59))},
+       std::move(Expect::Dark(DS_CTR_OTHER_PROTO, kScanner6, kDark6)
+                     .Port(DS_SLOT_OTHER, 59))},
       {"ipv6_extension_longer_than_payload",
-       V6().Ipv6Extension(60, 64).Ipv6PayloadLength(16).Tcp(1, 80, kSyn).Build(),
+       V6().Ipv6Extension(60, 64)
+           .Ipv6PayloadLength(16)
+           .Tcp(1, 80, kSyn)
+           .Build(),
        Expect::Dark(DS_CTR_MALFORMED_IPV6_EXT, kScanner6, kDark6)},
       {"ipv6_version_4", V6().Ipv6Version(4).Tcp(1, 80, kSyn).Build(),
        E::Passed(DS_CTR_MALFORMED_IPV6)},
-      {"ipv6_payload_beyond_frame", V6().Ipv6PayloadLength(1000).Tcp(1, 80, kSyn).Build(),
+      {"ipv6_payload_beyond_frame",
+       V6().Ipv6PayloadLength(1000).Tcp(1, 80, kSyn).Build(),
        E::Passed(DS_CTR_MALFORMED_IPV6)},
       // Transport headers that lie.
       {"tcp_doff_4", V4().Tcp(40000, 23, kSyn).TcpDataOffset(4).Build(),
        Expect::Dark(DS_CTR_MALFORMED_TCP, kScanner, kDark)},
-      {"tcp_doff_beyond_packet", V4().Tcp(40000, 23, kSyn).TcpDataOffset(15).Build(),
+      {"tcp_doff_beyond_packet",
+       V4().Tcp(40000, 23, kSyn).TcpDataOffset(15).Build(),
        // Built with 60 header bytes; cut to 24 below (see CutConsistent).
        Expect::Dark(DS_CTR_MALFORMED_TCP, kScanner, kDark)},
       // The configured verdict for darknet packets.
       {"pass_mode_counts_and_passes", V4().Tcp(40000, 23, kSyn).Build(),
-       DarkTcp(DS_CTR_TCP_SYN, 40000, 23).Verdict(XDP_PASS), DarknetAction::kPass},
-      {"pass_mode_non_darknet", PacketBuilder().Ipv4(kScanner, "192.0.2.9").Tcp(1, 23, kSyn).Build(),
+       DarkTcp(DS_CTR_TCP_SYN, 40000, 23).Verdict(XDP_PASS),
+       DarknetAction::kPass},
+      {"pass_mode_non_darknet",
+       PacketBuilder().Ipv4(kScanner, "192.0.2.9").Tcp(1, 23, kSyn).Build(),
        E::Passed(DS_CTR_NON_DARKNET), DarknetAction::kPass},
   };
 }
@@ -409,7 +488,11 @@ std::vector<Fixture> TruncationFixtures() {
   };
   const Base bases[] = {
       {"qinq_ipv4_options_tcp",
-       V4().Vlan(0x88a8, 100).Vlan(0x8100, 10).Ipv4Options(8).Tcp(40000, 23, kSyn).Build(),
+       V4().Vlan(0x88a8, 100)
+           .Vlan(0x8100, 10)
+           .Ipv4Options(8)
+           .Tcp(40000, 23, kSyn)
+           .Build(),
        DS_CTR_MALFORMED_IPV4, DS_CTR_MALFORMED_TCP, kScanner, kDark, true},
       {"vlan_ipv4_udp", V4().Vlan(0x8100, 10).Udp(53, 40000).Build(),
        DS_CTR_MALFORMED_IPV4, DS_CTR_MALFORMED_UDP, kScanner, kDark, true},
@@ -417,7 +500,8 @@ std::vector<Fixture> TruncationFixtures() {
        DS_CTR_MALFORMED_ICMP, kScanner, kDark, false},
       {"ipv6_ext_icmpv6",
        V6().Ipv6Extension(0, 8).Ipv6Fragment(0, false).Icmpv6(128).Build(),
-       DS_CTR_MALFORMED_IPV6, DS_CTR_MALFORMED_ICMPV6, kScanner6, kDark6, false},
+       DS_CTR_MALFORMED_IPV6, DS_CTR_MALFORMED_ICMPV6, kScanner6, kDark6,
+       false},
       {"ipv6_auth_tcp", V6().Ipv6Extension(51, 16).Tcp(40000, 80, kSyn).Build(),
        DS_CTR_MALFORMED_IPV6, DS_CTR_MALFORMED_TCP, kScanner6, kDark6, false},
   };
@@ -433,19 +517,21 @@ std::vector<Fixture> TruncationFixtures() {
       if (cut < 14 || cut >= f.bytes.size()) continue;  // see MinimumFrame
       std::string at = absl::StrCat(base.name, "_cut_", cut);
       if (cut < f.l3_offset) {
-        fixtures.push_back({at, CutRaw(f, cut), Expect::Passed(DS_CTR_MALFORMED_VLAN)});
+        fixtures.push_back(
+            {at, CutRaw(f, cut), Expect::Passed(DS_CTR_MALFORMED_VLAN)});
         continue;
       }
-      fixtures.push_back({at + "_raw", CutRaw(f, cut), Expect::Passed(base.ip_malformed)});
+      fixtures.push_back(
+          {at + "_raw", CutRaw(f, cut), Expect::Passed(base.ip_malformed)});
       size_t ip_header =
           f.ip_version == 4 ? (f.bytes[f.l3_offset] & 0xf) * 4u : 40u;
       if (cut < f.l3_offset + ip_header) continue;
-      uint32_t outcome =
-          cut < f.l4_offset ? uint32_t{DS_CTR_MALFORMED_IPV6_EXT}
-                            : base.l4_malformed;
+      uint32_t outcome = cut < f.l4_offset ? uint32_t{DS_CTR_MALFORMED_IPV6_EXT}
+                                           : base.l4_malformed;
       Expect expect = Expect::Dark(outcome, base.src, base.dst);
       if (base.vlan) expect.Vlan();
-      fixtures.push_back({at + "_lengths_fixed", CutConsistent(f, cut), expect});
+      fixtures.push_back(
+          {at + "_lengths_fixed", CutConsistent(f, cut), expect});
     }
   }
   return fixtures;
@@ -455,7 +541,8 @@ std::vector<Fixture> AllFixtures() {
   std::vector<Fixture> all = ClassFixtures();
   for (Fixture& fixture : all) {
     if (fixture.name == "tcp_doff_beyond_packet") {
-      fixture.frame = CutConsistent(fixture.frame, fixture.frame.l4_offset + 24);
+      fixture.frame =
+          CutConsistent(fixture.frame, fixture.frame.l4_offset + 24);
     }
   }
   std::vector<Fixture> cuts = TruncationFixtures();
@@ -482,8 +569,8 @@ struct LoadedPlane {
 LoadedPlane& PlaneFor(DarknetAction action,
                       HashLayout layout = HashLayout::kShared) {
   static LoadedPlane planes[2][2];
-  LoadedPlane& loaded = planes[action == DarknetAction::kPass]
-                              [layout == HashLayout::kPerCpu];
+  LoadedPlane& loaded =
+      planes[action == DarknetAction::kPass][layout == HashLayout::kPerCpu];
   if (!loaded.plane) {
     // Small hash bounds: a case counts one frame, and every drain creates
     // new preallocated hash tables.
@@ -520,7 +607,8 @@ TEST_P(XdpFixtureTest, CountsExactlyAsExpected) {
   ASSERT_TRUE(loaded.plane->SetEpoch(0).ok());
   ASSERT_TRUE(loaded.Drain(0).ok());
 
-  absl::StatusOr<TestRunResult> run = loaded.plane->TestRun(fixture.frame.bytes);
+  absl::StatusOr<TestRunResult> run =
+      loaded.plane->TestRun(fixture.frame.bytes);
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->action, fixture.expect.action());
 
@@ -543,7 +631,9 @@ INSTANTIATE_TEST_SUITE_P(
                                                              : "_percpu");
     });
 
-TEST(XdpFixtureCount, AtLeastSixtyCases) { EXPECT_GE(AllFixtures().size(), 60u); }
+TEST(XdpFixtureCount, AtLeastSixtyCases) {
+  EXPECT_GE(AllFixtures().size(), 60u);
+}
 
 // The kernel refuses test runs on frames shorter than an Ethernet header
 // (bpf_prog_test_run_xdp: -EINVAL), so DS_CTR_MALFORMED_ETH cannot be
@@ -573,7 +663,8 @@ TEST(XdpOverflow, FullTablesCountWhatDidNotFit) {
   // Five sources in five /24s, to five destination /24s: three do not fit.
   for (int i = 0; i < 5; ++i) {
     Frame f = PacketBuilder()
-                  .Ipv4(absl::StrCat("185.220.", 100 + i, ".7"), absl::StrCat("198.18.", i, ".9"))
+                  .Ipv4(absl::StrCat("185.220.", 100 + i, ".7"),
+                        absl::StrCat("198.18.", i, ".9"))
                   .Tcp(40000, 23, kSyn)
                   .Build();
     ASSERT_TRUE((*plane)->TestRun(f.bytes).ok());
@@ -682,40 +773,86 @@ void PrintTo(const PolicyCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<PolicyCase> PolicyCases() {
   const Frame syn = V4().Tcp(40000, 23, kSyn).Build();
-  const Frame same_24 = PacketBuilder().Ipv4("185.220.101.99", kDark).Tcp(1, 23, kSyn).Build();
-  const Frame other_24 = PacketBuilder().Ipv4("185.220.102.7", kDark).Tcp(1, 23, kSyn).Build();
+  const Frame same_24 =
+      PacketBuilder().Ipv4("185.220.101.99", kDark).Tcp(1, 23, kSyn).Build();
+  const Frame other_24 =
+      PacketBuilder().Ipv4("185.220.102.7", kDark).Tcp(1, 23, kSyn).Build();
   const Frame v6 = V6().Udp(5000, 53).Build();
-  const Frame miss = PacketBuilder().Ipv4(kScanner, "192.0.2.1").Tcp(1, 23, kSyn).Build();
-  const Frame cut = CutConsistent(V4().Tcp(40000, 23, kSyn).Build(), 14 + 20 + 10);
+  const Frame miss =
+      PacketBuilder().Ipv4(kScanner, "192.0.2.1").Tcp(1, 23, kSyn).Build();
+  const Frame cut =
+      CutConsistent(V4().Tcp(40000, 23, kSyn).Build(), 14 + 20 + 10);
   return {
       {"off", {}, {{syn, 10}}, {{DS_CTR_ACTION_DROP, 10}}},
-      {"rate_1_samples_all", {.rate = 1}, {{syn, 10}},
-       {{DS_CTR_SAMPLE_BY_RATE, 10}, {DS_CTR_SAMPLE_NO_SOCKET, 10}, {DS_CTR_ACTION_DROP, 10}}},
-      {"rate_3_every_third", {.rate = 3}, {{syn, 10}},
-       {{DS_CTR_SAMPLE_BY_RATE, 3}, {DS_CTR_SAMPLE_NO_SOCKET, 3}, {DS_CTR_ACTION_DROP, 10}}},
-      {"rate_1_pass_config", {.rate = 1}, {{syn, 4}},
-       {{DS_CTR_SAMPLE_BY_RATE, 4}, {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_PASS, 4}},
+      {"rate_1_samples_all",
+       {.rate = 1},
+       {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 10},
+        {DS_CTR_SAMPLE_NO_SOCKET, 10},
+        {DS_CTR_ACTION_DROP, 10}}},
+      {"rate_3_every_third",
+       {.rate = 3},
+       {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 3},
+        {DS_CTR_SAMPLE_NO_SOCKET, 3},
+        {DS_CTR_ACTION_DROP, 10}}},
+      {"rate_1_pass_config",
+       {.rate = 1},
+       {{syn, 4}},
+       {{DS_CTR_SAMPLE_BY_RATE, 4},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4},
+        {DS_CTR_ACTION_PASS, 4}},
        DarknetAction::kPass},
-      {"first_4_of_a_source", {.first = 4}, {{syn, 10}},
-       {{DS_CTR_SAMPLE_BY_FIRST, 4}, {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 10}}},
-      {"first_4_per_24_not_per_host", {.first = 4}, {{syn, 3}, {same_24, 3}},
-       {{DS_CTR_SAMPLE_BY_FIRST, 4}, {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 6}}},
-      {"first_4_of_each_24", {.first = 4}, {{syn, 6}, {other_24, 6}},
-       {{DS_CTR_SAMPLE_BY_FIRST, 8}, {DS_CTR_SAMPLE_NO_SOCKET, 8}, {DS_CTR_ACTION_DROP, 12}}},
-      {"first_2_of_an_ipv6_48", {.first = 2}, {{v6, 5}},
-       {{DS_CTR_SAMPLE_BY_FIRST, 2}, {DS_CTR_SAMPLE_NO_SOCKET, 2}, {DS_CTR_ACTION_DROP, 5}}},
+      {"first_4_of_a_source",
+       {.first = 4},
+       {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 4},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4},
+        {DS_CTR_ACTION_DROP, 10}}},
+      {"first_4_per_24_not_per_host",
+       {.first = 4},
+       {{syn, 3}, {same_24, 3}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 4},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4},
+        {DS_CTR_ACTION_DROP, 6}}},
+      {"first_4_of_each_24",
+       {.first = 4},
+       {{syn, 6}, {other_24, 6}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 8},
+        {DS_CTR_SAMPLE_NO_SOCKET, 8},
+        {DS_CTR_ACTION_DROP, 12}}},
+      {"first_2_of_an_ipv6_48",
+       {.first = 2},
+       {{v6, 5}},
+       {{DS_CTR_SAMPLE_BY_FIRST, 2},
+        {DS_CTR_SAMPLE_NO_SOCKET, 2},
+        {DS_CTR_ACTION_DROP, 5}}},
       // Packets 5 and 10 by rate; 1 and 2 as first of their source.
-      {"rate_5_and_first_2", {.rate = 5, .first = 2}, {{syn, 10}},
-       {{DS_CTR_SAMPLE_BY_RATE, 2}, {DS_CTR_SAMPLE_BY_FIRST, 2},
-        {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 10}}},
+      {"rate_5_and_first_2",
+       {.rate = 5, .first = 2},
+       {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 2},
+        {DS_CTR_SAMPLE_BY_FIRST, 2},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4},
+        {DS_CTR_ACTION_DROP, 10}}},
       // A full bucket holds one second of tokens: 4 at 4 per second.
-      {"rate_limit_4_pps", {.rate = 1, .pps = 4}, {{syn, 10}},
-       {{DS_CTR_SAMPLE_BY_RATE, 10}, {DS_CTR_SAMPLE_RATE_LIMITED, 6},
-        {DS_CTR_SAMPLE_NO_SOCKET, 4}, {DS_CTR_ACTION_DROP, 10}}},
-      {"non_darknet_never_sampled", {.rate = 1, .first = 8}, {{miss, 5}},
+      {"rate_limit_4_pps",
+       {.rate = 1, .pps = 4},
+       {{syn, 10}},
+       {{DS_CTR_SAMPLE_BY_RATE, 10},
+        {DS_CTR_SAMPLE_RATE_LIMITED, 6},
+        {DS_CTR_SAMPLE_NO_SOCKET, 4},
+        {DS_CTR_ACTION_DROP, 10}}},
+      {"non_darknet_never_sampled",
+       {.rate = 1, .first = 8},
+       {{miss, 5}},
        {{DS_CTR_ACTION_PASS, 5}}},
-      {"truncated_darknet_frame_sampled", {.rate = 1}, {{cut, 3}},
-       {{DS_CTR_SAMPLE_BY_RATE, 3}, {DS_CTR_SAMPLE_NO_SOCKET, 3}, {DS_CTR_ACTION_DROP, 3}}},
+      {"truncated_darknet_frame_sampled",
+       {.rate = 1},
+       {{cut, 3}},
+       {{DS_CTR_SAMPLE_BY_RATE, 3},
+        {DS_CTR_SAMPLE_NO_SOCKET, 3},
+        {DS_CTR_ACTION_DROP, 3}}},
   };
 }
 
@@ -739,22 +876,26 @@ TEST_P(XdpSamplePolicyTest, PicksExactlyThePolicysPackets) {
   ASSERT_TRUE(loaded.plane->SetEpoch(0).ok());
   ASSERT_TRUE(loaded.Drain(0).ok());
   ASSERT_TRUE(loaded.plane->SetSamplePolicy(c.policy).ok());
-  const uint32_t darknet_verdict = c.config == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
+  const uint32_t darknet_verdict =
+      c.config == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
   for (const PolicyRun& run : c.runs) {
-    absl::StatusOr<TestRunResult> result = loaded.plane->TestRun(run.frame.bytes, run.repeat);
+    absl::StatusOr<TestRunResult> result =
+        loaded.plane->TestRun(run.frame.bytes, run.repeat);
     ASSERT_TRUE(result.ok()) << result.status();
     // No socket: never XDP_REDIRECT.
-    EXPECT_TRUE(result->action == darknet_verdict || result->action == XDP_PASS);
+    EXPECT_TRUE(result->action == darknet_verdict ||
+                result->action == XDP_PASS);
   }
   ASSERT_TRUE(loaded.plane->SetSamplePolicy({}).ok());
   absl::StatusOr<EpochCounts> counts = loaded.Drain(0);
   ASSERT_TRUE(counts.ok()) << counts.status();
 
   std::map<uint32_t, uint64_t> expected(c.counters.begin(), c.counters.end());
-  for (uint32_t i : {DS_CTR_SAMPLE_BY_RATE, DS_CTR_SAMPLE_BY_FIRST, DS_CTR_SAMPLE_RATE_LIMITED,
-                     DS_CTR_SAMPLE_REDIRECTED, DS_CTR_SAMPLE_NO_SOCKET,
-                     DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE, DS_CTR_ACTION_PASS, DS_CTR_ACTION_DROP,
-                     DS_CTR_ACTION_REDIRECT}) {
+  for (uint32_t i :
+       {DS_CTR_SAMPLE_BY_RATE, DS_CTR_SAMPLE_BY_FIRST,
+        DS_CTR_SAMPLE_RATE_LIMITED, DS_CTR_SAMPLE_REDIRECTED,
+        DS_CTR_SAMPLE_NO_SOCKET, DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE,
+        DS_CTR_ACTION_PASS, DS_CTR_ACTION_DROP, DS_CTR_ACTION_REDIRECT}) {
     EXPECT_EQ(counts->counters[i], expected[i]) << kCounterNames[i];
   }
   // Sampled packets are counted like any other.
@@ -766,10 +907,13 @@ TEST_P(XdpSamplePolicyTest, PicksExactlyThePolicysPackets) {
 INSTANTIATE_TEST_SUITE_P(
     Policies, XdpSamplePolicyTest,
     ::testing::Combine(::testing::ValuesIn(PolicyCases()),
-                       ::testing::Values(HashLayout::kShared, HashLayout::kPerCpu)),
-    [](const ::testing::TestParamInfo<std::tuple<PolicyCase, HashLayout>>& info) {
+                       ::testing::Values(HashLayout::kShared,
+                                         HashLayout::kPerCpu)),
+    [](const ::testing::TestParamInfo<std::tuple<PolicyCase, HashLayout>>&
+           info) {
       return std::get<0>(info.param).name +
-             (std::get<1>(info.param) == HashLayout::kShared ? "_shared" : "_percpu");
+             (std::get<1>(info.param) == HashLayout::kShared ? "_shared"
+                                                             : "_percpu");
     });
 
 TEST(XdpSamplePolicy, EntryFromPacketsPerSecond) {

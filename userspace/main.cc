@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
   try {
     return darkscope::cli::Main(argc, argv);
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "darkscope %s: out of memory\n", argc >= 2 ? argv[1] : "");
+    std::fprintf(stderr, "darkscope %s: out of memory\n",
+                 argc >= 2 ? argv[1] : "");
     return 1;
   }
 }

@@ -27,30 +27,30 @@
 
 /* Protocol slots of the port-indexed tables (ds_ports, ds_src_ports, and
  * ds_flow_key.proto_slot). */
-#define DS_SLOT_TCP 0    /* port = TCP port */
-#define DS_SLOT_UDP 1    /* port = UDP port */
-#define DS_SLOT_ICMP 2   /* port = ICMP type */
+#define DS_SLOT_TCP    0 /* port = TCP port */
+#define DS_SLOT_UDP    1 /* port = UDP port */
+#define DS_SLOT_ICMP   2 /* port = ICMP type */
 #define DS_SLOT_ICMPV6 3 /* port = ICMPv6 type */
-#define DS_SLOT_OTHER 4  /* port = IP protocol number (last IPv6 next header) */
-#define DS_SLOT_COUNT 5
+#define DS_SLOT_OTHER  4 /* port = IP protocol number (last IPv6 next header) */
+#define DS_SLOT_COUNT  5
 
 /* ds_ports is an array indexed by (slot, port): TCP and UDP take 65536
  * entries each, ICMP, ICMPv6 and other protocols 256 each. */
-#define DS_PORT_INDEX_TCP 0u
-#define DS_PORT_INDEX_UDP 65536u
-#define DS_PORT_INDEX_ICMP 131072u
+#define DS_PORT_INDEX_TCP    0u
+#define DS_PORT_INDEX_UDP    65536u
+#define DS_PORT_INDEX_ICMP   131072u
 #define DS_PORT_INDEX_ICMPV6 (131072u + 256u)
-#define DS_PORT_INDEX_OTHER (131072u + 512u)
-#define DS_PORT_INDEX_COUNT (131072u + 768u)
+#define DS_PORT_INDEX_OTHER  (131072u + 512u)
+#define DS_PORT_INDEX_COUNT  (131072u + 768u)
 
 /* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port. */
 #define DS_SRC_PORT_INDEX_COUNT 131072u
 
 /* Default bounds of the hash tables; the agent may change them before load. */
-#define DS_SOURCES_MAX 262144u
+#define DS_SOURCES_MAX	    262144u
 #define DS_DESTINATIONS_MAX 65536u
-#define DS_FLOWS_MAX 1048576u
-#define DS_DARK_V6_MAX 64u
+#define DS_FLOWS_MAX	    1048576u
+#define DS_DARK_V6_MAX	    64u
 
 /* ds_dark_v4 is a bitmap with one bit per IPv4 /24: 2^24 bits in __u64
  * words. Word index = daddr >> 14, bit = (daddr >> 8) & 63 (host order). */
@@ -68,8 +68,8 @@
 /* Distinct-port sketch of a source network: 32 buckets of 16 bits (PCSA),
  * packed four buckets to a __u64. See include/darkscope/sketch.h. */
 #define DS_PORT_SKETCH_BUCKETS 32
-#define DS_PORT_SKETCH_BITS 16
-#define DS_PORT_SKETCH_WORDS 8
+#define DS_PORT_SKETCH_BITS    16
+#define DS_PORT_SKETCH_WORDS   8
 
 /* Host bitmap of a network: one bit per IPv4 host (exact), or per hash
  * bucket of the IPv6 interface bits (an estimate). */
@@ -96,69 +96,89 @@
  * enum, the names snapshots and monitoring print (userspace
  * common/counter_names.h) and the table in docs/snapshot-format.md all come
  * from this one list (a test compares the docs with it). */
-#define DS_COUNTER_LIST(X) \
-	X(PACKETS_SEEN, packets_seen, "every frame the program ran on") \
-	X(BYTES_SEEN, bytes_seen, "their frame bytes") \
-	X(NON_IP, non_ip, "neither IPv4 nor IPv6: passed") \
-	X(NON_DARKNET, non_darknet, "IP, destination outside the darknet: passed") \
-	X(DARKNET_PACKETS, darknet_packets, "destination inside the darknet") \
-	X(DARKNET_BYTES, darknet_bytes, "their frame bytes") \
-	X(IPV4, ipv4, "darknet packets over IPv4") \
-	X(IPV6, ipv6, "darknet packets over IPv6") \
-	X(VLAN_TAGGED, vlan_tagged, "darknet packets with one or two VLAN tags") \
+#define DS_COUNTER_LIST(X)                                                         \
+	X(PACKETS_SEEN, packets_seen, "every frame the program ran on")            \
+	X(BYTES_SEEN, bytes_seen, "their frame bytes")                             \
+	X(NON_IP, non_ip, "neither IPv4 nor IPv6: passed")                         \
+	X(NON_DARKNET, non_darknet,                                                \
+	  "IP, destination outside the darknet: passed")                           \
+	X(DARKNET_PACKETS, darknet_packets, "destination inside the darknet")      \
+	X(DARKNET_BYTES, darknet_bytes, "their frame bytes")                       \
+	X(IPV4, ipv4, "darknet packets over IPv4")                                 \
+	X(IPV6, ipv6, "darknet packets over IPv6")                                 \
+	X(VLAN_TAGGED, vlan_tagged,                                                \
+	  "darknet packets with one or two VLAN tags")                             \
 	/* Classes of darknet packets: each counted packet is in exactly one, \
-	 * unless its L4 header was malformed. */ \
-	X(TCP_SYN, tcp_syn, "SYN without ACK: a scan probe") \
-	X(TCP_SYNACK, tcp_synack, "SYN+ACK: backscatter") \
-	X(TCP_RST, tcp_rst, "RST (with or without ACK): backscatter") \
-	X(TCP_OTHER, tcp_other, "any other TCP flags") \
-	X(UDP, udp, "UDP datagrams") \
-	X(ICMP_ECHO, icmp_echo, "ICMP echo request / ICMPv6 128") \
-	X(ICMP_ERROR, icmp_error, "unreachable, time exceeded, ...: backscatter") \
-	X(ICMP_OTHER, icmp_other, "other ICMP/ICMPv6 types (echo reply included)") \
-	X(OTHER_PROTO, other_proto, "neither TCP, UDP, ICMP nor ICMPv6") \
-	X(FRAGMENT, fragment, "non-first fragment: no L4 header") \
-	/* Fingerprints and backscatter (a packet may carry several). */ \
-	X(MIRAI, mirai, "TCP SYN, seq == IPv4 destination") \
-	X(ZMAP, zmap, "IPv4 id == 54321") \
-	X(MASSCAN, masscan, "TCP SYN, id == (daddr ^ dport ^ seq) & 0xffff") \
-	X(BACKSCATTER, backscatter, "SYN-ACK, RST, ICMP error or echo reply, UDP from source port 53") \
+	 * unless its L4 header was malformed. */    \
+	X(TCP_SYN, tcp_syn, "SYN without ACK: a scan probe")                       \
+	X(TCP_SYNACK, tcp_synack, "SYN+ACK: backscatter")                          \
+	X(TCP_RST, tcp_rst, "RST (with or without ACK): backscatter")              \
+	X(TCP_OTHER, tcp_other, "any other TCP flags")                             \
+	X(UDP, udp, "UDP datagrams")                                               \
+	X(ICMP_ECHO, icmp_echo, "ICMP echo request / ICMPv6 128")                  \
+	X(ICMP_ERROR, icmp_error,                                                  \
+	  "unreachable, time exceeded, ...: backscatter")                          \
+	X(ICMP_OTHER, icmp_other,                                                  \
+	  "other ICMP/ICMPv6 types (echo reply included)")                         \
+	X(OTHER_PROTO, other_proto, "neither TCP, UDP, ICMP nor ICMPv6")           \
+	X(FRAGMENT, fragment, "non-first fragment: no L4 header")                  \
+	/* Fingerprints and backscatter (a packet may carry several). */           \
+	X(MIRAI, mirai, "TCP SYN, seq == IPv4 destination")                        \
+	X(ZMAP, zmap, "IPv4 id == 54321")                                          \
+	X(MASSCAN, masscan, "TCP SYN, id == (daddr ^ dport ^ seq) & 0xffff")       \
+	X(BACKSCATTER, backscatter,                                                \
+	  "SYN-ACK, RST, ICMP error or echo reply, UDP from source port 53")       \
 	/* Frames that could not be parsed; passed when the destination could \
-	 * not be read, counted as darknet traffic when it could. */ \
-	X(MALFORMED_ETH, malformed_eth, "shorter than an Ethernet header") \
-	X(MALFORMED_VLAN, malformed_vlan, "truncated VLAN tag") \
-	X(VLAN_TOO_DEEP, vlan_too_deep, "a third VLAN tag: passed") \
-	X(MALFORMED_IPV4, malformed_ipv4, "truncated header or options, bad version, IHL < 5, total length out of range") \
-	X(MALFORMED_IPV6, malformed_ipv6, "truncated fixed header, bad version") \
-	X(MALFORMED_IPV6_EXT, malformed_ipv6_ext, "truncated extension header") \
-	X(IPV6_EXT_LIMIT, ipv6_ext_limit, "more than DS_IPV6_EXT_MAX extension headers") \
-	X(MALFORMED_TCP, malformed_tcp, "truncated header or data offset < 5") \
-	X(MALFORMED_UDP, malformed_udp, "truncated UDP header") \
-	X(MALFORMED_ICMP, malformed_icmp, "truncated ICMP header") \
-	X(MALFORMED_ICMPV6, malformed_icmpv6, "truncated ICMPv6 header") \
+	 * not be read, counted as darknet traffic when it could. */    \
+	X(MALFORMED_ETH, malformed_eth, "shorter than an Ethernet header")         \
+	X(MALFORMED_VLAN, malformed_vlan, "truncated VLAN tag")                    \
+	X(VLAN_TOO_DEEP, vlan_too_deep, "a third VLAN tag: passed")                \
+	X(MALFORMED_IPV4, malformed_ipv4,                                          \
+	  "truncated header or options, bad version, IHL < 5, total length "       \
+	  "out of range")                                                          \
+	X(MALFORMED_IPV6, malformed_ipv6,                                          \
+	  "truncated fixed header, bad version")                                   \
+	X(MALFORMED_IPV6_EXT, malformed_ipv6_ext,                                  \
+	  "truncated extension header")                                            \
+	X(IPV6_EXT_LIMIT, ipv6_ext_limit,                                          \
+	  "more than DS_IPV6_EXT_MAX extension headers")                           \
+	X(MALFORMED_TCP, malformed_tcp, "truncated header or data offset < 5")     \
+	X(MALFORMED_UDP, malformed_udp, "truncated UDP header")                    \
+	X(MALFORMED_ICMP, malformed_icmp, "truncated ICMP header")                 \
+	X(MALFORMED_ICMPV6, malformed_icmpv6, "truncated ICMPv6 header")           \
 	/* Bounded tables: updates that did not fit (the packet is still counted \
 	 * everywhere else). */ \
-	X(OVERFLOW_SOURCES, overflow_sources, "a source network that did not fit in ds_sources") \
-	X(OVERFLOW_DESTINATIONS, overflow_destinations, "a destination /24 that did not fit in ds_dests") \
-	X(OVERFLOW_FLOWS, overflow_flows, "a (source, protocol, port) that did not fit in ds_flows") \
+	X(OVERFLOW_SOURCES, overflow_sources,                                      \
+	  "a source network that did not fit in ds_sources")                       \
+	X(OVERFLOW_DESTINATIONS, overflow_destinations,                            \
+	  "a destination /24 that did not fit in ds_dests")                        \
+	X(OVERFLOW_FLOWS, overflow_flows,                                          \
+	  "a (source, protocol, port) that did not fit in ds_flows")               \
 	/* An epoch's map was missing from its outer map: the agent's bug, the \
-	 * packet is passed uncounted beyond this counter. */ \
-	X(EPOCH_MAP_MISSING, epoch_map_missing, "the epoch's map was missing from its outer map") \
-	/* The program's verdicts. */ \
-	X(ACTION_PASS, action_pass, "verdict XDP_PASS") \
-	X(ACTION_DROP, action_drop, "verdict XDP_DROP") \
+	 * packet is passed uncounted beyond this counter. */   \
+	X(EPOCH_MAP_MISSING, epoch_map_missing,                                    \
+	  "the epoch's map was missing from its outer map")                        \
+	/* The program's verdicts. */                                              \
+	X(ACTION_PASS, action_pass, "verdict XDP_PASS")                            \
+	X(ACTION_DROP, action_drop, "verdict XDP_DROP")                            \
 	/* Sampling (struct ds_sample_policy): darknet packets picked for the \
 	 * AF_XDP sample, and what became of them. A packet picked by both \
-	 * rules counts under BY_RATE only. */ \
-	X(SAMPLE_BY_RATE, sample_by_rate, "picked as one in `rate`") \
-	X(SAMPLE_BY_FIRST, sample_by_first, "picked as one of the first `first` packets of its source network in the interval") \
-	X(SAMPLE_RATE_LIMITED, sample_rate_limited, "picked, but this CPU's token bucket was empty: not sampled") \
-	X(SAMPLE_REDIRECTED, sample_redirected, "handed to the rx queue's AF_XDP socket") \
+	 * rules counts under BY_RATE only. */    \
+	X(SAMPLE_BY_RATE, sample_by_rate, "picked as one in `rate`")               \
+	X(SAMPLE_BY_FIRST, sample_by_first,                                        \
+	  "picked as one of the first `first` packets of its source network "      \
+	  "in the interval")                                                       \
+	X(SAMPLE_RATE_LIMITED, sample_rate_limited,                                \
+	  "picked, but this CPU's token bucket was empty: not sampled")            \
+	X(SAMPLE_REDIRECTED, sample_redirected,                                    \
+	  "handed to the rx queue's AF_XDP socket")                                \
 	/* Redirect failures the program sees, by reason; the packet gets the \
 	 * darknet verdict instead. Drops after a redirect (the socket's rx \
-	 * ring full) are the socket's XDP_STATISTICS, in the agent's summary. */ \
-	X(SAMPLE_NO_SOCKET, sample_no_socket, "no socket in ds_xsks for the queue") \
-	X(SAMPLE_QUEUE_OUT_OF_RANGE, sample_queue_out_of_range, "rx queue >= DS_XSK_QUEUES_MAX") \
+	 * ring full) are the socket's XDP_STATISTICS, in the agent's summary. */    \
+	X(SAMPLE_NO_SOCKET, sample_no_socket,                                      \
+	  "no socket in ds_xsks for the queue")                                    \
+	X(SAMPLE_QUEUE_OUT_OF_RANGE, sample_queue_out_of_range,                    \
+	  "rx queue >= DS_XSK_QUEUES_MAX")                                         \
 	X(ACTION_REDIRECT, action_redirect, "verdict XDP_REDIRECT: sampled")
 
 enum ds_counter {
@@ -179,10 +199,10 @@ struct ds_control {
  * sample. Written by the agent at any time (the program reads it once per
  * darknet packet); all zero, the map's initial state, samples nothing. */
 struct ds_sample_policy {
-	__u32 rate;     /* 1 in `rate` darknet packets per CPU (the CPU's
+	__u32 rate;	/* 1 in `rate` darknet packets per CPU (the CPU's
 			 * darknet_packets counter is a multiple of it);
 			 * 0: none, 1: all */
-	__u32 first;    /* also the first `first` packets of each source
+	__u32 first;	/* also the first `first` packets of each source
 			 * network (IPv4 /24, IPv6 /48) in the interval; 0: off */
 	__u64 token_ns; /* rate limit per CPU: nanoseconds of credit one
 			 * sampled packet costs (1e9 / packets per second);
@@ -193,7 +213,7 @@ struct ds_sample_policy {
 /* ds_sample_bucket value (per CPU): the token bucket of the rate limit. */
 struct ds_sample_bucket {
 	__u64 credit_ns; /* credit left, at most burst_ns */
-	__u64 last_ns;   /* bpf_ktime_get_ns() of the last refill; 0: never,
+	__u64 last_ns;	 /* bpf_ktime_get_ns() of the last refill; 0: never,
 			  * the bucket starts full */
 };
 
@@ -213,14 +233,14 @@ struct ds_counters {
 
 /* ds_ports value (per CPU), key = port index (DS_PORT_INDEX_*). */
 struct ds_port_stats {
-	__u64 packets;     /* darknet packets to this destination port/type */
-	__u64 bytes;       /* their frame bytes */
-	__u64 syn;         /* TCP SYN without ACK */
-	__u64 synack;      /* TCP SYN+ACK */
-	__u64 rst;         /* TCP RST */
-	__u64 mirai;       /* Mirai fingerprint */
-	__u64 zmap;        /* ZMap fingerprint */
-	__u64 masscan;     /* Masscan fingerprint */
+	__u64 packets;	   /* darknet packets to this destination port/type */
+	__u64 bytes;	   /* their frame bytes */
+	__u64 syn;	   /* TCP SYN without ACK */
+	__u64 synack;	   /* TCP SYN+ACK */
+	__u64 rst;	   /* TCP RST */
+	__u64 mirai;	   /* Mirai fingerprint */
+	__u64 zmap;	   /* ZMap fingerprint */
+	__u64 masscan;	   /* Masscan fingerprint */
 	__u64 backscatter; /* backscatter classes */
 };
 
@@ -232,8 +252,8 @@ struct ds_traffic {
 
 /* A network: IPv4 /24 or IPv6 /48. Key of ds_sources and ds_dests. */
 struct ds_net_key {
-	__u8 family;    /* DS_FAMILY_IPV4 or DS_FAMILY_IPV6 */
-	__u8 pad;       /* zero */
+	__u8 family;	/* DS_FAMILY_IPV4 or DS_FAMILY_IPV6 */
+	__u8 pad;	/* zero */
 	__u8 prefix[6]; /* network order: IPv4 /24 in [0..2] with [3..5] zero;
 			 * IPv6 /48 in [0..5] */
 };
@@ -242,8 +262,9 @@ struct ds_net_key {
 struct ds_source_stats {
 	__u64 packets;
 	__u64 bytes;
-	__u64 hosts[DS_HOST_BITMAP_WORDS];        /* bit per source host */
-	__u64 port_sketch[DS_PORT_SKETCH_WORDS];  /* distinct destination ports of
+	__u64 hosts[DS_HOST_BITMAP_WORDS]; /* bit per source host */
+	__u64 port_sketch
+		[DS_PORT_SKETCH_WORDS]; /* distinct destination ports of
 						   * probes: TCP SYN, UDP from
 						   * ports >= 1024 */
 	__u64 synack; /* TCP SYN+ACK from this network: it is the victim of a
@@ -263,14 +284,14 @@ struct ds_dest_stats {
 struct ds_flow_key {
 	struct ds_net_key src; /* source network */
 	__u8 proto_slot;       /* DS_SLOT_* */
-	__u8 pad;              /* zero */
-	__u16 port;            /* as in ds_ports: port, ICMP type or protocol */
+	__u8 pad;	       /* zero */
+	__u16 port;	       /* as in ds_ports: port, ICMP type or protocol */
 };
 
 /* ds_dark_v6 key: an LPM trie key for IPv6 darknet prefixes. */
 struct ds_v6_prefix_key {
 	__u32 prefixlen; /* bits, 0..128 */
-	__u8 addr[16];   /* network order */
+	__u8 addr[16];	 /* network order */
 };
 
 #ifdef __cplusplus
@@ -278,8 +299,9 @@ struct ds_v6_prefix_key {
 #else
 #define DS_ABI_STATIC_ASSERT _Static_assert
 #endif
-#define DS_ABI_ASSERT_SIZE(type, size) \
-	DS_ABI_STATIC_ASSERT(sizeof(struct type) == (size), #type " layout changed")
+#define DS_ABI_ASSERT_SIZE(type, size)                                         \
+	DS_ABI_STATIC_ASSERT(sizeof(struct type) == (size),                    \
+			     #type " layout changed")
 DS_ABI_ASSERT_SIZE(ds_control, 8);
 DS_ABI_ASSERT_SIZE(ds_config, 8);
 DS_ABI_ASSERT_SIZE(ds_sample_policy, 24);
@@ -295,9 +317,9 @@ DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);
 
 /* The program counts sources and destinations with one helper: a source's
  * value begins as a destination's does. */
-#define DS_ABI_SAME_OFFSET(a, b, field) \
-	DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct a, field) == \
-				     __builtin_offsetof(struct b, field), \
+#define DS_ABI_SAME_OFFSET(a, b, field)                                        \
+	DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct a, field) ==            \
+				     __builtin_offsetof(struct b, field),      \
 			     #a "." #field " moved")
 DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, packets);
 DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, bytes);

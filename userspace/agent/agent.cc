@@ -2,9 +2,9 @@
 #include "agent/agent.h"
 
 #include <arpa/inet.h>
+#include <bpf/libbpf.h>
 #include <ifaddrs.h>
 #include <limits.h>
-#include <bpf/libbpf.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -190,9 +190,9 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
   if (options.interval < absl::Seconds(1) ||
       (absl::IDivDuration(absl::Hours(24), options.interval, &day_remainder),
        day_remainder != absl::ZeroDuration())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--interval ", absl::FormatDuration(options.interval),
-        ": must be whole seconds, at least 1s, and divide a day"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--interval ", absl::FormatDuration(options.interval),
+                     ": must be whole seconds, at least 1s, and divide a day"));
   }
   if (options.interval % absl::Seconds(1) != absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--interval must be whole seconds");
@@ -201,7 +201,8 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
     return absl::InvalidArgumentError("--out is required");
   }
   if (::access(options.out_dir.c_str(), W_OK | X_OK) != 0) {
-    return ErrnoError(errno, "output directory", absl::StrCat("'", options.out_dir, "' is not writable"));
+    return ErrnoError(errno, "output directory",
+                      absl::StrCat("'", options.out_dir, "' is not writable"));
   }
   if (options.sample_policy.rate > 0 || options.sample_policy.first > 0) {
     DS_RETURN_IF_ERROR(ValidateSamplerOptions(options.sampler));
@@ -214,7 +215,8 @@ namespace {
 // Everything after the data plane is attached: sampler, monitoring, and the
 // interval loop until a signal or an error.
 absl::Status RunAttached(const AgentOptions& options, int ifindex,
-                         std::unique_ptr<UringFileWriter> files, DataPlane* plane);
+                         std::unique_ptr<UringFileWriter> files,
+                         DataPlane* plane);
 
 }  // namespace
 
@@ -222,26 +224,31 @@ absl::Status RunAgent(const AgentOptions& options) {
   DS_RETURN_IF_ERROR(ValidateAgentOptions(options));
   DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files,
                       UringFileWriter::Create(options.out_dir));
-  const int ifindex = static_cast<int>(if_nametoindex(options.interface.c_str()));
+  const int ifindex =
+      static_cast<int>(if_nametoindex(options.interface.c_str()));
   std::unique_ptr<DataPlane> plane;
   if (options.bpffs.empty()) {
-    DS_ASSIGN_OR_RETURN(plane, DataPlane::LoadAndAttach(options.data_plane, ifindex,
-                                                        options.xdp_mode));
+    DS_ASSIGN_OR_RETURN(plane,
+                        DataPlane::LoadAndAttach(options.data_plane, ifindex,
+                                                 options.xdp_mode));
   } else {
     // libxdp's own pins (its dispatcher) go to the same bpffs, so that they
     // outlive the agent together with darkscope's.
     setenv("LIBXDP_BPFFS", options.bpffs.c_str(), /*overwrite=*/0);
-    DS_ASSIGN_OR_RETURN(
-        plane, DataPlane::AttachPinned(options.data_plane, options.interface, ifindex,
-                                       options.xdp_mode,
-                                       {.bpffs = options.bpffs,
-                                        .replace = options.replace_pinned,
-                                        .keep_attached = options.keep_attached}));
+    DS_ASSIGN_OR_RETURN(plane, DataPlane::AttachPinned(
+                                   options.data_plane, options.interface,
+                                   ifindex, options.xdp_mode,
+                                   {.bpffs = options.bpffs,
+                                    .replace = options.replace_pinned,
+                                    .keep_attached = options.keep_attached}));
   }
-  absl::Status status = RunAttached(options, ifindex, std::move(files), plane.get());
-  if (!status.ok() && plane->keeps_attached() && *plane->attach_mode_name() != '\0') {
+  absl::Status status =
+      RunAttached(options, ifindex, std::move(files), plane.get());
+  if (!status.ok() && plane->keeps_attached() &&
+      *plane->attach_mode_name() != '\0') {
     std::fprintf(stderr,
-                 "darkscope: leaving xdp_count_darknet attached to %s and counting, pinned "
+                 "darkscope: leaving xdp_count_darknet attached to %s and "
+                 "counting, pinned "
                  "in %s: the next `darkscope run` adopts it and loses nothing "
                  "(`darkscope detach --iface %s` removes it)\n",
                  options.interface.c_str(), plane->pin_directory().c_str(),
@@ -253,7 +260,8 @@ absl::Status RunAgent(const AgentOptions& options) {
 namespace {
 
 absl::Status RunAttached(const AgentOptions& options, int ifindex,
-                         std::unique_ptr<UringFileWriter> files, DataPlane* plane) {
+                         std::unique_ptr<UringFileWriter> files,
+                         DataPlane* plane) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -267,11 +275,13 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   if (policy.rate > 0 || policy.first > 0) {
     SamplerOptions sampler_options = options.sampler;
     sampler_options.interface = options.interface;
-    DS_ASSIGN_OR_RETURN(sampler, Sampler::Open(sampler_options, plane->xsk_map_fd()));
+    DS_ASSIGN_OR_RETURN(sampler,
+                        Sampler::Open(sampler_options, plane->xsk_map_fd()));
     // Sockets first, so that no picked packet finds its queue empty.
     DS_RETURN_IF_ERROR(plane->SetSamplePolicy(policy));
     std::printf(
-        "darkscope: sampling %s: 1 in %u darknet packets and the first %u of each "
+        "darkscope: sampling %s: 1 in %u darknet packets and the first %u of "
+        "each "
         "source network per interval, at most %llu/s per CPU (0: no limit), "
         "%llu bytes of pcapng per interval\n",
         sampler->Describe().c_str(), policy.rate, policy.first,
@@ -279,27 +289,38 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
         static_cast<unsigned long long>(options.sampler.max_bytes));
   }
   std::vector<std::string> prefixes;
-  for (const Prefix& p : options.data_plane.prefixes) prefixes.push_back(p.ToString());
+  for (const Prefix& p : options.data_plane.prefixes)
+    prefixes.push_back(p.ToString());
   if (plane->adopted() && plane->found_on_interface()) {
-    std::printf("darkscope: adopted the xdp_count_darknet (id %u) found attached to %s with no "
-                "pins (lost with an earlier agent's private bpffs, or it died before pinning), "
-                "still counting: the interval in progress is completed, nothing counted is "
-                "lost; pinned again in %s\n",
-                plane->program_id(), options.interface.c_str(), plane->pin_directory().c_str());
+    std::printf(
+        "darkscope: adopted the xdp_count_darknet (id %u) found attached to %s "
+        "with no "
+        "pins (lost with an earlier agent's private bpffs, or it died before "
+        "pinning), "
+        "still counting: the interval in progress is completed, nothing "
+        "counted is "
+        "lost; pinned again in %s\n",
+        plane->program_id(), options.interface.c_str(),
+        plane->pin_directory().c_str());
   } else if (plane->adopted()) {
-    std::printf("darkscope: adopted the xdp_count_darknet pinned in %s, still counting: "
-                "the interval in progress is completed, nothing counted is lost\n",
-                plane->pin_directory().c_str());
+    std::printf(
+        "darkscope: adopted the xdp_count_darknet pinned in %s, still "
+        "counting: "
+        "the interval in progress is completed, nothing counted is lost\n",
+        plane->pin_directory().c_str());
   } else if (!plane->pin_directory().empty()) {
-    std::printf("darkscope: pinned xdp_count_darknet and its maps in %s (layout %s)%s\n",
-                plane->pin_directory().c_str(), LayoutVersion().c_str(),
-                options.keep_attached ? "; --keep-attached: left attached at exit" : "");
+    std::printf(
+        "darkscope: pinned xdp_count_darknet and its maps in %s (layout "
+        "%s)%s\n",
+        plane->pin_directory().c_str(), LayoutVersion().c_str(),
+        options.keep_attached ? "; --keep-attached: left attached at exit"
+                              : "");
   }
   std::printf(
       "darkscope: %s xdp_count_darknet to %s (ifindex %d) in %s mode; "
       "darknet %s; %s intervals into %s as sensor '%s'\n",
-      plane->adopted() ? "attached (adopted)" : "attached", options.interface.c_str(),
-      ifindex, plane->attach_mode_name(),
+      plane->adopted() ? "attached (adopted)" : "attached",
+      options.interface.c_str(), ifindex, plane->attach_mode_name(),
       absl::StrJoin(prefixes, " ").c_str(),
       absl::FormatDuration(options.interval).c_str(), options.out_dir.c_str(),
       options.sensor.c_str());
@@ -320,26 +341,31 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     const int cpus = libbpf_num_possible_cpus();
     monitoring_options.kernel_map_bytes = TotalBytesFor(map_memory, cpus);
     std::printf(
-        "darkscope: kernel memory of the maps: %s on this host's %d possible CPUs "
+        "darkscope: kernel memory of the maps: %s on this host's %d possible "
+        "CPUs "
         "(%s on 16, %s on 64); bounds: %u sources, %u destinations, %u flows\n",
         FormatBytes(monitoring_options.kernel_map_bytes).c_str(), cpus,
         FormatBytes(TotalBytesFor(map_memory, 16)).c_str(),
-        FormatBytes(TotalBytesFor(map_memory, 64)).c_str(), options.data_plane.max_sources,
-        options.data_plane.max_destinations, options.data_plane.max_flows);
+        FormatBytes(TotalBytesFor(map_memory, 64)).c_str(),
+        options.data_plane.max_sources, options.data_plane.max_destinations,
+        options.data_plane.max_flows);
   }
   DS_ASSIGN_OR_RETURN(std::unique_ptr<AgentMonitoring> monitoring,
                       AgentMonitoring::Start(monitoring_options, options.sensor,
                                              options.out_dir, options.interval,
                                              writer_capacity));
   if (monitoring->http_port() > 0) {
-    std::printf("darkscope: serving /metrics, /v1/snapshot/latest and /healthz on %s (port %d)\n",
-                options.monitoring.http_address.c_str(), monitoring->http_port());
+    std::printf(
+        "darkscope: serving /metrics, /v1/snapshot/latest and /healthz on %s "
+        "(port %d)\n",
+        options.monitoring.http_address.c_str(), monitoring->http_port());
     std::fflush(stdout);
   }
 
   LivenessWatch watch(*plane, options.interface, options.xdp_mode);
   IntervalCutter cutter(*plane);
-  SnapshotWriter writer(std::move(files), writer_capacity, monitoring->write_observer());
+  SnapshotWriter writer(std::move(files), writer_capacity,
+                        monitoring->write_observer());
   // What an earlier agent left in the epoch the program is not counting
   // into; it joins the first snapshot.
   EpochCounts carried;
@@ -362,11 +388,14 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
         DS_RETURN_IF_ERROR(plane->SetSamplePolicy({}));
         sampler->Stop();
       }
-      std::printf("darkscope: stopping: --keep-attached: xdp_count_darknet stays attached to "
-                  "%s and counting, pinned in %s; the next `darkscope run` completes the "
-                  "interval started at %s\n",
-                  options.interface.c_str(), plane->pin_directory().c_str(),
-                  SnapshotFileName(start).c_str());
+      std::printf(
+          "darkscope: stopping: --keep-attached: xdp_count_darknet stays "
+          "attached to "
+          "%s and counting, pinned in %s; the next `darkscope run` completes "
+          "the "
+          "interval started at %s\n",
+          options.interface.c_str(), plane->pin_directory().c_str(),
+          SnapshotFileName(start).c_str());
       return absl::OkStatus();
     }
     // Before a stop detaches it: was the program there to count?
@@ -377,7 +406,8 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
       // (an adopted plane, kept until its first cut, is let go here too).
       plane->KeepAttached(false);
       if (absl::Status s = plane->Detach(); !s.ok()) {
-        std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
+        std::fprintf(stderr, "darkscope: %s\n",
+                     std::string(s.message()).c_str());
       }
     }
 
@@ -406,12 +436,13 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     if (first && plane->adopted()) {
       AddCounts(carried, snapshot.counts);
       snapshot.agent_counters["adopted_pinned_program"] = 1;
-      if (plane->found_on_interface()) snapshot.agent_counters["adopted_from_interface"] = 1;
+      if (plane->found_on_interface())
+        snapshot.agent_counters["adopted_from_interface"] = 1;
     }
     const SnapshotWriterStats stats = writer.stats();
     const std::map<std::string, uint64_t> figures = {
-        {"drain_microseconds",
-         static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - drain_began))},
+        {"drain_microseconds", static_cast<uint64_t>(absl::ToInt64Microseconds(
+                                   absl::Now() - drain_began))},
         {"snapshots_written", stats.written},
         {"snapshot_write_errors", stats.write_errors},
         {"snapshots_dropped", stats.dropped},
@@ -420,7 +451,8 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
         {"writer_disk_fault", stats.disk_fault},
     };
     snapshot.agent_counters.insert(figures.begin(), figures.end());
-    snapshot.agent_counters.insert(liveness_counters.begin(), liveness_counters.end());
+    snapshot.agent_counters.insert(liveness_counters.begin(),
+                                   liveness_counters.end());
     std::vector<SampleFile> samples;
     if (sampler) {
       // At a stop the rings are reaped to the end first: the last file
@@ -428,10 +460,12 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
       if (stopping) sampler->Stop();
       sampler->Rotate(start, samples, snapshot.agent_counters);
       snapshot.agent_counters["sample_files_written"] = stats.files_written;
-      snapshot.agent_counters["sample_file_write_errors"] = stats.file_write_errors;
+      snapshot.agent_counters["sample_file_write_errors"] =
+          stats.file_write_errors;
       snapshot.agent_counters["sample_files_dropped"] = stats.files_dropped;
     }
-    monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats, watch.figures());
+    monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats,
+                           watch.figures());
     // The snapshot first: a backed-up queue drops sample files before it.
     writer.Enqueue(std::move(snapshot));
     for (SampleFile& file : samples) {
@@ -450,8 +484,9 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     start = IntervalStart(absl::Now(), options.interval);
     if (start < boundary) start = boundary;
   }
-  std::printf("darkscope: stopping: wrote the last interval, detaching from %s\n",
-              options.interface.c_str());
+  std::printf(
+      "darkscope: stopping: wrote the last interval, detaching from %s\n",
+      options.interface.c_str());
   return absl::OkStatus();
 }
 

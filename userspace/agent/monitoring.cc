@@ -7,19 +7,22 @@
 
 namespace darkscope {
 
-AgentMonitoring::AgentMonitoring(const MonitoringOptions& options, const std::string& sensor,
-                                 const std::string& out_dir, absl::Duration interval,
-                                 size_t queue_capacity)
+AgentMonitoring::AgentMonitoring(const MonitoringOptions& options,
+                                 const std::string& sensor,
+                                 const std::string& out_dir,
+                                 absl::Duration interval, size_t queue_capacity)
     : options_(options),
       out_dir_(out_dir),
-      drain_tally_(sensor, absl::Now(), interval, options.top_n, queue_capacity) {
+      drain_tally_(sensor, absl::Now(), interval, options.top_n,
+                   queue_capacity) {
   drain_tally_.SetKernelMapBytes(options.kernel_map_bytes);
   board_.Publish(drain_tally_.Current());
 }
 
 absl::StatusOr<std::unique_ptr<AgentMonitoring>> AgentMonitoring::Start(
-    const MonitoringOptions& options, const std::string& sensor, const std::string& out_dir,
-    absl::Duration interval, size_t queue_capacity) {
+    const MonitoringOptions& options, const std::string& sensor,
+    const std::string& out_dir, absl::Duration interval,
+    size_t queue_capacity) {
   std::unique_ptr<AgentMonitoring> monitoring(
       new AgentMonitoring(options, sensor, out_dir, interval, queue_capacity));
   if (options.http_address.empty()) return monitoring;
@@ -28,19 +31,23 @@ absl::StatusOr<std::unique_ptr<AgentMonitoring>> AgentMonitoring::Start(
   routes["/metrics"] = [board] {
     absl::StatusOr<std::string> text =
         RenderExposition(MetricFamilies(board->Read(), DARKSCOPE_VERSION));
-    if (!text.ok()) return HttpResponse{500, "text/plain", std::string(text.status().message())};
+    if (!text.ok())
+      return HttpResponse{500, "text/plain",
+                          std::string(text.status().message())};
     return HttpResponse{200, kExpositionContentType, std::move(*text)};
   };
   routes["/v1/snapshot/latest"] = [board] {
     nlohmann::json latest = LatestIntervalJson(board->Read());
     if (latest.is_null()) {
-      return HttpResponse{404, "application/json", "{\"error\":\"no interval drained yet\"}\n"};
+      return HttpResponse{404, "application/json",
+                          "{\"error\":\"no interval drained yet\"}\n"};
     }
     return HttpResponse{200, "application/json", latest.dump() + "\n"};
   };
   routes["/healthz"] = [board] {
     const Health health = CheckHealth(board->Read(), absl::Now());
-    return HttpResponse{health.ok ? 200 : 503, "text/plain; charset=utf-8", health.text + "\n"};
+    return HttpResponse{health.ok ? 200 : 503, "text/plain; charset=utf-8",
+                        health.text + "\n"};
   };
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(options.http_address, std::move(routes));
@@ -50,22 +57,28 @@ absl::StatusOr<std::unique_ptr<AgentMonitoring>> AgentMonitoring::Start(
 }
 
 WriteObserver AgentMonitoring::write_observer() {
-  return [this](const Snapshot* snapshot, const absl::Status& status, absl::Duration took,
-                const SnapshotWriterStats& writer) { AfterWrite(snapshot, status, took, writer); };
+  return [this](const Snapshot* snapshot, const absl::Status& status,
+                absl::Duration took, const SnapshotWriterStats& writer) {
+    AfterWrite(snapshot, status, took, writer);
+  };
 }
 
-void AgentMonitoring::AfterDrain(const Snapshot& snapshot, absl::Duration drain_time,
-                                 bool late, const SnapshotWriterStats& writer,
+void AgentMonitoring::AfterDrain(const Snapshot& snapshot,
+                                 absl::Duration drain_time, bool late,
+                                 const SnapshotWriterStats& writer,
                                  const Liveness& liveness) {
   board_.Publish(drain_tally_.Add(snapshot, drain_time, late, writer.dropped,
                                   writer.queue_depth, liveness));
 }
 
-void AgentMonitoring::AfterWrite(const Snapshot* snapshot, const absl::Status& status,
-                                 absl::Duration write_time, const SnapshotWriterStats& writer) {
+void AgentMonitoring::AfterWrite(const Snapshot* snapshot,
+                                 const absl::Status& status,
+                                 absl::Duration write_time,
+                                 const SnapshotWriterStats& writer) {
   if (snapshot == nullptr) {
     // A sample file: only the fault and the backlog follow it.
-    board_.Publish(writer_tally_.AddFileAttempt(status, writer.queue_depth, writer.lost));
+    board_.Publish(
+        writer_tally_.AddFileAttempt(status, writer.queue_depth, writer.lost));
     return;
   }
   board_.Publish(writer_tally_.Add(*snapshot, status, write_time, absl::Now(),
@@ -78,7 +91,8 @@ void AgentMonitoring::AfterWrite(const Snapshot* snapshot, const absl::Status& s
                  std::string(removed.status().message()).c_str());
   }
   board_.Publish(writer_tally_.AddRetention(removed.ok() ? removed->files : 0,
-                                            removed.ok() ? removed->bytes : 0, !removed.ok()));
+                                            removed.ok() ? removed->bytes : 0,
+                                            !removed.ok()));
 }
 
 }  // namespace darkscope

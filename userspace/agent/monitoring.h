@@ -27,7 +27,8 @@ struct MonitoringOptions {
   std::string http_address = "127.0.0.1:9464";  // empty: no HTTP server
   size_t top_n = 10;                            // entries of top-N tables
   RetentionPolicy retention;
-  uint64_t kernel_map_bytes = 0;  // the data plane's maps (DataPlane::KernelMemory)
+  uint64_t kernel_map_bytes =
+      0;  // the data plane's maps (DataPlane::KernelMemory)
 };
 
 class AgentMonitoring {
@@ -36,13 +37,15 @@ class AgentMonitoring {
   // address.
   static absl::StatusOr<std::unique_ptr<AgentMonitoring>> Start(
       const MonitoringOptions& options, const std::string& sensor,
-      const std::string& out_dir, absl::Duration interval, size_t queue_capacity);
+      const std::string& out_dir, absl::Duration interval,
+      size_t queue_capacity);
 
   // For SnapshotWriter; valid while this object lives.
   WriteObserver write_observer();
   // After each interval's drain, on the drain thread.
-  void AfterDrain(const Snapshot& snapshot, absl::Duration drain_time, bool late,
-                  const SnapshotWriterStats& writer, const Liveness& liveness = {});
+  void AfterDrain(const Snapshot& snapshot, absl::Duration drain_time,
+                  bool late, const SnapshotWriterStats& writer,
+                  const Liveness& liveness = {});
   // The port the HTTP server listens on, 0 without one.
   int http_port() const { return server_ ? server_->port() : 0; }
 
@@ -56,8 +59,8 @@ class AgentMonitoring {
   const MonitoringOptions options_;
   const std::string out_dir_;
   FigureBoard board_;
-  DrainTally drain_tally_;    // drain thread only
-  WriterTally writer_tally_;  // writer thread only
+  DrainTally drain_tally_;              // drain thread only
+  WriterTally writer_tally_;            // writer thread only
   std::unique_ptr<HttpServer> server_;  // last: stopped first
 };
 

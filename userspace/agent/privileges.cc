@@ -9,10 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
-
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,20 +42,23 @@ absl::Status CheckAttachCapabilities(bool sampling) {
   std::vector<std::string> missing;
   for (const NamedCap& cap : kAttachCaps) {
     cap_flag_value_t value = CAP_CLEAR;
-    if (cap_get_flag(caps.get(), cap.value, CAP_EFFECTIVE, &value) != 0 || value != CAP_SET) {
+    if (cap_get_flag(caps.get(), cap.value, CAP_EFFECTIVE, &value) != 0 ||
+        value != CAP_SET) {
       missing.push_back(cap.name);
     }
   }
   if (sampling) {
     cap_flag_value_t value = CAP_CLEAR;
-    if (cap_get_flag(caps.get(), CAP_NET_RAW, CAP_EFFECTIVE, &value) != 0 || value != CAP_SET) {
-      missing.push_back("CAP_NET_RAW (AF_XDP sockets for --sample-rate/--sample-first)");
+    if (cap_get_flag(caps.get(), CAP_NET_RAW, CAP_EFFECTIVE, &value) != 0 ||
+        value != CAP_SET) {
+      missing.push_back(
+          "CAP_NET_RAW (AF_XDP sockets for --sample-rate/--sample-first)");
     }
   }
   if (missing.empty()) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      "needs " + absl::StrJoin(missing, ", ") +
-      " to load and attach the XDP program (run as root or from darkscope.service)");
+  return absl::PermissionDeniedError("needs " + absl::StrJoin(missing, ", ") +
+                                     " to load and attach the XDP program (run "
+                                     "as root or from darkscope.service)");
 }
 
 absl::Status DropCapabilitiesAfterAttach() {
@@ -86,25 +88,113 @@ namespace {
 // and exit, aborting).
 constexpr const char* kAllowedSyscalls[] = {
     // memory
-    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+    "brk",
+    "mmap",
+    "munmap",
+    "mremap",
+    "mprotect",
+    "madvise",
     // threads, time, signals
-    "futex", "set_robust_list", "get_robust_list", "rseq", "exit", "exit_group",
-    "sched_yield", "sched_getaffinity", "sched_setaffinity", "gettid", "getpid", "getppid",
-    "tgkill", "clock_gettime", "clock_getres", "clock_nanosleep", "gettimeofday", "nanosleep",
-    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait", "sigaltstack",
-    "restart_syscall", "getrandom", "prlimit64", "uname", "prctl", "membarrier",
-    "getuid", "geteuid", "getgid", "getegid", "capget",
+    "futex",
+    "set_robust_list",
+    "get_robust_list",
+    "rseq",
+    "exit",
+    "exit_group",
+    "sched_yield",
+    "sched_getaffinity",
+    "sched_setaffinity",
+    "gettid",
+    "getpid",
+    "getppid",
+    "tgkill",
+    "clock_gettime",
+    "clock_getres",
+    "clock_nanosleep",
+    "gettimeofday",
+    "nanosleep",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "rt_sigtimedwait",
+    "sigaltstack",
+    "restart_syscall",
+    "getrandom",
+    "prlimit64",
+    "uname",
+    "prctl",
+    "membarrier",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "capget",
     // files: snapshots, samples, retention, pins, sysfs and procfs reads
-    "openat", "close", "close_range", "read", "pread64", "readv", "preadv", "write", "pwrite64",
-    "writev", "pwritev", "lseek", "fstat", "newfstatat", "statx", "statfs", "fstatfs",
-    "getdents64", "faccessat", "faccessat2", "access", "readlinkat", "fcntl", "dup", "dup3",
-    "flock", "fsync", "fdatasync", "ftruncate", "fallocate", "rename", "renameat", "renameat2",
-    "unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "ioctl",
-    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "openat",
+    "close",
+    "close_range",
+    "read",
+    "pread64",
+    "readv",
+    "preadv",
+    "write",
+    "pwrite64",
+    "writev",
+    "pwritev",
+    "lseek",
+    "fstat",
+    "newfstatat",
+    "statx",
+    "statfs",
+    "fstatfs",
+    "getdents64",
+    "faccessat",
+    "faccessat2",
+    "access",
+    "readlinkat",
+    "fcntl",
+    "dup",
+    "dup3",
+    "flock",
+    "fsync",
+    "fdatasync",
+    "ftruncate",
+    "fallocate",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "mkdir",
+    "mkdirat",
+    "rmdir",
+    "ioctl",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
     // sockets: HTTP, netlink, AF_XDP
-    "socket", "bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername",
-    "setsockopt", "getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown",
-    "poll", "ppoll", "select", "pselect6", "epoll_create1", "epoll_ctl", "epoll_wait",
+    "socket",
+    "bind",
+    "listen",
+    "accept",
+    "accept4",
+    "connect",
+    "getsockname",
+    "getpeername",
+    "setsockopt",
+    "getsockopt",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "shutdown",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
     "epoll_pwait",
     // the data plane
     "bpf",
@@ -118,8 +208,10 @@ absl::Status LockDownAfterAttach() {
   // The bounding set first: dropping from it needs CAP_SETPCAP, which the
   // capability drop below removes.
   std::vector<std::string> refused;
-  for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits()); ++cap) {
-    if (std::find(std::begin(kKeptCaps), std::end(kKeptCaps), cap) != std::end(kKeptCaps)) {
+  for (cap_value_t cap = 0; cap < static_cast<cap_value_t>(cap_max_bits());
+       ++cap) {
+    if (std::find(std::begin(kKeptCaps), std::end(kKeptCaps), cap) !=
+        std::end(kKeptCaps)) {
       continue;
     }
     if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;  // not in it
@@ -134,8 +226,10 @@ absl::Status LockDownAfterAttach() {
     // for sampling): no_new_privs and the filter's refusal of execve keep
     // them from ever being gained.
     std::fprintf(stderr,
-                 "darkscope: warning: prctl PR_CAPBSET_DROP %s: %s (no CAP_SETPCAP); they stay "
-                 "in the bounding set, but no_new_privs and the seccomp filter (no execve) keep "
+                 "darkscope: warning: prctl PR_CAPBSET_DROP %s: %s (no "
+                 "CAP_SETPCAP); they stay "
+                 "in the bounding set, but no_new_privs and the seccomp filter "
+                 "(no execve) keep "
                  "them from being gained\n",
                  absl::StrJoin(refused, " ").c_str(), std::strerror(EPERM));
   }
@@ -147,25 +241,30 @@ absl::Status LockDownAfterAttach() {
   if (filter == nullptr) return absl::InternalError("seccomp_init: failed");
   auto allow = [&](const char* name) -> absl::Status {
     const int number = seccomp_syscall_resolve_name(name);
-    if (number == __NR_SCMP_ERROR) return absl::OkStatus();  // not on this architecture
-    if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, number, 0); err != 0) {
+    if (number == __NR_SCMP_ERROR)
+      return absl::OkStatus();  // not on this architecture
+    if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, number, 0);
+        err != 0) {
       return ErrnoError(err, "seccomp_rule_add", name);
     }
     return absl::OkStatus();
   };
   for (const char* name : kAllowedSyscalls) DS_RETURN_IF_ERROR(allow(name));
   // Threads, never processes or namespaces.
-  if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                                 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+  if (int err = seccomp_rule_add(
+          filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
       err != 0) {
     return ErrnoError(err, "seccomp_rule_add", "clone (CLONE_THREAD)");
   }
-  if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (int err = seccomp_rule_add(filter.get(), SCMP_ACT_ERRNO(ENOSYS),
+                                 SCMP_SYS(clone3), 0);
       err != 0) {
     return ErrnoError(err, "seccomp_rule_add", "clone3");
   }
   // Every thread, should one exist already.
-  if (int err = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1); err != 0) {
+  if (int err = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1);
+      err != 0) {
     return ErrnoError(err, "seccomp_attr_set", "SCMP_FLTATR_CTL_TSYNC");
   }
   if (int err = seccomp_load(filter.get()); err != 0) {
@@ -175,12 +274,16 @@ absl::Status LockDownAfterAttach() {
 }
 
 absl::Status CheckDirectoryWritable(const std::string& directory) {
-  const std::string probe = absl::StrCat(directory, "/.darkscope-probe-", getpid());
-  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const std::string probe =
+      absl::StrCat(directory, "/.darkscope-probe-", getpid());
+  const int fd =
+      open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return ErrnoError(errno, "create a file (capabilities dropped, uid " +
-                                 std::to_string(geteuid()) + ")",
-                      absl::StrCat("in '", directory, "': make it writable by that user"));
+    return ErrnoError(
+        errno,
+        "create a file (capabilities dropped, uid " +
+            std::to_string(geteuid()) + ")",
+        absl::StrCat("in '", directory, "': make it writable by that user"));
   }
   close(fd);
   unlink(probe.c_str());

@@ -12,8 +12,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status.h"
 
 namespace darkscope {
@@ -33,25 +33,30 @@ std::optional<absl::Time> DarkscopeFileStamp(absl::string_view name) {
   }
   const absl::string_view stamp = name.substr(0, kStamp);
   for (size_t i = 0; i < kStamp; ++i) {
-    const bool ok = i == 8 ? stamp[i] == 'T' : i == 15 ? stamp[i] == 'Z'
-                                                       : absl::ascii_isdigit(stamp[i]);
+    const bool ok = i == 8    ? stamp[i] == 'T'
+                    : i == 15 ? stamp[i] == 'Z'
+                              : absl::ascii_isdigit(stamp[i]);
     if (!ok) return std::nullopt;
   }
   absl::Time t;
   std::string error;
-  if (!absl::ParseTime("%E4Y%m%dT%H%M%SZ", stamp, absl::UTCTimeZone(), &t, &error)) {
+  if (!absl::ParseTime("%E4Y%m%dT%H%M%SZ", stamp, absl::UTCTimeZone(), &t,
+                       &error)) {
     return std::nullopt;
   }
   return t;
 }
 
 std::vector<RetainedFile> PlanRetention(std::vector<RetainedFile> files,
-                                        const RetentionPolicy& policy, absl::Time now) {
+                                        const RetentionPolicy& policy,
+                                        absl::Time now) {
   std::vector<RetainedFile> doomed;
   if (files.empty() || !policy.enabled()) return doomed;
-  std::stable_sort(files.begin(), files.end(), [](const RetainedFile& a, const RetainedFile& b) {
-    return a.stamp != b.stamp ? a.stamp < b.stamp : a.name < b.name;
-  });
+  std::stable_sort(files.begin(), files.end(),
+                   [](const RetainedFile& a, const RetainedFile& b) {
+                     return a.stamp != b.stamp ? a.stamp < b.stamp
+                                               : a.name < b.name;
+                   });
   const absl::Time newest = files.back().stamp;
   uint64_t total = 0;
   for (const RetainedFile& f : files) total += f.bytes;
@@ -80,9 +85,11 @@ absl::StatusOr<RetentionResult> ApplyRetention(const std::string& directory,
     const std::optional<absl::Time> stamp = DarkscopeFileStamp(entry->d_name);
     if (!stamp) continue;
     struct stat st;
-    if (fstatat(dirfd(dir.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (fstatat(dirfd(dir.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+        0) {
       if (errno == ENOENT) continue;  // deleted meanwhile
-      return ErrnoError(errno, "stat", absl::StrCat(directory, "/", entry->d_name));
+      return ErrnoError(errno, "stat",
+                        absl::StrCat(directory, "/", entry->d_name));
     }
     if (!S_ISREG(st.st_mode)) continue;
     files.push_back({entry->d_name, *stamp, static_cast<uint64_t>(st.st_size)});

@@ -23,7 +23,9 @@ namespace darkscope {
 struct RetentionPolicy {
   absl::Duration max_age = absl::ZeroDuration();  // zero: no age limit
   uint64_t max_bytes = 0;                         // zero: no size limit
-  bool enabled() const { return max_age > absl::ZeroDuration() || max_bytes > 0; }
+  bool enabled() const {
+    return max_age > absl::ZeroDuration() || max_bytes > 0;
+  }
 };
 
 struct RetainedFile {
@@ -40,7 +42,8 @@ std::optional<absl::Time> DarkscopeFileStamp(absl::string_view name);
 // now - max_age, then the oldest until the rest fit in max_bytes; never
 // those of the newest stamp.
 std::vector<RetainedFile> PlanRetention(std::vector<RetainedFile> files,
-                                        const RetentionPolicy& policy, absl::Time now);
+                                        const RetentionPolicy& policy,
+                                        absl::Time now);
 
 struct RetentionResult {
   uint64_t files = 0;  // deleted

@@ -32,7 +32,9 @@ bool SnapshotWriter::Push(Job job, uint64_t& dropped) {
     for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
       if (it->snapshot.has_value()) continue;
       ++stats_.files_dropped;
-      std::fprintf(stderr, "darkscope: writer backlog full (%zu of %zu): dropped %s to keep %s\n",
+      std::fprintf(stderr,
+                   "darkscope: writer backlog full (%zu of %zu): dropped %s to "
+                   "keep %s\n",
                    depth, capacity_, it->name.c_str(), job.name.c_str());
       queue_.erase(std::next(it).base());
       queue_.push_back(std::move(job));
@@ -41,8 +43,10 @@ bool SnapshotWriter::Push(Job job, uint64_t& dropped) {
   }
   if (depth >= capacity_) {
     ++dropped;
-    std::fprintf(stderr, "darkscope: writer backlog full (%zu of %zu waiting): dropped %s\n",
-                 depth, capacity_, job.name.c_str());
+    std::fprintf(
+        stderr,
+        "darkscope: writer backlog full (%zu of %zu waiting): dropped %s\n",
+        depth, capacity_, job.name.c_str());
     return false;
   }
   queue_.push_back(std::move(job));
@@ -58,7 +62,8 @@ bool SnapshotWriter::Enqueue(Snapshot snapshot) {
 bool SnapshotWriter::EnqueueFile(std::string name,
                                  std::vector<std::vector<uint8_t>> pieces) {
   absl::MutexLock lock(&mutex_);
-  return Push({std::nullopt, std::move(name), std::move(pieces)}, stats_.files_dropped);
+  return Push({std::nullopt, std::move(name), std::move(pieces)},
+              stats_.files_dropped);
 }
 
 SnapshotWriterStats SnapshotWriter::StatsLocked() const {
@@ -100,16 +105,17 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
       ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
       if (snapshot) ++stats_.lost;
       stats_.disk_fault = 1;
-      std::fprintf(stderr, "darkscope: stopping: %s is lost (%s)\n", job.name.c_str(),
-                   status.ToString().c_str());
+      std::fprintf(stderr, "darkscope: stopping: %s is lost (%s)\n",
+                   job.name.c_str(), status.ToString().c_str());
     } else {
       ++(snapshot ? stats_.write_errors : stats_.file_write_errors);
       if (stats_.disk_fault == 0) {
-        std::fprintf(stderr,
-                     "darkscope: writing %s failed: %s; keeping it and what follows in "
-                     "memory (at most %zu files), retrying every %s\n",
-                     job.name.c_str(), status.ToString().c_str(), capacity_,
-                     absl::FormatDuration(retry_).c_str());
+        std::fprintf(
+            stderr,
+            "darkscope: writing %s failed: %s; keeping it and what follows in "
+            "memory (at most %zu files), retrying every %s\n",
+            job.name.c_str(), status.ToString().c_str(), capacity_,
+            absl::FormatDuration(retry_).c_str());
       }
       stats_.disk_fault = 1;
     }
@@ -120,7 +126,8 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
   }
   // After every attempt, sample files' included: the disk-fault and
   // backlog figures must not wait for the next snapshot.
-  if (observer_) observer_(snapshot ? &*job.snapshot : nullptr, status, took, after);
+  if (observer_)
+    observer_(snapshot ? &*job.snapshot : nullptr, status, took, after);
   return status;
 }
 

@@ -11,8 +11,8 @@
 // it (it never holds them up) and gets kFileAttempts attempts in all, then
 // is dropped and counted. The queue's capacity bounds the backlog; once it
 // is full a new snapshot first evicts a queued sample file, and is refused
-// only when none is left. Faults, recoveries and refusals are logged, counted, and
-// reported in the next snapshots' summary and /metrics; never a crash. At
+// only when none is left. Faults, recoveries and refusals are logged, counted,
+// and reported in the next snapshots' summary and /metrics; never a crash. At
 // shutdown each file still queued gets one last attempt; what still fails
 // is counted as lost.
 #ifndef DARKSCOPE_AGENT_SNAPSHOT_WRITER_H_
@@ -33,24 +33,26 @@
 namespace darkscope {
 
 struct SnapshotWriterStats {
-  uint64_t written = 0;        // snapshots on disk
-  uint64_t write_errors = 0;   // failed write attempts (each is retried)
-  uint64_t dropped = 0;        // snapshots refused by a full queue
-  uint64_t lost = 0;           // snapshots still failing at shutdown
-  uint64_t queue_depth = 0;    // waiting now, the one being written included
+  uint64_t written = 0;       // snapshots on disk
+  uint64_t write_errors = 0;  // failed write attempts (each is retried)
+  uint64_t dropped = 0;       // snapshots refused by a full queue
+  uint64_t lost = 0;          // snapshots still failing at shutdown
+  uint64_t queue_depth = 0;   // waiting now, the one being written included
   uint64_t queue_capacity = 0;
   uint64_t disk_fault = 0;     // 1 while the last write failed
   uint64_t files_written = 0;  // other files (pcapng samples) on disk
   uint64_t file_write_errors = 0;
-  uint64_t files_dropped = 0;  // refused, evicted, or failed kFileAttempts times
+  uint64_t files_dropped =
+      0;  // refused, evicted, or failed kFileAttempts times
 };
 
 // Called on the writer thread after each write attempt with the snapshot
 // (null for a sample file), the attempt's status, how long encoding and
 // writing took, and the writer's figures after it (the agent's monitoring
 // tallies it and applies retention there).
-using WriteObserver = std::function<void(const Snapshot*, const absl::Status&,
-                                         absl::Duration, const SnapshotWriterStats&)>;
+using WriteObserver =
+    std::function<void(const Snapshot*, const absl::Status&, absl::Duration,
+                       const SnapshotWriterStats&)>;
 
 // Attempts a sample file gets while the output directory fails.
 inline constexpr int kFileAttempts = 3;

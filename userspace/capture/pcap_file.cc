@@ -12,10 +12,11 @@ constexpr int kSnapLength = 65535;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PcapReader>> PcapReader::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<PcapReader>> PcapReader::Open(
+    const std::string& path) {
   char error[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                         error);
+  pcap_t* pcap = pcap_open_offline_with_tstamp_precision(
+      path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
   if (pcap == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", error));
   }
@@ -32,29 +33,33 @@ absl::StatusOr<std::unique_ptr<PcapReader>> PcapReader::Open(const std::string& 
 
 PcapReader::~PcapReader() { pcap_close(pcap_); }
 
-absl::StatusOr<bool> PcapReader::Next(absl::Time& time, absl::Span<const uint8_t>& frame) {
+absl::StatusOr<bool> PcapReader::Next(absl::Time& time,
+                                      absl::Span<const uint8_t>& frame) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   const int result = pcap_next_ex(pcap_, &header, &data);
   if (result == PCAP_ERROR_BREAK) return false;  // end of file
   if (result != 1) {
-    return absl::DataLossError(absl::StrCat(path_, ": record ", records_ + 1, ": ",
-                                            pcap_geterr(pcap_)));
+    return absl::DataLossError(absl::StrCat(path_, ": record ", records_ + 1,
+                                            ": ", pcap_geterr(pcap_)));
   }
   ++records_;
   if (header->caplen < header->len) ++truncated_;
-  time = absl::FromUnixSeconds(header->ts.tv_sec) + absl::Nanoseconds(header->ts.tv_usec);
+  time = absl::FromUnixSeconds(header->ts.tv_sec) +
+         absl::Nanoseconds(header->ts.tv_usec);
   frame = absl::Span<const uint8_t>(data, header->caplen);
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<PcapWriter>> PcapWriter::Create(const std::string& path) {
-  pcap_t* pcap =
-      pcap_open_dead_with_tstamp_precision(DLT_EN10MB, kSnapLength, PCAP_TSTAMP_PRECISION_NANO);
+absl::StatusOr<std::unique_ptr<PcapWriter>> PcapWriter::Create(
+    const std::string& path) {
+  pcap_t* pcap = pcap_open_dead_with_tstamp_precision(
+      DLT_EN10MB, kSnapLength, PCAP_TSTAMP_PRECISION_NANO);
   if (pcap == nullptr) return absl::InternalError("pcap_open_dead failed");
   pcap_dumper_t* dumper = pcap_dump_open(pcap, path.c_str());
   if (dumper == nullptr) {
-    absl::Status status = absl::InvalidArgumentError(absl::StrCat(path, ": ", pcap_geterr(pcap)));
+    absl::Status status =
+        absl::InvalidArgumentError(absl::StrCat(path, ": ", pcap_geterr(pcap)));
     pcap_close(pcap);
     return status;
   }
@@ -80,7 +85,8 @@ absl::Status PcapWriter::Close() {
   const bool failed = ferror(pcap_dump_file(dumper_)) != 0;
   pcap_dump_close(dumper_);
   dumper_ = nullptr;
-  if (!flushed || failed) return absl::DataLossError(absl::StrCat("writing ", path_, " failed"));
+  if (!flushed || failed)
+    return absl::DataLossError(absl::StrCat("writing ", path_, " failed"));
   return absl::OkStatus();
 }
 

@@ -23,7 +23,8 @@ class PcapReader {
  public:
   // Fails with a message naming the file if it cannot be opened, is not a
   // capture file, or its link type is not Ethernet.
-  static absl::StatusOr<std::unique_ptr<PcapReader>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<PcapReader>> Open(
+      const std::string& path);
   ~PcapReader();
 
   // The next frame; false at the end of the file. A corrupt record is an
@@ -34,7 +35,8 @@ class PcapReader {
   uint64_t records() const { return records_; }
 
  private:
-  PcapReader(std::string path, ::pcap* pcap) : path_(std::move(path)), pcap_(pcap) {}
+  PcapReader(std::string path, ::pcap* pcap)
+      : path_(std::move(path)), pcap_(pcap) {}
   std::string path_;
   ::pcap* pcap_;
   uint64_t records_ = 0, truncated_ = 0;
@@ -42,7 +44,8 @@ class PcapReader {
 
 class PcapWriter {
  public:
-  static absl::StatusOr<std::unique_ptr<PcapWriter>> Create(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<PcapWriter>> Create(
+      const std::string& path);
   ~PcapWriter();
   void Write(absl::Time time, absl::Span<const uint8_t> frame);
   // Flushes and closes; the error names the file.

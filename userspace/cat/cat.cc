@@ -31,9 +31,15 @@ struct Cell {
 };
 using Row = std::vector<Cell>;
 
-Cell Str(std::string name, std::string text) { return {std::move(name), std::move(text), true}; }
-Cell Num(std::string name, uint64_t value) { return {std::move(name), absl::StrCat(value), false}; }
-Cell Bool(std::string name, bool value) { return {std::move(name), value ? "true" : "false", false}; }
+Cell Str(std::string name, std::string text) {
+  return {std::move(name), std::move(text), true};
+}
+Cell Num(std::string name, uint64_t value) {
+  return {std::move(name), absl::StrCat(value), false};
+}
+Cell Bool(std::string name, bool value) {
+  return {std::move(name), value ? "true" : "false", false};
+}
 
 std::string JsonEscape(absl::string_view s) {
   std::string out;
@@ -42,7 +48,9 @@ std::string JsonEscape(absl::string_view s) {
       out += '\\';
       out += c;
     } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+      absl::StrAppend(
+          &out, "\\u00",
+          absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
     } else {
       out += c;
     }
@@ -51,7 +59,8 @@ std::string JsonEscape(absl::string_view s) {
 }
 
 std::string CsvField(absl::string_view s) {
-  if (s.find_first_of(",\"\n") == absl::string_view::npos) return std::string(s);
+  if (s.find_first_of(",\"\n") == absl::string_view::npos)
+    return std::string(s);
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out += '"';
@@ -64,7 +73,8 @@ const char* SlotName(uint32_t slot) {
   return slot < kSlotNames.size() ? kSlotNames[slot] : "unknown";
 }
 
-uint64_t HostCount(const ds_net_key& net, const __u64 (&hosts)[DS_HOST_BITMAP_WORDS]) {
+uint64_t HostCount(const ds_net_key& net,
+                   const __u64 (&hosts)[DS_HOST_BITMAP_WORDS]) {
   if (net.family == DS_FAMILY_IPV4) return CountIpv4Hosts(hosts);
   return static_cast<uint64_t>(std::llround(EstimateIpv6Hosts(hosts)));
 }
@@ -73,8 +83,9 @@ uint64_t HostCount(const ds_net_key& net, const __u64 (&hosts)[DS_HOST_BITMAP_WO
 std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
   const Row common = {
       Str("table", std::string(table)),
-      Str("interval_start", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", s.interval_start,
-                                             absl::UTCTimeZone())),
+      Str("interval_start",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", s.interval_start,
+                           absl::UTCTimeZone())),
       Str("sensor", s.sensor)};
   std::vector<Row> rows;
   auto add = [&](std::initializer_list<Cell> cells) {
@@ -89,15 +100,18 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
     row.push_back(Bool("complete", s.complete));
     row.push_back(Num("packets", c.counters[DS_CTR_DARKNET_PACKETS]));
     row.push_back(Num("bytes", c.counters[DS_CTR_DARKNET_BYTES]));
-    for (int i = 0; i < DS_CTR_COUNT; ++i) row.push_back(Num(kCounterNames[i], c.counters[i]));
-    for (const auto& [name, value] : s.agent_counters) row.push_back(Num(name, value));
+    for (int i = 0; i < DS_CTR_COUNT; ++i)
+      row.push_back(Num(kCounterNames[i], c.counters[i]));
+    for (const auto& [name, value] : s.agent_counters)
+      row.push_back(Num(name, value));
     rows.push_back(std::move(row));
   } else if (table == "ports") {
     for (const auto& [index, p] : c.ports) {
       auto [slot, port] = SlotPortOfIndex(index);
-      add({Str("proto", SlotName(slot)), Num("port", port), Num("packets", p.packets),
-           Num("bytes", p.bytes), Num("syn", p.syn), Num("synack", p.synack), Num("rst", p.rst),
-           Num("mirai", p.mirai), Num("zmap", p.zmap), Num("masscan", p.masscan),
+      add({Str("proto", SlotName(slot)), Num("port", port),
+           Num("packets", p.packets), Num("bytes", p.bytes), Num("syn", p.syn),
+           Num("synack", p.synack), Num("rst", p.rst), Num("mirai", p.mirai),
+           Num("zmap", p.zmap), Num("masscan", p.masscan),
            Num("backscatter", p.backscatter)});
     }
   } else if (table == "src_ports") {
@@ -109,7 +123,8 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
     for (const auto& [net, v] : c.sources) {
       add({Str("src_net", NetKeyToString(net)), Num("packets", v.packets),
            Num("bytes", v.bytes), Num("hosts", HostCount(net, v.hosts)),
-           Num("ports", static_cast<uint64_t>(std::llround(EstimateDistinctPorts(v.port_sketch)))),
+           Num("ports", static_cast<uint64_t>(std::llround(
+                            EstimateDistinctPorts(v.port_sketch)))),
            Num("synack", v.synack), Num("rst", v.rst)});
     }
   } else if (table == "destinations") {
@@ -119,8 +134,9 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
     }
   } else if (table == "flows") {
     for (const auto& [key, t] : c.flows) {
-      add({Str("src_net", NetKeyToString(key.src)), Str("proto", SlotName(key.proto_slot)),
-           Num("port", key.port), Num("packets", t.packets), Num("bytes", t.bytes)});
+      add({Str("src_net", NetKeyToString(key.src)),
+           Str("proto", SlotName(key.proto_slot)), Num("port", key.port),
+           Num("packets", t.packets), Num("bytes", t.bytes)});
     }
   }
   return rows;
@@ -128,7 +144,8 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
 
 class RowPrinter {
  public:
-  RowPrinter(CatFormat format, std::ostream& out) : format_(format), out_(out) {}
+  RowPrinter(CatFormat format, std::ostream& out)
+      : format_(format), out_(out) {}
 
   void Print(const Row& row) {
     if (format_ == CatFormat::kJsonLines) {
@@ -167,16 +184,19 @@ class RowPrinter {
 
 }  // namespace
 
-int CatSnapshots(const std::vector<std::string>& files, const CatOptions& options,
-                 std::ostream& out, std::ostream& errors) {
+int CatSnapshots(const std::vector<std::string>& files,
+                 const CatOptions& options, std::ostream& out,
+                 std::ostream& errors) {
   RowPrinter printer(options.format, out);
   int failed = 0;
   for (const std::string& file : files) {
     absl::StatusOr<std::vector<uint8_t>> bytes = ReadWholeFile(file);
     absl::StatusOr<Snapshot> snapshot =
-        bytes.ok() ? DecodeSnapshot(*bytes) : absl::StatusOr<Snapshot>(bytes.status());
+        bytes.ok() ? DecodeSnapshot(*bytes)
+                   : absl::StatusOr<Snapshot>(bytes.status());
     if (!snapshot.ok()) {
-      errors << "darkscope cat: " << file << ": " << snapshot.status().message() << "\n";
+      errors << "darkscope cat: " << file << ": " << snapshot.status().message()
+             << "\n";
       ++failed;
       continue;
     }

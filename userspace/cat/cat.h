@@ -17,8 +17,8 @@ namespace darkscope {
 enum class CatFormat { kJsonLines, kCsv };
 
 // The tables `cat` prints, in order.
-inline constexpr const char* kCatTables[] = {"summary", "ports", "src_ports",
-                                             "sources", "destinations", "flows"};
+inline constexpr const char* kCatTables[] = {
+    "summary", "ports", "src_ports", "sources", "destinations", "flows"};
 
 struct CatOptions {
   CatFormat format = CatFormat::kJsonLines;
@@ -28,8 +28,9 @@ struct CatOptions {
 // Prints every file to `out`. A file that cannot be read or decoded is
 // reported on `errors` with its name and the offset, and the others still
 // print. Returns the number of files that failed.
-int CatSnapshots(const std::vector<std::string>& files, const CatOptions& options,
-                 std::ostream& out, std::ostream& errors);
+int CatSnapshots(const std::vector<std::string>& files,
+                 const CatOptions& options, std::ostream& out,
+                 std::ostream& errors);
 
 }  // namespace darkscope
 

@@ -166,8 +166,8 @@ constexpr FlagSpec kRollupFlags[] = {
 };
 
 constexpr FlagSpec kExportFlags[] = {
-    {"clickhouse", T::kString, "URL", "", "the ClickHouse HTTP URL to export into",
-     kRequired},
+    {"clickhouse", T::kString, "URL", "",
+     "the ClickHouse HTTP URL to export into", kRequired},
     {"in", T::kString, "DIR", "",
      "a sensor's snapshot directory; repeat for several",
      kRepeated | kRequired},

@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <filesystem>
-
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -125,15 +124,19 @@ int ReportMain(const ParsedFlags& flags) {
     return Fail("report", s.message(), kExitFailure);
   }
   if (options.dirs.empty() && clickhouse.empty()) {
-    return Fail("report", "at least one --in is required (or --clickhouse URL)", kExitUsage);
+    return Fail("report", "at least one --in is required (or --clickhouse URL)",
+                kExitUsage);
   }
   if (!options.dirs.empty() && !clickhouse.empty()) {
-    return Fail("report", "give --in DIR (snapshot files) or --clickhouse URL, not both",
+    return Fail("report",
+                "give --in DIR (snapshot files) or --clickhouse URL, not both",
                 kExitUsage);
   }
   if (!sensors.empty() && clickhouse.empty()) {
-    return Fail("report", "--sensor is for --clickhouse (--in names the sensors' directories)",
-                kExitUsage);
+    return Fail(
+        "report",
+        "--sensor is for --clickhouse (--in names the sensors' directories)",
+        kExitUsage);
   }
   if (options.from && options.to && *options.to <= *options.from) {
     return Fail("report", "--to must be after --from", kExitUsage);
@@ -157,8 +160,9 @@ int ReportMain(const ParsedFlags& flags) {
     }
     report = BuildReport(options, source);
     if (report.ok()) {
-      (*report)["period"]["source"] = {
-          {"clickhouse", clickhouse}, {"database", target.database}, {"sensors", sensors}};
+      (*report)["period"]["source"] = {{"clickhouse", clickhouse},
+                                       {"database", target.database},
+                                       {"sensors", sensors}};
     }
   }
   if (!report.ok())
@@ -224,10 +228,13 @@ int ExportMain(const ParsedFlags& flags) {
   if (absl::Status s = flags.CheckAllRead(); !s.ok()) {
     return Fail("export", s.message(), kExitFailure);
   }
-  if (options.batch_files < 1) return Fail("export", "--batch-files must be at least 1", kExitUsage);
+  if (options.batch_files < 1)
+    return Fail("export", "--batch-files must be at least 1", kExitUsage);
   if (options.ledger_path.empty()) {
-    options.ledger_path = DefaultLedgerPath(options.url, options.target.database);
-    const std::string parent = std::filesystem::path(options.ledger_path).parent_path();
+    options.ledger_path =
+        DefaultLedgerPath(options.url, options.target.database);
+    const std::string parent =
+        std::filesystem::path(options.ledger_path).parent_path();
     if (absl::Status s = MakeDirectories(parent); !s.ok()) {
       return Fail("export", s.message(), kExitFailure);
     }
@@ -243,7 +250,8 @@ int ExportMain(const ParsedFlags& flags) {
     return Fail("export", result.status().message(), kExitFailure);
   }
   std::fprintf(stderr,
-               "darkscope export: %d files exported in %d batches, %d already there, %d corrupt "
+               "darkscope export: %d files exported in %d batches, %d already "
+               "there, %d corrupt "
                "(skipped)\n",
                result->files_exported, result->batches, result->files_already,
                result->files_corrupt);
@@ -251,11 +259,8 @@ int ExportMain(const ParsedFlags& flags) {
 }
 
 constexpr CommandBody kBodies[] = {
-    {"cat", CatMain},
-    {"gen", GenMain},
-    {"report", ReportMain},
-    {"rollup", RollupMain},
-    {"export", ExportMain},
+    {"cat", CatMain},       {"gen", GenMain},       {"report", ReportMain},
+    {"rollup", RollupMain}, {"export", ExportMain},
 };
 
 }  // namespace

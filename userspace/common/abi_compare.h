@@ -60,7 +60,8 @@ bool operator<(const T& a, const T& b) {
 // absl's hash of the same bytes that operator== compares.
 template <typename H, darkscope::AbiStruct T>
 H AbslHashValue(H state, const T& value) {
-  return H::combine_contiguous(std::move(state), reinterpret_cast<const unsigned char*>(&value),
+  return H::combine_contiguous(std::move(state),
+                               reinterpret_cast<const unsigned char*>(&value),
                                sizeof(T));
 }
 

@@ -15,7 +15,8 @@ struct SlotPort {
 };
 
 inline SlotPort SlotPortOfIndex(uint32_t index) {
-  if (index < DS_PORT_INDEX_UDP) return {DS_SLOT_TCP, static_cast<uint16_t>(index)};
+  if (index < DS_PORT_INDEX_UDP)
+    return {DS_SLOT_TCP, static_cast<uint16_t>(index)};
   if (index < DS_PORT_INDEX_ICMP) {
     return {DS_SLOT_UDP, static_cast<uint16_t>(index - DS_PORT_INDEX_UDP)};
   }
@@ -23,7 +24,8 @@ inline SlotPort SlotPortOfIndex(uint32_t index) {
     return {DS_SLOT_ICMP, static_cast<uint16_t>(index - DS_PORT_INDEX_ICMP)};
   }
   if (index < DS_PORT_INDEX_OTHER) {
-    return {DS_SLOT_ICMPV6, static_cast<uint16_t>(index - DS_PORT_INDEX_ICMPV6)};
+    return {DS_SLOT_ICMPV6,
+            static_cast<uint16_t>(index - DS_PORT_INDEX_ICMPV6)};
   }
   return {DS_SLOT_OTHER, static_cast<uint16_t>(index - DS_PORT_INDEX_OTHER)};
 }

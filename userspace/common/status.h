@@ -5,10 +5,9 @@
 #ifndef DARKSCOPE_COMMON_STATUS_H_
 #define DARKSCOPE_COMMON_STATUS_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace darkscope {
 
@@ -24,18 +23,17 @@ absl::Status ErrnoError(int error_number, absl::string_view operation,
 
 // Returns from the enclosing function if `expr` (an absl::Status) is an
 // error.
-#define DS_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    if (absl::Status ds_status_ = (expr); !ds_status_.ok()) \
-      return ds_status_;                          \
+#define DS_RETURN_IF_ERROR(expr)                                               \
+  do {                                                                         \
+    if (absl::Status ds_status_ = (expr); !ds_status_.ok()) return ds_status_; \
   } while (0)
 
 // Evaluates `expr` (an absl::StatusOr<T>); returns its error, or moves its
 // value into `lhs` (a declaration or an lvalue).
 #define DS_ASSIGN_OR_RETURN(lhs, expr) \
   DS_ASSIGN_OR_RETURN_IMPL(DS_STATUS_CONCAT(ds_statusor_, __LINE__), lhs, expr)
-#define DS_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \
-  auto statusor = (expr);                             \
+#define DS_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr)      \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -50,8 +50,9 @@ void AddCounts(const EpochCounts& from, EpochCounts& into) {
   AddTable(from.sources, into.sources,
            OrWords{offsetof(ds_source_stats, hosts) / 8,
                    offsetof(ds_source_stats, synack) / 8});
-  AddTable(from.destinations, into.destinations,
-           OrWords{offsetof(ds_dest_stats, hosts) / 8, sizeof(ds_dest_stats) / 8});
+  AddTable(
+      from.destinations, into.destinations,
+      OrWords{offsetof(ds_dest_stats, hosts) / 8, sizeof(ds_dest_stats) / 8});
 }
 
 }  // namespace darkscope

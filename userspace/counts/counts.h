@@ -19,7 +19,7 @@ namespace darkscope {
 // nonzero entries, hash tables every entry.
 struct EpochCounts {
   std::array<uint64_t, DS_CTR_COUNT> counters = {};
-  absl::btree_map<uint32_t, ds_port_stats> ports;  // by ds_port_index()
+  absl::btree_map<uint32_t, ds_port_stats> ports;   // by ds_port_index()
   absl::btree_map<uint32_t, ds_traffic> src_ports;  // slot * 65536 + port
   absl::btree_map<ds_net_key, ds_source_stats> sources;
   absl::btree_map<ds_net_key, ds_dest_stats> destinations;

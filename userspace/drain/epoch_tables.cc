@@ -4,7 +4,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +15,8 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
-#include "loader/map_info.h"
 #include "common/status.h"
+#include "loader/map_info.h"
 
 namespace darkscope {
 namespace {
@@ -34,22 +33,23 @@ bool IsArrayTable(int table) {
 }
 
 bool IsPerCpu(uint32_t type) {
-  return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+  return type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+         type == BPF_MAP_TYPE_PERCPU_HASH ||
          type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 // Visits every entry of a map: `values` holds one value, or one per
 // possible CPU for per-CPU maps, `stride` bytes apart.
-using EntryVisitor =
-    absl::FunctionRef<void(const uint8_t* key, const uint8_t* values,
-                           size_t stride, int copies)>;
+using EntryVisitor = absl::FunctionRef<void(
+    const uint8_t* key, const uint8_t* values, size_t stride, int copies)>;
 
 absl::Status ReadMapBatched(int fd, EntryVisitor visit) {
   DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, "inner map"));
   const bool per_cpu = IsPerCpu(info.type);
   const int copies = per_cpu ? libbpf_num_possible_cpus() : 1;
   if (copies <= 0) return ErrnoError(copies, "libbpf_num_possible_cpus", "");
-  const size_t stride = per_cpu ? (info.value_size + 7) / 8 * 8 : info.value_size;
+  const size_t stride =
+      per_cpu ? (info.value_size + 7) / 8 * 8 : info.value_size;
 
   uint32_t capacity = kBatchEntries;
   std::vector<uint8_t> keys, values;
@@ -108,17 +108,19 @@ bool IsZero(const T& value) {
 template <typename Key, typename Value, typename Map>
 absl::Status ReadTable(int fd, bool is_array, Map& out) {
   std::vector<std::pair<Key, Value>> entries;
-  DS_RETURN_IF_ERROR(ReadMapBatched(fd, [&](const uint8_t* key_bytes, const uint8_t* values,
-                                            size_t stride, int copies) {
-    Value value = SumCopies<Value>(values, stride, copies);
-    if (is_array && IsZero(value)) return;
-    Key key;
-    std::memcpy(&key, key_bytes, sizeof(Key));
-    entries.emplace_back(key, value);
-  }));
+  DS_RETURN_IF_ERROR(
+      ReadMapBatched(fd, [&](const uint8_t* key_bytes, const uint8_t* values,
+                             size_t stride, int copies) {
+        Value value = SumCopies<Value>(values, stride, copies);
+        if (is_array && IsZero(value)) return;
+        Key key;
+        std::memcpy(&key, key_bytes, sizeof(Key));
+        entries.emplace_back(key, value);
+      }));
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [key, value] : entries) out.emplace_hint(out.end(), key, value);
+  for (const auto& [key, value] : entries)
+    out.emplace_hint(out.end(), key, value);
   return absl::OkStatus();
 }
 
@@ -126,9 +128,9 @@ absl::Status ReadTable(int fd, bool is_array, Map& out) {
 absl::StatusOr<UniqueFd> CreateLike(int fd, absl::string_view table) {
   DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
   LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
-  int created = bpf_map_create(static_cast<bpf_map_type>(info.type), info.name,
-                               info.key_size, info.value_size,
-                               info.max_entries, &opts);
+  int created =
+      bpf_map_create(static_cast<bpf_map_type>(info.type), info.name,
+                     info.key_size, info.value_size, info.max_entries, &opts);
   if (created < 0) return ErrnoError(created, "bpf_map_create", info.name);
   return UniqueFd(created);
 }
@@ -188,9 +190,11 @@ absl::Status ZeroArrayEntries(int fd, const std::vector<Key>& keys,
   const size_t chunk = std::min<size_t>(keys.size(), kBatchEntries);
   const std::vector<uint8_t> zeros(chunk * stride * copies, 0);
   for (size_t first = 0; first < keys.size(); first += chunk) {
-    uint32_t count = static_cast<uint32_t>(std::min(chunk, keys.size() - first));
+    uint32_t count =
+        static_cast<uint32_t>(std::min(chunk, keys.size() - first));
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
-    if (bpf_map_update_batch(fd, keys.data() + first, zeros.data(), &count, &opts) != 0) {
+    if (bpf_map_update_batch(fd, keys.data() + first, zeros.data(), &count,
+                             &opts) != 0) {
       return ErrnoError(errno, "bpf_map_update_batch", table);
     }
   }
@@ -199,9 +203,11 @@ absl::Status ZeroArrayEntries(int fd, const std::vector<Key>& keys,
 
 // Deletes `keys` from a hash table.
 template <typename Key>
-absl::Status DeleteHashEntries(int fd, const std::vector<Key>& keys, absl::string_view table) {
+absl::Status DeleteHashEntries(int fd, const std::vector<Key>& keys,
+                               absl::string_view table) {
   for (size_t first = 0; first < keys.size(); first += kBatchEntries) {
-    uint32_t count = static_cast<uint32_t>(std::min<size_t>(kBatchEntries, keys.size() - first));
+    uint32_t count = static_cast<uint32_t>(
+        std::min<size_t>(kBatchEntries, keys.size() - first));
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
     if (bpf_map_delete_batch(fd, keys.data() + first, &count, &opts) != 0) {
       return ErrnoError(errno, "bpf_map_delete_batch", table);
@@ -231,9 +237,8 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
   DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kCounters),
                                       std::vector<uint32_t>{0},
                                       name(EpochTable::kCounters)));
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kPorts),
-                                      KeysOf(counts.ports),
-                                      name(EpochTable::kPorts)));
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(
+      fd(EpochTable::kPorts), KeysOf(counts.ports), name(EpochTable::kPorts)));
   DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
                                       KeysOf(counts.src_ports),
                                       name(EpochTable::kSrcPorts)));
@@ -241,7 +246,8 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
   // delete); a well-filled one is replaced, since deleting a million keys
   // costs the kernel a second and a new preallocated table a quarter of
   // one. The old map is freed by the kernel once its last fd closes.
-  auto recycle_hash = [&](EpochTable table, const auto& entries) -> absl::Status {
+  auto recycle_hash = [&](EpochTable table,
+                          const auto& entries) -> absl::Status {
     UniqueFd& map = epoch.maps[static_cast<int>(table)];
     DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(map.get(), name(table)));
     if (entries.size() * 8 < info.max_entries) {
@@ -263,32 +269,44 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
   return absl::OkStatus();
 }
 
-absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer, uint32_t epoch) {
+absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer,
+                                               uint32_t epoch) {
   DetachedEpoch maps;
   for (int table = 0; table < kEpochTableCount; ++table) {
-    const std::string slot = absl::StrCat(kEpochTableNames[table], "[", epoch, "]");
+    const std::string slot =
+        absl::StrCat(kEpochTableNames[table], "[", epoch, "]");
     uint32_t inner_id = 0;
     if (bpf_map_lookup_elem(outer[table], &epoch, &inner_id) != 0) {
       return ErrnoError(errno, "bpf_map_lookup_elem", slot);
     }
     maps.maps[table] = UniqueFd(bpf_map_get_fd_by_id(inner_id));
-    if (!maps.maps[table].valid()) return ErrnoError(errno, "bpf_map_get_fd_by_id", slot);
+    if (!maps.maps[table].valid())
+      return ErrnoError(errno, "bpf_map_get_fd_by_id", slot);
   }
   return maps;
 }
 
-absl::Status ClearInPlace(const DetachedEpoch& maps, const EpochCounts& counts) {
-  auto fd = [&](EpochTable table) { return maps.maps[static_cast<int>(table)].get(); };
-  auto name = [](EpochTable table) { return kEpochTableNames[static_cast<int>(table)]; };
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kCounters), std::vector<uint32_t>{0},
+absl::Status ClearInPlace(const DetachedEpoch& maps,
+                          const EpochCounts& counts) {
+  auto fd = [&](EpochTable table) {
+    return maps.maps[static_cast<int>(table)].get();
+  };
+  auto name = [](EpochTable table) {
+    return kEpochTableNames[static_cast<int>(table)];
+  };
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kCounters),
+                                      std::vector<uint32_t>{0},
                                       name(EpochTable::kCounters)));
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kPorts), KeysOf(counts.ports),
-                                      name(EpochTable::kPorts)));
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts), KeysOf(counts.src_ports),
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(
+      fd(EpochTable::kPorts), KeysOf(counts.ports), name(EpochTable::kPorts)));
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
+                                      KeysOf(counts.src_ports),
                                       name(EpochTable::kSrcPorts)));
-  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kSources), KeysOf(counts.sources),
+  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kSources),
+                                       KeysOf(counts.sources),
                                        name(EpochTable::kSources)));
-  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kDests), KeysOf(counts.destinations),
+  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kDests),
+                                       KeysOf(counts.destinations),
                                        name(EpochTable::kDests)));
   return DeleteHashEntries(fd(EpochTable::kFlows), KeysOf(counts.flows),
                            name(EpochTable::kFlows));
@@ -346,7 +364,8 @@ absl::StatusOr<EpochCounts> IntervalCutter::Drain(uint32_t old_epoch) {
 
 absl::StatusOr<EpochCounts> IntervalCutter::DrainInPlace() {
   if (!in_place_.has_value()) {
-    DS_ASSIGN_OR_RETURN(DetachedEpoch maps, InnerMapsInPlace(plane_.outer_map_fds(), epoch_));
+    DS_ASSIGN_OR_RETURN(DetachedEpoch maps,
+                        InnerMapsInPlace(plane_.outer_map_fds(), epoch_));
     in_place_ = std::move(maps);
   }
   DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(*in_place_));

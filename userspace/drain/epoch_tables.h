@@ -29,8 +29,8 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "counts/counts.h"
 #include "common/unique_fd.h"
+#include "counts/counts.h"
 #include "darkscope/abi.h"
 #include "loader/data_plane.h"
 
@@ -65,7 +65,8 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch);
 // The inner maps `epoch`'s slots hold now, left in place: for a program
 // that runs only when its caller runs it (BPF_PROG_TEST_RUN), whose maps
 // are quiescent between runs without the kernel's wait.
-absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer, uint32_t epoch);
+absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer,
+                                               uint32_t epoch);
 
 // Empties maps read in place: the array entries listed in `counts` are
 // zeroed, every key of the hash tables in `counts` is deleted (what

@@ -15,8 +15,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "snapshot/snapshot_files.h"
 #include "common/status.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 namespace {
@@ -61,7 +61,8 @@ struct CsvRows {
 };
 
 void OnField(void* data, size_t length, void* context) {
-  static_cast<CsvRows*>(context)->fields.emplace_back(static_cast<char*>(data), length);
+  static_cast<CsvRows*>(context)->fields.emplace_back(static_cast<char*>(data),
+                                                      length);
 }
 void OnRow(int, void* context) {
   auto* rows = static_cast<CsvRows*>(context);
@@ -71,18 +72,21 @@ void OnRow(int, void* context) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<CountryDatabase>> CountryDatabase::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<CountryDatabase>> CountryDatabase::Open(
+    const std::string& path) {
   std::unique_ptr<CountryDatabase> db(new CountryDatabase());
   const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db->mmdb_);
   if (status != MMDB_SUCCESS) {
     const int saved_errno = errno;
     return absl::NotFoundError(absl::StrCat(
         "country database ", path, ": ", MMDB_strerror(status),
-        status == MMDB_IO_ERROR ? absl::StrCat(" (", strerror(saved_errno), ")") : ""));
+        status == MMDB_IO_ERROR ? absl::StrCat(" (", strerror(saved_errno), ")")
+                                : ""));
   }
   db->description_ = absl::StrCat(
       path, " (", db->mmdb_.metadata.database_type, ", built ",
-      absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(db->mmdb_.metadata.build_epoch),
+      absl::FormatTime("%Y-%m-%d",
+                       absl::FromUnixSeconds(db->mmdb_.metadata.build_epoch),
                        absl::UTCTimeZone()),
       ")");
   return db;
@@ -90,24 +94,30 @@ absl::StatusOr<std::unique_ptr<CountryDatabase>> CountryDatabase::Open(const std
 
 CountryDatabase::~CountryDatabase() { MMDB_close(&mmdb_); }
 
-absl::StatusOr<std::string> CountryDatabase::CountryOf(const ds_net_key& net) const {
+absl::StatusOr<std::string> CountryDatabase::CountryOf(
+    const ds_net_key& net) const {
   const sockaddr_storage address = FirstAddress(net);
   int error = MMDB_SUCCESS;
-  MMDB_lookup_result_s result = MMDB_lookup_sockaddr(
-      const_cast<MMDB_s*>(&mmdb_), reinterpret_cast<const sockaddr*>(&address), &error);
+  MMDB_lookup_result_s result =
+      MMDB_lookup_sockaddr(const_cast<MMDB_s*>(&mmdb_),
+                           reinterpret_cast<const sockaddr*>(&address), &error);
   if (error != MMDB_SUCCESS) {
-    return absl::InternalError(absl::StrCat("MMDB_lookup_sockaddr: ", MMDB_strerror(error)));
+    return absl::InternalError(
+        absl::StrCat("MMDB_lookup_sockaddr: ", MMDB_strerror(error)));
   }
   if (!result.found_entry) return std::string();
   MMDB_entry_data_s data;
-  const int status = MMDB_get_value(&result.entry, &data, "country_code", nullptr);
-  if (status != MMDB_SUCCESS || !data.has_data || data.type != MMDB_DATA_TYPE_UTF8_STRING) {
+  const int status =
+      MMDB_get_value(&result.entry, &data, "country_code", nullptr);
+  if (status != MMDB_SUCCESS || !data.has_data ||
+      data.type != MMDB_DATA_TYPE_UTF8_STRING) {
     return std::string();
   }
   return std::string(data.utf8_string, data.data_size);
 }
 
-absl::Status AsnDatabase::Load(const std::string& path, std::vector<Range>& ranges) {
+absl::Status AsnDatabase::Load(const std::string& path,
+                               std::vector<Range>& ranges) {
   DS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadWholeFile(path));
   csv_parser parser;
   if (csv_init(&parser, 0) != 0) return absl::InternalError("csv_init failed");
@@ -122,17 +132,21 @@ absl::Status AsnDatabase::Load(const std::string& path, std::vector<Range>& rang
     if (!status.ok()) return;
     if (f.size() < 4 || !ParseU128(f[0], r.first) || !ParseU128(f[1], r.last) ||
         !absl::SimpleAtoi(f[2], &asn) || r.last < r.first) {
-      status = absl::DataLossError(absl::StrCat(path, ": line ", line, " is not first,last,asn,name"));
+      status = absl::DataLossError(
+          absl::StrCat(path, ": line ", line, " is not first,last,asn,name"));
       return;
     }
     r.asn = asn;
-    auto [it, inserted] = name_index.try_emplace(f[3], static_cast<uint32_t>(names_.size()));
+    auto [it, inserted] =
+        name_index.try_emplace(f[3], static_cast<uint32_t>(names_.size()));
     if (inserted) names_.push_back(f[3]);
     r.name = it->second;
     ranges.push_back(r);
   };
-  if (csv_parse(&parser, bytes.data(), bytes.size(), OnField, OnRow, &rows) != bytes.size()) {
-    status = absl::DataLossError(absl::StrCat(path, ": ", csv_strerror(csv_error(&parser))));
+  if (csv_parse(&parser, bytes.data(), bytes.size(), OnField, OnRow, &rows) !=
+      bytes.size()) {
+    status = absl::DataLossError(
+        absl::StrCat(path, ": ", csv_strerror(csv_error(&parser))));
   }
   csv_fini(&parser, OnField, OnRow, &rows);
   csv_free(&parser);
@@ -142,48 +156,54 @@ absl::Status AsnDatabase::Load(const std::string& path, std::vector<Range>& rang
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<AsnDatabase>> AsnDatabase::Open(const std::string& ipv4_csv,
-                                                              const std::string& ipv6_csv) {
+absl::StatusOr<std::unique_ptr<AsnDatabase>> AsnDatabase::Open(
+    const std::string& ipv4_csv, const std::string& ipv6_csv) {
   std::unique_ptr<AsnDatabase> db(new AsnDatabase());
   DS_RETURN_IF_ERROR(db->Load(ipv4_csv, db->ipv4_));
   DS_RETURN_IF_ERROR(db->Load(ipv6_csv, db->ipv6_));
-  db->description_ = absl::StrCat(ipv4_csv, " and ", ipv6_csv, " (", db->ipv4_.size() + db->ipv6_.size(),
-                                  " ranges)");
+  db->description_ =
+      absl::StrCat(ipv4_csv, " and ", ipv6_csv, " (",
+                   db->ipv4_.size() + db->ipv6_.size(), " ranges)");
   return db;
 }
 
-std::optional<AutonomousSystem> AsnDatabase::Find(const std::vector<Range>& ranges,
-                                                  unsigned __int128 address) const {
-  auto it = std::upper_bound(ranges.begin(), ranges.end(), address,
-                             [](unsigned __int128 a, const Range& r) { return a < r.first; });
+std::optional<AutonomousSystem> AsnDatabase::Find(
+    const std::vector<Range>& ranges, unsigned __int128 address) const {
+  auto it = std::upper_bound(
+      ranges.begin(), ranges.end(), address,
+      [](unsigned __int128 a, const Range& r) { return a < r.first; });
   if (it == ranges.begin()) return std::nullopt;
   --it;
   if (address > it->last) return std::nullopt;
   return AutonomousSystem{it->asn, names_[it->name]};
 }
 
-std::optional<AutonomousSystem> AsnDatabase::Lookup(const ds_net_key& net) const {
+std::optional<AutonomousSystem> AsnDatabase::Lookup(
+    const ds_net_key& net) const {
   return Find(net.family == DS_FAMILY_IPV4 ? ipv4_ : ipv6_, AddressNumber(net));
 }
 
 std::unique_ptr<OriginLookup> OriginLookup::Open(const std::string& geo_dir) {
   auto lookup = std::make_unique<OriginLookup>();
   const std::string modules = geo_dir + "/node_modules/@ip-location-db";
-  absl::StatusOr<std::unique_ptr<CountryDatabase>> countries = CountryDatabase::Open(
-      modules + "/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
+  absl::StatusOr<std::unique_ptr<CountryDatabase>> countries =
+      CountryDatabase::Open(
+          modules + "/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
   if (countries.ok()) {
     lookup->countries_ = std::move(*countries);
   } else {
-    lookup->warnings_.push_back(absl::StrCat(countries.status().message(),
-                                             ": reporting without countries (run deploy/setup.sh)"));
+    lookup->warnings_.push_back(
+        absl::StrCat(countries.status().message(),
+                     ": reporting without countries (run deploy/setup.sh)"));
   }
-  absl::StatusOr<std::unique_ptr<AsnDatabase>> asns =
-      AsnDatabase::Open(modules + "/asn/asn-ipv4-num.csv", modules + "/asn/asn-ipv6-num.csv");
+  absl::StatusOr<std::unique_ptr<AsnDatabase>> asns = AsnDatabase::Open(
+      modules + "/asn/asn-ipv4-num.csv", modules + "/asn/asn-ipv6-num.csv");
   if (asns.ok()) {
     lookup->asns_ = std::move(*asns);
   } else {
-    lookup->warnings_.push_back(absl::StrCat("AS database: ", asns.status().message(),
-                                             ": reporting without ASes (run deploy/setup.sh)"));
+    lookup->warnings_.push_back(
+        absl::StrCat("AS database: ", asns.status().message(),
+                     ": reporting without ASes (run deploy/setup.sh)"));
   }
   return lookup;
 }

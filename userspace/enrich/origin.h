@@ -27,7 +27,8 @@ inline constexpr const char* kDefaultGeoDir = "/usr/local/share/darkscope/geo";
 
 class CountryDatabase {
  public:
-  static absl::StatusOr<std::unique_ptr<CountryDatabase>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<CountryDatabase>> Open(
+      const std::string& path);
   ~CountryDatabase();
   CountryDatabase(const CountryDatabase&) = delete;
   CountryDatabase& operator=(const CountryDatabase&) = delete;
@@ -52,8 +53,8 @@ class AsnDatabase {
  public:
   // `ipv4_csv`, `ipv6_csv`: rows "first,last,asn,name" with addresses as
   // decimal integers (asn-ipv4-num.csv, asn-ipv6-num.csv).
-  static absl::StatusOr<std::unique_ptr<AsnDatabase>> Open(const std::string& ipv4_csv,
-                                                           const std::string& ipv6_csv);
+  static absl::StatusOr<std::unique_ptr<AsnDatabase>> Open(
+      const std::string& ipv4_csv, const std::string& ipv6_csv);
   std::optional<AutonomousSystem> Lookup(const ds_net_key& net) const;
   const std::string& description() const { return description_; }
 

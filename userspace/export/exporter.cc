@@ -11,12 +11,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
-#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "export/clickhouse_client.h"
 #include "export/ledger.h"
 #include "export/row_binary.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 namespace {

@@ -182,11 +182,13 @@ std::string CreateTable(const SchemaTarget& target, const ClickHouseTable& t) {
 }
 
 // `key`: the sharding key (a sensor's rows on one shard).
-std::string CreateDistributed(const SchemaTarget& target, const std::string& table,
+std::string CreateDistributed(const SchemaTarget& target,
+                              const std::string& table,
                               const char* key = "cityHash64(sensor)") {
-  return absl::StrCat("CREATE TABLE IF NOT EXISTS ", target.Table(table), OnCluster(target),
-                      " AS ", target.StorageTable(table), " ENGINE = Distributed(", target.cluster,
-                      ", ", target.database, ", ", table, "_local, ", key, ")");
+  return absl::StrCat("CREATE TABLE IF NOT EXISTS ", target.Table(table),
+                      OnCluster(target), " AS ", target.StorageTable(table),
+                      " ENGINE = Distributed(", target.cluster, ", ",
+                      target.database, ", ", table, "_local, ", key, ")");
 }
 
 // The tables a schema of this version has, by name (storage and
@@ -309,8 +311,10 @@ absl::Status EnsureSchema(ClickHouseClient& client,
     std::vector<std::string> foreign;
     const auto expected = ExpectedTables(target);
     for (const std::string& t : present) {
-      const bool view = absl::EndsWith(t, "_mv") || absl::EndsWith(t, "_mv_local");
-      if (!expected.count(t) && !view && t != "schema_info_local") foreign.push_back(t);
+      const bool view =
+          absl::EndsWith(t, "_mv") || absl::EndsWith(t, "_mv_local");
+      if (!expected.count(t) && !view && t != "schema_info_local")
+        foreign.push_back(t);
     }
     if (!foreign.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -15,15 +15,19 @@ uint32_t HostBit(const Prefix& addr) {
                                        : ds_ipv6_host_bit(addr.addr.data() + 6);
 }
 
-void SetBit(__u64* words, uint32_t bit) { words[bit / 64] |= __u64{1} << (bit % 64); }
+void SetBit(__u64* words, uint32_t bit) {
+  words[bit / 64] |= __u64{1} << (bit % 64);
+}
 
 bool Marked(const CountedFrame& frame, uint32_t mark) {
-  return std::find(frame.marks.begin(), frame.marks.end(), mark) != frame.marks.end();
+  return std::find(frame.marks.begin(), frame.marks.end(), mark) !=
+         frame.marks.end();
 }
 
 }  // namespace
 
-void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len, EpochCounts& into) {
+void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len,
+                     EpochCounts& into) {
   static_assert(XDP_DROP == 1, "CountedFrame::action defaults to XDP_DROP");
   auto& counters = into.counters;
   counters[DS_CTR_PACKETS_SEEN] += 1;
@@ -39,7 +43,8 @@ void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len, EpochCounts&
   if (frame.vlan) counters[DS_CTR_VLAN_TAGGED] += 1;
   counters[frame.outcome] += 1;
   for (uint32_t mark : frame.marks) counters[mark] += 1;
-  counters[frame.action == XDP_DROP ? DS_CTR_ACTION_DROP : DS_CTR_ACTION_PASS] += 1;
+  counters[frame.action == XDP_DROP ? DS_CTR_ACTION_DROP
+                                    : DS_CTR_ACTION_PASS] += 1;
 
   const ds_net_key src_net = NetKeyOf(frame.src);
   ds_source_stats& source = into.sources[src_net];
@@ -47,8 +52,9 @@ void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len, EpochCounts&
   source.bytes += frame_len;
   SetBit(source.hosts, HostBit(frame.src));
   // Only probes say which ports a source scans (docs/maps.md).
-  const bool probe = frame.outcome == DS_CTR_TCP_SYN ||
-                     (frame.outcome == DS_CTR_UDP && frame.sport && *frame.sport >= 1024);
+  const bool probe =
+      frame.outcome == DS_CTR_TCP_SYN ||
+      (frame.outcome == DS_CTR_UDP && frame.sport && *frame.sport >= 1024);
   if (probe) SetBit(source.port_sketch, ds_port_sketch_bit(frame.port));
   source.synack += frame.outcome == DS_CTR_TCP_SYNACK;
   source.rst += frame.outcome == DS_CTR_TCP_RST;
@@ -76,7 +82,8 @@ void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len, EpochCounts&
   flow_counts.packets += 1;
   flow_counts.bytes += frame_len;
   if (frame.sport) {
-    ds_traffic& src_port = into.src_ports[uint32_t{*frame.slot} * 65536 + *frame.sport];
+    ds_traffic& src_port =
+        into.src_ports[uint32_t{*frame.slot} * 65536 + *frame.sport];
     src_port.packets += 1;
     src_port.bytes += frame_len;
   }

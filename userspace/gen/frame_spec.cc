@@ -8,7 +8,8 @@
 namespace darkscope {
 namespace {
 
-constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmp = 1, kProtoIcmpv6 = 58;
+constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmp = 1,
+                  kProtoIcmpv6 = 58;
 
 uint8_t ProtocolOf(const FrameSpec& spec) {
   switch (spec.transport) {
@@ -28,7 +29,9 @@ uint8_t ProtocolOf(const FrameSpec& spec) {
 
 // Bytes of the transport header as the program requires them.
 size_t HeaderBytes(Transport transport) {
-  return transport == Transport::kTcp ? 20 : transport == Transport::kOther ? 0 : 8;
+  return transport == Transport::kTcp     ? 20
+         : transport == Transport::kOther ? 0
+                                          : 8;
 }
 
 uint32_t HostOrderIpv4(const Prefix& address) {
@@ -38,7 +41,8 @@ uint32_t HostOrderIpv4(const Prefix& address) {
 
 }  // namespace
 
-bool PrefixesContain(const std::vector<Prefix>& prefixes, const Prefix& address) {
+bool PrefixesContain(const std::vector<Prefix>& prefixes,
+                     const Prefix& address) {
   for (const Prefix& prefix : prefixes) {
     if (prefix.family != address.family) continue;
     bool inside = true;
@@ -61,7 +65,8 @@ std::vector<uint8_t> BuildFrame(const FrameSpec& spec) {
   const std::string dst_addr = dst.substr(0, dst.find('/'));
   if (spec.src.family == DS_FAMILY_IPV4) {
     builder.Ipv4(src_addr, dst_addr).Ipv4Id(spec.ip_id);
-    if (spec.fragment_offset > 0) builder.Ipv4Fragment(spec.fragment_offset, false);
+    if (spec.fragment_offset > 0)
+      builder.Ipv4Fragment(spec.fragment_offset, false);
   } else {
     builder.Ipv6(src_addr, dst_addr);
   }
@@ -88,13 +93,15 @@ std::vector<uint8_t> BuildFrame(const FrameSpec& spec) {
     builder.Payload(spec.payload);
   }
   Frame frame = builder.Build();
-  if (spec.transport_bytes < HeaderBytes(spec.transport) && spec.fragment_offset == 0) {
+  if (spec.transport_bytes < HeaderBytes(spec.transport) &&
+      spec.fragment_offset == 0) {
     frame = CutConsistent(frame, frame.l4_offset + spec.transport_bytes);
   }
   return frame.bytes;
 }
 
-CountedFrame CountFrameSpec(const FrameSpec& spec, const std::vector<Prefix>& darknet,
+CountedFrame CountFrameSpec(const FrameSpec& spec,
+                            const std::vector<Prefix>& darknet,
                             uint32_t darknet_action) {
   CountedFrame counted;
   if (spec.vlans.size() > 2) {
@@ -121,7 +128,8 @@ CountedFrame CountFrameSpec(const FrameSpec& spec, const std::vector<Prefix>& da
   }
   // ICMP over IPv6 and ICMPv6 over IPv4 are just other protocols.
   Transport transport = spec.transport;
-  if ((transport == Transport::kIcmp && !ipv4) || (transport == Transport::kIcmpv6 && ipv4)) {
+  if ((transport == Transport::kIcmp && !ipv4) ||
+      (transport == Transport::kIcmpv6 && ipv4)) {
     transport = Transport::kOther;
   }
   if (spec.transport_bytes < HeaderBytes(transport)) {
@@ -172,9 +180,12 @@ CountedFrame CountFrameSpec(const FrameSpec& spec, const std::vector<Prefix>& da
       counted.port = spec.icmp_type;
       const uint8_t t = spec.icmp_type;
       const bool echo = v4 ? t == 8 : t == 128;
-      const bool error = v4 ? (t == 3 || t == 4 || t == 5 || t == 11 || t == 12) : (t >= 1 && t <= 4);
+      const bool error = v4 ? (t == 3 || t == 4 || t == 5 || t == 11 || t == 12)
+                            : (t >= 1 && t <= 4);
       const bool echo_reply = v4 ? t == 0 : t == 129;
-      counted.outcome = echo ? DS_CTR_ICMP_ECHO : error ? DS_CTR_ICMP_ERROR : DS_CTR_ICMP_OTHER;
+      counted.outcome = echo    ? DS_CTR_ICMP_ECHO
+                        : error ? DS_CTR_ICMP_ERROR
+                                : DS_CTR_ICMP_OTHER;
       backscatter = error || echo_reply;
       break;
     }

@@ -23,7 +23,8 @@ struct FrameSpec {
   std::vector<std::pair<uint16_t, uint16_t>> vlans;  // (TPID, VID), outer first
   Prefix src, dst;                                   // same family
   uint16_t ip_id = 0x1234;                           // IPv4 only
-  uint16_t fragment_offset = 0;  // IPv4, in 8-byte units: > 0 is a non-first fragment
+  uint16_t fragment_offset =
+      0;  // IPv4, in 8-byte units: > 0 is a non-first fragment
   Transport transport = Transport::kTcp;
   uint8_t protocol = 0;  // kOther: the IP protocol number
   uint16_t sport = 0, dport = 0;
@@ -40,11 +41,13 @@ struct FrameSpec {
 std::vector<uint8_t> BuildFrame(const FrameSpec& spec);
 
 // How the sensor counts `spec` with these darknet prefixes and verdict.
-CountedFrame CountFrameSpec(const FrameSpec& spec, const std::vector<Prefix>& darknet,
+CountedFrame CountFrameSpec(const FrameSpec& spec,
+                            const std::vector<Prefix>& darknet,
                             uint32_t darknet_action);
 
 // True if `address` is inside one of `prefixes`.
-bool PrefixesContain(const std::vector<Prefix>& prefixes, const Prefix& address);
+bool PrefixesContain(const std::vector<Prefix>& prefixes,
+                     const Prefix& address);
 
 }  // namespace darkscope
 

@@ -3,8 +3,8 @@
 
 #include <linux/bpf.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 
 #include "absl/cleanup/cleanup.h"
@@ -22,15 +22,18 @@ absl::Status RunGenerate(const GenerateOptions& options) {
   DS_ASSIGN_OR_RETURN(Scenario scenario, LoadScenario(options.scenario));
   if (options.packets) scenario.packets = *options.packets;
   if (options.seed) scenario.seed = *options.seed;
-  if (options.pcap.empty() && options.truth_dir.empty() && options.send_interface.empty()) {
-    return absl::InvalidArgumentError("nothing to do: give --pcap, --truth or --send");
+  if (options.pcap.empty() && options.truth_dir.empty() &&
+      options.send_interface.empty()) {
+    return absl::InvalidArgumentError(
+        "nothing to do: give --pcap, --truth or --send");
   }
 
   std::unique_ptr<UringFileWriter> truth_files;
   std::unique_ptr<IntervalWriter> truth;
   if (!options.truth_dir.empty()) {
     DS_RETURN_IF_ERROR(MakeDirectories(options.truth_dir));
-    DS_ASSIGN_OR_RETURN(truth_files, UringFileWriter::Create(options.truth_dir));
+    DS_ASSIGN_OR_RETURN(truth_files,
+                        UringFileWriter::Create(options.truth_dir));
     truth = std::make_unique<IntervalWriter>("ground-truth", scenario.darknet,
                                              scenario.interval, *truth_files);
   }
@@ -70,8 +73,8 @@ absl::Status RunGenerate(const GenerateOptions& options) {
         interval_counts = EpochCounts();
       }
       interval_start = start;
-      AddCountedFrame(CountFrameSpec(g.spec, scenario.darknet, XDP_DROP), frame.size(),
-                      interval_counts);
+      AddCountedFrame(CountFrameSpec(g.spec, scenario.darknet, XDP_DROP),
+                      frame.size(), interval_counts);
     }
     if (socket) to_send.push_back(std::move(frame));
   });
@@ -83,9 +86,10 @@ absl::Status RunGenerate(const GenerateOptions& options) {
   constexpr size_t kPacing = 64;
   while (socket && sent < to_send.size()) {
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "sent ", sent, " of ", to_send.size(),
-          " frames before --max-time; the ground truth would not match what was sent"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("sent ", sent, " of ", to_send.size(),
+                       " frames before --max-time; the ground truth would not "
+                       "match what was sent"));
     }
     size_t count = to_send.size() - sent;
     if (options.rate > 0) {
@@ -93,7 +97,8 @@ absl::Status RunGenerate(const GenerateOptions& options) {
       const absl::Time due = began + absl::Seconds(1) * sent / options.rate;
       if (due > absl::Now()) absl::SleepFor(due - absl::Now());
     } else {
-      count = std::min<size_t>(count, 4096);  // check the deadline between batches
+      count =
+          std::min<size_t>(count, 4096);  // check the deadline between batches
     }
     DS_RETURN_IF_ERROR(socket->SendBatch(
         absl::Span<const std::vector<uint8_t>>(to_send).subspan(sent, count)));
@@ -109,10 +114,13 @@ absl::Status RunGenerate(const GenerateOptions& options) {
   std::printf("darkscope gen: scenario %s, %llu frames", scenario.name.c_str(),
               static_cast<unsigned long long>(generated));
   if (pcap) std::printf("; pcap %s", options.pcap.c_str());
-  if (truth) std::printf("; ground truth %s (%d intervals)", options.truth_dir.c_str(), truth->written());
+  if (truth)
+    std::printf("; ground truth %s (%d intervals)", options.truth_dir.c_str(),
+                truth->written());
   if (socket) {
     std::printf("; sent %llu on %s in %.2f s (%.0f frames/s)",
-                static_cast<unsigned long long>(sent), options.send_interface.c_str(), seconds,
+                static_cast<unsigned long long>(sent),
+                options.send_interface.c_str(), seconds,
                 seconds > 0 ? sent / seconds : 0.0);
   }
   std::printf("\n");

@@ -14,13 +14,14 @@
 namespace darkscope {
 
 struct GenerateOptions {
-  std::string scenario = "demo";       // built-in name or file
-  std::optional<uint64_t> packets;     // overrides the scenario's
-  std::optional<uint64_t> seed;        // overrides the scenario's
-  std::string pcap;                    // write frames here ("" for none)
-  std::string truth_dir;               // write ground truth here, created if missing ("" for none)
-  std::string send_interface;          // send frames here ("" for none)
-  uint64_t rate = 0;                   // frames per second when sending, 0: as fast as possible
+  std::string scenario = "demo";    // built-in name or file
+  std::optional<uint64_t> packets;  // overrides the scenario's
+  std::optional<uint64_t> seed;     // overrides the scenario's
+  std::string pcap;                 // write frames here ("" for none)
+  std::string
+      truth_dir;  // write ground truth here, created if missing ("" for none)
+  std::string send_interface;  // send frames here ("" for none)
+  uint64_t rate = 0;  // frames per second when sending, 0: as fast as possible
   absl::Duration max_time = absl::Seconds(60);  // when sending
 };
 

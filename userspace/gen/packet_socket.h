@@ -19,7 +19,8 @@ namespace darkscope {
 
 class PacketSocket {
  public:
-  static absl::StatusOr<std::unique_ptr<PacketSocket>> Open(const std::string& interface);
+  static absl::StatusOr<std::unique_ptr<PacketSocket>> Open(
+      const std::string& interface);
 
   absl::Status Send(absl::Span<const uint8_t> frame);
   // Sends the frames in order, many per system call (sendmmsg).
@@ -27,7 +28,9 @@ class PacketSocket {
 
  private:
   PacketSocket(std::string interface, UniqueFd fd, int ifindex)
-      : interface_(std::move(interface)), fd_(std::move(fd)), ifindex_(ifindex) {}
+      : interface_(std::move(interface)),
+        fd_(std::move(fd)),
+        ifindex_(ifindex) {}
 
   std::string interface_;
   UniqueFd fd_;

@@ -10,9 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "snapshot/snapshot_files.h"
 #include "common/status.h"
 #include "packet/packet_builder.h"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
 namespace {
@@ -30,7 +30,9 @@ struct CountryBlocks {
 const std::vector<CountryBlocks>& Countries() {
   static const std::vector<CountryBlocks> countries = {
       {"JP", {"126.0.0.0/8", "133.0.0.0/8"}, "2400:4050::/32"},
-      {"CN", {"36.96.0.0/11", "218.92.0.0/16", "61.177.0.0/16"}, "240e:300::/32"},
+      {"CN",
+       {"36.96.0.0/11", "218.92.0.0/16", "61.177.0.0/16"},
+       "240e:300::/32"},
       {"US", {"3.0.0.0/9", "23.20.0.0/14", "104.16.0.0/13"}, "2600:1f14::/32"},
       {"BR", {"177.0.0.0/12", "189.0.0.0/11"}, "2804:14c::/32"},
       {"VN", {"14.160.0.0/11", "113.160.0.0/11"}, "2001:ee0::/32"},
@@ -54,7 +56,8 @@ const CountryBlocks* FindCountry(absl::string_view code) {
   return nullptr;
 }
 
-constexpr const char* kDemoScenario = R"(# The demo: a short burst of what a telescope sees.
+constexpr const char* kDemoScenario =
+    R"(# The demo: a short burst of what a telescope sees.
 name demo
 start 2026-11-23T10:00:00Z
 duration 10s
@@ -76,7 +79,8 @@ population ssh-http    share=8  kind=syn ports=22:40,8080:30,80:20,6379:10 sourc
 population outside     share=5  kind=non-darknet ports=22:100 sources=DE:100 hosts=30 networks=1
 )";
 
-constexpr const char* kTelescopeScenario = R"(# A day at a /15 telescope, shaped like the seed reports: Mirai-type
+constexpr const char* kTelescopeScenario =
+    R"(# A day at a /15 telescope, shaped like the seed reports: Mirai-type
 # scanning of 23/2323/37215/5555, ZMap and Masscan sweeps, 445 and 1433
 # scanning with an office-hours profile, NTP and DNS reflection, SYN-ACK
 # and RST backscatter, ICMP unreachable, one wide-range scanner /24, a port
@@ -140,32 +144,38 @@ absl::StatusOr<PopulationKind> KindByName(absl::string_view name) {
 absl::StatusOr<std::vector<WeightedPort>> ParsePorts(absl::string_view text) {
   std::vector<WeightedPort> ports;
   for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> port_weight = absl::StrSplit(item, ':');
-    std::pair<absl::string_view, absl::string_view> range = absl::StrSplit(port_weight.first, '-');
+    std::pair<absl::string_view, absl::string_view> port_weight =
+        absl::StrSplit(item, ':');
+    std::pair<absl::string_view, absl::string_view> range =
+        absl::StrSplit(port_weight.first, '-');
     uint32_t first = 0, last = 0;
     double weight = 1;
     if (!absl::SimpleAtoi(range.first, &first) ||
         (!range.second.empty() && !absl::SimpleAtoi(range.second, &last)) ||
-        (!port_weight.second.empty() && !absl::SimpleAtod(port_weight.second, &weight))) {
+        (!port_weight.second.empty() &&
+         !absl::SimpleAtod(port_weight.second, &weight))) {
       return absl::InvalidArgumentError(absl::StrCat("bad port '", item, "'"));
     }
     if (range.second.empty()) last = first;
     if (first > 65535 || last > 65535 || last < first || weight <= 0) {
       return absl::InvalidArgumentError(absl::StrCat("bad port '", item, "'"));
     }
-    ports.push_back({static_cast<uint16_t>(first), static_cast<uint16_t>(last), weight});
+    ports.push_back(
+        {static_cast<uint16_t>(first), static_cast<uint16_t>(last), weight});
   }
   return ports;
 }
 
-absl::Status SetPopulationField(Population& p, absl::string_view key, absl::string_view value) {
+absl::Status SetPopulationField(Population& p, absl::string_view key,
+                                absl::string_view value) {
   auto number = [&](auto& out) -> absl::Status {
     if constexpr (std::is_same_v<std::decay_t<decltype(out)>, double>) {
       if (absl::SimpleAtod(value, &out)) return absl::OkStatus();
     } else {
       if (absl::SimpleAtoi(value, &out)) return absl::OkStatus();
     }
-    return absl::InvalidArgumentError(absl::StrCat("bad number for ", key, ": '", value, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad number for ", key, ": '", value, "'"));
   };
   if (key == "kind") {
     DS_ASSIGN_OR_RETURN(p.kind, KindByName(value));
@@ -174,14 +184,18 @@ absl::Status SetPopulationField(Population& p, absl::string_view key, absl::stri
   } else if (key == "ports") {
     DS_ASSIGN_OR_RETURN(p.ports, ParsePorts(value));
   } else if (key == "sources") {
-    for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
-      std::pair<absl::string_view, absl::string_view> cw = absl::StrSplit(item, ':');
+    for (absl::string_view item :
+         absl::StrSplit(value, ',', absl::SkipEmpty())) {
+      std::pair<absl::string_view, absl::string_view> cw =
+          absl::StrSplit(item, ':');
       double weight = 1;
       if (FindCountry(cw.first) == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown country '", cw.first, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown country '", cw.first, "'"));
       }
       if (!cw.second.empty() && !absl::SimpleAtod(cw.second, &weight)) {
-        return absl::InvalidArgumentError(absl::StrCat("bad weight in '", item, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad weight in '", item, "'"));
       }
       p.countries[std::string(cw.first)] = weight;
     }
@@ -191,7 +205,8 @@ absl::Status SetPopulationField(Population& p, absl::string_view key, absl::stri
     return number(p.networks);
   } else if (key == "family") {
     DS_RETURN_IF_ERROR(number(p.family));
-    if (p.family != 4 && p.family != 6) return absl::InvalidArgumentError("family must be 4 or 6");
+    if (p.family != 4 && p.family != 6)
+      return absl::InvalidArgumentError("family must be 4 or 6");
   } else if (key == "vlan") {
     return number(p.vlan);
   } else if (key == "payload") {
@@ -204,7 +219,8 @@ absl::Status SetPopulationField(Population& p, absl::string_view key, absl::stri
   } else if (key == "from" || key == "until") {
     double percent = 0;
     if (!absl::SimpleAtod(value, &percent) || percent < 0 || percent > 100) {
-      return absl::InvalidArgumentError(absl::StrCat(key, " must be a percentage"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " must be a percentage"));
     }
     (key == "from" ? p.active_from : p.active_until) = percent / 100;
   } else {
@@ -214,26 +230,33 @@ absl::Status SetPopulationField(Population& p, absl::string_view key, absl::stri
 }
 
 absl::Status ParseLine(Scenario& s, absl::string_view line) {
-  std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+  std::vector<absl::string_view> words =
+      absl::StrSplit(line, ' ', absl::SkipWhitespace());
   const absl::string_view key = words[0];
   auto one_value = [&]() -> absl::StatusOr<absl::string_view> {
-    if (words.size() != 2) return absl::InvalidArgumentError(absl::StrCat(key, " takes one value"));
+    if (words.size() != 2)
+      return absl::InvalidArgumentError(absl::StrCat(key, " takes one value"));
     return words[1];
   };
   if (key == "population") {
-    if (words.size() < 2) return absl::InvalidArgumentError("population needs a name");
+    if (words.size() < 2)
+      return absl::InvalidArgumentError("population needs a name");
     Population p;
     p.name = std::string(words[1]);
     for (size_t i = 2; i < words.size(); ++i) {
-      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(words[i], '=');
+      std::pair<absl::string_view, absl::string_view> kv =
+          absl::StrSplit(words[i], '=');
       DS_RETURN_IF_ERROR(SetPopulationField(p, kv.first, kv.second));
     }
-    if (p.share <= 0) return absl::InvalidArgumentError("population needs share > 0");
+    if (p.share <= 0)
+      return absl::InvalidArgumentError("population needs share > 0");
     if (p.countries.empty()) p.countries["US"] = 1;
-    if (p.hosts < 1) return absl::InvalidArgumentError("hosts must be at least 1");
+    if (p.hosts < 1)
+      return absl::InvalidArgumentError("hosts must be at least 1");
     const bool needs_ports = p.kind != PopulationKind::kIcmpUnreachable &&
                              p.kind != PopulationKind::kIcmpEcho;
-    if (needs_ports && p.ports.empty()) return absl::InvalidArgumentError("population needs ports");
+    if (needs_ports && p.ports.empty())
+      return absl::InvalidArgumentError("population needs ports");
     s.populations.push_back(std::move(p));
     return absl::OkStatus();
   }
@@ -248,28 +271,34 @@ absl::Status ParseLine(Scenario& s, absl::string_view line) {
   } else if (key == "duration" || key == "interval") {
     absl::Duration d;
     if (!absl::ParseDuration(value, &d) || d <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(key, ": bad duration '", value, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": bad duration '", value, "'"));
     }
     (key == "duration" ? s.duration : s.interval) = d;
   } else if (key == "packets") {
-    if (!absl::SimpleAtoi(value, &s.packets)) return absl::InvalidArgumentError("bad packets");
+    if (!absl::SimpleAtoi(value, &s.packets))
+      return absl::InvalidArgumentError("bad packets");
   } else if (key == "seed") {
-    if (!absl::SimpleAtoi(value, &s.seed)) return absl::InvalidArgumentError("bad seed");
+    if (!absl::SimpleAtoi(value, &s.seed))
+      return absl::InvalidArgumentError("bad seed");
   } else if (key == "darknet") {
     DS_ASSIGN_OR_RETURN(Prefix prefix, ParseDarknetPrefix(value));
     s.darknet.push_back(prefix);
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown directive '", key, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown directive '", key, "'"));
   }
   return absl::OkStatus();
 }
 
-// ---- Generation --------------------------------------------------------------
+// ---- Generation
+// --------------------------------------------------------------
 
 class FrameFactory {
  public:
   explicit FrameFactory(const Scenario& s) : s_(s), rng_(s.seed) {
-    for (const Population& p : s.populations) sources_.push_back(DrawSources(p));
+    for (const Population& p : s.populations)
+      sources_.push_back(DrawSources(p));
   }
 
   FrameSpec Make(size_t population) {
@@ -277,8 +306,10 @@ class FrameFactory {
     FrameSpec spec;
     const auto& sources = sources_[population];
     spec.src = sources[Uniform(0, static_cast<int>(sources.size()) - 1)];
-    spec.dst = p.kind == PopulationKind::kNonDarknet ? Outside() : Darknet(spec.src.family);
-    if (p.vlan > 0) spec.vlans.emplace_back(0x8100, static_cast<uint16_t>(p.vlan));
+    spec.dst = p.kind == PopulationKind::kNonDarknet ? Outside()
+                                                     : Darknet(spec.src.family);
+    if (p.vlan > 0)
+      spec.vlans.emplace_back(0x8100, static_cast<uint16_t>(p.vlan));
     spec.ip_id = static_cast<uint16_t>(Uniform(0, 65535));
     spec.seq = static_cast<uint32_t>(rng_());
     spec.payload = p.payload;
@@ -300,11 +331,14 @@ class FrameFactory {
         spec.ip_id = 54321;
         break;
       case PopulationKind::kMasscan:
-        if (ipv4) spec.ip_id = static_cast<uint16_t>((HostOrder(spec.dst) ^ port ^ spec.seq) & 0xffff);
+        if (ipv4)
+          spec.ip_id = static_cast<uint16_t>(
+              (HostOrder(spec.dst) ^ port ^ spec.seq) & 0xffff);
         break;
       case PopulationKind::kSynAck:
       case PopulationKind::kRst:
-        spec.tcp_flags = p.kind == PopulationKind::kSynAck ? (kSyn | kAck) : (kRst | kAck);
+        spec.tcp_flags =
+            p.kind == PopulationKind::kSynAck ? (kSyn | kAck) : (kRst | kAck);
         spec.sport = port;
         spec.dport = ephemeral;
         break;
@@ -334,12 +368,14 @@ class FrameFactory {
   }
 
  private:
-  int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  int Uniform(int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng_);
+  }
   double Unit() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
 
   static uint32_t HostOrder(const Prefix& a) {
-    return (uint32_t{a.addr[0]} << 24) | (uint32_t{a.addr[1]} << 16) | (uint32_t{a.addr[2]} << 8) |
-           a.addr[3];
+    return (uint32_t{a.addr[0]} << 24) | (uint32_t{a.addr[1]} << 16) |
+           (uint32_t{a.addr[2]} << 8) | a.addr[3];
   }
 
   uint16_t Port(const std::vector<WeightedPort>& ports) {
@@ -347,7 +383,8 @@ class FrameFactory {
     for (const WeightedPort& p : ports) total += p.weight;
     double pick = Unit() * total;
     for (const WeightedPort& p : ports) {
-      if ((pick -= p.weight) <= 0) return static_cast<uint16_t>(Uniform(p.first, p.last));
+      if ((pick -= p.weight) <= 0)
+        return static_cast<uint16_t>(Uniform(p.first, p.last));
     }
     return ports.back().first;
   }
@@ -357,7 +394,8 @@ class FrameFactory {
     Prefix a = prefix;
     const int bits = prefix.family == DS_FAMILY_IPV4 ? 32 : 128;
     for (int bit = prefix.length; bit < bits; ++bit) {
-      if (rng_() & 1) a.addr[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+      if (rng_() & 1)
+        a.addr[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
     }
     a.length = bits;
     return a;
@@ -368,7 +406,8 @@ class FrameFactory {
     for (const Prefix& p : s_.darknet) {
       if (p.family == family) matching.push_back(&p);
     }
-    if (matching.empty()) return Inside(s_.darknet.front());  // validated: never empty
+    if (matching.empty())
+      return Inside(s_.darknet.front());  // validated: never empty
     return Inside(*matching[Uniform(0, static_cast<int>(matching.size()) - 1)]);
   }
 
@@ -385,7 +424,8 @@ class FrameFactory {
       weighted.emplace_back(FindCountry(code), weight);
       total += weight;
     }
-    const int network_count = p.networks > 0 ? std::min(p.networks, p.hosts) : p.hosts;
+    const int network_count =
+        p.networks > 0 ? std::min(p.networks, p.hosts) : p.hosts;
     std::vector<Prefix> networks;
     for (int n = 0; n < network_count; ++n) {
       double pick = Unit() * total;
@@ -403,7 +443,8 @@ class FrameFactory {
         net.length = 48;
         networks.push_back(net);
       } else {
-        Prefix block = *ParseDarknetPrefix(country->ipv4[Uniform(0, static_cast<int>(country->ipv4.size()) - 1)]);
+        Prefix block = *ParseDarknetPrefix(country->ipv4[Uniform(
+            0, static_cast<int>(country->ipv4.size()) - 1)]);
         Prefix net = Inside(block);
         net.addr[3] = 0;
         net.length = 24;
@@ -441,15 +482,19 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text) {
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;
-    if (size_t hash = line.find('#'); hash != absl::string_view::npos) line = line.substr(0, hash);
+    if (size_t hash = line.find('#'); hash != absl::string_view::npos)
+      line = line.substr(0, hash);
     line = absl::StripAsciiWhitespace(line);
     if (line.empty()) continue;
     if (absl::Status status = ParseLine(s, line); !status.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", line_number, ": ", status.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", line_number, ": ", status.message()));
     }
   }
-  if (s.darknet.empty()) return absl::InvalidArgumentError("scenario needs a darknet line");
-  if (s.populations.empty()) return absl::InvalidArgumentError("scenario needs populations");
+  if (s.darknet.empty())
+    return absl::InvalidArgumentError("scenario needs a darknet line");
+  if (s.populations.empty())
+    return absl::InvalidArgumentError("scenario needs populations");
   for (const Population& p : s.populations) {
     bool has_family = false;
     for (const Prefix& d : s.darknet) has_family |= d.family == p.family;
@@ -461,7 +506,9 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text) {
   return s;
 }
 
-std::vector<std::string> BuiltInScenarioNames() { return {"demo", "telescope"}; }
+std::vector<std::string> BuiltInScenarioNames() {
+  return {"demo", "telescope"};
+}
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& name_or_path) {
   if (name_or_path == "demo") return ParseScenario(kDemoScenario);
@@ -472,28 +519,35 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& name_or_path) {
         "scenario '", name_or_path, "' is neither built in (",
         absl::StrJoin(BuiltInScenarioNames(), ", "), ") nor a readable file"));
   }
-  absl::StatusOr<Scenario> scenario =
-      ParseScenario(absl::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  absl::StatusOr<Scenario> scenario = ParseScenario(absl::string_view(
+      reinterpret_cast<const char*>(bytes->data()), bytes->size()));
   if (!scenario.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(name_or_path, ": ", scenario.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name_or_path, ": ", scenario.status().message()));
   }
   return scenario;
 }
 
-void GenerateScenario(const Scenario& s, const std::function<void(const GeneratedFrame&)>& emit) {
+void GenerateScenario(const Scenario& s,
+                      const std::function<void(const GeneratedFrame&)>& emit) {
   FrameFactory factory(s);
   std::mt19937_64 picker(s.seed ^ 0x5eed);
   std::vector<double> weights(s.populations.size());
   for (uint64_t i = 0; i < s.packets; ++i) {
-    const double progress = (static_cast<double>(i) + 0.5) / static_cast<double>(s.packets);
+    const double progress =
+        (static_cast<double>(i) + 0.5) / static_cast<double>(s.packets);
     const absl::Time t = s.start + s.duration * progress;
     const double hour = absl::ToDoubleHours(t - absl::UnixEpoch());
     const double hour_of_day = std::fmod(hour, 24.0);
     double total = 0;
     for (size_t p = 0; p < s.populations.size(); ++p) {
       const Population& pop = s.populations[p];
-      const bool active = progress >= pop.active_from && progress < pop.active_until;
-      weights[p] = active ? pop.share * (pop.office_hours ? OfficeHours(hour_of_day) : 1.0) : 0;
+      const bool active =
+          progress >= pop.active_from && progress < pop.active_until;
+      weights[p] =
+          active
+              ? pop.share * (pop.office_hours ? OfficeHours(hour_of_day) : 1.0)
+              : 0;
       total += weights[p];
     }
     if (total <= 0) continue;

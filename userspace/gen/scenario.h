@@ -25,18 +25,18 @@
 namespace darkscope {
 
 enum class PopulationKind {
-  kMirai,           // TCP SYN, seq == destination
-  kSyn,             // TCP SYN scan
-  kZmap,            // TCP SYN, IP id 54321
-  kMasscan,         // TCP SYN, IP id = (daddr ^ dport ^ seq) & 0xffff
-  kSynAck,          // backscatter: SYN-ACK from a service port
-  kRst,             // backscatter: RST from a service port
-  kUdpReflection,   // UDP from a service port (sport) to an ephemeral port
-  kUdpProbe,        // UDP to a port
-  kIcmpUnreachable, // ICMP/ICMPv6 destination unreachable
-  kIcmpEcho,        // ICMP/ICMPv6 echo request
-  kMalformed,       // TCP with a short header
-  kNonDarknet,      // to 192.0.2.0/24 or 203.0.113.0/24
+  kMirai,            // TCP SYN, seq == destination
+  kSyn,              // TCP SYN scan
+  kZmap,             // TCP SYN, IP id 54321
+  kMasscan,          // TCP SYN, IP id = (daddr ^ dport ^ seq) & 0xffff
+  kSynAck,           // backscatter: SYN-ACK from a service port
+  kRst,              // backscatter: RST from a service port
+  kUdpReflection,    // UDP from a service port (sport) to an ephemeral port
+  kUdpProbe,         // UDP to a port
+  kIcmpUnreachable,  // ICMP/ICMPv6 destination unreachable
+  kIcmpEcho,         // ICMP/ICMPv6 echo request
+  kMalformed,        // TCP with a short header
+  kNonDarknet,       // to 192.0.2.0/24 or 203.0.113.0/24
 };
 
 struct WeightedPort {
@@ -47,15 +47,16 @@ struct WeightedPort {
 struct Population {
   std::string name;
   PopulationKind kind = PopulationKind::kSyn;
-  double share = 0;                          // relative, in percent
-  std::vector<WeightedPort> ports;           // destination (source for backscatter/reflection)
-  std::map<std::string, double> countries;   // country code -> weight
-  int hosts = 100;                           // distinct source addresses
-  int networks = 0;                          // distinct source /24s (0: as many as hosts)
+  double share = 0;  // relative, in percent
+  std::vector<WeightedPort>
+      ports;  // destination (source for backscatter/reflection)
+  std::map<std::string, double> countries;  // country code -> weight
+  int hosts = 100;                          // distinct source addresses
+  int networks = 0;  // distinct source /24s (0: as many as hosts)
   int family = DS_FAMILY_IPV4;
-  int vlan = 0;                              // a VLAN tag with this VID when > 0
+  int vlan = 0;  // a VLAN tag with this VID when > 0
   size_t payload = 0;
-  bool office_hours = false;                 // hour-of-day profile peaking 13:00 UTC
+  bool office_hours = false;  // hour-of-day profile peaking 13:00 UTC
   double active_from = 0, active_until = 1;  // share of the period
 };
 

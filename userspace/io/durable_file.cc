@@ -166,8 +166,8 @@ absl::Status UringFileWriter::Write(
   // 3. fdatasync -> rename -> fsync(directory), one linked chain (the last
   // step only once per directory_sync_every_ files). The file stays open
   // (the UniqueFd closes it) so that a failed step leaks nothing.
-  static const char* const kChain[] = {"io_uring fdatasync", "io_uring renameat",
-                                       "io_uring fsync directory"};
+  static const char* const kChain[] = {
+      "io_uring fdatasync", "io_uring renameat", "io_uring fsync directory"};
   const bool sync_directory = ++unsynced_files_ >= directory_sync_every_;
   sqe = io_uring_get_sqe(&ring_);
   io_uring_prep_fsync(sqe, file.get(), IORING_FSYNC_DATASYNC);
@@ -183,8 +183,9 @@ absl::Status UringFileWriter::Write(
     io_uring_prep_fsync(sqe, dir_fd_.get(), 0);
     io_uring_sqe_set_data64(sqe, 2);
   }
-  absl::Status status = SubmitAndWait(sync_directory ? 3 : 2, kChain,
-                                      absl::StrCat(directory_, "/", final_name));
+  absl::Status status =
+      SubmitAndWait(sync_directory ? 3 : 2, kChain,
+                    absl::StrCat(directory_, "/", final_name));
   if (!status.ok()) {
     ::unlinkat(dir_fd_.get(), temp.c_str(), 0);
     return status;
@@ -195,7 +196,8 @@ absl::Status UringFileWriter::Write(
 
 absl::Status UringFileWriter::SyncDirectory() {
   if (unsynced_files_ == 0) return absl::OkStatus();
-  if (::fsync(dir_fd_.get()) != 0) return ErrnoError(errno, "fsync directory", directory_);
+  if (::fsync(dir_fd_.get()) != 0)
+    return ErrnoError(errno, "fsync directory", directory_);
   unsynced_files_ = 0;
   return absl::OkStatus();
 }

@@ -5,14 +5,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-#include <xdp/libxdp.h>
-
 #include <linux/if_link.h>
+#include <xdp/libxdp.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -48,10 +47,13 @@ std::map<uint32_t, uint64_t> DarkV4Words(const std::vector<Prefix>& prefixes) {
 // saves 15 MB per set of tables on a /15 (docs/maps.md, Per-packet cost).
 uint64_t DestinationNetworks(const std::vector<Prefix>& prefixes) {
   uint64_t networks = 0;
-  for (const auto& [word, bits] : DarkV4Words(prefixes)) networks += __builtin_popcountll(bits);
+  for (const auto& [word, bits] : DarkV4Words(prefixes))
+    networks += __builtin_popcountll(bits);
   for (const Prefix& prefix : prefixes) {
     if (prefix.family != DS_FAMILY_IPV6) continue;
-    networks += prefix.length >= 48 ? 1 : uint64_t{1} << std::min(48 - prefix.length, 40);
+    networks += prefix.length >= 48
+                    ? 1
+                    : uint64_t{1} << std::min(48 - prefix.length, 40);
   }
   return networks;
 }
@@ -91,10 +93,12 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
   skeleton->rodata->config.darknet_action =
       options.action == DarknetAction::kDrop ? XDP_DROP : XDP_PASS;
   const uint32_t max_destinations = static_cast<uint32_t>(std::max<uint64_t>(
-      1, std::min<uint64_t>(options.max_destinations, DestinationNetworks(options.prefixes))));
+      1, std::min<uint64_t>(options.max_destinations,
+                            DestinationNetworks(options.prefixes))));
   // Read back by an agent that finds the program on an interface unpinned.
   std::snprintf(const_cast<char*>(skeleton->rodata->ds_layout),
-                sizeof(skeleton->rodata->ds_layout), "%s", LayoutVersion().c_str());
+                sizeof(skeleton->rodata->ds_layout), "%s",
+                LayoutVersion().c_str());
   const std::pair<bpf_map*, uint32_t> bounds[] = {
       {skeleton->maps.ds_sources_0, options.max_sources},
       {skeleton->maps.ds_sources_1, options.max_sources},
@@ -120,7 +124,8 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
       }
     }
     for (const auto& [map, max_entries] : bounds) {
-      if (int err = bpf_map__set_type(map, BPF_MAP_TYPE_PERCPU_HASH); err != 0) {
+      if (int err = bpf_map__set_type(map, BPF_MAP_TYPE_PERCPU_HASH);
+          err != 0) {
         return ErrnoError(err, "bpf_map__set_type", bpf_map__name(map));
       }
     }
@@ -136,7 +141,8 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
                       "darkscope.bpf.o (needs CAP_BPF and CAP_NET_ADMIN)");
   }
   plane->TakeSkeletonFds();
-  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/false));
+  DS_RETURN_IF_ERROR(
+      plane->FillMembership(options.prefixes, /*rewrite=*/false));
   return plane;
 }
 
@@ -152,15 +158,18 @@ absl::Status AttachError(int err, int ifindex) {
   char text[128] = {};
   libxdp_strerror(err, text, sizeof(text));
   const int error = std::abs(err);
-  const char* cause =
-      error == EPERM || error == EACCES ? " (needs CAP_BPF and CAP_NET_ADMIN)"
-      : error == EBUSY || error == EEXIST
-          ? " (another XDP program is attached there, not through a libxdp dispatcher "
-            "darkscope can join, or a dispatcher whose pins are gone: `ip link show` names "
-            "it; remove it first)"
-          : "";
-  return absl::UnavailableError(absl::StrCat("xdp_program__attach xdp_count_darknet to ifindex ",
-                                             ifindex, ": ", text, cause));
+  const char* cause = error == EPERM || error == EACCES
+                          ? " (needs CAP_BPF and CAP_NET_ADMIN)"
+                      : error == EBUSY || error == EEXIST
+                          ? " (another XDP program is attached there, not "
+                            "through a libxdp dispatcher "
+                            "darkscope can join, or a dispatcher whose pins "
+                            "are gone: `ip link show` names "
+                            "it; remove it first)"
+                          : "";
+  return absl::UnavailableError(
+      absl::StrCat("xdp_program__attach xdp_count_darknet to ifindex ", ifindex,
+                   ": ", text, cause));
 }
 
 }  // namespace
@@ -193,16 +202,18 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttachHow(
   plane->attach_mode_ = xdp_program__is_attached(program, ifindex);
   plane->TakeSkeletonFds();
   plane->prog_id_ = xdp_program__id(program);
-  DS_RETURN_IF_ERROR(plane->FillMembership(options.prefixes, /*rewrite=*/false));
+  DS_RETURN_IF_ERROR(
+      plane->FillMembership(options.prefixes, /*rewrite=*/false));
   return plane;
 }
 
 absl::Status DataPlane::Detach() {
-  if (attached_ == nullptr || keep_attached_ || attach_mode_ == XDP_MODE_UNSPEC) {
+  if (attached_ == nullptr || keep_attached_ ||
+      attach_mode_ == XDP_MODE_UNSPEC) {
     return absl::OkStatus();
   }
-  if (int err = xdp_program__detach(attached_, ifindex_,
-                                    static_cast<xdp_attach_mode>(attach_mode_), 0);
+  if (int err = xdp_program__detach(
+          attached_, ifindex_, static_cast<xdp_attach_mode>(attach_mode_), 0);
       err != 0) {
     return ErrnoError(err, "xdp_program__detach",
                       absl::StrCat(kProgramName, " from ifindex ", ifindex_));
@@ -216,12 +227,15 @@ DataPlane::~DataPlane() {
     if (absl::Status s = Detach(); !s.ok()) {
       // Still attached: the pins stay, so that `darkscope detach` (or the
       // next agent) can still find and detach it.
-      std::fprintf(stderr, "darkscope: %s%s\n", std::string(s.message()).c_str(),
-                   pin_dir_.empty() ? ""
-                                    : absl::StrCat("; kept its pins in ", pin_dir_).c_str());
+      std::fprintf(stderr, "darkscope: %s%s\n",
+                   std::string(s.message()).c_str(),
+                   pin_dir_.empty()
+                       ? ""
+                       : absl::StrCat("; kept its pins in ", pin_dir_).c_str());
     } else if (!pin_dir_.empty()) {
       if (absl::Status s = RemovePins(pin_dir_); !s.ok()) {
-        std::fprintf(stderr, "darkscope: %s\n", std::string(s.message()).c_str());
+        std::fprintf(stderr, "darkscope: %s\n",
+                     std::string(s.message()).c_str());
       }
     }
   }
@@ -229,36 +243,45 @@ DataPlane::~DataPlane() {
   if (skeleton_ != nullptr) darkscope_bpf__destroy(skeleton_);
 }
 
-const char* DataPlane::attach_mode_name() const { return XdpModeName(attach_mode_); }
+const char* DataPlane::attach_mode_name() const {
+  return XdpModeName(attach_mode_);
+}
 
 absl::StatusOr<DataPlane::Attachment> DataPlane::CheckAttachment() const {
   Attachment now;
   if (ifindex_ <= 0) return now;
-  DS_ASSIGN_OR_RETURN(InterfaceScan scan, ScanInterface(ifindex_, absl::StrCat("ifindex ", ifindex_)));
+  DS_ASSIGN_OR_RETURN(
+      InterfaceScan scan,
+      ScanInterface(ifindex_, absl::StrCat("ifindex ", ifindex_)));
   now.attached = scan.program.valid() && scan.program_id == prog_id_;
   if (now.attached) now.mode = XdpModeName(scan.mode);
   std::vector<std::string> instead = scan.others;
   if (scan.program.valid() && !now.attached) {
-    instead.push_back(absl::StrCat("another ", kProgramName, " (id ", scan.program_id, ")"));
+    instead.push_back(
+        absl::StrCat("another ", kProgramName, " (id ", scan.program_id, ")"));
   }
   now.instead = absl::StrJoin(instead, "; ");
   return now;
 }
 
 absl::Status DataPlane::Reattach(XdpMode mode) {
-  if (attached_ == nullptr) return absl::FailedPreconditionError("reattach: never attached");
-  DS_ASSIGN_OR_RETURN(InterfaceScan scan, ScanInterface(ifindex_, absl::StrCat("ifindex ", ifindex_)));
+  if (attached_ == nullptr)
+    return absl::FailedPreconditionError("reattach: never attached");
+  DS_ASSIGN_OR_RETURN(
+      InterfaceScan scan,
+      ScanInterface(ifindex_, absl::StrCat("ifindex ", ifindex_)));
   if (scan.program.valid() || !scan.others.empty()) {
     std::vector<std::string> there = scan.others;
-    if (scan.program.valid()) there.push_back(absl::StrCat(kProgramName, " id ", scan.program_id));
+    if (scan.program.valid())
+      there.push_back(absl::StrCat(kProgramName, " id ", scan.program_id));
     return absl::FailedPreconditionError(absl::StrCat(
         "ifindex ", ifindex_, " runs ", absl::StrJoin(there, "; "),
         " instead: not replaced (remove it to let the agent attach again)"));
   }
   const uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST |
-                         (mode == XdpMode::kNative ? XDP_FLAGS_DRV_MODE
-                          : mode == XdpMode::kSkb  ? XDP_FLAGS_SKB_MODE
-                          : attach_mode_ == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE
+                         (mode == XdpMode::kNative          ? XDP_FLAGS_DRV_MODE
+                          : mode == XdpMode::kSkb           ? XDP_FLAGS_SKB_MODE
+                          : attach_mode_ == XDP_MODE_SKB    ? XDP_FLAGS_SKB_MODE
                           : attach_mode_ == XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
                                                             : 0);
   int err = 0;
@@ -266,9 +289,10 @@ absl::Status DataPlane::Reattach(XdpMode mode) {
     // The program itself, on the interface, only if nothing is there.
     err = bpf_xdp_attach(ifindex_, prog_fd_, flags, nullptr);
   } else {
-    const xdp_attach_mode wanted = mode == XdpMode::kNative ? XDP_MODE_NATIVE
-                                   : mode == XdpMode::kSkb  ? XDP_MODE_SKB
-                                                            : static_cast<xdp_attach_mode>(attach_mode_);
+    const xdp_attach_mode wanted =
+        mode == XdpMode::kNative ? XDP_MODE_NATIVE
+        : mode == XdpMode::kSkb  ? XDP_MODE_SKB
+                                 : static_cast<xdp_attach_mode>(attach_mode_);
     err = xdp_program__attach(attached_, ifindex_, wanted, 0);
   }
   if (err != 0) return AttachError(err, ifindex_);
@@ -277,7 +301,7 @@ absl::Status DataPlane::Reattach(XdpMode mode) {
 }
 
 absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes,
-                                      bool rewrite) {
+                                       bool rewrite) {
   const int v4_fd = map_fds_[kDarkV4];
   const std::map<uint32_t, uint64_t> words = DarkV4Words(prefixes);
   if (rewrite) {
@@ -289,7 +313,8 @@ absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes,
     for (const auto& [word, bits] : words) values[word] = bits;
     uint32_t count = DS_DARK_V4_WORDS;
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
-    if (bpf_map_update_batch(v4_fd, keys.data(), values.data(), &count, &opts) != 0) {
+    if (bpf_map_update_batch(v4_fd, keys.data(), values.data(), &count,
+                             &opts) != 0) {
       return ErrnoError(errno, "bpf_map_update_batch", "ds_dark_v4");
     }
   } else {
@@ -334,7 +359,8 @@ absl::Status DataPlane::FillMembership(const std::vector<Prefix>& prefixes,
   }
   for (const ds_v6_prefix_key& old : stale) {
     if (bpf_map_delete_elem(v6_fd, &old) != 0 && errno != ENOENT) {
-      return ErrnoError(errno, "bpf_map_delete_elem", "ds_dark_v6 (an earlier prefix)");
+      return ErrnoError(errno, "bpf_map_delete_elem",
+                        "ds_dark_v6 (an earlier prefix)");
     }
   }
   return absl::OkStatus();
@@ -361,13 +387,12 @@ absl::StatusOr<uint32_t> DataPlane::Epoch() const {
 
 absl::Status DataPlane::SetEpoch(uint32_t epoch) {
   if (epoch >= DS_EPOCHS) {
-    return absl::InvalidArgumentError(absl::StrCat("set epoch ", epoch,
-                                                   ": must be 0 or 1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("set epoch ", epoch, ": must be 0 or 1"));
   }
   uint32_t key = 0;
   ds_control control = {.epoch = epoch, .pad = 0};
-  if (bpf_map_update_elem(map_fds_[kControl], &key,
-                          &control, BPF_ANY) != 0) {
+  if (bpf_map_update_elem(map_fds_[kControl], &key, &control, BPF_ANY) != 0) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_control");
   }
   return absl::OkStatus();
@@ -375,8 +400,8 @@ absl::Status DataPlane::SetEpoch(uint32_t epoch) {
 
 ds_sample_policy SamplePolicyEntry(const SamplePolicy& policy) {
   constexpr uint64_t kSecondNs = 1'000'000'000;
-  ds_sample_policy entry = {.rate = policy.rate, .first = policy.first,
-                            .token_ns = 0, .burst_ns = 0};
+  ds_sample_policy entry = {
+      .rate = policy.rate, .first = policy.first, .token_ns = 0, .burst_ns = 0};
   if (policy.pps > 0) {
     entry.token_ns = std::max<uint64_t>(1, kSecondNs / policy.pps);
     entry.burst_ns = std::max<uint64_t>(entry.token_ns, kSecondNs);
@@ -387,16 +412,18 @@ ds_sample_policy SamplePolicyEntry(const SamplePolicy& policy) {
 absl::Status DataPlane::SetSamplePolicy(const SamplePolicy& policy) {
   // Buckets first: a bucket zeroed under the new policy starts full.
   const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return ErrnoError(cpus, "libbpf_num_possible_cpus", "ds_sample_bucket");
-  std::vector<ds_sample_bucket> buckets(static_cast<size_t>(cpus), ds_sample_bucket{});
+  if (cpus <= 0)
+    return ErrnoError(cpus, "libbpf_num_possible_cpus", "ds_sample_bucket");
+  std::vector<ds_sample_bucket> buckets(static_cast<size_t>(cpus),
+                                        ds_sample_bucket{});
   uint32_t key = 0;
-  if (bpf_map_update_elem(map_fds_[kSampleBucket], &key,
-                          buckets.data(), BPF_ANY) != 0) {
+  if (bpf_map_update_elem(map_fds_[kSampleBucket], &key, buckets.data(),
+                          BPF_ANY) != 0) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_sample_bucket");
   }
   const ds_sample_policy entry = SamplePolicyEntry(policy);
-  if (bpf_map_update_elem(map_fds_[kSamplePolicy], &key,
-                          &entry, BPF_ANY) != 0) {
+  if (bpf_map_update_elem(map_fds_[kSamplePolicy], &key, &entry, BPF_ANY) !=
+      0) {
     return ErrnoError(errno, "bpf_map_update_elem", "ds_sample_policy");
   }
   return absl::OkStatus();
@@ -406,22 +433,27 @@ int DataPlane::xsk_map_fd() const { return map_fds_[kXsks]; }
 
 absl::StatusOr<std::vector<MapMemory>> DataPlane::KernelMemory() const {
   const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return ErrnoError(cpus, "libbpf_num_possible_cpus", "kernel memory");
+  if (cpus <= 0)
+    return ErrnoError(cpus, "libbpf_num_possible_cpus", "kernel memory");
   std::vector<MapMemory> maps;
   for (int i = 0; i < kPlaneMapCount; ++i) {
-    DS_ASSIGN_OR_RETURN(MapMemory memory, MeasureMapMemory(map_fds_[i], kPlaneMapNames[i], cpus));
+    DS_ASSIGN_OR_RETURN(MapMemory memory,
+                        MeasureMapMemory(map_fds_[i], kPlaneMapNames[i], cpus));
     maps.push_back(std::move(memory));
   }
   for (int table = 0; table < kEpochTableCount; ++table) {
     for (uint32_t epoch = 0; epoch < DS_EPOCHS; ++epoch) {
-      const std::string slot = absl::StrCat(kEpochTableNames[table], "[", epoch, "]");
+      const std::string slot =
+          absl::StrCat(kEpochTableNames[table], "[", epoch, "]");
       uint32_t inner_id = 0;
       if (bpf_map_lookup_elem(map_fds_[table], &epoch, &inner_id) != 0) {
         return ErrnoError(errno, "bpf_map_lookup_elem", slot);
       }
       UniqueFd inner(bpf_map_get_fd_by_id(inner_id));
-      if (!inner.valid()) return ErrnoError(errno, "bpf_map_get_fd_by_id", slot);
-      DS_ASSIGN_OR_RETURN(MapMemory memory, MeasureMapMemory(inner.get(), slot, cpus));
+      if (!inner.valid())
+        return ErrnoError(errno, "bpf_map_get_fd_by_id", slot);
+      DS_ASSIGN_OR_RETURN(MapMemory memory,
+                          MeasureMapMemory(inner.get(), slot, cpus));
       maps.push_back(memory);
       if (epoch == 0 && table >= static_cast<int>(EpochTable::kSources)) {
         // The drain's spare hash tables are made like epoch 0's (arrays are
@@ -449,8 +481,9 @@ absl::StatusOr<TestRunResult> TestRunXdp(int program_fd, absl::string_view name,
               .data_size_out = static_cast<uint32_t>(out.size()),
               .repeat = static_cast<int>(repeat));
   if (int err = bpf_prog_test_run_opts(program_fd, &opts); err != 0) {
-    return ErrnoError(err, "bpf_prog_test_run_opts",
-                      absl::StrCat(name, " (frame of ", frame.size(), " bytes)"));
+    return ErrnoError(
+        err, "bpf_prog_test_run_opts",
+        absl::StrCat(name, " (frame of ", frame.size(), " bytes)"));
   }
   return TestRunResult{.action = opts.retval, .duration_ns = opts.duration};
 }

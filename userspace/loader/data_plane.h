@@ -59,9 +59,11 @@ struct DataPlaneOptions {
 // Which darknet packets the program redirects to the AF_XDP sample
 // (struct ds_sample_policy, docs/maps.md). Changeable at run time.
 struct SamplePolicy {
-  uint32_t rate = 0;   // 1 in N darknet packets per CPU; 0: none, 1: all
-  uint32_t first = 0;  // and the first K packets of each source network per interval
-  uint64_t pps = 0;    // at most this many sampled packets per second per CPU; 0: no limit
+  uint32_t rate = 0;  // 1 in N darknet packets per CPU; 0: none, 1: all
+  uint32_t first =
+      0;  // and the first K packets of each source network per interval
+  uint64_t pps =
+      0;  // at most this many sampled packets per second per CPU; 0: no limit
 };
 
 // The map entry for `policy`: a token costs 1e9 / pps ns, and a bucket holds
@@ -70,7 +72,14 @@ ds_sample_policy SamplePolicyEntry(const SamplePolicy& policy);
 
 // The counter tables that come in two epochs, in the order the drain reads
 // them. Each is an outer ARRAY_OF_MAPS indexed by epoch.
-enum class EpochTable { kCounters, kPorts, kSrcPorts, kSources, kDests, kFlows };
+enum class EpochTable {
+  kCounters,
+  kPorts,
+  kSrcPorts,
+  kSources,
+  kDests,
+  kFlows
+};
 inline constexpr int kEpochTableCount = 6;
 inline constexpr std::array<const char*, kEpochTableCount> kEpochTableNames = {
     "ds_counters", "ds_ports", "ds_src_ports",
@@ -81,9 +90,9 @@ inline constexpr std::array<const char*, kEpochTableCount> kEpochTableNames = {
 // settings (.rodata, pinned as "config") are what AttachPinned pins.
 inline constexpr int kPlaneMapCount = kEpochTableCount + 6;
 inline constexpr std::array<const char*, kPlaneMapCount> kPlaneMapNames = {
-    "ds_counters", "ds_ports",         "ds_src_ports",     "ds_sources",
-    "ds_dests",    "ds_flows",         "ds_control",       "ds_sample_policy",
-    "ds_sample_bucket", "ds_xsks",     "ds_dark_v4",       "ds_dark_v6"};
+    "ds_counters",      "ds_ports", "ds_src_ports", "ds_sources",
+    "ds_dests",         "ds_flows", "ds_control",   "ds_sample_policy",
+    "ds_sample_bucket", "ds_xsks",  "ds_dark_v4",   "ds_dark_v6"};
 
 // File descriptors of the outer maps, indexed by EpochTable; owned by the
 // DataPlane.
@@ -101,8 +110,8 @@ struct PlaneObjects {
 
 // One run of the program on one frame through BPF_PROG_TEST_RUN.
 struct TestRunResult {
-  uint32_t action = 0;            // XDP_* verdict
-  uint32_t duration_ns = 0;       // mean per repetition, as the kernel timed it
+  uint32_t action = 0;       // XDP_* verdict
+  uint32_t duration_ns = 0;  // mean per repetition, as the kernel timed it
 };
 
 // Runs `frame` through the XDP program `program_fd` `repeat` times with
@@ -120,12 +129,12 @@ enum class XdpMode {
 
 // Where AttachPinned pins, and what it does with pins it finds.
 struct PinningOptions {
-  std::string bpffs;  // bpffs mount point (mounted if missing); pins go to
-                      // BPFFS/darkscope/IFACE. When it would not outlive
-                      // the agent (BpffsOutlivesProcess), the agent warns
-                      // and attaches directly (not through libxdp's
-                      // dispatcher, whose attachment lives in bpffs), so
-                      // that the interface alone keeps the program.
+  std::string bpffs;     // bpffs mount point (mounted if missing); pins go to
+                         // BPFFS/darkscope/IFACE. When it would not outlive
+                         // the agent (BpffsOutlivesProcess), the agent warns
+                         // and attaches directly (not through libxdp's
+                         // dispatcher, whose attachment lives in bpffs), so
+                         // that the interface alone keeps the program.
   bool replace = false;  // pins of another layout or other settings: detach
                          // and replace them instead of refusing
   bool keep_attached = false;  // when destroyed, leave program and pins
@@ -197,9 +206,9 @@ class DataPlane {
   // Whether this plane's program is still the one attached to the
   // interface, and how (asked of the kernel each interval).
   struct Attachment {
-    bool attached = false;      // our program runs on the interface
-    std::string mode;           // "native", "skb", "" when not attached
-    std::string instead;        // what is attached instead, "" for nothing
+    bool attached = false;  // our program runs on the interface
+    std::string mode;       // "native", "skb", "" when not attached
+    std::string instead;    // what is attached instead, "" for nothing
   };
   absl::StatusOr<Attachment> CheckAttachment() const;
   // Attaches the program again after something detached it from outside.
@@ -243,7 +252,8 @@ class DataPlane {
   void TakeSkeletonFds();
   // Writes the membership maps. `rewrite`: the maps may hold an earlier
   // agent's prefixes, which are replaced (never emptied in between).
-  absl::Status FillMembership(const std::vector<Prefix>& prefixes, bool rewrite);
+  absl::Status FillMembership(const std::vector<Prefix>& prefixes,
+                              bool rewrite);
   // Pins the program, maps and settings in `directory`.
   absl::Status Pin(const std::string& directory);
   // The same for a plane adopted from the interface.
@@ -251,7 +261,8 @@ class DataPlane {
   // Adopts the pins of `directory`; the skeleton `expected` (opened, not
   // loaded, with this run's settings) says what they must look like.
   // NotFound when the pinned program is no longer attached to `ifindex`.
-  absl::Status Adopt(PlaneObjects found, int ifindex, const darkscope_bpf& expected);
+  absl::Status Adopt(PlaneObjects found, int ifindex,
+                     const darkscope_bpf& expected);
   // Adopts the darkscope program found on the interface (no pins), or
   // replaces it with `pins.replace`. Null when there is none.
   static absl::StatusOr<std::unique_ptr<DataPlane>> AdoptFromInterface(
@@ -263,21 +274,22 @@ class DataPlane {
   // Detaches the program pinned in `directory` and removes the pins; the
   // caller holds the directory's lock.
   static absl::StatusOr<std::string> RemovePinned(const std::string& directory,
-                                                  const std::string& iface, int ifindex);
+                                                  const std::string& iface,
+                                                  int ifindex);
 
-  darkscope_bpf* skeleton_;  // null when adopted
+  darkscope_bpf* skeleton_;                       // null when adopted
   std::array<int, kPlaneMapCount> map_fds_ = {};  // by kPlaneMapNames
   int prog_fd_ = -1;
   uint32_t prog_id_ = 0;
   std::vector<UniqueFd> adopted_fds_;  // owned when adopted
-  xdp_program* attached_ = nullptr;  // set while attached
+  xdp_program* attached_ = nullptr;    // set while attached
   int ifindex_ = 0;
   int attach_mode_ = 0;  // enum xdp_attach_mode
   std::string pin_dir_;
   bool keep_attached_ = false;
   bool adopted_ = false;
   bool found_on_interface_ = false;
-  bool direct_ = false;  // attached without libxdp's dispatcher
+  bool direct_ = false;    // attached without libxdp's dispatcher
   PinDirectoryLock lock_;  // held while pinned (AttachPinned)
 };
 

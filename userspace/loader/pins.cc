@@ -2,8 +2,8 @@
 #include "loader/pins.h"
 
 #include <dirent.h>
-#include <linux/magic.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -90,8 +90,10 @@ namespace {
 
 // "MAJOR:MINOR" of the bpffs mounted on `mount_point` in the mountinfo text,
 // as /proc/PID/mountinfo lists it; true when found.
-bool MountinfoHasDevice(const std::string& mountinfo, const std::string& device) {
-  // Each line: ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ...
+bool MountinfoHasDevice(const std::string& mountinfo,
+                        const std::string& device) {
+  // Each line: ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE
+  // ...
   size_t line = 0;
   while (line < mountinfo.size()) {
     size_t end = mountinfo.find('\n', line);
@@ -99,7 +101,8 @@ bool MountinfoHasDevice(const std::string& mountinfo, const std::string& device)
     const std::string_view text(mountinfo.data() + line, end - line);
     line = end + 1;
     const size_t first = text.find(' ');
-    const size_t second = first == std::string_view::npos ? first : text.find(' ', first + 1);
+    const size_t second =
+        first == std::string_view::npos ? first : text.find(' ', first + 1);
     if (second == std::string_view::npos) continue;
     const size_t third = text.find(' ', second + 1);
     if (text.substr(second + 1, third - second - 1) != device) continue;
@@ -113,26 +116,31 @@ std::string ReadSmallFile(const std::string& path) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return text;
   char buffer[8192];
-  for (ssize_t n; (n = read(fd.get(), buffer, sizeof(buffer))) > 0;) text.append(buffer, n);
+  for (ssize_t n; (n = read(fd.get(), buffer, sizeof(buffer))) > 0;)
+    text.append(buffer, n);
   return text;
 }
 
 }  // namespace
 
-absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::string* why) {
+absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point,
+                                          std::string* why) {
   struct stat bpffs = {}, own_ns = {};
-  if (stat(mount_point.c_str(), &bpffs) != 0) return ErrnoError(errno, "stat", mount_point);
+  if (stat(mount_point.c_str(), &bpffs) != 0)
+    return ErrnoError(errno, "stat", mount_point);
   if (stat("/proc/self/ns/mnt", &own_ns) != 0) {
     return ErrnoError(errno, "stat", "/proc/self/ns/mnt");
   }
-  const std::string device = absl::StrCat(major(bpffs.st_dev), ":", minor(bpffs.st_dev));
+  const std::string device =
+      absl::StrCat(major(bpffs.st_dev), ":", minor(bpffs.st_dev));
   std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
   if (proc == nullptr) return ErrnoError(errno, "opendir", "/proc");
   const std::string self = std::to_string(getpid());
   std::vector<ino_t> seen = {own_ns.st_ino};
   while (dirent* entry = readdir(proc.get())) {
     const std::string pid = entry->d_name;
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
+      continue;
     if (pid == self) continue;
     // The namespace link needs ptrace access (not the service user's to
     // pid 1's); mountinfo does not, so it is read whenever the namespace
@@ -143,24 +151,29 @@ absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::s
         *why = absl::StrCat("process ", pid, " shares this mount namespace");
         return true;
       }
-      if (std::find(seen.begin(), seen.end(), ns.st_ino) != seen.end()) continue;
+      if (std::find(seen.begin(), seen.end(), ns.st_ino) != seen.end())
+        continue;
       seen.push_back(ns.st_ino);
     }
-    if (MountinfoHasDevice(ReadSmallFile(absl::StrCat("/proc/", pid, "/mountinfo")), device)) {
-      *why = absl::StrCat("the mount namespace of process ", pid, " has it mounted too");
+    if (MountinfoHasDevice(
+            ReadSmallFile(absl::StrCat("/proc/", pid, "/mountinfo")), device)) {
+      *why = absl::StrCat("the mount namespace of process ", pid,
+                          " has it mounted too");
       return true;
     }
   }
-  *why = absl::StrCat("no other process is in this mount namespace and no other namespace has "
-                      "this bpffs (device ", device, ") mounted, as under `ip netns exec`");
+  *why = absl::StrCat(
+      "no other process is in this mount namespace and no other namespace has "
+      "this bpffs (device ",
+      device, ") mounted, as under `ip netns exec`");
   return false;
 }
 
 absl::Status MakePinDirectory(const std::string& directory) {
   DS_RETURN_IF_ERROR(MakeDirectories(directory));
   if (!IsBpffs(directory)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("pin directory ", directory, ": not inside a bpffs mount"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "pin directory ", directory, ": not inside a bpffs mount"));
   }
   return absl::OkStatus();
 }
@@ -176,8 +189,8 @@ absl::Status RemovePins(const std::string& directory) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PinDirectoryLock> PinDirectoryLock::Acquire(const std::string& directory,
-                                                           absl::string_view iface) {
+absl::StatusOr<PinDirectoryLock> PinDirectoryLock::Acquire(
+    const std::string& directory, absl::string_view iface) {
   DS_RETURN_IF_ERROR(MakePinDirectory(directory));
   // Read-only is enough for flock, so a directory another user made (a run
   // as root before the service) only needs to be readable.
@@ -185,10 +198,11 @@ absl::StatusOr<PinDirectoryLock> PinDirectoryLock::Acquire(const std::string& di
   if (!fd.valid()) return ErrnoError(errno, "open (to lock)", directory);
   if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "interface ", iface, " is in use by another darkscope (a running agent or "
-          "`darkscope detach`): it holds the lock on ", directory,
-          "; stop it first (one agent per interface)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("interface ", iface,
+                       " is in use by another darkscope (a running agent or "
+                       "`darkscope detach`): it holds the lock on ",
+                       directory, "; stop it first (one agent per interface)"));
     }
     return ErrnoError(errno, "flock LOCK_EX", directory);
   }

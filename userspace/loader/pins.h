@@ -56,7 +56,8 @@ absl::Status EnsureBpffs(const std::string& mount_point);
 // `why` says which, for the agent's warning. A process whose namespace
 // link this one may not read (pid 1, for the service user) is judged by
 // its mountinfo, which anyone may read.
-absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point, std::string* why);
+absl::StatusOr<bool> BpffsOutlivesProcess(const std::string& mount_point,
+                                          std::string* why);
 
 // Creates `directory` and its parents (mode 0700) inside a bpffs.
 absl::Status MakePinDirectory(const std::string& directory);

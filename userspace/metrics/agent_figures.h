@@ -52,8 +52,8 @@ struct IntervalSummary {
 // interval's check (agent/liveness.h), and the NIC's own drop counters.
 struct Liveness {
   bool attached = true;
-  std::string mode;     // "native", "skb" while attached
-  std::string problem;  // while not attached: what the check found
+  std::string mode;              // "native", "skb" while attached
+  std::string problem;           // while not attached: what the check found
   uint64_t blind_intervals = 0;  // intervals since start found not attached
   uint64_t reattached = 0;       // times the agent attached it again
   std::map<std::string, uint64_t> nic_drops;  // "rx_dropped": since start
@@ -138,10 +138,11 @@ class WriterTally {
                                            absl::Time now, uint64_t backlog = 0,
                                            uint64_t lost = 0);
   // One attempt at a sample file: only the fault and the backlog change.
-  std::shared_ptr<const WriterFigures> AddFileAttempt(const absl::Status& status,
-                                                      uint64_t backlog, uint64_t lost);
+  std::shared_ptr<const WriterFigures> AddFileAttempt(
+      const absl::Status& status, uint64_t backlog, uint64_t lost);
   // Files and bytes retention deleted, and whether it failed.
-  std::shared_ptr<const WriterFigures> AddRetention(uint64_t files, uint64_t bytes,
+  std::shared_ptr<const WriterFigures> AddRetention(uint64_t files,
+                                                    uint64_t bytes,
                                                     bool failed);
 
  private:

@@ -17,7 +17,8 @@ bool ValidName(absl::string_view name, bool allow_colon) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool ok = absl::ascii_isalpha(c) || c == '_' || (allow_colon && c == ':') ||
+    const bool ok = absl::ascii_isalpha(c) || c == '_' ||
+                    (allow_colon && c == ':') ||
                     (i > 0 && absl::ascii_isdigit(c));
     if (!ok) return false;
   }
@@ -37,7 +38,8 @@ const char* TypeName(MetricType type) {
 }
 
 // {a="x",b="y"} with `extra` (le) last; "" without labels.
-std::string LabelText(const Labels& labels, const std::pair<std::string, std::string>* extra) {
+std::string LabelText(const Labels& labels,
+                      const std::pair<std::string, std::string>* extra) {
   if (labels.empty() && extra == nullptr) return "";
   std::string out = "{";
   bool first = true;
@@ -60,18 +62,20 @@ absl::Status CheckFamily(const MetricFamily& family) {
     for (const auto& [name, value] : sample.labels) {
       if (!ValidName(name, false) || absl::StartsWith(name, "__") ||
           (family.type == MetricType::kHistogram && name == "le")) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("metric '", family.name, "': invalid label name '", name, "'"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "metric '", family.name, "': invalid label name '", name, "'"));
       }
     }
     if (family.type != MetricType::kHistogram) continue;
     const HistogramValue& h = sample.histogram;
     // With <=, is_sorted holds only for strictly increasing bounds.
     if (h.counts.size() != h.bounds.size() + 1 ||
-        !std::is_sorted(h.bounds.begin(), h.bounds.end(), std::less_equal<double>())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metric '", family.name, "': histogram bounds must increase and counts "
-          "have one entry more than bounds"));
+        !std::is_sorted(h.bounds.begin(), h.bounds.end(),
+                        std::less_equal<double>())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metric '", family.name,
+                       "': histogram bounds must increase and counts "
+                       "have one entry more than bounds"));
     }
   }
   return absl::OkStatus();
@@ -97,7 +101,9 @@ std::string Escape(absl::string_view text, bool quotes) {
 
 }  // namespace
 
-std::string EscapeLabelValue(absl::string_view value) { return Escape(value, true); }
+std::string EscapeLabelValue(absl::string_view value) {
+  return Escape(value, true);
+}
 
 std::string EscapeHelp(absl::string_view help) { return Escape(help, false); }
 
@@ -109,16 +115,18 @@ std::string FormatSampleValue(double value) {
   return std::string(buffer, end);
 }
 
-absl::StatusOr<std::string> RenderExposition(absl::Span<const MetricFamily> families) {
+absl::StatusOr<std::string> RenderExposition(
+    absl::Span<const MetricFamily> families) {
   std::string out;
   for (const MetricFamily& family : families) {
     if (absl::Status s = CheckFamily(family); !s.ok()) return s;
-    absl::StrAppend(&out, "# HELP ", family.name, " ", EscapeHelp(family.help), "\n",
-                    "# TYPE ", family.name, " ", TypeName(family.type), "\n");
+    absl::StrAppend(&out, "# HELP ", family.name, " ", EscapeHelp(family.help),
+                    "\n", "# TYPE ", family.name, " ", TypeName(family.type),
+                    "\n");
     for (const MetricSample& sample : family.samples) {
       if (family.type != MetricType::kHistogram) {
-        absl::StrAppend(&out, family.name, LabelText(sample.labels, nullptr), " ",
-                        FormatSampleValue(sample.value), "\n");
+        absl::StrAppend(&out, family.name, LabelText(sample.labels, nullptr),
+                        " ", FormatSampleValue(sample.value), "\n");
         continue;
       }
       const HistogramValue& h = sample.histogram;
@@ -126,11 +134,13 @@ absl::StatusOr<std::string> RenderExposition(absl::Span<const MetricFamily> fami
       for (size_t i = 0; i <= h.bounds.size(); ++i) {
         cumulative += h.counts[i];
         const std::pair<std::string, std::string> le = {
-            "le", i < h.bounds.size() ? FormatSampleValue(h.bounds[i]) : "+Inf"};
-        absl::StrAppend(&out, family.name, "_bucket", LabelText(sample.labels, &le), " ",
-                        cumulative, "\n");
+            "le",
+            i < h.bounds.size() ? FormatSampleValue(h.bounds[i]) : "+Inf"};
+        absl::StrAppend(&out, family.name, "_bucket",
+                        LabelText(sample.labels, &le), " ", cumulative, "\n");
       }
-      absl::StrAppend(&out, family.name, "_sum", LabelText(sample.labels, nullptr), " ",
+      absl::StrAppend(&out, family.name, "_sum",
+                      LabelText(sample.labels, nullptr), " ",
                       FormatSampleValue(h.sum), "\n", family.name, "_count",
                       LabelText(sample.labels, nullptr), " ", h.count, "\n");
     }
@@ -145,7 +155,8 @@ Histogram::Histogram(std::vector<double> bounds) {
 
 void Histogram::Observe(double value) {
   const size_t bucket =
-      std::lower_bound(value_.bounds.begin(), value_.bounds.end(), value) - value_.bounds.begin();
+      std::lower_bound(value_.bounds.begin(), value_.bounds.end(), value) -
+      value_.bounds.begin();
   ++value_.counts[bucket];
   value_.sum += value;
   ++value_.count;

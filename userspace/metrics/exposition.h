@@ -34,7 +34,7 @@ enum class MetricType { kCounter, kGauge, kHistogram };
 // A histogram's state: counts[i] observations fell in (bounds[i-1],
 // bounds[i]], counts.back() those above the last bound.
 struct HistogramValue {
-  std::vector<double> bounds;   // strictly increasing upper bounds
+  std::vector<double> bounds;    // strictly increasing upper bounds
   std::vector<uint64_t> counts;  // bounds.size() + 1 entries
   double sum = 0;
   uint64_t count = 0;
@@ -44,8 +44,8 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 struct MetricSample {
   Labels labels;
-  double value = 0;           // counters and gauges
-  HistogramValue histogram;   // histograms
+  double value = 0;          // counters and gauges
+  HistogramValue histogram;  // histograms
 };
 
 struct MetricFamily {
@@ -58,7 +58,8 @@ struct MetricFamily {
 // The exposition text of `families`, in order. Errors name the metric: an
 // invalid metric or label name, a histogram whose counts do not match its
 // bounds.
-absl::StatusOr<std::string> RenderExposition(absl::Span<const MetricFamily> families);
+absl::StatusOr<std::string> RenderExposition(
+    absl::Span<const MetricFamily> families);
 
 // Escapes a label value: backslash, double quote and newline.
 std::string EscapeLabelValue(absl::string_view value);

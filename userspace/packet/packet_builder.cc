@@ -38,7 +38,8 @@ void Set16(std::vector<uint8_t>& out, size_t at, uint16_t value) {
 
 uint16_t Checksum(const uint8_t* data, size_t length) {
   uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < length; i += 2) sum += (data[i] << 8) | data[i + 1];
+  for (size_t i = 0; i + 1 < length; i += 2)
+    sum += (data[i] << 8) | data[i + 1];
   if (length & 1) sum += data[length - 1] << 8;
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(~sum);
@@ -54,7 +55,8 @@ PacketBuilder& PacketBuilder::Vlan(uint16_t tpid, uint16_t vid) {
   vlans_.emplace_back(tpid, vid);
   return *this;
 }
-PacketBuilder& PacketBuilder::Ipv4(absl::string_view src, absl::string_view dst) {
+PacketBuilder& PacketBuilder::Ipv4(absl::string_view src,
+                                   absl::string_view dst) {
   l3_ = L3::kIpv4;
   src_ = ParseIp(src, AF_INET);
   dst_ = ParseIp(dst, AF_INET);
@@ -85,7 +87,8 @@ PacketBuilder& PacketBuilder::Ipv4TotalLength(uint16_t tot_len) {
   ip_length_ = tot_len;
   return *this;
 }
-PacketBuilder& PacketBuilder::Ipv6(absl::string_view src, absl::string_view dst) {
+PacketBuilder& PacketBuilder::Ipv6(absl::string_view src,
+                                   absl::string_view dst) {
   l3_ = L3::kIpv6;
   src_ = ParseIp(src, AF_INET6);
   dst_ = ParseIp(dst, AF_INET6);
@@ -266,7 +269,8 @@ Frame PacketBuilder::Build() const {
       out[start] = next;
       if (type == kProtoFragment) {
         Set16(out, start + 2,
-              static_cast<uint16_t>((frag_offset_ << 3) | (more_fragments_ ? 1 : 0)));
+              static_cast<uint16_t>((frag_offset_ << 3) |
+                                    (more_fragments_ ? 1 : 0)));
       } else if (type == 51) {  // AH: length in 4-byte units minus 2
         out[start + 1] = static_cast<uint8_t>(bytes / 4 - 2);
       } else {  // length in 8-byte units minus 1

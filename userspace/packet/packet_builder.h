@@ -1,9 +1,9 @@
 // PacketBuilder: builds the Ethernet frames that the generator sends and
-// the tests and benchmarks run through the XDP program: VLAN tags, IPv4 with options and fragments,
-// IPv6 with extension headers, TCP, UDP, ICMP, ICMPv6, other protocols,
-// and deliberately broken variants (wrong version, short lengths, bad data
-// offsets). Lengths and the IPv4 header checksum are filled in unless a test
-// overrides them.
+// the tests and benchmarks run through the XDP program: VLAN tags, IPv4 with
+// options and fragments, IPv6 with extension headers, TCP, UDP, ICMP, ICMPv6,
+// other protocols, and deliberately broken variants (wrong version, short
+// lengths, bad data offsets). Lengths and the IPv4 header checksum are filled
+// in unless a test overrides them.
 #ifndef DARKSCOPE_PACKET_PACKET_BUILDER_H_
 #define DARKSCOPE_PACKET_PACKET_BUILDER_H_
 

@@ -24,14 +24,18 @@ constexpr const char* kBarColor = "#0072B2";
 constexpr const char* kPreviousColor = "#9aa5b1";
 
 std::string Escape(const std::string& text) {
-  return absl::StrReplaceAll(text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"},
-                                    {"\"", "&quot;"}, {"'", "&#39;"}});
+  return absl::StrReplaceAll(text, {{"&", "&amp;"},
+                                    {"<", "&lt;"},
+                                    {">", "&gt;"},
+                                    {"\"", "&quot;"},
+                                    {"'", "&#39;"}});
 }
 
 std::string Text(const json& value) {
   if (value.is_string()) return Escape(value.get<std::string>());
   if (value.is_null()) return "";
-  if (value.is_number_float()) return absl::StrFormat("%.2f", value.get<double>());
+  if (value.is_number_float())
+    return absl::StrFormat("%.2f", value.get<double>());
   return Escape(value.dump());
 }
 
@@ -59,19 +63,21 @@ std::string BarChart(const std::vector<Bar>& bars, const char* color) {
   for (const Bar& b : bars) peak = std::max(peak, b.value);
   const int height = kRow * static_cast<int>(bars.size()) + 4;
   std::string svg = absl::StrFormat(
-      "<svg class=\"chart bars\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "<svg class=\"chart bars\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+      "%d\" "
       "role=\"img\">",
       kLabel + kBars + 190, height, kLabel + kBars + 190, height);
   for (size_t i = 0; i < bars.size(); ++i) {
     const int y = static_cast<int>(i) * kRow + 2;
     const double w = peak > 0 ? std::max(1.0, bars[i].value / peak * kBars) : 1;
-    absl::StrAppendFormat(&svg,
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
-                          "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
-                          "<text x=\"%.1f\" y=\"%d\" class=\"value\">%s %s</text>",
-                          kLabel - 8, y + 15, Escape(bars[i].label), kLabel, y + 3, w, kRow - 6,
-                          color, kLabel + w + 6, y + 15,
-                          Grouped(static_cast<uint64_t>(bars[i].value)), Escape(bars[i].note));
+    absl::StrAppendFormat(
+        &svg,
+        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
+        "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
+        "<text x=\"%.1f\" y=\"%d\" class=\"value\">%s %s</text>",
+        kLabel - 8, y + 15, Escape(bars[i].label), kLabel, y + 3, w, kRow - 6,
+        color, kLabel + w + 6, y + 15,
+        Grouped(static_cast<uint64_t>(bars[i].value)), Escape(bars[i].note));
   }
   return svg + "</svg>";
 }
@@ -87,33 +93,43 @@ std::string LineChart(const std::vector<Series>& series, absl::Duration step) {
   double peak = 0;
   for (const Series& s : series) {
     for (const auto& [t, v] : s.points) {
-      first = std::min(first, t), last = std::max(last, t), peak = std::max(peak, v);
+      first = std::min(first, t), last = std::max(last, t),
+      peak = std::max(peak, v);
     }
   }
-  if (peak == 0 || first >= last) return "<p class=\"none\">not enough data for a curve</p>";
+  if (peak == 0 || first >= last)
+    return "<p class=\"none\">not enough data for a curve</p>";
   constexpr int kLeft = 70, kTop = 10, kWidth = 840, kHeight = 220;
   const double span = absl::ToDoubleSeconds(last - first);
-  auto x = [&](absl::Time t) { return kLeft + absl::ToDoubleSeconds(t - first) / span * kWidth; };
+  auto x = [&](absl::Time t) {
+    return kLeft + absl::ToDoubleSeconds(t - first) / span * kWidth;
+  };
   auto y = [&](double v) { return kTop + kHeight - v / peak * kHeight; };
   const int legend_rows = (static_cast<int>(series.size()) + 3) / 4;
   const int total_height = kTop + kHeight + 30 + legend_rows * 20;
   std::string svg = absl::StrFormat(
-      "<svg class=\"chart lines\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+      "<svg class=\"chart lines\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+      "%d\" role=\"img\">",
       kLeft + kWidth + 20, total_height, kLeft + kWidth + 20, total_height);
   // Grid: four horizontal lines with their values, time ticks below.
   for (int i = 0; i <= 4; ++i) {
     const double v = peak * i / 4;
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-                          "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
-                          kLeft, kLeft + kWidth, y(v), y(v), kLeft - 6, y(v) + 4,
-                          Grouped(static_cast<uint64_t>(std::llround(v))));
+    absl::StrAppendFormat(
+        &svg,
+        "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+        "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
+        kLeft, kLeft + kWidth, y(v), y(v), kLeft - 6, y(v) + 4,
+        Grouped(static_cast<uint64_t>(std::llround(v))));
   }
-  const absl::Duration tick = span <= 2 * 86400 ? absl::Hours(3) : span <= 21 * 86400 ? absl::Hours(24) : absl::Hours(24 * 7);
+  const absl::Duration tick = span <= 2 * 86400    ? absl::Hours(3)
+                              : span <= 21 * 86400 ? absl::Hours(24)
+                                                   : absl::Hours(24 * 7);
   const char* tick_format = tick < absl::Hours(24) ? "%H:00" : "%m-%d";
   for (absl::Time t = first; t <= last; t += tick) {
-    absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x(t),
-                          kTop + kHeight + 18, absl::FormatTime(tick_format, t, absl::UTCTimeZone()));
+    absl::StrAppendFormat(
+        &svg, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+        x(t), kTop + kHeight + 18,
+        absl::FormatTime(tick_format, t, absl::UTCTimeZone()));
   }
   for (size_t i = 0; i < series.size(); ++i) {
     const char* color = kPalette[i % std::size(kPalette)];
@@ -128,40 +144,50 @@ std::string LineChart(const std::vector<Series>& series, absl::Duration step) {
     }
     const int row = static_cast<int>(i) / 4, column = static_cast<int>(i) % 4;
     const int legend_y = kTop + kHeight + 40 + row * 20;
-    absl::StrAppendFormat(&svg,
-                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>"
-                          "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
-                          "<text x=\"%d\" y=\"%d\">%s</text>",
-                          points, color, kLeft + column * 210, legend_y - 4, color,
-                          kLeft + column * 210 + 20, legend_y, Escape(series[i].name));
+    absl::StrAppendFormat(
+        &svg,
+        "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
+        "stroke-width=\"2\"/>"
+        "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
+        "<text x=\"%d\" y=\"%d\">%s</text>",
+        points, color, kLeft + column * 210, legend_y - 4, color,
+        kLeft + column * 210 + 20, legend_y, Escape(series[i].name));
   }
   return svg + "</svg>";
 }
 
 // Rows of 24 cells, each row shaded against its own busiest hour.
-std::string HourHeatMap(const std::vector<std::pair<std::string, std::vector<double>>>& rows) {
+std::string HourHeatMap(
+    const std::vector<std::pair<std::string, std::vector<double>>>& rows) {
   if (rows.empty()) return "<p class=\"none\">nothing in this period</p>";
   constexpr int kLabel = 170, kCell = 28, kRow = 20;
-  const int width = kLabel + 24 * kCell + 10, height = 22 + kRow * static_cast<int>(rows.size());
+  const int width = kLabel + 24 * kCell + 10,
+            height = 22 + kRow * static_cast<int>(rows.size());
   std::string svg = absl::StrFormat(
-      "<svg class=\"chart heat\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+      "<svg class=\"chart heat\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+      "%d\" role=\"img\">",
       width, height, width, height);
   for (int h = 0; h < 24; h += 3) {
-    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"14\">%02dh</text>", kLabel + h * kCell, h);
+    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"14\">%02dh</text>",
+                          kLabel + h * kCell, h);
   }
   for (size_t r = 0; r < rows.size(); ++r) {
     const int y = 20 + static_cast<int>(r) * kRow;
-    const double peak = *std::max_element(rows[r].second.begin(), rows[r].second.end());
-    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", kLabel - 8,
-                          y + 14, Escape(rows[r].first));
-    for (int h = 0; h < 24 && h < static_cast<int>(rows[r].second.size()); ++h) {
+    const double peak =
+        *std::max_element(rows[r].second.begin(), rows[r].second.end());
+    absl::StrAppendFormat(
+        &svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
+        kLabel - 8, y + 14, Escape(rows[r].first));
+    for (int h = 0; h < 24 && h < static_cast<int>(rows[r].second.size());
+         ++h) {
       const double share = peak > 0 ? rows[r].second[h] / peak : 0;
-      absl::StrAppendFormat(&svg,
-                            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
-                            "fill-opacity=\"%.2f\"><title>%02dh: %s</title></rect>",
-                            kLabel + h * kCell, y, kCell - 2, kRow - 2, kBarColor,
-                            0.08 + 0.92 * share, h,
-                            Grouped(static_cast<uint64_t>(rows[r].second[h])));
+      absl::StrAppendFormat(
+          &svg,
+          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
+          "fill-opacity=\"%.2f\"><title>%02dh: %s</title></rect>",
+          kLabel + h * kCell, y, kCell - 2, kRow - 2, kBarColor,
+          0.08 + 0.92 * share, h,
+          Grouped(static_cast<uint64_t>(rows[r].second[h])));
     }
   }
   return svg + "</svg>";
@@ -170,7 +196,9 @@ std::string HourHeatMap(const std::vector<std::pair<std::string, std::vector<dou
 absl::Time ParseRfc3339(const std::string& text) {
   absl::Time t;
   std::string error;
-  return absl::ParseTime(absl::RFC3339_full, text, &t, &error) ? t : absl::UnixEpoch();
+  return absl::ParseTime(absl::RFC3339_full, text, &t, &error)
+             ? t
+             : absl::UnixEpoch();
 }
 
 // Series entries in the rank order of `ranked` (rows with a `key` field).
@@ -185,8 +213,8 @@ json InRankOrder(const json& series, const json& ranked, const char* key) {
 
 // Line series of the first `count` ranked entries of a report series
 // object, by hour (or by day when the period is long).
-std::vector<Series> RankedSeries(const json& series, const json& ranked, const char* key,
-                                 size_t count, bool daily) {
+std::vector<Series> RankedSeries(const json& series, const json& ranked,
+                                 const char* key, size_t count, bool daily) {
   std::vector<Series> out;
   for (const auto& entry : InRankOrder(series, ranked, key)) {
     if (out.size() >= count) break;
@@ -194,7 +222,8 @@ std::vector<Series> RankedSeries(const json& series, const json& ranked, const c
     const json& s = entry[1];
     if (daily) {
       for (const auto& [day, packets] : s["daily"].items()) {
-        line.points.emplace_back(ParseRfc3339(day + "T00:00:00Z"), packets.get<double>());
+        line.points.emplace_back(ParseRfc3339(day + "T00:00:00Z"),
+                                 packets.get<double>());
       }
     } else {
       for (const auto& point : s["hourly"]) {
@@ -207,23 +236,26 @@ std::vector<Series> RankedSeries(const json& series, const json& ranked, const c
   return out;
 }
 
-std::vector<std::pair<std::string, std::vector<double>>> Profiles(const json& series,
-                                                                   const json& ranked,
-                                                                   const char* key,
-                                                                   const char* field) {
+std::vector<std::pair<std::string, std::vector<double>>> Profiles(
+    const json& series, const json& ranked, const char* key,
+    const char* field) {
   std::vector<std::pair<std::string, std::vector<double>>> rows;
   for (const auto& entry : InRankOrder(series, ranked, key)) {
     if (!entry[1].contains(field)) continue;  // no hour-resolution data
-    rows.emplace_back(entry[0].get<std::string>(), entry[1][field].get<std::vector<double>>());
+    rows.emplace_back(entry[0].get<std::string>(),
+                      entry[1][field].get<std::vector<double>>());
   }
   return rows;
 }
 
 // A table of `rows` with the given (heading, field) columns.
-std::string Table(const json& rows, const std::vector<std::pair<const char*, const char*>>& columns) {
+std::string Table(
+    const json& rows,
+    const std::vector<std::pair<const char*, const char*>>& columns) {
   if (rows.empty()) return "<p class=\"none\">nothing in this period</p>";
   std::string html = "<table><tr>";
-  for (const auto& [heading, field] : columns) absl::StrAppend(&html, "<th>", heading, "</th>");
+  for (const auto& [heading, field] : columns)
+    absl::StrAppend(&html, "<th>", heading, "</th>");
   html += "</tr>";
   for (const auto& row : rows) {
     html += "<tr>";
@@ -231,7 +263,9 @@ std::string Table(const json& rows, const std::vector<std::pair<const char*, con
       const json& value = row.contains(field) ? row[field] : json(nullptr);
       const bool number = value.is_number();
       absl::StrAppend(&html, number ? "<td class=\"n\">" : "<td>",
-                      value.is_number_unsigned() ? Grouped(value.get<uint64_t>()) : Text(value),
+                      value.is_number_unsigned()
+                          ? Grouped(value.get<uint64_t>())
+                          : Text(value),
                       "</td>");
     }
     html += "</tr>";
@@ -243,8 +277,10 @@ std::vector<Bar> RankedBars(const json& rows, const char* key) {
   std::vector<Bar> bars;
   for (const auto& row : rows) {
     std::string note;
-    if (row.contains("previous")) note = absl::StrCat("(prev ", row["previous"].get<std::string>(), ")");
-    bars.push_back({row[key].get<std::string>(), row["packets"].get<double>(), note});
+    if (row.contains("previous"))
+      note = absl::StrCat("(prev ", row["previous"].get<std::string>(), ")");
+    bars.push_back(
+        {row[key].get<std::string>(), row["packets"].get<double>(), note});
   }
   return bars;
 }
@@ -276,16 +312,22 @@ std::string RenderReportHtml(const json& r) {
   const char* step_name = daily ? "daily" : "hourly";
   std::string h = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<title>darkscope report ", Escape(from), " .. ", Escape(to), "</title><style>", kStyle,
-      "</style></head><body><main>\n<h1>Darknet report</h1><div class=\"sub\">", Escape(from),
-      " .. ", Escape(to),
-      r["period"].contains("note") ? absl::StrCat(" (", Text(r["period"]["note"]), ")") : "",
+      "<title>darkscope report ",
+      Escape(from), " .. ", Escape(to), "</title><style>", kStyle,
+      "</style></head><body><main>\n<h1>Darknet report</h1><div class=\"sub\">",
+      Escape(from), " .. ", Escape(to),
+      r["period"].contains("note")
+          ? absl::StrCat(" (", Text(r["period"]["note"]), ")")
+          : "",
       " &middot; ", Text(r["period"]["snapshots"]),
-      " snapshots &middot; previous period ", Text(r["previous_period"]["from"]), " .. ",
+      " snapshots &middot; previous period ",
+      Text(r["previous_period"]["from"]), " .. ",
       Text(r["previous_period"]["to"]), "</div>\n<div class=\"cards\">");
-  for (const char* field : {"packets", "sources", "mirai", "zmap", "masscan", "backscatter"}) {
-    absl::StrAppend(&h, "<div class=\"card\"><b>", Grouped(r["totals"][field].get<uint64_t>()),
-                    "</b>", field, "</div>");
+  for (const char* field :
+       {"packets", "sources", "mirai", "zmap", "masscan", "backscatter"}) {
+    absl::StrAppend(&h, "<div class=\"card\"><b>",
+                    Grouped(r["totals"][field].get<uint64_t>()), "</b>", field,
+                    "</div>");
   }
   h += "</div>\n";
 
@@ -296,63 +338,89 @@ std::string RenderReportHtml(const json& r) {
   section("Top destination ports",
           BarChart(RankedBars(r["top_ports"], "port"), kBarColor) +
               absl::StrCat("<h3>Top ports, ", step_name, "</h3>") +
-              LineChart(RankedSeries(series["ports"], r["top_ports"], "port", 6, daily), step));
+              LineChart(RankedSeries(series["ports"], r["top_ports"], "port", 6,
+                                     daily),
+                        step));
   section("Top source countries",
           BarChart(RankedBars(r["top_countries"], "country"), kBarColor) +
               absl::StrCat("<h3>Top countries, ", step_name, "</h3>") +
-              LineChart(RankedSeries(series["countries"], r["top_countries"], "country", 6, daily),
+              LineChart(RankedSeries(series["countries"], r["top_countries"],
+                                     "country", 6, daily),
                         step));
   section("Top country &times; port pairs",
           BarChart(RankedBars(r["top_country_ports"], "pair"), kBarColor) +
               absl::StrCat("<h3>Top pairs, ", step_name, "</h3>") +
-              LineChart(RankedSeries(series["country_ports"], r["top_country_ports"], "pair", 6,
-                                     daily),
+              LineChart(RankedSeries(series["country_ports"],
+                                     r["top_country_ports"], "pair", 6, daily),
                         step));
   section("Hour of day",
           "<h3>Top ports, UTC</h3>" +
-              HourHeatMap(Profiles(series["ports"], r["top_ports"], "port", "hour_of_day_utc")) +
-              "<h3>Top countries, " + Escape(series["local_time_zone"].get<std::string>()) +
-              "</h3>" +
-              HourHeatMap(Profiles(series["countries"], r["top_countries"], "country",
-                                   "hour_of_day_local")));
-  section("Top source ASes", Table(r["top_ases"], {{"rank", "rank"}, {"AS", "as"},
-                                                   {"packets", "packets"}, {"previous", "previous"}}));
+              HourHeatMap(Profiles(series["ports"], r["top_ports"], "port",
+                                   "hour_of_day_utc")) +
+              "<h3>Top countries, " +
+              Escape(series["local_time_zone"].get<std::string>()) + "</h3>" +
+              HourHeatMap(Profiles(series["countries"], r["top_countries"],
+                                   "country", "hour_of_day_local")));
+  section("Top source ASes", Table(r["top_ases"], {{"rank", "rank"},
+                                                   {"AS", "as"},
+                                                   {"packets", "packets"},
+                                                   {"previous", "previous"}}));
   section("Scanner fingerprints per port",
-          Table(r["fingerprint_shares"], {{"port", "port"}, {"ALL", "all"}, {"Mirai", "mirai"},
-                                          {"Mirai %", "mirai_share"}, {"ZMap %", "zmap_share"},
+          Table(r["fingerprint_shares"], {{"port", "port"},
+                                          {"ALL", "all"},
+                                          {"Mirai", "mirai"},
+                                          {"Mirai %", "mirai_share"},
+                                          {"ZMap %", "zmap_share"},
                                           {"Masscan %", "masscan_share"}}));
-  section("Backscatter and reflection",
-          "<h3>Packets by source port</h3>" +
-              BarChart(RankedBars(r["source_ports"], "source_port"), kPalette[1]) +
-              "<h3>SYN-ACK / RST victims by network</h3>" +
-              Table(r["backscatter_victims"]["top_networks"],
-                    {{"network", "network"}, {"packets", "packets"}, {"SYN-ACK", "synack"},
-                     {"RST", "rst"}, {"country", "country"}, {"AS", "asn"}, {"AS name", "as_name"}}) +
-              "<h3>Victims' countries</h3>" +
-              BarChart(RankedBars(r["backscatter_victims"]["countries"], "country"), kPalette[3]));
-  section("Emerging ports and spikes",
-          "<h3>Ports first seen or grown tenfold</h3>" +
-              Table(r["emerging_ports"], {{"port", "port"}, {"packets", "packets"},
-                                          {"previous", "previous_packets"},
-                                          {"first seen", "first_seen"}}) +
-              "<h3>Hours far above their baseline</h3><p class=\"sub\">" +
-              Escape(r["spikes"]["method"].get<std::string>()) + "</p>" +
-              Table(r["spikes"]["entries"],
-                    {{"kind", "kind"}, {"name", "name"}, {"peak", "peak"},
-                     {"packets", "peak_packets"}, {"baseline median", "baseline_median"},
-                     {"robust z", "robust_z"}, {"steps above", "hours_above"}}));
+  section(
+      "Backscatter and reflection",
+      "<h3>Packets by source port</h3>" +
+          BarChart(RankedBars(r["source_ports"], "source_port"), kPalette[1]) +
+          "<h3>SYN-ACK / RST victims by network</h3>" +
+          Table(r["backscatter_victims"]["top_networks"],
+                {{"network", "network"},
+                 {"packets", "packets"},
+                 {"SYN-ACK", "synack"},
+                 {"RST", "rst"},
+                 {"country", "country"},
+                 {"AS", "asn"},
+                 {"AS name", "as_name"}}) +
+          "<h3>Victims' countries</h3>" +
+          BarChart(RankedBars(r["backscatter_victims"]["countries"], "country"),
+                   kPalette[3]));
+  section(
+      "Emerging ports and spikes",
+      "<h3>Ports first seen or grown tenfold</h3>" +
+          Table(r["emerging_ports"], {{"port", "port"},
+                                      {"packets", "packets"},
+                                      {"previous", "previous_packets"},
+                                      {"first seen", "first_seen"}}) +
+          "<h3>Hours far above their baseline</h3><p class=\"sub\">" +
+          Escape(r["spikes"]["method"].get<std::string>()) + "</p>" +
+          Table(r["spikes"]["entries"], {{"kind", "kind"},
+                                         {"name", "name"},
+                                         {"peak", "peak"},
+                                         {"packets", "peak_packets"},
+                                         {"baseline median", "baseline_median"},
+                                         {"robust z", "robust_z"},
+                                         {"steps above", "hours_above"}}));
   section("Wide-range scanners",
-          Table(r["wide_scanners"], {{"source", "source"}, {"ports (est.)", "ports_estimate"},
-                                     {"packets", "packets"}, {"country", "country"},
-                                     {"AS", "asn"}, {"AS name", "as_name"}}));
-  std::string outages = Table(r["outages"], {{"country", "country"},
-                                             {"baseline median", "baseline_median"},
-                                             {"recent median", "recent_median"}});
+          Table(r["wide_scanners"], {{"source", "source"},
+                                     {"ports (est.)", "ports_estimate"},
+                                     {"packets", "packets"},
+                                     {"country", "country"},
+                                     {"AS", "asn"},
+                                     {"AS name", "as_name"}}));
+  std::string outages =
+      Table(r["outages"], {{"country", "country"},
+                           {"baseline median", "baseline_median"},
+                           {"recent median", "recent_median"}});
   std::vector<Series> outage_curves;
   for (const auto& row : r["outages"]) {
     Series s{row["country"].get<std::string>(), {}};
     for (const auto& point : row["series"]) {
-      s.points.emplace_back(ParseRfc3339(point[0].get<std::string>()), point[1].get<double>());
+      s.points.emplace_back(ParseRfc3339(point[0].get<std::string>()),
+                            point[1].get<double>());
     }
     outage_curves.push_back(std::move(s));
   }
@@ -360,28 +428,35 @@ std::string RenderReportHtml(const json& r) {
   section("Outages", outages);
   std::string sensors = "<div class=\"cols\">";
   for (const auto& sensor : r["sensors"]) {
-    absl::StrAppend(&sensors, "<div><h3>", Text(sensor["sensor"]), " (",
-                    Grouped(sensor["packets"].get<uint64_t>()), " packets)</h3>",
-                    Table(sensor["top_ports"], {{"rank", "rank"}, {"port", "port"},
-                                                {"packets", "packets"}}),
-                    "</div>");
+    absl::StrAppend(
+        &sensors, "<div><h3>", Text(sensor["sensor"]), " (",
+        Grouped(sensor["packets"].get<uint64_t>()), " packets)</h3>",
+        Table(sensor["top_ports"],
+              {{"rank", "rank"}, {"port", "port"}, {"packets", "packets"}}),
+        "</div>");
   }
   sensors += "</div>";
   if (r.contains("monthly")) {
-    sensors += "<h3>Average packets per monitored address per day</h3>" +
-               Table(r["monthly"], {{"sensor", "sensor"}, {"month", "month"},
-                                    {"days", "days"}, {"addresses", "addresses"},
-                                    {"per address per day", "per_address_per_day"},
-                                    {"a year before", "year_before"},
-                                    {"change %", "year_over_year_change"}});
+    sensors +=
+        "<h3>Average packets per monitored address per day</h3>" +
+        Table(r["monthly"], {{"sensor", "sensor"},
+                             {"month", "month"},
+                             {"days", "days"},
+                             {"addresses", "addresses"},
+                             {"per address per day", "per_address_per_day"},
+                             {"a year before", "year_before"},
+                             {"change %", "year_over_year_change"}});
   }
   section("Sensors", sensors);
   h += "<footer>";
-  for (const auto& w : r["warnings"]) absl::StrAppend(&h, "<div class=\"warn\">warning: ", Text(w), "</div>");
+  for (const auto& w : r["warnings"])
+    absl::StrAppend(&h, "<div class=\"warn\">warning: ", Text(w), "</div>");
   h += "<div>Origins: ";
   for (const auto& s : r["enrichment"]) absl::StrAppend(&h, Text(s), "; ");
-  h += "country and AS data: ip-location-db (CC BY 4.0), from the RIRs' delegations "
-       "(credit: nro.net).</div><div>Generated by darkscope.</div></footer></main></body></html>\n";
+  h += "country and AS data: ip-location-db (CC BY 4.0), from the RIRs' "
+       "delegations "
+       "(credit: nro.net).</div><div>Generated by "
+       "darkscope.</div></footer></main></body></html>\n";
   return h;
 }
 

@@ -26,7 +26,8 @@ namespace darkscope {
 
 // Country codes as two bytes, "??" for unknown: a cheap key per row.
 uint16_t CountryKey(const std::string& code) {
-  return code.size() == 2 ? static_cast<uint16_t>(code[0] << 8 | code[1]) : ('?' << 8 | '?');
+  return code.size() == 2 ? static_cast<uint16_t>(code[0] << 8 | code[1])
+                          : ('?' << 8 | '?');
 }
 
 // A port index with every ICMP type folded into one entry, as PortLabel
@@ -56,10 +57,13 @@ struct PlannedFile {
 // The coarsest files that tile [from, to) in one sensor directory: daily
 // roll-ups for whole days (when `use_daily`), hourly ones for whole hours,
 // interval snapshots for the rest.
-absl::StatusOr<std::vector<PlannedFile>> PlanFiles(const std::string& dir, absl::Time from,
-                                                   absl::Time to, bool use_daily) {
+absl::StatusOr<std::vector<PlannedFile>> PlanFiles(const std::string& dir,
+                                                   absl::Time from,
+                                                   absl::Time to,
+                                                   bool use_daily) {
   DS_ASSIGN_OR_RETURN(auto intervals, ListSeries(dir));
-  DS_ASSIGN_OR_RETURN(auto hourly, ListSeries(absl::StrCat(dir, "/", kHourlyDir)));
+  DS_ASSIGN_OR_RETURN(auto hourly,
+                      ListSeries(absl::StrCat(dir, "/", kHourlyDir)));
   std::map<absl::Time, std::string> daily;
   if (use_daily) {
     DS_ASSIGN_OR_RETURN(daily, ListSeries(absl::StrCat(dir, "/", kDailyDir)));
@@ -67,23 +71,28 @@ absl::StatusOr<std::vector<PlannedFile>> PlanFiles(const std::string& dir, absl:
   std::vector<PlannedFile> plan;
   absl::Time t = from;
   while (t < to) {
-    const absl::Time day = Floor(t, absl::Hours(24)), hour = Floor(t, absl::Hours(1));
-    if (auto d = daily.find(t); d != daily.end() && day == t && t + absl::Hours(24) <= to) {
+    const absl::Time day = Floor(t, absl::Hours(24)),
+                     hour = Floor(t, absl::Hours(1));
+    if (auto d = daily.find(t);
+        d != daily.end() && day == t && t + absl::Hours(24) <= to) {
       PlannedFile file{d->second, {}};
-      for (auto h = hourly.lower_bound(t); h != hourly.end() && h->first < t + absl::Hours(24); ++h) {
+      for (auto h = hourly.lower_bound(t);
+           h != hourly.end() && h->first < t + absl::Hours(24); ++h) {
         file.hours_of_day.push_back(h->second);
       }
       plan.push_back(std::move(file));
       t += absl::Hours(24);
       continue;
     }
-    if (auto h = hourly.find(t); h != hourly.end() && hour == t && t + absl::Hours(1) <= to) {
+    if (auto h = hourly.find(t);
+        h != hourly.end() && hour == t && t + absl::Hours(1) <= to) {
       plan.push_back({h->second, {}});
       t += absl::Hours(1);
       continue;
     }
     const absl::Time next = std::min(to, hour + absl::Hours(1));
-    for (auto i = intervals.lower_bound(t); i != intervals.end() && i->first < next; ++i) {
+    for (auto i = intervals.lower_bound(t);
+         i != intervals.end() && i->first < next; ++i) {
       plan.push_back({i->second, {}});
     }
     t = next;
@@ -107,10 +116,11 @@ uint64_t AgentCounter(const Snapshot& s, const char* name, uint64_t otherwise) {
 }
 
 void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
-  MonthUsage& month =
-      usage[s.sensor][absl::FormatTime("%Y-%m", s.interval_start, absl::UTCTimeZone())];
+  MonthUsage& month = usage[s.sensor][absl::FormatTime(
+      "%Y-%m", s.interval_start, absl::UTCTimeZone())];
   month.ipv4_packets += s.counts.counters[DS_CTR_IPV4];
-  month.observed_seconds += AgentCounter(s, "rollup_observed_seconds", s.interval_seconds);
+  month.observed_seconds +=
+      AgentCounter(s, "rollup_observed_seconds", s.interval_seconds);
   // Each address once, whatever the file lists.
   month.ipv4_addresses =
       std::max(month.ipv4_addresses, Ipv4AddressCount(s.darknet));
@@ -119,7 +129,6 @@ void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
 std::string CountryOfKey(uint64_t key) {
   return {static_cast<char>((key >> 8) & 0xff), static_cast<char>(key & 0xff)};
 }
-
 
 std::string LabelOf(SeriesKind kind, uint64_t key) {
   switch (kind) {
@@ -133,7 +142,8 @@ std::string LabelOf(SeriesKind kind, uint64_t key) {
       return CountryOfKey(key);
     default: {
       const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
-      return absl::StrCat(CountryOfKey(key >> 32), " ", PortLabel(sp.slot, sp.port));
+      return absl::StrCat(CountryOfKey(key >> 32), " ",
+                          PortLabel(sp.slot, sp.port));
     }
   }
 }
@@ -143,10 +153,12 @@ struct HourOfDayIndex {
   int utc, local;
 };
 HourOfDayIndex HoursOf(absl::Time hour, absl::TimeZone zone) {
-  return {absl::ToCivilHour(hour, absl::UTCTimeZone()).hour(), absl::ToCivilHour(hour, zone).hour()};
+  return {absl::ToCivilHour(hour, absl::UTCTimeZone()).hour(),
+          absl::ToCivilHour(hour, zone).hour()};
 }
 
-void AddProfile(KeyedSeries& series, uint64_t key, HourOfDayIndex h, uint64_t packets) {
+void AddProfile(KeyedSeries& series, uint64_t key, HourOfDayIndex h,
+                uint64_t packets) {
   KeyedSeries::Profile& profile = series.profiles[key];
   profile.utc[h.utc] += packets;
   profile.local[h.local] += packets;
@@ -171,11 +183,14 @@ class CountryKeys {
 // Adds one snapshot's series points (at `step`) and, when it covers at most
 // an hour, its hour-of-day profiles.
 // `pairs`: the flows' packets by country key << 32 | folded port index.
-void AddSeries(const Snapshot& s, const absl::flat_hash_map<uint64_t, uint64_t>& pairs,
-               CountryKeys& country_keys, absl::TimeZone zone, PeriodCounts& p) {
+void AddSeries(const Snapshot& s,
+               const absl::flat_hash_map<uint64_t, uint64_t>& pairs,
+               CountryKeys& country_keys, absl::TimeZone zone,
+               PeriodCounts& p) {
   const int64_t at = absl::ToUnixSeconds(Floor(s.interval_start, p.step));
   const bool hourly = s.interval_seconds <= 3600;
-  const HourOfDayIndex h = HoursOf(Floor(s.interval_start, absl::Hours(1)), zone);
+  const HourOfDayIndex h =
+      HoursOf(Floor(s.interval_start, absl::Hours(1)), zone);
   KeyedSeries& ports = p.keyed[kPortSeries];
   ports.NewBatch(s.counts.ports.size());
   for (const auto& [index, stats] : s.counts.ports) {
@@ -185,7 +200,8 @@ void AddSeries(const Snapshot& s, const absl::flat_hash_map<uint64_t, uint64_t>&
   }
   p.keyed[kSourcePortSeries].NewBatch(s.counts.src_ports.size());
   for (const auto& [index, stats] : s.counts.src_ports) {
-    p.keyed[kSourcePortSeries].Add(SourcePortKey(index / 65536, index % 65536), at, stats.packets);
+    p.keyed[kSourcePortSeries].Add(SourcePortKey(index / 65536, index % 65536),
+                                   at, stats.packets);
   }
   absl::flat_hash_map<uint16_t, uint64_t> countries;
   for (const auto& [net, stats] : s.counts.sources) {
@@ -198,14 +214,16 @@ void AddSeries(const Snapshot& s, const absl::flat_hash_map<uint64_t, uint64_t>&
     if (hourly) AddProfile(by_country, key, h, packets);
   }
   p.keyed[kCountryPortSeries].NewBatch(pairs.size());
-  for (const auto& [pair, packets] : pairs) p.keyed[kCountryPortSeries].Add(pair, at, packets);
+  for (const auto& [pair, packets] : pairs)
+    p.keyed[kCountryPortSeries].Add(pair, at, packets);
 }
 
 // The keys of `series` worth naming: totals reaching `min_total`, the
 // `top` largest (ties included).
-absl::flat_hash_set<uint64_t> KeysWorthNaming(const KeyedSeries& series, uint64_t min_total,
-                                              int top) {
-  const uint64_t cut = top > 0 ? std::min(min_total, TopCut(series, top)) : min_total;
+absl::flat_hash_set<uint64_t> KeysWorthNaming(const KeyedSeries& series,
+                                              uint64_t min_total, int top) {
+  const uint64_t cut =
+      top > 0 ? std::min(min_total, TopCut(series, top)) : min_total;
   absl::flat_hash_set<uint64_t> keys;
   for (const auto& [key, total] : series.totals) {
     if (total >= cut) keys.insert(key);
@@ -217,28 +235,34 @@ absl::flat_hash_set<uint64_t> KeysWorthNaming(const KeyedSeries& series, uint64_
 
 std::string PortLabel(uint8_t slot, uint16_t port) {
   if (slot == DS_SLOT_ICMP) return "ICMP";
-  return absl::StrCat(port, "/",
-                      absl::AsciiStrToUpper(kSlotNames[slot < DS_SLOT_COUNT ? slot : DS_SLOT_OTHER]));
+  return absl::StrCat(
+      port, "/",
+      absl::AsciiStrToUpper(
+          kSlotNames[slot < DS_SLOT_COUNT ? slot : DS_SLOT_OTHER]));
 }
 
-void SelectSeries(PeriodCounts& period, uint64_t min_total, int top, const PeriodCounts* also) {
-  TimeSeries* named[kSeriesKinds] = {&period.ports, &period.source_ports, &period.countries,
-                                     &period.country_ports};
-  HourOfDay* utc[kSeriesKinds] = {&period.ports_utc, nullptr, &period.countries_utc, nullptr};
-  HourOfDay* in_zone[kSeriesKinds] = {&period.ports_local, nullptr, &period.countries_local,
-                                      nullptr};
+void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
+                  const PeriodCounts* also) {
+  TimeSeries* named[kSeriesKinds] = {&period.ports, &period.source_ports,
+                                     &period.countries, &period.country_ports};
+  HourOfDay* utc[kSeriesKinds] = {&period.ports_utc, nullptr,
+                                  &period.countries_utc, nullptr};
+  HourOfDay* in_zone[kSeriesKinds] = {&period.ports_local, nullptr,
+                                      &period.countries_local, nullptr};
   for (int kind = 0; kind < kSeriesKinds; ++kind) {
     const KeyedSeries& series = period.keyed[kind];
     absl::flat_hash_set<uint64_t>& keys = period.selected[kind];
     keys = kind == kCountrySeries ? KeysWorthNaming(series, 0, 0)
                                   : KeysWorthNaming(series, min_total, top);
-    if (also != nullptr) keys.insert(also->selected[kind].begin(), also->selected[kind].end());
+    if (also != nullptr)
+      keys.insert(also->selected[kind].begin(), also->selected[kind].end());
     absl::flat_hash_map<uint64_t, std::string> labels;
     for (uint64_t key : keys) {
       const std::string label = LabelOf(static_cast<SeriesKind>(kind), key);
       labels[key] = label;
       if (utc[kind] == nullptr) continue;
-      if (auto profile = series.profiles.find(key); profile != series.profiles.end()) {
+      if (auto profile = series.profiles.find(key);
+          profile != series.profiles.end()) {
         (*utc[kind])[label] = profile->second.utc;
         (*in_zone[kind])[label] = profile->second.local;
       }
@@ -247,13 +271,15 @@ void SelectSeries(PeriodCounts& period, uint64_t min_total, int top, const Perio
       for (const KeyedSeries::Point& point : batch) {
         auto label = labels.find(point.key);
         if (label == labels.end()) continue;
-        (*named[kind])[label->second][absl::FromUnixSeconds(point.step)] += point.packets;
+        (*named[kind])[label->second][absl::FromUnixSeconds(point.step)] +=
+            point.packets;
       }
     }
   }
 }
 
-std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period, SeriesKind kind,
+std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period,
+                                             SeriesKind kind,
                                              uint64_t min_total) {
   std::map<std::string, uint64_t> totals;
   for (const auto& [key, total] : period.keyed[kind].totals) {
@@ -267,7 +293,8 @@ uint64_t TopCut(const KeyedSeries& series, int top) {
   std::vector<uint64_t> totals;
   totals.reserve(series.totals.size());
   for (const auto& [key, total] : series.totals) totals.push_back(total);
-  std::nth_element(totals.begin(), totals.begin() + (top - 1), totals.end(), std::greater<>());
+  std::nth_element(totals.begin(), totals.begin() + (top - 1), totals.end(),
+                   std::greater<>());
   return totals[top - 1];
 }
 
@@ -275,8 +302,9 @@ namespace {
 
 // Reads plan[begin, end) into `part` (its from/to/step already set).
 void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
-               OriginLookup& origins, absl::TimeZone local, std::atomic<size_t>& files_done,
-               PeriodCounts& part, std::vector<std::string>& problems) {
+               OriginLookup& origins, absl::TimeZone local,
+               std::atomic<size_t>& files_done, PeriodCounts& part,
+               std::vector<std::string>& problems) {
   CountryKeys country_keys(origins);
   for (size_t i = begin; i < end; ++i, ++files_done) {
     // Flows stream into country x port pairs (summed per file) as they decode.
@@ -291,17 +319,20 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
         have_source = true;
         country = country_keys.Of(key.src);
       }
-      pairs[country << 32 | FoldedPortIndex(ds_port_index(key.proto_slot, key.port))] +=
-          traffic.packets;
+      pairs[country << 32 | FoldedPortIndex(ds_port_index(
+                                key.proto_slot, key.port))] += traffic.packets;
     };
     absl::StatusOr<Snapshot> snapshot = ReadSnapshot(
-        plan[i].path, kSnapshotSummary | kSnapshotPorts | kSnapshotNetworks, each_flow);
+        plan[i].path, kSnapshotSummary | kSnapshotPorts | kSnapshotNetworks,
+        each_flow);
     if (!snapshot.ok()) {
-      problems.push_back(absl::StrCat(plan[i].path, ": ", snapshot.status().message()));
+      problems.push_back(
+          absl::StrCat(plan[i].path, ": ", snapshot.status().message()));
       continue;
     }
     ++part.files;
-    part.snapshots += static_cast<int>(AgentCounter(*snapshot, "rollup_snapshots", 1));
+    part.snapshots +=
+        static_cast<int>(AgentCounter(*snapshot, "rollup_snapshots", 1));
     AddMonthUsage(*snapshot, part.monthly);
     AddSeries(*snapshot, pairs, country_keys, local, part);
     if (snapshot->interval_seconds > 3600) {
@@ -310,12 +341,13 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
       part.country_profiles_partial = true;
       HourOfDayIndex day_hours[24];
       for (int h = 0; h < 24; ++h) {
-        day_hours[h] = HoursOf(snapshot->interval_start + absl::Hours(h), local);
+        day_hours[h] =
+            HoursOf(snapshot->interval_start + absl::Hours(h), local);
       }
       for (const auto& [key, packets] : snapshot->port_hours) {
         if (key.second >= 24) continue;  // not an hour of a day
-        AddProfile(part.keyed[kPortSeries], FoldedPortIndex(key.first), day_hours[key.second],
-                   packets);
+        AddProfile(part.keyed[kPortSeries], FoldedPortIndex(key.first),
+                   day_hours[key.second], packets);
       }
       for (const std::string& path : plan[i].hours_of_day) {
         if (!snapshot->port_hours.empty()) break;
@@ -326,7 +358,8 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
         }
         const HourOfDayIndex h = HoursOf(hour->interval_start, local);
         for (const auto& [index, stats] : hour->counts.ports) {
-          AddProfile(part.keyed[kPortSeries], FoldedPortIndex(index), h, stats.packets);
+          AddProfile(part.keyed[kPortSeries], FoldedPortIndex(index), h,
+                     stats.packets);
         }
       }
     }
@@ -338,12 +371,15 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
 void MergePart(PeriodCounts&& part, PeriodCounts& into) {
   into.files += part.files;
   into.snapshots += part.snapshots;
-  into.country_profiles_partial = into.country_profiles_partial || part.country_profiles_partial;
-  for (auto& [sensor, counts] : part.by_sensor) AddCounts(counts, into.by_sensor[sensor]);
+  into.country_profiles_partial =
+      into.country_profiles_partial || part.country_profiles_partial;
+  for (auto& [sensor, counts] : part.by_sensor)
+    AddCounts(counts, into.by_sensor[sensor]);
   for (int kind = 0; kind < kSeriesKinds; ++kind) {
     KeyedSeries& to = into.keyed[kind];
     const KeyedSeries& from = part.keyed[kind];
-    for (auto& batch : part.keyed[kind].batches) to.batches.push_back(std::move(batch));
+    for (auto& batch : part.keyed[kind].batches)
+      to.batches.push_back(std::move(batch));
     for (const auto& [key, total] : from.totals) to.totals[key] += total;
     for (const auto& [key, profile] : part.keyed[kind].profiles) {
       KeyedSeries::Profile& merged = to.profiles[key];
@@ -358,31 +394,35 @@ void MergePart(PeriodCounts&& part, PeriodCounts& into) {
       MonthUsage& merged = into.monthly[sensor][month];
       merged.ipv4_packets += usage.ipv4_packets;
       merged.observed_seconds += usage.observed_seconds;
-      merged.ipv4_addresses = std::max(merged.ipv4_addresses, usage.ipv4_addresses);
+      merged.ipv4_addresses =
+          std::max(merged.ipv4_addresses, usage.ipv4_addresses);
     }
   }
 }
 
 }  // namespace
 
-absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, absl::Time from,
-                                        absl::Time to, OriginLookup& origins,
+absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
+                                        absl::Time from, absl::Time to,
+                                        OriginLookup& origins,
                                         absl::TimeZone local, bool progress,
                                         std::vector<std::string>& problems) {
   const bool long_period = to - from > kDailySeriesAfter;
   const absl::Duration step = long_period ? absl::Hours(24) : absl::Hours(1);
   std::vector<PlannedFile> plan;
   for (const std::string& dir : dirs) {
-    DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> files, PlanFiles(dir, from, to, long_period));
+    DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> files,
+                        PlanFiles(dir, from, to, long_period));
     for (PlannedFile& f : files) plan.push_back(std::move(f));
   }
   // The files in consecutive shares, one per CPU (at most kMaxLoaders),
   // each loaded into a part of its own with its own origin cache, then
   // merged in order: the same sums as one pass.
   constexpr size_t kMaxLoaders = 8, kFilesPerLoader = 8;
-  const size_t loaders = std::clamp<size_t>(
-      std::min<size_t>(std::thread::hardware_concurrency(), plan.size() / kFilesPerLoader), 1,
-      kMaxLoaders);
+  const size_t loaders =
+      std::clamp<size_t>(std::min<size_t>(std::thread::hardware_concurrency(),
+                                          plan.size() / kFilesPerLoader),
+                         1, kMaxLoaders);
   std::vector<PeriodCounts> parts(loaders);
   std::vector<std::vector<std::string>> part_problems(loaders);
   std::vector<std::unique_ptr<OriginLookup>> part_origins(loaders);
@@ -399,7 +439,8 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
       part_origins[p] = origins.Clone();
       lookup = part_origins[p].get();
     }
-    const size_t begin = plan.size() * p / loaders, end = plan.size() * (p + 1) / loaders;
+    const size_t begin = plan.size() * p / loaders,
+                 end = plan.size() * (p + 1) / loaders;
     threads.emplace_back([&, p, begin, end, lookup] {
       try {
         LoadFiles(plan, begin, end, *lookup, local, files_done, parts[p],
@@ -413,7 +454,8 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
   for (size_t done = 0; progress && done < plan.size();) {
     absl::SleepFor(absl::Milliseconds(200));
     done = files_done.load();
-    std::fprintf(stderr, "\rdarkscope report: %zu/%zu files", done, plan.size());
+    std::fprintf(stderr, "\rdarkscope report: %zu/%zu files", done,
+                 plan.size());
   }
   for (std::thread& t : threads) t.join();
   for (const std::exception_ptr& e : thrown) {
@@ -423,7 +465,8 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, ab
   PeriodCounts period = std::move(parts[0]);
   for (size_t p = 0; p < loaders; ++p) {
     if (p > 0) MergePart(std::move(parts[p]), period);
-    problems.insert(problems.end(), part_problems[p].begin(), part_problems[p].end());
+    problems.insert(problems.end(), part_problems[p].begin(),
+                    part_problems[p].end());
   }
   SumSensors(period);
   return period;
@@ -434,12 +477,13 @@ void SumSensors(PeriodCounts& period) {
   if (period.by_sensor.size() == 1) {
     period.all = period.by_sensor.begin()->second;
   } else {
-    for (const auto& [sensor, counts] : period.by_sensor) AddCounts(counts, period.all);
+    for (const auto& [sensor, counts] : period.by_sensor)
+      AddCounts(counts, period.all);
   }
 }
 
-void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key, absl::Time hour,
-                  uint64_t packets, absl::TimeZone local) {
+void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key,
+                  absl::Time hour, uint64_t packets, absl::TimeZone local) {
   KeyedSeries& series = period.keyed[kind];
   series.Add(key, absl::ToUnixSeconds(Floor(hour, period.step)), packets);
   if (kind == kPortSeries || kind == kCountrySeries) {
@@ -447,7 +491,8 @@ void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key, absl::Tim
   }
 }
 
-absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(const std::vector<std::string>& dirs) {
+absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(
+    const std::vector<std::string>& dirs) {
   std::optional<absl::Time> first, last;
   auto extend = [&](absl::Time start, absl::Time end) {
     if (!first || start < *first) first = start;
@@ -455,31 +500,38 @@ absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(const std::vector<st
   };
   for (const std::string& dir : dirs) {
     DS_ASSIGN_OR_RETURN(auto intervals, ListSeries(dir));
-    DS_ASSIGN_OR_RETURN(auto hourly, ListSeries(absl::StrCat(dir, "/", kHourlyDir)));
-    DS_ASSIGN_OR_RETURN(auto daily, ListSeries(absl::StrCat(dir, "/", kDailyDir)));
-    if (!hourly.empty()) extend(hourly.begin()->first, hourly.rbegin()->first + absl::Hours(1));
-    if (!daily.empty()) extend(daily.begin()->first, daily.rbegin()->first + absl::Hours(24));
+    DS_ASSIGN_OR_RETURN(auto hourly,
+                        ListSeries(absl::StrCat(dir, "/", kHourlyDir)));
+    DS_ASSIGN_OR_RETURN(auto daily,
+                        ListSeries(absl::StrCat(dir, "/", kDailyDir)));
+    if (!hourly.empty())
+      extend(hourly.begin()->first, hourly.rbegin()->first + absl::Hours(1));
+    if (!daily.empty())
+      extend(daily.begin()->first, daily.rbegin()->first + absl::Hours(24));
     if (intervals.empty()) continue;
     const auto& [latest, path] = *intervals.rbegin();
     absl::StatusOr<Snapshot> s = ReadSnapshot(path, kSnapshotSummary);
     if (!s.ok()) {
-      return absl::Status(s.status().code(), absl::StrCat(path, ": ", s.status().message()));
+      return absl::Status(s.status().code(),
+                          absl::StrCat(path, ": ", s.status().message()));
     }
-    extend(intervals.begin()->first, latest + absl::Seconds(s->interval_seconds));
+    extend(intervals.begin()->first,
+           latest + absl::Seconds(s->interval_seconds));
   }
   if (!first) {
-    return absl::NotFoundError(
-        absl::StrCat("no snapshots in ", absl::StrJoin(dirs, ", "), " to report on"));
+    return absl::NotFoundError(absl::StrCat(
+        "no snapshots in ", absl::StrJoin(dirs, ", "), " to report on"));
   }
   return std::make_pair(*first, *last);
 }
 
-absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& dirs,
-                                              absl::Time from, absl::Time to,
-                                              std::vector<std::string>& problems) {
+absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(
+    const std::vector<std::string>& dirs, absl::Time from, absl::Time to,
+    std::vector<std::string>& problems) {
   MonthlyUsage usage;
   for (const std::string& dir : dirs) {
-    DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> plan, PlanFiles(dir, from, to, /*use_daily=*/true));
+    DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> plan,
+                        PlanFiles(dir, from, to, /*use_daily=*/true));
     for (const PlannedFile& file : plan) {
       absl::StatusOr<Snapshot> s = ReadSnapshot(file.path, kSnapshotSummary);
       if (!s.ok()) {

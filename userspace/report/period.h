@@ -53,7 +53,8 @@ struct KeyedSeries {
   // In the order added, one batch per file (batches are never copied as
   // they grow or merge).
   std::vector<std::vector<Point>> batches;
-  absl::flat_hash_map<uint64_t, uint64_t> totals;  // key -> packets in the period
+  absl::flat_hash_map<uint64_t, uint64_t>
+      totals;  // key -> packets in the period
   // Node-based: a profile is 384 bytes, not moved when the map grows.
   absl::node_hash_map<uint64_t, Profile> profiles;
 
@@ -69,7 +70,13 @@ struct KeyedSeries {
   }
 };
 
-enum SeriesKind { kPortSeries, kSourcePortSeries, kCountrySeries, kCountryPortSeries, kSeriesKinds };
+enum SeriesKind {
+  kPortSeries,
+  kSourcePortSeries,
+  kCountrySeries,
+  kCountryPortSeries,
+  kSeriesKinds
+};
 
 // What a sensor saw in a calendar month (UTC): its IPv4 darknet packets,
 // the time its snapshots cover, and the IPv4 addresses it monitors.
@@ -84,8 +91,8 @@ using MonthlyUsage = std::map<std::string, std::map<std::string, MonthUsage>>;
 struct PeriodCounts {
   absl::Time from, to;
   absl::Duration step = absl::Hours(1);  // of the series below
-  int snapshots = 0;                     // intervals covered (roll-ups count theirs)
-  int files = 0;                         // files read
+  int snapshots = 0;  // intervals covered (roll-ups count theirs)
+  int files = 0;      // files read
   // Sensor name -> sums. The flows table is not summed (the report reads
   // flows only as country x port series).
   std::map<std::string, EpochCounts> by_sensor;
@@ -117,7 +124,8 @@ void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
 
 // Packets per named entry of one kind: the entries with at least
 // `min_total` packets in the period.
-std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period, SeriesKind kind,
+std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period,
+                                             SeriesKind kind,
                                              uint64_t min_total = 0);
 
 // The packets of the `top`-th largest entry of `series` (0: fewer entries).
@@ -127,19 +135,21 @@ uint64_t TopCut(const KeyedSeries& series, int top);
 // named series are empty until SelectSeries. Unreadable files are skipped
 // and listed in `problems`. With `progress`, a
 // line on stderr counts the files read.
-absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs, absl::Time from,
-                                        absl::Time to, OriginLookup& origins,
+absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
+                                        absl::Time from, absl::Time to,
+                                        OriginLookup& origins,
                                         absl::TimeZone local, bool progress,
                                         std::vector<std::string>& problems);
 
 // What `dirs` hold, [first start, last end): from the earliest interval
 // or roll-up to the end of the latest (an interval file's end from its
 // header). NotFound naming the directories if none holds a snapshot.
-absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(const std::vector<std::string>& dirs);
+absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(
+    const std::vector<std::string>& dirs);
 
-absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(const std::vector<std::string>& dirs,
-                                              absl::Time from, absl::Time to,
-                                              std::vector<std::string>& problems);
+absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(
+    const std::vector<std::string>& dirs, absl::Time from, absl::Time to,
+    std::vector<std::string>& problems);
 
 // Where a report's periods come from: the snapshot directories (below), or
 // ClickHouse (export/clickhouse_period.h), which fills the same model from
@@ -148,11 +158,12 @@ class PeriodSource {
  public:
   virtual ~PeriodSource() = default;
   // As LoadPeriod and LoadMonthlyUsage above.
-  virtual absl::StatusOr<PeriodCounts> Load(absl::Time from, absl::Time to, OriginLookup& origins,
-                                            absl::TimeZone local, bool progress,
-                                            std::vector<std::string>& problems) = 0;
-  virtual absl::StatusOr<MonthlyUsage> LoadMonthly(absl::Time from, absl::Time to,
-                                                   std::vector<std::string>& problems) = 0;
+  virtual absl::StatusOr<PeriodCounts> Load(
+      absl::Time from, absl::Time to, OriginLookup& origins,
+      absl::TimeZone local, bool progress,
+      std::vector<std::string>& problems) = 0;
+  virtual absl::StatusOr<MonthlyUsage> LoadMonthly(
+      absl::Time from, absl::Time to, std::vector<std::string>& problems) = 0;
   // The span of everything the source holds, for a report without a
   // period; sources that cannot tell ask for --from and --to.
   virtual absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() {
@@ -162,17 +173,22 @@ class PeriodSource {
 
 class FilesPeriodSource : public PeriodSource {
  public:
-  explicit FilesPeriodSource(std::vector<std::string> dirs) : dirs_(std::move(dirs)) {}
-  absl::StatusOr<PeriodCounts> Load(absl::Time from, absl::Time to, OriginLookup& origins,
-                                    absl::TimeZone local, bool progress,
-                                    std::vector<std::string>& problems) override {
+  explicit FilesPeriodSource(std::vector<std::string> dirs)
+      : dirs_(std::move(dirs)) {}
+  absl::StatusOr<PeriodCounts> Load(
+      absl::Time from, absl::Time to, OriginLookup& origins,
+      absl::TimeZone local, bool progress,
+      std::vector<std::string>& problems) override {
     return LoadPeriod(dirs_, from, to, origins, local, progress, problems);
   }
-  absl::StatusOr<MonthlyUsage> LoadMonthly(absl::Time from, absl::Time to,
-                                           std::vector<std::string>& problems) override {
+  absl::StatusOr<MonthlyUsage> LoadMonthly(
+      absl::Time from, absl::Time to,
+      std::vector<std::string>& problems) override {
     return LoadMonthlyUsage(dirs_, from, to, problems);
   }
-  absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() override { return InputSpan(dirs_); }
+  absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() override {
+    return InputSpan(dirs_);
+  }
 
  private:
   std::vector<std::string> dirs_;
@@ -187,8 +203,8 @@ uint16_t CountryKey(const std::string& code);
 // Adds the packets of one hour (a multiple of an hour) to a series at the
 // period's step, and to its hour-of-day profile where the kind keeps one
 // (ports and countries), as a file of that hour adds them.
-void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key, absl::Time hour,
-                  uint64_t packets, absl::TimeZone local);
+void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key,
+                  absl::Time hour, uint64_t packets, absl::TimeZone local);
 // Sums every sensor's counts into `all`, once all are loaded.
 void SumSensors(PeriodCounts& period);
 

@@ -25,7 +25,8 @@ std::string Rfc3339(absl::Time t) {
 
 // Keys ranked by value, largest first (ties by key).
 template <typename Key>
-std::vector<std::pair<Key, uint64_t>> Ranked(const std::map<Key, uint64_t>& values) {
+std::vector<std::pair<Key, uint64_t>> Ranked(
+    const std::map<Key, uint64_t>& values) {
   std::vector<std::pair<Key, uint64_t>> ranked(values.begin(), values.end());
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -51,7 +52,8 @@ std::map<std::string, uint64_t> PortPackets(const EpochCounts& c) {
   return packets;
 }
 
-std::map<std::string, uint64_t> CountryPackets(const EpochCounts& c, OriginLookup& origins) {
+std::map<std::string, uint64_t> CountryPackets(const EpochCounts& c,
+                                               OriginLookup& origins) {
   std::map<std::string, uint64_t> packets;
   for (const auto& [net, stats] : c.sources) {
     const std::string& country = origins.Of(net).country;
@@ -61,7 +63,8 @@ std::map<std::string, uint64_t> CountryPackets(const EpochCounts& c, OriginLooku
 }
 
 json RankedTable(const std::map<std::string, uint64_t>& now,
-                 const std::map<std::string, uint64_t>& before, int top, const char* key) {
+                 const std::map<std::string, uint64_t>& before, int top,
+                 const char* key) {
   const std::map<std::string, int> previous = Ranks(before);
   json rows = json::array();
   int rank = 0;
@@ -69,7 +72,8 @@ json RankedTable(const std::map<std::string, uint64_t>& now,
     if (++rank > top) break;
     auto it = previous.find(name);
     json row = {{"rank", rank}, {key, name}, {"packets", packets}};
-    row["previous_rank"] = it == previous.end() ? json(nullptr) : json(it->second);
+    row["previous_rank"] =
+        it == previous.end() ? json(nullptr) : json(it->second);
     row["previous"] = it == previous.end() ? "not seen"
                       : it->second > top   ? absl::StrCat("out of top ", top)
                                            : absl::StrCat(it->second);
@@ -81,7 +85,8 @@ json RankedTable(const std::map<std::string, uint64_t>& now,
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return v.size() % 2 ? v[v.size() / 2]
+                      : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 // Thresholds of a spike: robust z-score of an hour against the hourly
@@ -92,9 +97,12 @@ double Median(std::vector<double> v) {
 constexpr double kSpikeMinZ = 8;
 constexpr double kSpikeMinRatio = 4;  // and at least 4x the baseline median
 constexpr const char* kSpikeMethod =
-    "robust z = (packets in an hour - baseline median) / max(1.4826 MAD, sqrt(median), 1) over "
-    "the hourly counts of the previous period (daily counts for periods over two weeks); a spike "
-    "is z >= 8, >= 4x the median and >= 0.1 % of the period's packets in one hour (day)";
+    "robust z = (packets in an hour - baseline median) / max(1.4826 MAD, "
+    "sqrt(median), 1) over "
+    "the hourly counts of the previous period (daily counts for periods over "
+    "two weeks); a spike "
+    "is z >= 8, >= 4x the median and >= 0.1 % of the period's packets in one "
+    "hour (day)";
 
 struct SpikeWindow {
   absl::Time from, to;            // the period
@@ -105,8 +113,8 @@ struct SpikeWindow {
 
 // Entries of `kind` whose steps in the period stand far above their own
 // baseline's.
-void FindSpikes(const char* kind, const TimeSeries& now, const TimeSeries& before,
-                const SpikeWindow& w, json& spikes) {
+void FindSpikes(const char* kind, const TimeSeries& now,
+                const TimeSeries& before, const SpikeWindow& w, json& spikes) {
   for (const auto& [name, hours] : now) {
     std::vector<double> baseline;
     auto base_it = before.find(name);
@@ -129,28 +137,37 @@ void FindSpikes(const char* kind, const TimeSeries& now, const TimeSeries& befor
     for (const auto& [hour, packets] : hours) {
       if (hour < w.from || hour >= w.to) continue;
       const double z = (packets - median) / scale;
-      if (z < kSpikeMinZ || packets < kSpikeMinRatio * median || packets < w.noise_floor) continue;
+      if (z < kSpikeMinZ || packets < kSpikeMinRatio * median ||
+          packets < w.noise_floor)
+        continue;
       ++hours_above;
       if (packets > peak) peak = packets, peak_hour = hour;
     }
     if (hours_above == 0) continue;
-    spikes.push_back({{"kind", kind}, {"name", name}, {"peak", Rfc3339(peak_hour)},
-                      {"peak_packets", peak}, {"baseline_median", median},
-                      {"baseline_mad", mad},
-                      {"robust_z", std::round((peak - median) / scale * 10) / 10},
-                      {"hours_above", hours_above}, {"new", median == 0 && mad == 0}});
+    spikes.push_back(
+        {{"kind", kind},
+         {"name", name},
+         {"peak", Rfc3339(peak_hour)},
+         {"peak_packets", peak},
+         {"baseline_median", median},
+         {"baseline_mad", mad},
+         {"robust_z", std::round((peak - median) / scale * 10) / 10},
+         {"hours_above", hours_above},
+         {"new", median == 0 && mad == 0}});
   }
 }
 
 }  // namespace
 
 absl::StatusOr<json> BuildReport(const ReportOptions& options) {
-  if (options.dirs.empty()) return absl::InvalidArgumentError("no --in directory given");
+  if (options.dirs.empty())
+    return absl::InvalidArgumentError("no --in directory given");
   FilesPeriodSource files(options.dirs);
   return BuildReport(options, files);
 }
 
-absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& source) {
+absl::StatusOr<json> BuildReport(const ReportOptions& options,
+                                 PeriodSource& source) {
   absl::Time from, to;
   std::string note;
   if (options.from && options.to) {
@@ -161,23 +178,27 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
     to = options.to.value_or(span.second);
     note = !options.from && !options.to ? "the whole input"
            : !options.from              ? "from the input's first snapshot"
-                                        : "to the end of the input's last snapshot";
+                           : "to the end of the input's last snapshot";
   }
-  if (to <= from) return absl::InvalidArgumentError("--to must be after --from");
-  std::unique_ptr<OriginLookup> origins =
-      OriginLookup::Open(options.geo_dir.empty() ? kDefaultGeoDir : options.geo_dir);
+  if (to <= from)
+    return absl::InvalidArgumentError("--to must be after --from");
+  std::unique_ptr<OriginLookup> origins = OriginLookup::Open(
+      options.geo_dir.empty() ? kDefaultGeoDir : options.geo_dir);
   absl::TimeZone local;
   if (!absl::LoadTimeZone(options.local_time_zone, &local)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
   }
   std::vector<std::string> problems;
-  DS_ASSIGN_OR_RETURN(PeriodCounts now,
-                      source.Load(from, to, *origins, local, options.progress, problems));
+  DS_ASSIGN_OR_RETURN(
+      PeriodCounts now,
+      source.Load(from, to, *origins, local, options.progress, problems));
   const absl::Time prev_to = options.previous_to.value_or(from);
-  const absl::Time prev_from = options.previous_from.value_or(prev_to - (to - from));
-  DS_ASSIGN_OR_RETURN(PeriodCounts before, source.Load(prev_from, prev_to, *origins, local,
-                                                       options.progress, problems));
+  const absl::Time prev_from =
+      options.previous_from.value_or(prev_to - (to - from));
+  DS_ASSIGN_OR_RETURN(PeriodCounts before,
+                      source.Load(prev_from, prev_to, *origins, local,
+                                  options.progress, problems));
   const int top = options.top;
   // Series for what the report shows: the top entries, and every entry
   // that could hold a spike (>= 0.1 % of the period's packets in a step);
@@ -186,10 +207,13 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   SelectSeries(now, spike_floor, top);
   SelectSeries(before, std::numeric_limits<uint64_t>::max(), 0, &now);
   json report;
-  report["period"] = {{"from", Rfc3339(from)}, {"to", Rfc3339(to)},
-                      {"snapshots", now.snapshots}, {"files", now.files}};
+  report["period"] = {{"from", Rfc3339(from)},
+                      {"to", Rfc3339(to)},
+                      {"snapshots", now.snapshots},
+                      {"files", now.files}};
   if (!note.empty()) report["period"]["note"] = note;
-  report["previous_period"] = {{"from", Rfc3339(prev_from)}, {"to", Rfc3339(prev_to)},
+  report["previous_period"] = {{"from", Rfc3339(prev_from)},
+                               {"to", Rfc3339(prev_to)},
                                {"snapshots", before.snapshots}};
   report["enrichment"] = origins->sources();
   report["warnings"] = origins->warnings();
@@ -206,25 +230,29 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   const std::map<std::string, uint64_t> ports_now = PortPackets(c);
   const std::map<std::string, uint64_t> ports_before = PortPackets(before.all);
   report["top_ports"] = RankedTable(ports_now, ports_before, top, "port");
-  const std::map<std::string, uint64_t> countries_now = CountryPackets(c, *origins);
-  report["top_countries"] =
-      RankedTable(countries_now, CountryPackets(before.all, *origins), top, "country");
+  const std::map<std::string, uint64_t> countries_now =
+      CountryPackets(c, *origins);
+  report["top_countries"] = RankedTable(
+      countries_now, CountryPackets(before.all, *origins), top, "country");
   auto as_packets = [&](const EpochCounts& counts) {
     std::map<std::string, uint64_t> packets;
     for (const auto& [net, stats] : counts.sources) {
       const Origin& o = origins->Of(net);
-      packets[o.asn ? absl::StrCat("AS", o.asn, " ", o.as_name) : "unknown"] += stats.packets;
+      packets[o.asn ? absl::StrCat("AS", o.asn, " ", o.as_name) : "unknown"] +=
+          stats.packets;
     }
     return packets;
   };
-  report["top_ases"] = RankedTable(as_packets(c), as_packets(before.all), top, "as");
+  report["top_ases"] =
+      RankedTable(as_packets(c), as_packets(before.all), top, "as");
 
   // 3: series of the top ports, countries and country x port pairs:
   // hourly (periods up to two weeks), daily, and hour-of-day profiles in
   // UTC and a local zone.
   const bool hourly_series = now.step == absl::Hours(1);
-  auto series = [&](const TimeSeries& steps, const HourOfDay* utc, const HourOfDay* in_zone,
-                    const json& ranked, const char* key) {
+  auto series = [&](const TimeSeries& steps, const HourOfDay* utc,
+                    const HourOfDay* in_zone, const json& ranked,
+                    const char* key) {
     json out = json::object();
     for (const auto& row : ranked) {
       const std::string name = row[key].get<std::string>();
@@ -233,7 +261,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
       json hourly = json::array(), daily = json::object();
       for (const auto& [at, packets] : it->second) {
         if (hourly_series) hourly.push_back({Rfc3339(at), packets});
-        const std::string day = absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone());
+        const std::string day =
+            absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone());
         daily[day] = daily.value(day, uint64_t{0}) + packets;
       }
       json entry = {{"daily", daily}};
@@ -259,20 +288,23 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
       before_cut = std::min(before_cut, it->second);
     }
   }
-  report["top_country_ports"] =
-      RankedTable(SeriesTotals(now, kCountryPortSeries, top_cut),
-                  SeriesTotals(before, kCountryPortSeries, before_cut), top, "pair");
+  report["top_country_ports"] = RankedTable(
+      SeriesTotals(now, kCountryPortSeries, top_cut),
+      SeriesTotals(before, kCountryPortSeries, before_cut), top, "pair");
   report["series"] = {
       {"step", hourly_series ? "hour" : "day"},
       {"local_time_zone", options.local_time_zone},
-      {"ports", series(now.ports, &now.ports_utc, &now.ports_local, report["top_ports"], "port")},
-      {"countries", series(now.countries, &now.countries_utc, &now.countries_local,
-                           report["top_countries"], "country")},
-      {"country_ports",
-       series(now.country_ports, nullptr, nullptr, report["top_country_ports"], "pair")}};
+      {"ports", series(now.ports, &now.ports_utc, &now.ports_local,
+                       report["top_ports"], "port")},
+      {"countries",
+       series(now.countries, &now.countries_utc, &now.countries_local,
+              report["top_countries"], "country")},
+      {"country_ports", series(now.country_ports, nullptr, nullptr,
+                               report["top_country_ports"], "pair")}};
   if (now.country_profiles_partial) {
     report["warnings"].push_back(
-        "countries' hour-of-day profiles cover only the days read hour by hour: periods over "
+        "countries' hour-of-day profiles cover only the days read hour by "
+        "hour: periods over "
         "two weeks read daily roll-ups");
   }
 
@@ -284,14 +316,18 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   for (const auto& [index, stats] : c.ports) {
     auto [slot, port] = SlotPortOfIndex(index);
     Fingerprints& f = by_label[PortLabel(slot, port)];
-    f.all += stats.packets, f.mirai += stats.mirai, f.zmap += stats.zmap, f.masscan += stats.masscan;
+    f.all += stats.packets, f.mirai += stats.mirai, f.zmap += stats.zmap,
+        f.masscan += stats.masscan;
   }
   json shares = json::array();
   for (const auto& row : report["top_ports"]) {
     const Fingerprints f = by_label[row["port"].get<std::string>()];
     auto pct = [&](uint64_t n) { return f.all ? 100.0 * n / f.all : 0.0; };
-    shares.push_back({{"port", row["port"]}, {"all", f.all}, {"mirai", f.mirai},
-                      {"mirai_share", pct(f.mirai)}, {"zmap_share", pct(f.zmap)},
+    shares.push_back({{"port", row["port"]},
+                      {"all", f.all},
+                      {"mirai", f.mirai},
+                      {"mirai_share", pct(f.mirai)},
+                      {"zmap_share", pct(f.zmap)},
                       {"masscan_share", pct(f.masscan)}});
   }
   report["fingerprint_shares"] = shares;
@@ -301,12 +337,13 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   auto by_source_port = [](const EpochCounts& counts) {
     std::map<std::string, uint64_t> packets;
     for (const auto& [index, stats] : counts.src_ports) {
-      packets[PortLabel(static_cast<uint8_t>(index / 65536), index % 65536)] += stats.packets;
+      packets[PortLabel(static_cast<uint8_t>(index / 65536), index % 65536)] +=
+          stats.packets;
     }
     return packets;
   };
-  report["source_ports"] =
-      RankedTable(by_source_port(c), by_source_port(before.all), top, "source_port");
+  report["source_ports"] = RankedTable(
+      by_source_port(c), by_source_port(before.all), top, "source_port");
   // The networks answering with SYN-ACK or RST are the victims of floods
   // that spoofed darknet addresses; their countries in a second table.
   auto victim_countries = [&](const EpochCounts& counts) {
@@ -320,41 +357,51 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   };
   std::vector<std::pair<uint64_t, ds_net_key>> victims;
   for (const auto& [net, stats] : c.sources) {
-    if (stats.synack + stats.rst) victims.emplace_back(stats.synack + stats.rst, net);
+    if (stats.synack + stats.rst)
+      victims.emplace_back(stats.synack + stats.rst, net);
   }
-  std::sort(victims.begin(), victims.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::sort(victims.begin(), victims.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
   json victim_rows = json::array();
   for (size_t i = 0; i < victims.size() && static_cast<int>(i) < top; ++i) {
     const ds_source_stats& stats = c.sources.at(victims[i].second);
     const Origin& o = origins->Of(victims[i].second);
-    victim_rows.push_back({{"rank", i + 1}, {"network", NetKeyToString(victims[i].second)},
-                           {"packets", victims[i].first}, {"synack", stats.synack},
-                           {"rst", stats.rst}, {"country", o.country}, {"asn", o.asn},
+    victim_rows.push_back({{"rank", i + 1},
+                           {"network", NetKeyToString(victims[i].second)},
+                           {"packets", victims[i].first},
+                           {"synack", stats.synack},
+                           {"rst", stats.rst},
+                           {"country", o.country},
+                           {"asn", o.asn},
                            {"as_name", o.as_name}});
   }
   report["backscatter_victims"] = {
       {"networks", victims.size()},
       {"top_networks", victim_rows},
-      {"countries",
-       RankedTable(victim_countries(c), victim_countries(before.all), top, "country")}};
+      {"countries", RankedTable(victim_countries(c),
+                                victim_countries(before.all), top, "country")}};
 
   // 6: ports first seen in the period, and ports that grew tenfold.
   json emerging = json::array();
   if (before.snapshots == 0) {
     report["warnings"].push_back(
-        "no snapshots in the previous period: emerging ports need that baseline");
+        "no snapshots in the previous period: emerging ports need that "
+        "baseline");
   }
   for (const auto& [port, packets] : Ranked(ports_now)) {
     if (before.snapshots == 0) break;
     auto it = ports_before.find(port);
     const uint64_t previous = it == ports_before.end() ? 0 : it->second;
     const bool first_seen = previous == 0;
-    const double growth = previous ? static_cast<double>(packets) / previous : 0;
+    const double growth =
+        previous ? static_cast<double>(packets) / previous : 0;
     // Noise floor: a port must carry 0.1 % of the period's packets.
     if (packets * 1000 < c.counters[DS_CTR_DARKNET_PACKETS]) continue;
     if (!first_seen && growth < 10) continue;
-    emerging.push_back({{"port", port}, {"packets", packets}, {"previous_packets", previous},
+    emerging.push_back({{"port", port},
+                        {"packets", packets},
+                        {"previous_packets", previous},
                         {"first_seen", first_seen}});
     if (static_cast<int>(emerging.size()) >= top) break;
   }
@@ -363,11 +410,14 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   // country x port pairs, strongest first.
   json spikes = json::array();
   if (before.snapshots > 0) {
-    const SpikeWindow window{from, to, prev_from, prev_to, now.step, spike_floor};
+    const SpikeWindow window{from,    to,       prev_from,
+                             prev_to, now.step, spike_floor};
     FindSpikes("port", now.ports, before.ports, window, spikes);
-    FindSpikes("source_port", now.source_ports, before.source_ports, window, spikes);
+    FindSpikes("source_port", now.source_ports, before.source_ports, window,
+               spikes);
     FindSpikes("country", now.countries, before.countries, window, spikes);
-    FindSpikes("country_port", now.country_ports, before.country_ports, window, spikes);
+    FindSpikes("country_port", now.country_ports, before.country_ports, window,
+               spikes);
   }
   std::sort(spikes.begin(), spikes.end(), [](const json& a, const json& b) {
     return a["robust_z"].get<double>() > b["robust_z"].get<double>();
@@ -382,13 +432,16 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
     const double ports = EstimateDistinctPorts(stats.port_sketch);
     if (ports >= options.wide_scanner_ports) scanners.emplace_back(ports, net);
   }
-  std::sort(scanners.begin(), scanners.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(scanners.begin(), scanners.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t i = 0; i < scanners.size() && static_cast<int>(i) < top; ++i) {
     const Origin& o = origins->Of(scanners[i].second);
     wide.push_back({{"source", NetKeyToString(scanners[i].second)},
                     {"ports_estimate", std::llround(scanners[i].first)},
                     {"packets", c.sources.at(scanners[i].second).packets},
-                    {"country", o.country}, {"asn", o.asn}, {"as_name", o.as_name}});
+                    {"country", o.country},
+                    {"asn", o.asn},
+                    {"as_name", o.as_name}});
   }
   report["wide_scanners"] = wide;
 
@@ -413,8 +466,10 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
     if (baseline.size() < 3 || recent.empty()) continue;
     const double base = Median(baseline), last = Median(recent);
     if (base >= 20 && last < base / 10) {
-      outages.push_back({{"country", country}, {"baseline_median", base},
-                         {"recent_median", last}, {"series", curve}});
+      outages.push_back({{"country", country},
+                         {"baseline_median", base},
+                         {"recent_median", last},
+                         {"series", curve}});
     }
   }
   report["outages"] = outages;
@@ -428,7 +483,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
       if (++rank > top) break;
       ports.push_back({{"rank", rank}, {"port", port}, {"packets", packets}});
     }
-    sensors.push_back({{"sensor", sensor}, {"packets", counts.counters[DS_CTR_DARKNET_PACKETS]},
+    sensors.push_back({{"sensor", sensor},
+                       {"packets", counts.counters[DS_CTR_DARKNET_PACKETS]},
                        {"top_ports", ports}});
   }
   report["sensors"] = sensors;
@@ -437,13 +493,14 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   // month, beside the same month a year before (TSUBAME's comparison).
   auto year_earlier = [](absl::Time t) {
     const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
-    return absl::FromCivil(absl::CivilSecond(c.year() - 1, c.month(), c.day(), c.hour(),
-                                             c.minute(), c.second()),
+    return absl::FromCivil(absl::CivilSecond(c.year() - 1, c.month(), c.day(),
+                                             c.hour(), c.minute(), c.second()),
                            absl::UTCTimeZone());
   };
   const MonthlyUsage& usage = now.monthly;
-  DS_ASSIGN_OR_RETURN(MonthlyUsage usage_year_before,
-                      source.LoadMonthly(year_earlier(from), year_earlier(to), problems));
+  DS_ASSIGN_OR_RETURN(
+      MonthlyUsage usage_year_before,
+      source.LoadMonthly(year_earlier(from), year_earlier(to), problems));
   auto per_address_day = [](const MonthUsage& m) -> json {
     if (m.ipv4_addresses == 0 || m.observed_seconds == 0) return nullptr;
     return static_cast<double>(m.ipv4_packets) / m.ipv4_addresses /
@@ -452,10 +509,14 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
   json monthly = json::array();
   for (const auto& [sensor, months] : usage) {
     for (const auto& [month, m] : months) {
-      json row = {{"sensor", sensor}, {"month", month}, {"ipv4_packets", m.ipv4_packets},
+      json row = {{"sensor", sensor},
+                  {"month", month},
+                  {"ipv4_packets", m.ipv4_packets},
                   {"days", std::round(m.observed_seconds / 864.0) / 100},
-                  {"addresses", m.ipv4_addresses}, {"per_address_per_day", per_address_day(m)},
-                  {"year_before", nullptr}, {"year_over_year_change", nullptr}};
+                  {"addresses", m.ipv4_addresses},
+                  {"per_address_per_day", per_address_day(m)},
+                  {"year_before", nullptr},
+                  {"year_over_year_change", nullptr}};
       const std::string last_year =
           absl::StrCat(std::stoi(month.substr(0, 4)) - 1, month.substr(4));
       auto sensor_before = usage_year_before.find(sensor);
@@ -464,9 +525,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
         if (before_month != sensor_before->second.end()) {
           const json then = per_address_day(before_month->second);
           row["year_before"] = then;
-          if (then.is_number() && row["per_address_per_day"].is_number() && then.get<double>() > 0) {
+          if (then.is_number() && row["per_address_per_day"].is_number() &&
+              then.get<double>() > 0) {
             row["year_over_year_change"] =
-                100.0 * (row["per_address_per_day"].get<double>() / then.get<double>() - 1);
+                100.0 *
+                (row["per_address_per_day"].get<double>() / then.get<double>() -
+                 1);
           }
         }
       }
@@ -482,19 +546,25 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options, PeriodSource& sou
 void PrintReportText(const json& r, std::ostream& out) {
   out << "darkscope report " << r["period"]["from"].get<std::string>() << " .. "
       << r["period"]["to"].get<std::string>() << " ("
-      << (r["period"].contains("note") ? r["period"]["note"].get<std::string>() + "; " : "")
-      << r["period"]["snapshots"]
-      << " snapshots; previous " << r["previous_period"]["from"].get<std::string>() << " .. "
+      << (r["period"].contains("note")
+              ? r["period"]["note"].get<std::string>() + "; "
+              : "")
+      << r["period"]["snapshots"] << " snapshots; previous "
+      << r["previous_period"]["from"].get<std::string>() << " .. "
       << r["previous_period"]["to"].get<std::string>() << ")\n";
-  out << "packets " << r["totals"]["packets"] << ", sources " << r["totals"]["sources"]
-      << ", Mirai " << r["totals"]["mirai"] << ", ZMap " << r["totals"]["zmap"] << ", Masscan "
-      << r["totals"]["masscan"] << ", backscatter " << r["totals"]["backscatter"] << "\n";
+  out << "packets " << r["totals"]["packets"] << ", sources "
+      << r["totals"]["sources"] << ", Mirai " << r["totals"]["mirai"]
+      << ", ZMap " << r["totals"]["zmap"] << ", Masscan "
+      << r["totals"]["masscan"] << ", backscatter "
+      << r["totals"]["backscatter"] << "\n";
   auto table = [&](const char* title, const json& rows, const char* key) {
     out << "\n" << title << "\n";
     for (const auto& row : rows) {
       out << absl::StrFormat("  %2d  %-36s %12d", row["rank"].get<int>(),
-                             row[key].get<std::string>(), row["packets"].get<uint64_t>());
-      if (row.contains("previous")) out << "  (prev " << row["previous"].get<std::string>() << ")";
+                             row[key].get<std::string>(),
+                             row["packets"].get<uint64_t>());
+      if (row.contains("previous"))
+        out << "  (prev " << row["previous"].get<std::string>() << ")";
       out << "\n";
     }
   };
@@ -503,23 +573,28 @@ void PrintReportText(const json& r, std::ostream& out) {
   table("Top source ASes", r["top_ases"], "as");
   out << "\nFingerprint shares (ALL, Mirai, share, ZMap, Masscan)\n";
   for (const auto& row : r["fingerprint_shares"]) {
-    out << absl::StrFormat("  %-12s %12d %12d %6.2f%% %6.2f%% %6.2f%%\n", row["port"].get<std::string>(),
-                           row["all"].get<uint64_t>(), row["mirai"].get<uint64_t>(),
-                           row["mirai_share"].get<double>(), row["zmap_share"].get<double>(),
-                           row["masscan_share"].get<double>());
+    out << absl::StrFormat(
+        "  %-12s %12d %12d %6.2f%% %6.2f%% %6.2f%%\n",
+        row["port"].get<std::string>(), row["all"].get<uint64_t>(),
+        row["mirai"].get<uint64_t>(), row["mirai_share"].get<double>(),
+        row["zmap_share"].get<double>(), row["masscan_share"].get<double>());
   }
-  table("Traffic by source port (reflection, backscatter)", r["source_ports"], "source_port");
-  out << "\nSYN-ACK/RST victims (" << r["backscatter_victims"]["networks"] << " networks)\n";
+  table("Traffic by source port (reflection, backscatter)", r["source_ports"],
+        "source_port");
+  out << "\nSYN-ACK/RST victims (" << r["backscatter_victims"]["networks"]
+      << " networks)\n";
   for (const auto& row : r["backscatter_victims"]["top_networks"]) {
-    out << absl::StrFormat("  %2d  %-20s %10d  SYN-ACK %d RST %d  %s AS%d %s\n", row["rank"].get<int>(),
-                           row["network"].get<std::string>(), row["packets"].get<uint64_t>(),
-                           row["synack"].get<uint64_t>(), row["rst"].get<uint64_t>(),
-                           row["country"].get<std::string>(), row["asn"].get<uint32_t>(),
-                           row["as_name"].get<std::string>());
+    out << absl::StrFormat(
+        "  %2d  %-20s %10d  SYN-ACK %d RST %d  %s AS%d %s\n",
+        row["rank"].get<int>(), row["network"].get<std::string>(),
+        row["packets"].get<uint64_t>(), row["synack"].get<uint64_t>(),
+        row["rst"].get<uint64_t>(), row["country"].get<std::string>(),
+        row["asn"].get<uint32_t>(), row["as_name"].get<std::string>());
   }
   table("Victims' countries", r["backscatter_victims"]["countries"], "country");
   // Hour-of-day profiles as a line of bars, lowest to highest hour's share.
-  auto profile = [&](const char* title, const json& entries, const char* field) {
+  auto profile = [&](const char* title, const json& entries,
+                     const char* field) {
     static const char* kBars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
     out << "\n" << title << " (00h .. 23h)\n";
     for (const auto& [name, s] : entries.items()) {
@@ -527,46 +602,61 @@ void PrintReportText(const json& r, std::ostream& out) {
       const std::vector<uint64_t> hours = s[field].get<std::vector<uint64_t>>();
       const uint64_t peak = *std::max_element(hours.begin(), hours.end());
       std::string bars;
-      for (uint64_t h : hours) bars += kBars[peak ? (h * 8 + peak - 1) / peak : 0];
+      for (uint64_t h : hours)
+        bars += kBars[peak ? (h * 8 + peak - 1) / peak : 0];
       out << absl::StrFormat("  %-16s %s\n", name, bars);
     }
   };
-  profile("Hour of day, UTC, top ports", r["series"]["ports"], "hour_of_day_utc");
-  profile(("Hour of day, " + r["series"]["local_time_zone"].get<std::string>() + ", top countries").c_str(),
+  profile("Hour of day, UTC, top ports", r["series"]["ports"],
+          "hour_of_day_utc");
+  profile(("Hour of day, " + r["series"]["local_time_zone"].get<std::string>() +
+           ", top countries")
+              .c_str(),
           r["series"]["countries"], "hour_of_day_local");
   out << "\nEmerging ports\n";
   for (const auto& row : r["emerging_ports"]) {
-    out << "  " << row["port"].get<std::string>() << ": " << row["packets"] << " packets, previous "
-        << row["previous_packets"] << (row["first_seen"].get<bool>() ? " (first seen)" : "") << "\n";
+    out << "  " << row["port"].get<std::string>() << ": " << row["packets"]
+        << " packets, previous " << row["previous_packets"]
+        << (row["first_seen"].get<bool>() ? " (first seen)" : "") << "\n";
   }
   out << "\nSpikes (" << r["spikes"]["method"].get<std::string>() << ")\n";
   for (const auto& row : r["spikes"]["entries"]) {
-    out << absl::StrFormat("  %-12s %-16s peak %s %8d packets, baseline median %.0f, z %.1f, %d h%s\n",
-                           row["kind"].get<std::string>(), row["name"].get<std::string>(),
-                           row["peak"].get<std::string>(), row["peak_packets"].get<uint64_t>(),
-                           row["baseline_median"].get<double>(), row["robust_z"].get<double>(),
-                           row["hours_above"].get<int>(), row["new"].get<bool>() ? " (new)" : "");
+    out << absl::StrFormat(
+        "  %-12s %-16s peak %s %8d packets, baseline median %.0f, z %.1f, %d "
+        "h%s\n",
+        row["kind"].get<std::string>(), row["name"].get<std::string>(),
+        row["peak"].get<std::string>(), row["peak_packets"].get<uint64_t>(),
+        row["baseline_median"].get<double>(), row["robust_z"].get<double>(),
+        row["hours_above"].get<int>(), row["new"].get<bool>() ? " (new)" : "");
   }
   out << "\nWide-range scanners\n";
   for (const auto& row : r["wide_scanners"]) {
-    out << "  " << row["source"].get<std::string>() << " ~" << row["ports_estimate"] << " ports, "
-        << row["packets"] << " packets, " << row["country"].get<std::string>() << " AS"
-        << row["asn"] << " " << row["as_name"].get<std::string>() << "\n";
+    out << "  " << row["source"].get<std::string>() << " ~"
+        << row["ports_estimate"] << " ports, " << row["packets"] << " packets, "
+        << row["country"].get<std::string>() << " AS" << row["asn"] << " "
+        << row["as_name"].get<std::string>() << "\n";
   }
   out << "\nOutages\n";
   for (const auto& row : r["outages"]) {
-    out << "  " << row["country"].get<std::string>() << ": median per " << r["series"]["step"].get<std::string>() << " "
+    out << "  " << row["country"].get<std::string>() << ": median per "
+        << r["series"]["step"].get<std::string>() << " "
         << row["baseline_median"] << " -> " << row["recent_median"] << "\n";
   }
-  out << "\nPackets per monitored IPv4 address per day (sensor, month, days, addresses, average, a year before)\n";
+  out << "\nPackets per monitored IPv4 address per day (sensor, month, days, "
+         "addresses, average, a year before)\n";
   for (const auto& row : r["monthly"]) {
-    auto number = [](const json& v) { return v.is_null() ? std::string("-") : absl::StrFormat("%.2f", v.get<double>()); };
-    out << absl::StrFormat("  %-16s %s %6.2f %10d %10s %10s\n", row["sensor"].get<std::string>(),
-                           row["month"].get<std::string>(), row["days"].get<double>(),
-                           row["addresses"].get<uint64_t>(), number(row["per_address_per_day"]),
-                           number(row["year_before"]));
+    auto number = [](const json& v) {
+      return v.is_null() ? std::string("-")
+                         : absl::StrFormat("%.2f", v.get<double>());
+    };
+    out << absl::StrFormat(
+        "  %-16s %s %6.2f %10d %10s %10s\n", row["sensor"].get<std::string>(),
+        row["month"].get<std::string>(), row["days"].get<double>(),
+        row["addresses"].get<uint64_t>(), number(row["per_address_per_day"]),
+        number(row["year_before"]));
   }
-  for (const auto& w : r["warnings"]) out << "warning: " << w.get<std::string>() << "\n";
+  for (const auto& w : r["warnings"])
+    out << "warning: " << w.get<std::string>() << "\n";
   out << "sources: ";
   for (const auto& s : r["enrichment"]) out << s.get<std::string>() << "; ";
   out << "\n";

@@ -2,9 +2,10 @@
 // one sensor or several, as text for a terminal or JSON for scripts. This
 // first part computes the top ports and countries with their previous
 // ranks, hourly and daily series per port, country and country x port with
-// hour-of-day profiles (UTC and a local zone), the top ASes, the Mirai/ZMap/Masscan shares per port, traffic by
-// source port (reflection and backscatter), ports first seen or surging
-// against the previous period, wide-range scanners and country outages.
+// hour-of-day profiles (UTC and a local zone), the top ASes, the
+// Mirai/ZMap/Masscan shares per port, traffic by source port (reflection and
+// backscatter), ports first seen or surging against the previous period,
+// wide-range scanners and country outages.
 #ifndef DARKSCOPE_REPORT_REPORT_H_
 #define DARKSCOPE_REPORT_REPORT_H_
 
@@ -40,7 +41,8 @@ struct ReportOptions {
 // snapshot files of options.dirs.
 absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options);
 // The same from another source (options.dirs unused).
-absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options, PeriodSource& source);
+absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options,
+                                           PeriodSource& source);
 
 // The same for a terminal.
 void PrintReportText(const nlohmann::json& report, std::ostream& out);

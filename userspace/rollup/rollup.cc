@@ -32,7 +32,8 @@ absl::StatusOr<absl::Time> ModifiedAt(const std::string& path) {
 }
 
 absl::Status MakeDirectory(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError(errno, "mkdir", path);
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+    return ErrnoError(errno, "mkdir", path);
   return absl::OkStatus();
 }
 
@@ -57,18 +58,22 @@ absl::StatusOr<std::optional<Snapshot>> Merge(
       continue;
     }
     ++read;
-    if (merged.sensor.empty()) merged.sensor = s->sensor, merged.darknet = s->darknet;
+    if (merged.sensor.empty())
+      merged.sensor = s->sensor, merged.darknet = s->darknet;
     all_complete = all_complete && s->complete;
     // A roll-up of roll-ups carries the counts of what it merged.
     auto merged_before = s->agent_counters.find(kSnapshotsMerged);
-    snapshots += merged_before == s->agent_counters.end() ? 1 : merged_before->second;
+    snapshots +=
+        merged_before == s->agent_counters.end() ? 1 : merged_before->second;
     auto observed_before = s->agent_counters.find(kObservedSeconds);
-    observed += observed_before == s->agent_counters.end() ? s->interval_seconds
-                                                            : observed_before->second;
+    observed += observed_before == s->agent_counters.end()
+                    ? s->interval_seconds
+                    : observed_before->second;
     for (const auto& [name, value] : s->agent_counters) {
       // Health counters that are levels, not counts, keep their maximum.
       if (name == "writer_queue_depth" || name == "drain_microseconds") {
-        merged.agent_counters[name] = std::max(merged.agent_counters[name], value);
+        merged.agent_counters[name] =
+            std::max(merged.agent_counters[name], value);
       } else if (name != kSnapshotsMerged && name != kObservedSeconds) {
         merged.agent_counters[name] += value;
       }
@@ -76,12 +81,14 @@ absl::StatusOr<std::optional<Snapshot>> Merge(
     AddCounts(s->counts, merged.counts);
     // A day's ports hour by hour, from the hourly roll-ups it merges.
     if (span == absl::Hours(24) && s->interval_seconds <= 3600) {
-      const auto hour = static_cast<uint8_t>((s->interval_start - start) / absl::Hours(1));
+      const auto hour =
+          static_cast<uint8_t>((s->interval_start - start) / absl::Hours(1));
       for (const auto& [index, stats] : s->counts.ports) {
         merged.port_hours[{index, hour}] += stats.packets;
       }
     }
-    for (const auto& [key, packets] : s->port_hours) merged.port_hours[key] += packets;
+    for (const auto& [key, packets] : s->port_hours)
+      merged.port_hours[key] += packets;
   }
   if (read == 0) return std::nullopt;
   merged.agent_counters[kSnapshotsMerged] = snapshots;
@@ -98,16 +105,20 @@ absl::Status RollLevel(const std::map<absl::Time, std::string>& from,
                        std::vector<std::string>& skipped) {
   if (from.empty()) return absl::OkStatus();
   DS_RETURN_IF_ERROR(MakeDirectory(to_dir));
-  DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files, UringFileWriter::Create(to_dir));
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<UringFileWriter> files,
+                      UringFileWriter::Create(to_dir));
   std::map<absl::Time, std::vector<std::string>> groups;
-  for (const auto& [start, path] : from) groups[Floor(start, span)].push_back(path);
+  for (const auto& [start, path] : from)
+    groups[Floor(start, span)].push_back(path);
   int done = 0;
   for (const auto& [start, sources] : groups) {
     if (options.progress) {
-      std::fprintf(stderr, "\rdarkscope rollup: %s %d/%zu", to_dir.c_str(), ++done, groups.size());
+      std::fprintf(stderr, "\rdarkscope rollup: %s %d/%zu", to_dir.c_str(),
+                   ++done, groups.size());
     }
     const absl::Time end = start + span;
-    if (end > latest && options.now < end + options.grace) continue;  // still filling
+    if (end > latest && options.now < end + options.grace)
+      continue;  // still filling
     const std::string name = SnapshotFileName(start);
     const std::string target = absl::StrCat(to_dir, "/", name);
     if (absl::StatusOr<absl::Time> made = ModifiedAt(target); made.ok()) {
@@ -133,7 +144,8 @@ absl::Status RollLevel(const std::map<absl::Time, std::string>& from,
 
 }  // namespace
 
-absl::StatusOr<std::map<absl::Time, std::string>> ListSeries(const std::string& dir) {
+absl::StatusOr<std::map<absl::Time, std::string>> ListSeries(
+    const std::string& dir) {
   std::map<absl::Time, std::string> series;
   struct stat st = {};
   if (::stat(dir.c_str(), &st) != 0 && errno == ENOENT) return series;
@@ -142,8 +154,8 @@ absl::StatusOr<std::map<absl::Time, std::string>> ListSeries(const std::string& 
     const std::string name = path.substr(path.rfind('/') + 1);
     absl::Time start;
     std::string error;
-    if (!absl::ParseTime("%E4Y%m%dT%H%M%SZ", name.substr(0, name.size() - 6), absl::UTCTimeZone(),
-                         &start, &error)) {
+    if (!absl::ParseTime("%E4Y%m%dT%H%M%SZ", name.substr(0, name.size() - 6),
+                         absl::UTCTimeZone(), &start, &error)) {
       continue;  // not a name darkscope writes
     }
     series.emplace(start, path);

@@ -21,7 +21,8 @@ inline constexpr const char kDailyDir[] = "daily";
 
 // The snapshot files of one directory by interval start (from their
 // names). A missing directory is an empty series.
-absl::StatusOr<std::map<absl::Time, std::string>> ListSeries(const std::string& dir);
+absl::StatusOr<std::map<absl::Time, std::string>> ListSeries(
+    const std::string& dir);
 
 struct RollupOptions {
   std::vector<std::string> dirs;  // sensors' snapshot directories

@@ -18,9 +18,11 @@ namespace darkscope {
 
 class IntervalWriter {
  public:
-  IntervalWriter(std::string sensor, std::vector<Prefix> darknet, absl::Duration interval,
-                 UringFileWriter& files)
-      : sensor_(std::move(sensor)), darknet_(std::move(darknet)), interval_(interval),
+  IntervalWriter(std::string sensor, std::vector<Prefix> darknet,
+                 absl::Duration interval, UringFileWriter& files)
+      : sensor_(std::move(sensor)),
+        darknet_(std::move(darknet)),
+        interval_(interval),
         files_(files) {}
 
   // The start of the interval that holds `t`.

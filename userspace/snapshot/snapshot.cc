@@ -54,10 +54,14 @@ struct Column {
   uint64_t At(uint32_t row) const {
     if (raw == nullptr) return values[row];
     switch (WidthOf(kind)) {  // constant widths: plain loads
-      case 1: return raw[row];
-      case 2: return Load<uint16_t>(row);
-      case 4: return Load<uint32_t>(row);
-      default: return Load<uint64_t>(row);
+      case 1:
+        return raw[row];
+      case 2:
+        return Load<uint16_t>(row);
+      case 4:
+        return Load<uint32_t>(row);
+      default:
+        return Load<uint64_t>(row);
     }
   }
   template <typename T>
@@ -151,7 +155,8 @@ std::vector<Table> ToTables(const Snapshot& s) {
 
   Table counters{"counters", 1, {}};
   for (int i = 0; i < DS_CTR_COUNT; ++i) {
-    counters.columns.push_back({kCounterNames[i], kU64, {s.counts.counters[i]}});
+    counters.columns.push_back(
+        {kCounterNames[i], kU64, {s.counts.counters[i]}});
   }
   tables.push_back(std::move(counters));
 
@@ -170,9 +175,12 @@ std::vector<Table> ToTables(const Snapshot& s) {
   AddColumn(darknet, "length", kU8);
   for (const Prefix& p : s.darknet) {
     uint64_t hi = 0, lo = 0;
-    for (int i = 0; i < 8; ++i) hi = hi << 8 | p.addr[i], lo = lo << 8 | p.addr[8 + i];
-    const uint64_t row[] = {static_cast<uint64_t>(p.family), hi, lo, static_cast<uint64_t>(p.length)};
-    for (size_t c = 0; c < std::size(row); ++c) darknet.columns[c].values.push_back(row[c]);
+    for (int i = 0; i < 8; ++i)
+      hi = hi << 8 | p.addr[i], lo = lo << 8 | p.addr[8 + i];
+    const uint64_t row[] = {static_cast<uint64_t>(p.family), hi, lo,
+                            static_cast<uint64_t>(p.length)};
+    for (size_t c = 0; c < std::size(row); ++c)
+      darknet.columns[c].values.push_back(row[c]);
   }
   tables.push_back(std::move(darknet));
 
@@ -183,14 +191,17 @@ std::vector<Table> ToTables(const Snapshot& s) {
     AddColumn(ports, c, kU64);
   }
   for (const auto& [index, p] : s.counts.ports) {
-    const uint64_t row[] = {index,   p.packets, p.bytes, p.syn,     p.synack,
-                            p.rst,   p.mirai,   p.zmap,  p.masscan, p.backscatter};
-    for (size_t c = 0; c < std::size(row); ++c) ports.columns[c].values.push_back(row[c]);
+    const uint64_t row[] = {index,     p.packets,    p.bytes, p.syn,
+                            p.synack,  p.rst,        p.mirai, p.zmap,
+                            p.masscan, p.backscatter};
+    for (size_t c = 0; c < std::size(row); ++c)
+      ports.columns[c].values.push_back(row[c]);
   }
   tables.push_back(std::move(ports));
 
   if (!s.port_hours.empty()) {
-    Table port_hours{"port_hours", static_cast<uint32_t>(s.port_hours.size()), {}};
+    Table port_hours{
+        "port_hours", static_cast<uint32_t>(s.port_hours.size()), {}};
     AddColumn(port_hours, "index", kU32);
     AddColumn(port_hours, "hour", kU8);
     AddColumn(port_hours, "packets", kU64);
@@ -202,7 +213,8 @@ std::vector<Table> ToTables(const Snapshot& s) {
     tables.push_back(std::move(port_hours));
   }
 
-  Table src_ports{"src_ports", static_cast<uint32_t>(s.counts.src_ports.size()), {}};
+  Table src_ports{
+      "src_ports", static_cast<uint32_t>(s.counts.src_ports.size()), {}};
   AddColumn(src_ports, "index", kU32);
   AddColumn(src_ports, "packets", kU64);
   AddColumn(src_ports, "bytes", kU64);
@@ -217,8 +229,10 @@ std::vector<Table> ToTables(const Snapshot& s) {
   AddColumn(sources, "src_net", kNet);
   AddColumn(sources, "packets", kU64);
   AddColumn(sources, "bytes", kU64);
-  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) AddColumn(sources, absl::StrCat("hosts", w), kU64);
-  for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) AddColumn(sources, absl::StrCat("port_sketch", w), kU64);
+  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w)
+    AddColumn(sources, absl::StrCat("hosts", w), kU64);
+  for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w)
+    AddColumn(sources, absl::StrCat("port_sketch", w), kU64);
   AddColumn(sources, "synack", kU64);
   AddColumn(sources, "rst", kU64);
   for (const auto& [key, v] : s.counts.sources) {
@@ -233,11 +247,13 @@ std::vector<Table> ToTables(const Snapshot& s) {
   }
   tables.push_back(std::move(sources));
 
-  Table dests{"destinations", static_cast<uint32_t>(s.counts.destinations.size()), {}};
+  Table dests{
+      "destinations", static_cast<uint32_t>(s.counts.destinations.size()), {}};
   AddColumn(dests, "dst_net", kNet);
   AddColumn(dests, "packets", kU64);
   AddColumn(dests, "bytes", kU64);
-  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) AddColumn(dests, absl::StrCat("hosts", w), kU64);
+  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w)
+    AddColumn(dests, absl::StrCat("hosts", w), kU64);
   for (const auto& [key, v] : s.counts.destinations) {
     size_t c = 0;
     dests.columns[c++].values.push_back(NetToU64(key));
@@ -302,10 +318,14 @@ class ByteReader {
   // Fills `values` with values `width` bytes wide; the caller checked Need.
   void Column(std::vector<uint64_t>& values, size_t width) {
     switch (width) {  // constant widths: the copies compile to plain loads
-      case 1: return ColumnOf<1>(values);
-      case 2: return ColumnOf<2>(values);
-      case 4: return ColumnOf<4>(values);
-      default: return ColumnOf<8>(values);
+      case 1:
+        return ColumnOf<1>(values);
+      case 2:
+        return ColumnOf<2>(values);
+      case 4:
+        return ColumnOf<4>(values);
+      default:
+        return ColumnOf<8>(values);
     }
   }
   template <size_t kWidth>
@@ -321,7 +341,8 @@ class ByteReader {
   const uint8_t* here() const { return bytes_.data() + pos_; }
   // Steps over bytes the caller checked with Need.
   void Skip(size_t size) { pos_ += size; }
-  absl::StatusOr<std::string> String(size_t length_width, absl::string_view what) {
+  absl::StatusOr<std::string> String(size_t length_width,
+                                     absl::string_view what) {
     DS_ASSIGN_OR_RETURN(uint64_t length, Uint(length_width, what));
     DS_RETURN_IF_ERROR(Need(length, what));
     std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), length);
@@ -336,7 +357,8 @@ class ByteReader {
     return absl::OkStatus();
   }
   absl::Status Error(absl::string_view what) const {
-    return absl::DataLossError(absl::StrCat(where_, " offset ", pos_, ": ", what));
+    return absl::DataLossError(
+        absl::StrCat(where_, " offset ", pos_, ": ", what));
   }
   size_t pos() const { return pos_; }
   size_t remaining() const { return bytes_.size() - pos_; }
@@ -349,8 +371,10 @@ class ByteReader {
 
 // The part of a snapshot a table belongs to; unknown tables belong to none.
 uint32_t PartOf(absl::string_view table) {
-  if (table == "counters" || table == "agent" || table == "darknet") return kSnapshotSummary;
-  if (table == "ports" || table == "src_ports" || table == "port_hours") return kSnapshotPorts;
+  if (table == "counters" || table == "agent" || table == "darknet")
+    return kSnapshotSummary;
+  if (table == "ports" || table == "src_ports" || table == "port_hours")
+    return kSnapshotPorts;
   if (table == "sources" || table == "destinations") return kSnapshotNetworks;
   if (table == "flows") return kSnapshotFlows;
   return 0;
@@ -390,7 +414,8 @@ absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts,
     const bool wanted = (PartOf(table.name) & parts) != 0;
     for (Column& column : table.columns) {
       size_t width = WidthOf(column.kind);
-      DS_RETURN_IF_ERROR(r.Need(rows * width, absl::StrCat("column ", table.name, ".", column.name)));
+      DS_RETURN_IF_ERROR(r.Need(
+          rows * width, absl::StrCat("column ", table.name, ".", column.name)));
       if (!wanted) {
         r.Skip(rows * width);
         continue;
@@ -411,14 +436,16 @@ absl::StatusOr<std::vector<Table>> DecodeTables(ByteReader& r, uint32_t parts,
 
 // The named columns of a table, all required; for each row, fill(values).
 // Rows were written from sorted tables, so the fills append in order.
-absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> names,
-                        const std::function<void(const std::vector<uint64_t>&)>& fill) {
+absl::Status ForEachRow(
+    const Table& table, std::initializer_list<const char*> names,
+    const std::function<void(const std::vector<uint64_t>&)>& fill) {
   std::vector<const Column*> columns;
   for (const char* name : names) {
     // "name?": a column added after version 1's first files; 0 when absent.
     const absl::string_view wanted(name);
     const bool optional = absl::EndsWith(wanted, "?");
-    const Column* column = table.Find(optional ? wanted.substr(0, wanted.size() - 1) : wanted);
+    const Column* column =
+        table.Find(optional ? wanted.substr(0, wanted.size() - 1) : wanted);
     if (column == nullptr && optional) {
       columns.push_back(nullptr);
       continue;
@@ -431,7 +458,8 @@ absl::Status ForEachRow(const Table& table, std::initializer_list<const char*> n
   }
   std::vector<uint64_t> row(columns.size());
   for (uint32_t i = 0; i < table.rows; ++i) {
-    for (size_t c = 0; c < columns.size(); ++c) row[c] = columns[c] ? columns[c]->values[i] : 0;
+    for (size_t c = 0; c < columns.size(); ++c)
+      row[c] = columns[c] ? columns[c]->values[i] : 0;
     fill(row);
   }
   return absl::OkStatus();
@@ -444,7 +472,8 @@ absl::Status VisitFlows(const Table& t, FlowVisitor each_flow) {
   for (int c = 0; c < 5; ++c) {
     columns[c] = t.Find(names[c]);
     if (columns[c] == nullptr) {
-      return absl::DataLossError(absl::StrCat("table flows lacks column ", names[c]));
+      return absl::DataLossError(
+          absl::StrCat("table flows lacks column ", names[c]));
     }
   }
   for (uint32_t i = 0; i < t.rows; ++i) {
@@ -457,12 +486,13 @@ absl::Status VisitFlows(const Table& t, FlowVisitor each_flow) {
   return absl::OkStatus();
 }
 
-absl::Status FromTables(const std::vector<Table>& tables, std::optional<FlowVisitor> each_flow,
-                        Snapshot& s) {
+absl::Status FromTables(const std::vector<Table>& tables,
+                        std::optional<FlowVisitor> each_flow, Snapshot& s) {
   for (const Table& t : tables) {
     if (t.name == "counters" || t.name == "agent") {
       if (t.rows != 1) {
-        return absl::DataLossError(absl::StrCat("table ", t.name, " has ", t.rows, " rows, not 1"));
+        return absl::DataLossError(
+            absl::StrCat("table ", t.name, " has ", t.rows, " rows, not 1"));
       }
       for (const Column& c : t.columns) {
         if (t.name == "agent") {
@@ -474,17 +504,18 @@ absl::Status FromTables(const std::vector<Table>& tables, std::optional<FlowVisi
         }
       }
     } else if (t.name == "darknet") {
-      DS_RETURN_IF_ERROR(ForEachRow(t, {"family", "addr_hi", "addr_lo", "length"},
-                                    [&](const std::vector<uint64_t>& v) {
-                                      Prefix p;
-                                      p.family = static_cast<int>(v[0]);
-                                      for (int i = 0; i < 8; ++i) {
-                                        p.addr[i] = static_cast<uint8_t>(v[1] >> (56 - 8 * i));
-                                        p.addr[8 + i] = static_cast<uint8_t>(v[2] >> (56 - 8 * i));
-                                      }
-                                      p.length = static_cast<int>(v[3]);
-                                      s.darknet.push_back(p);
-                                    }));
+      DS_RETURN_IF_ERROR(ForEachRow(
+          t, {"family", "addr_hi", "addr_lo", "length"},
+          [&](const std::vector<uint64_t>& v) {
+            Prefix p;
+            p.family = static_cast<int>(v[0]);
+            for (int i = 0; i < 8; ++i) {
+              p.addr[i] = static_cast<uint8_t>(v[1] >> (56 - 8 * i));
+              p.addr[8 + i] = static_cast<uint8_t>(v[2] >> (56 - 8 * i));
+            }
+            p.length = static_cast<int>(v[3]);
+            s.darknet.push_back(p);
+          }));
       for (const Prefix& p : s.darknet) {
         const int bits = p.family == DS_FAMILY_IPV4 ? 32 : 128;
         if ((p.family != DS_FAMILY_IPV4 && p.family != DS_FAMILY_IPV6) ||
@@ -495,62 +526,80 @@ absl::Status FromTables(const std::vector<Table>& tables, std::optional<FlowVisi
         }
       }
     } else if (t.name == "ports") {
-      DS_RETURN_IF_ERROR(ForEachRow(
-          t, {"index", "packets", "bytes", "syn", "synack", "rst", "mirai", "zmap", "masscan", "backscatter"},
-          [&](const std::vector<uint64_t>& v) {
-            s.counts.ports.emplace_hint(s.counts.ports.end(), static_cast<uint32_t>(v[0]),
-                                        ds_port_stats{v[1], v[2], v[3], v[4], v[5], v[6],
-                                                      v[7], v[8], v[9]});
-          }));
+      DS_RETURN_IF_ERROR(
+          ForEachRow(t,
+                     {"index", "packets", "bytes", "syn", "synack", "rst",
+                      "mirai", "zmap", "masscan", "backscatter"},
+                     [&](const std::vector<uint64_t>& v) {
+                       s.counts.ports.emplace_hint(
+                           s.counts.ports.end(), static_cast<uint32_t>(v[0]),
+                           ds_port_stats{v[1], v[2], v[3], v[4], v[5], v[6],
+                                         v[7], v[8], v[9]});
+                     }));
     } else if (t.name == "port_hours") {
-      DS_RETURN_IF_ERROR(ForEachRow(t, {"index", "hour", "packets"}, [&](const std::vector<uint64_t>& v) {
-        s.port_hours.emplace_hint(s.port_hours.end(),
-                                  std::make_pair(static_cast<uint32_t>(v[0]), static_cast<uint8_t>(v[1])),
-                                  v[2]);
-      }));
+      DS_RETURN_IF_ERROR(ForEachRow(
+          t, {"index", "hour", "packets"}, [&](const std::vector<uint64_t>& v) {
+            s.port_hours.emplace_hint(
+                s.port_hours.end(),
+                std::make_pair(static_cast<uint32_t>(v[0]),
+                               static_cast<uint8_t>(v[1])),
+                v[2]);
+          }));
     } else if (t.name == "src_ports") {
-      DS_RETURN_IF_ERROR(ForEachRow(t, {"index", "packets", "bytes"}, [&](const std::vector<uint64_t>& v) {
-        s.counts.src_ports.emplace_hint(s.counts.src_ports.end(), static_cast<uint32_t>(v[0]),
-                                        ds_traffic{v[1], v[2]});
-      }));
+      DS_RETURN_IF_ERROR(ForEachRow(t, {"index", "packets", "bytes"},
+                                    [&](const std::vector<uint64_t>& v) {
+                                      s.counts.src_ports.emplace_hint(
+                                          s.counts.src_ports.end(),
+                                          static_cast<uint32_t>(v[0]),
+                                          ds_traffic{v[1], v[2]});
+                                    }));
     } else if (t.name == "sources") {
       DS_RETURN_IF_ERROR(ForEachRow(
-          t, {"src_net", "packets", "bytes", "hosts0", "hosts1", "hosts2", "hosts3", "port_sketch0",
-              "port_sketch1", "port_sketch2", "port_sketch3", "port_sketch4", "port_sketch5",
-              "port_sketch6", "port_sketch7", "synack?", "rst?"},
+          t,
+          {"src_net", "packets", "bytes", "hosts0", "hosts1", "hosts2",
+           "hosts3", "port_sketch0", "port_sketch1", "port_sketch2",
+           "port_sketch3", "port_sketch4", "port_sketch5", "port_sketch6",
+           "port_sketch7", "synack?", "rst?"},
           [&](const std::vector<uint64_t>& v) {
             ds_source_stats stats = {};
             stats.packets = v[1];
             stats.bytes = v[2];
-            for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
-            for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w) stats.port_sketch[w] = v[7 + w];
+            for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w)
+              stats.hosts[w] = v[3 + w];
+            for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w)
+              stats.port_sketch[w] = v[7 + w];
             stats.synack = v[15];
             stats.rst = v[16];
-            s.counts.sources.emplace_hint(s.counts.sources.end(), U64ToNet(v[0]), stats);
+            s.counts.sources.emplace_hint(s.counts.sources.end(),
+                                          U64ToNet(v[0]), stats);
           }));
     } else if (t.name == "destinations") {
-      DS_RETURN_IF_ERROR(ForEachRow(
-          t, {"dst_net", "packets", "bytes", "hosts0", "hosts1", "hosts2", "hosts3"},
-          [&](const std::vector<uint64_t>& v) {
-            ds_dest_stats stats = {};
-            stats.packets = v[1];
-            stats.bytes = v[2];
-            for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) stats.hosts[w] = v[3 + w];
-            s.counts.destinations.emplace_hint(s.counts.destinations.end(), U64ToNet(v[0]),
-                                               stats);
-          }));
+      DS_RETURN_IF_ERROR(
+          ForEachRow(t,
+                     {"dst_net", "packets", "bytes", "hosts0", "hosts1",
+                      "hosts2", "hosts3"},
+                     [&](const std::vector<uint64_t>& v) {
+                       ds_dest_stats stats = {};
+                       stats.packets = v[1];
+                       stats.bytes = v[2];
+                       for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w)
+                         stats.hosts[w] = v[3 + w];
+                       s.counts.destinations.emplace_hint(
+                           s.counts.destinations.end(), U64ToNet(v[0]), stats);
+                     }));
     } else if (t.name == "flows" && each_flow.has_value()) {
       DS_RETURN_IF_ERROR(VisitFlows(t, *each_flow));
     } else if (t.name == "flows") {
-      DS_RETURN_IF_ERROR(ForEachRow(t, {"src_net", "proto", "port", "packets", "bytes"},
-                                    [&](const std::vector<uint64_t>& v) {
-                                      ds_flow_key key = {};
-                                      key.src = U64ToNet(v[0]);
-                                      key.proto_slot = static_cast<uint8_t>(v[1]);
-                                      key.port = static_cast<uint16_t>(v[2]);
-                                      s.counts.flows.emplace_hint(s.counts.flows.end(), key,
-                                                                  ds_traffic{v[3], v[4]});
-                                    }));
+      DS_RETURN_IF_ERROR(
+          ForEachRow(t, {"src_net", "proto", "port", "packets", "bytes"},
+                     [&](const std::vector<uint64_t>& v) {
+                       ds_flow_key key = {};
+                       key.src = U64ToNet(v[0]);
+                       key.proto_slot = static_cast<uint8_t>(v[1]);
+                       key.port = static_cast<uint16_t>(v[2]);
+                       s.counts.flows.emplace_hint(s.counts.flows.end(), key,
+                                                   ds_traffic{v[3], v[4]});
+                     }));
     }
     // Tables a later version adds are skipped.
   }
@@ -598,7 +647,8 @@ absl::Status Decompress(absl::Span<const uint8_t> compressed, size_t raw_size,
 }
 
 uint32_t Crc32(const uint8_t* data, size_t size) {
-  return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), data, static_cast<uInt>(size)));
+  return static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), data, static_cast<uInt>(size)));
 }
 
 }  // namespace
@@ -609,8 +659,8 @@ std::vector<uint8_t> EncodeSnapshot(const Snapshot& s) {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, kZstdLevel);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  size_t compressed_size = ZSTD_compress2(cctx, compressed.data(), compressed.size(),
-                                          body.data(), body.size());
+  size_t compressed_size = ZSTD_compress2(
+      cctx, compressed.data(), compressed.size(), body.data(), body.size());
   ZSTD_freeCCtx(cctx);
   // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
   compressed.resize(compressed_size);
@@ -635,7 +685,7 @@ std::vector<uint8_t> EncodeSnapshot(const Snapshot& s) {
 namespace {
 
 absl::StatusOr<Snapshot> Decode(absl::Span<const uint8_t> bytes, uint32_t parts,
-                                 std::optional<FlowVisitor> each_flow) {
+                                std::optional<FlowVisitor> each_flow) {
   ByteReader r(bytes, "snapshot");
   DS_RETURN_IF_ERROR(r.Need(kHeaderSize + kTrailerSize, "header and trailer"));
   if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
@@ -643,21 +693,24 @@ absl::StatusOr<Snapshot> Decode(absl::Span<const uint8_t> bytes, uint32_t parts,
   }
   const size_t crc_at = bytes.size() - kTrailerSize;
   if (std::memcmp(bytes.data() + crc_at + 4, kEndMagic, 4) != 0) {
-    return absl::DataLossError(absl::StrCat("snapshot offset ", crc_at + 4,
-                                            ": bad end marker (truncated file?)"));
+    return absl::DataLossError(absl::StrCat(
+        "snapshot offset ", crc_at + 4, ": bad end marker (truncated file?)"));
   }
   uint32_t stored_crc = 0;
-  for (int i = 0; i < 4; ++i) stored_crc |= uint32_t{bytes[crc_at + i]} << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    stored_crc |= uint32_t{bytes[crc_at + i]} << (8 * i);
   if (Crc32(bytes.data(), crc_at) != stored_crc) {
-    return absl::DataLossError(absl::StrCat("snapshot offset ", crc_at,
-                                            ": checksum mismatch (file corrupt)"));
+    return absl::DataLossError(absl::StrCat(
+        "snapshot offset ", crc_at, ": checksum mismatch (file corrupt)"));
   }
 
   (void)r.Uint(8, "magic");
   DS_ASSIGN_OR_RETURN(uint64_t version, r.Uint(4, "version"));
-  if (version < kOldestReadableSnapshotVersion || version > kSnapshotFormatVersion) {
-    return r.Error(absl::StrCat("format version ", version, " is not one this build reads (",
-                                kOldestReadableSnapshotVersion, "..", kSnapshotFormatVersion, ")"));
+  if (version < kOldestReadableSnapshotVersion ||
+      version > kSnapshotFormatVersion) {
+    return r.Error(absl::StrCat(
+        "format version ", version, " is not one this build reads (",
+        kOldestReadableSnapshotVersion, "..", kSnapshotFormatVersion, ")"));
   }
   DS_ASSIGN_OR_RETURN(uint64_t header_size, r.Uint(4, "header size"));
   if (header_size != kHeaderSize) return r.Error("unexpected header size");
@@ -707,20 +760,22 @@ absl::StatusOr<Snapshot> Decode(absl::Span<const uint8_t> bytes, uint32_t parts,
       Decompress(compressed, static_cast<size_t>(raw_size), body));
   ByteReader br(absl::MakeConstSpan(body.data(), raw_size), "snapshot body");
   DS_ASSIGN_OR_RETURN(s.sensor, br.String(2, "sensor name"));
-  DS_ASSIGN_OR_RETURN(std::vector<Table> tables,
-                      DecodeTables(br, parts, each_flow.has_value() ? "flows" : ""));
+  DS_ASSIGN_OR_RETURN(
+      std::vector<Table> tables,
+      DecodeTables(br, parts, each_flow.has_value() ? "flows" : ""));
   DS_RETURN_IF_ERROR(FromTables(tables, each_flow, s));
   return s;
 }
 
 }  // namespace
 
-absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes, uint32_t parts) {
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
+                                        uint32_t parts) {
   return Decode(bytes, parts, std::nullopt);
 }
 
-absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes, uint32_t parts,
-                                        FlowVisitor each_flow) {
+absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
+                                        uint32_t parts, FlowVisitor each_flow) {
   return Decode(bytes, parts | kSnapshotFlows, each_flow);
 }
 

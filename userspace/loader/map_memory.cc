@@ -12,8 +12,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/map_info.h"
 #include "common/status.h"
+#include "loader/map_info.h"
 
 namespace darkscope {
 namespace {

@@ -155,7 +155,10 @@ int Run() {
     if (own_dir) std::filesystem::remove_all(*own_dir, ignored);
   };
   DataPlaneOptions options;
-  options.prefixes = {*ParseDarknetPrefix("198.18.0.0/15")};
+  // A /8: ds_dests is sized to the darknet's /24s, and a full-bound drain
+  // needs all 65,536 of them. No traffic is sent; the tables are filled
+  // from userspace.
+  options.prefixes = {*ParseDarknetPrefix("10.0.0.0/8")};
   auto plane = DataPlane::Load(options);
   auto uring = UringFileWriter::Create(dir);
   if (!plane.ok() || !uring.ok()) {

@@ -20,6 +20,7 @@ userspace=$(./build/bench/userspace_bench --benchmark_min_time=0.2 --benchmark_r
 xdp_live_cost=$(ROUNDS=3 ./bench/xdp_live_cost.sh 2>/dev/null)
 e2e_peers=$(PACKETS=2000000 ROUNDS=3 ./bench/e2e_peers.sh 2>/dev/null)
 sample_path=$(PACKETS=1000000 ROUNDS=5 ./bench/sample_path.sh 2>/dev/null)
+replay_rate=$(ROUNDS=3 ./bench/replay_rate.sh 2>/dev/null)
 drain_dir=$(mktemp -d -p build drain-cost-XXXXXX)
 drain_cost=$(./build/bench/drain_cost --rounds 5 --dir "$drain_dir")
 rm -rf "$drain_dir"
@@ -74,6 +75,19 @@ ${xdp_live_cost}
 ${e2e_peers}
 
 ${sample_path}
+
+## Replay rate
+
+- Command: \`sudo ROUNDS=3 ./bench/replay_rate.sh\`
+- Date: ${date}
+- Machine: ${machine}
+
+\`darkscope replay\` of the telescope scenario (200,000 frames over a day) at
+60 s intervals: 1,440 snapshots. Median of 3 runs.
+
+| replay | frames | snapshots | seconds | frames/s | runs (frames/s seconds snapshots load average) |
+|---|---|---|---|---|---|
+${replay_rate}
 
 ## Drain at an interval boundary, tables full
 

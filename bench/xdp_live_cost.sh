@@ -6,10 +6,13 @@
 # the sensor end of a veth pair (`sysctl kernel.bpf_stats_enabled=1`, then
 # run_time_ns / run_cnt from `bpftool prog show -j` of the program the
 # interface runs, before and after the load), for
-#   darkscope  `darkscope run --iface IF` (XDP native, through libxdp's
-#              dispatcher), draining every INTERVAL;
-#   xdp_drop   build/bpf/xdp_drop.bpf.o attached by `xdp-loader` (the same
-#              dispatcher), which drops every frame and does nothing else.
+#   darkscope  `darkscope run --iface IF` (XDP native, through libxdp),
+#              draining every INTERVAL;
+#   xdp_drop   build/bpf/xdp_drop.bpf.o attached by `xdp-loader` (libxdp
+#              too), which drops every frame and does nothing else.
+# The program measured is the one the interface runs: libxdp's dispatcher
+# if it made one, else the program itself (on this machine both are
+# attached alone).
 # Unlike BPF_PROG_TEST_RUN with one frame repeated, the caches and TLB see
 # what a real load does to them: new sources, destinations and flows, full
 # tables.
@@ -197,9 +200,10 @@ cat <<OUT
 - Machine: $machine
 
 \`kernel.bpf_stats_enabled=1\`; run_time_ns / run_cnt of the program the
-sensor end runs (libxdp's dispatcher, holding \`xdp_count_darknet\` or the
-bare XDP_DROP program, attached by \`darkscope run --interval $INTERVAL\` and
-\`xdp-loader\`), over one load sent from the other end. Loads: \`darkscope gen
+sensor end runs (\`xdp_count_darknet\` attached by \`darkscope run --interval
+$INTERVAL\`, or the bare XDP_DROP program attached by \`xdp-loader\`; libxdp
+attaches both alone here, without its dispatcher), over one load sent from
+the other end. Loads: \`darkscope gen
 --scenario demo|telescope --packets $PACKETS --send IF\`, and a trafgen flood
 of $FLOOD_PACKETS TCP SYNs with random source addresses (nearly every
 packet a new source /24) to 198.18.R.R. darkscope and XDP_DROP take turns in

@@ -139,6 +139,9 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
   EXPECT_EQ(MetricSample(text, "darkscope_snapshots_dropped_total"), 0u);
   EXPECT_EQ(MetricSample(text, "darkscope_snapshot_write_errors_total"), 0u);
   EXPECT_GE(MetricSample(text, "darkscope_snapshots_written_total"), 3u);
+  // The kernel memory of the maps: at least the per-CPU ports arrays of
+  // both epochs (131,840 x 72 bytes per CPU each).
+  EXPECT_GT(MetricSample(text, "darkscope_kernel_map_bytes"), 2u * 131840 * 72);
 
   const std::string metrics_file = base + "/metrics.txt";
   std::ofstream(metrics_file) << text;

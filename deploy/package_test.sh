@@ -69,8 +69,8 @@ done
 # The shipped config parses: the only complaint is the example interface.
 status=0
 message=$("$root/usr/bin/darkscope" run --config "$root/etc/darkscope/darkscope.conf" \
-  --iface darkscope-no-such-if 2>&1) || status=$?
-[[ $status -eq 2 && $message == *"interface 'darkscope-no-such-if' not found"* ]] ||
+  --iface ds-no-such-if 2>&1) || status=$?
+[[ $status -eq 2 && $message == *"interface 'ds-no-such-if' not found"* ]] ||
   fail "shipped config: exit $status: $message"
 echo "package_test: files, control, conffiles, maintainer scripts, unit and config check out"
 

@@ -234,13 +234,13 @@ TEST_F(CliBinary, ExitStatusesAndMessages) {
 TEST_F(CliBinary, RunConfigFile) {
   const std::string conf = root_ + "/darkscope.conf";
   std::ofstream(conf)
-      << "# a comment\niface = darkscope-no-such-if\nprefix = 198.18.0.0/15\n"
+      << "# a comment\niface = ds-no-such-if\nprefix = 198.18.0.0/15\n"
       << "out = " << root_ << "\nwriter_backlog = 8\n";
   const std::vector<Case> cases = {
       {{"run", "--config", conf},
        2,
        "",
-       "interface 'darkscope-no-such-if' not found"},
+       "interface 'ds-no-such-if' not found"},
       {{"run", "--config", conf, "--iface", "darkscope-other"},
        2,
        "",

@@ -237,10 +237,7 @@ TEST_F(CliBinary, RunConfigFile) {
       << "# a comment\niface = ds-no-such-if\nprefix = 198.18.0.0/15\n"
       << "out = " << root_ << "\nwriter_backlog = 8\n";
   const std::vector<Case> cases = {
-      {{"run", "--config", conf},
-       2,
-       "",
-       "interface 'ds-no-such-if' not found"},
+      {{"run", "--config", conf}, 2, "", "interface 'ds-no-such-if' not found"},
       {{"run", "--config", conf, "--iface", "darkscope-other"},
        2,
        "",

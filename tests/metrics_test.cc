@@ -13,7 +13,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -510,6 +512,57 @@ TEST(AgentFigures, OperationsDocListsEveryMetric) {
   }
   for (const auto& [name, entry] : documented) {
     EXPECT_TRUE(exposed.count(name)) << name << " is documented, not exposed";
+  }
+}
+
+// The dashboard and the alert rules (and the rules' test series) use only
+// metrics the agent exposes, with label names those metrics have, so
+// that neither can drift from the exposition.
+TEST(AgentFigures, DashboardAndRulesUseExposedMetrics) {
+  const std::map<std::string, ParsedFamily> exposed = Parsed(FullView());
+  const std::string files[] = {
+      "grafana/darkscope.json",
+      "prometheus/darkscope-alerts.yml",
+      "prometheus/darkscope-alerts_test.yml",
+  };
+  const std::regex use(R"((darkscope_[a-z0-9_]+)(\{([^}]*)\})?)");
+  const std::regex label(R"(([a-z_]+)\s*(=~|!=|!~|=))");
+  for (const std::string& file : files) {
+    std::ifstream in(absl::StrCat(DARKSCOPE_DEPLOY_DIR, "/", file));
+    ASSERT_TRUE(in.good()) << file;
+    const std::string text((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    int uses = 0;
+    for (std::sregex_iterator it(text.begin(), text.end(), use), end; it != end;
+         ++it, ++uses) {
+      std::string name = (*it)[1];
+      if (!exposed.count(name)) {
+        for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+          const std::string base = name.substr(
+              0, name.size() - std::min(name.size(), strlen(suffix)));
+          if (absl::EndsWith(name, suffix) && exposed.count(base) &&
+              exposed.at(base).type == "histogram") {
+            name = base;
+          }
+        }
+      }
+      auto family = exposed.find(name);
+      if (family == exposed.end()) {
+        ADD_FAILURE() << file << " uses " << name << ", not exposed";
+        continue;
+      }
+      const std::string selector = (*it)[3];
+      for (std::sregex_iterator l(selector.begin(), selector.end(), label);
+           l != std::sregex_iterator(); ++l) {
+        const std::string label_name = (*l)[1];
+        if (label_name == "job" || label_name == "instance" ||
+            label_name == "le")
+          continue;
+        EXPECT_TRUE(family->second.labels.count(label_name))
+            << file << ": " << name << " has no label " << label_name;
+      }
+    }
+    EXPECT_GT(uses, 10) << file;
   }
 }
 

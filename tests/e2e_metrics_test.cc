@@ -136,6 +136,13 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
             truth.counters[DS_CTR_DARKNET_PACKETS]);
   EXPECT_EQ(MetricSample(text, "darkscope_darknet_bytes_total"),
             truth.counters[DS_CTR_DARKNET_BYTES]);
+  // A watched port counts what the truth sent it; top ports carry no rank.
+  const auto telnet = truth.ports.find(ds_port_index(DS_SLOT_TCP, 23));
+  EXPECT_EQ(MetricSample(text,
+                         "darkscope_watched_port_packets_total{proto=\"tcp\","
+                         "port=\"23\"}"),
+            telnet == truth.ports.end() ? 0 : telnet->second.packets);
+  EXPECT_FALSE(absl::StrContains(text, "rank=")) << text;
   EXPECT_EQ(MetricSample(text, "darkscope_packets_total{class=\"tcp_syn\"}"),
             truth.counters[DS_CTR_TCP_SYN]);
   EXPECT_EQ(

@@ -25,6 +25,7 @@
 #include "agent/snapshot_writer.h"
 #include "common/prefix.h"
 #include "common/status.h"
+#include "common/thread_guard.h"
 #include "drain/epoch_tables.h"
 #include "loader/map_memory.h"
 #include "loader/pins.h"
@@ -294,6 +295,10 @@ absl::Status RunAgent(const AgentOptions& options) {
   }
   absl::Status status =
       RunAttached(options, ifindex, std::move(files), plane.get());
+  if (status.ok() && ThreadFailed()) {
+    status = absl::InternalError(
+        "stopped after one of the agent's threads failed (logged above)");
+  }
   if (!status.ok() && plane->keeps_attached() &&
       *plane->attach_mode_name() != '\0') {
     std::fprintf(stderr,

@@ -52,18 +52,16 @@ absl::StatusOr<std::optional<CutState>> ReadCutState(
     if (n == 0) break;
     size += static_cast<size_t>(n);
     if (size > kMaxCutStateBytes) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": not a cut record (over ", kMaxCutStateBytes,
-                       " bytes)"));
+      return absl::DataLossError(absl::StrCat(path, ": not a cut record (over ",
+                                              kMaxCutStateBytes, " bytes)"));
     }
   }
   CutState state;
   int64_t start = 0;
   int fields = 0;
   bool header = false;
-  for (absl::string_view line :
-       absl::StrSplit(absl::string_view(buffer, size), '\n',
-                      absl::SkipEmpty())) {
+  for (absl::string_view line : absl::StrSplit(absl::string_view(buffer, size),
+                                               '\n', absl::SkipEmpty())) {
     std::vector<absl::string_view> kv = absl::StrSplit(line, ' ');
     uint32_t value = 0;
     if (kv.size() != 2) return absl::DataLossError(path + ": malformed line");

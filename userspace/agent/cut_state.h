@@ -26,10 +26,10 @@ namespace darkscope {
 inline constexpr char kCutStateName[] = ".cut-state";
 
 struct CutState {
-  uint32_t epoch = 0;          // the epoch cut (the program counted into it)
-  absl::Time interval_start;   // the interval its counts are
+  uint32_t epoch = 0;         // the epoch cut (the program counted into it)
+  absl::Time interval_start;  // the interval its counts are
   uint32_t interval_seconds = 0;
-  bool complete = false;       // the snapshot's complete flag
+  bool complete = false;  // the snapshot's complete flag
 };
 
 // Writes `state` durably (temporary, fdatasync, rename, directory fsync).

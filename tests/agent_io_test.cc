@@ -3,13 +3,20 @@
 // failing disk, a full queue) instead of crashing; `darkscope cat` prints
 // the good files of a directory in time order and names the bad ones with
 // their offset.
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <new>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -18,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "agent/snapshot_writer.h"
 #include "cat/cat.h"
+#include "common/thread_guard.h"
 #include "gtest/gtest.h"
 #include "io/durable_file.h"
 #include "snapshot/snapshot.h"
@@ -157,6 +165,67 @@ TEST(UringFileWriter, RefusesADirectoryOthersCanWrite) {
         << writer.status();
     EXPECT_NE(::access((dir + "/p.dsnap").c_str(), F_OK), 0);
   }
+}
+
+// Out of memory on the writer thread (here in the observer, the
+// monitoring's tally, which allocates) is logged, and the writer goes on:
+// both snapshots are on disk. Before the guard, std::terminate.
+TEST(SnapshotWriter, OutOfMemoryInTheObserverDoesNotStopTheWriter) {
+  const std::string dir = TempDir();
+  auto files = UringFileWriter::Create(dir);
+  ASSERT_TRUE(files.ok());
+  int calls = 0;
+  {
+    SnapshotWriter writer(std::move(*files), 4,
+                          [&](const Snapshot*, const absl::Status&,
+                              absl::Duration, const SnapshotWriterStats&) {
+                            if (calls++ == 0) throw std::bad_alloc();
+                          });
+    ASSERT_TRUE(writer.Enqueue(At(1795428000, 1)));
+    ASSERT_TRUE(writer.Enqueue(At(1795428060, 2)));
+    EXPECT_TRUE(writer.WaitWritten(absl::FromUnixSeconds(1795428060),
+                                   absl::Seconds(10)));
+    EXPECT_EQ(writer.stats().written, 2u);
+  }
+  EXPECT_EQ(calls, 2);
+  EXPECT_FALSE(ThreadFailed());
+  for (const char* name : {"20261123T100000Z.dsnap", "20261123T100100Z.dsnap"})
+    EXPECT_EQ(::access((dir + "/" + name).c_str(), F_OK), 0) << name;
+}
+
+// An exception at a thread's boundary, one case per kind: logged in one
+// line naming the thread, SIGTERM raised (the agent's loop stops there),
+// ThreadFailed() true (its exit status 1). Before the guard, std::terminate.
+TEST(GuardThread, AnExceptionStopsTheProcessCleanly) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &term, nullptr), 0);
+  struct Case {
+    const char* name;
+    std::function<void()> body;
+    const char* logged;
+  };
+  const std::vector<Case> cases = {
+      {"bad_alloc", [] { throw std::bad_alloc(); }, "out of memory"},
+      {"runtime_error", [] { throw std::runtime_error("disk on fire"); },
+       "disk on fire"},
+      {"unknown", [] { throw 7; }, "unknown type"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ::testing::internal::CaptureStderr();
+    std::thread thread([&] { GuardThread(c.name, c.body); });
+    thread.join();
+    const std::string logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(absl::StrContains(logged, c.logged)) << logged;
+    EXPECT_TRUE(absl::StrContains(logged, c.name)) << logged;
+    EXPECT_EQ(std::count(logged.begin(), logged.end(), '\n'), 1) << logged;
+    timespec none = {0, 0};
+    EXPECT_EQ(sigtimedwait(&term, nullptr, &none), SIGTERM);
+    EXPECT_TRUE(ThreadFailed());
+  }
+  ASSERT_EQ(pthread_sigmask(SIG_UNBLOCK, &term, nullptr), 0);
 }
 
 // A directory that refuses writes: the snapshots are kept and retried,

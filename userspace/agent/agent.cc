@@ -25,6 +25,7 @@
 #include "agent/snapshot_writer.h"
 #include "common/prefix.h"
 #include "common/status.h"
+#include "common/thread_guard.h"
 #include "drain/epoch_tables.h"
 #include "loader/map_memory.h"
 #include "loader/pins.h"
@@ -294,6 +295,10 @@ absl::Status RunAgent(const AgentOptions& options) {
   }
   absl::Status status =
       RunAttached(options, ifindex, std::move(files), plane.get());
+  if (status.ok() && ThreadFailed()) {
+    status = absl::InternalError(
+        "stopped after one of the agent's threads failed (logged above)");
+  }
   if (!status.ok() && plane->keeps_attached() &&
       *plane->attach_mode_name() != '\0') {
     std::fprintf(stderr,
@@ -437,6 +442,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   }
 
   uint64_t released_unwritten = 0;
+  absl::Time held_start;  // the interval of the epoch held, if one is
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
   absl::Time start = IntervalStart(absl::Now(), options.interval);
   bool first = true;
@@ -486,7 +492,8 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     snapshot.complete = !first && !stopping && !late && seen;
     // The epoch cut last must be empty before the flip back to it; its
     // snapshot was given until now to become durable.
-    if (cutter.held_epoch().has_value()) {
+    if (cutter.held_epoch().has_value() &&
+        !writer.WaitWritten(held_start, absl::ZeroDuration())) {
       ++released_unwritten;
       std::fprintf(stderr,
                    "darkscope: the snapshot of the interval before %s is not "
@@ -564,9 +571,12 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     for (SampleFile& file : samples) {
       writer.EnqueueFile(std::move(file.name), std::move(file.chunks));
     }
-    // Once the snapshot is durable its epoch is emptied in the kernel;
-    // until then a kill loses nothing (the next agent writes it).
-    if (writer.WaitWritten(start, options.interval / 2)) {
+    // Once the snapshot is durable its epoch is emptied in the kernel
+    // (here if it already is, else at the next cut, before the flip);
+    // until then a kill loses nothing (the next agent writes it). The loop
+    // never waits for the disk.
+    held_start = start;
+    if (writer.WaitWritten(start, absl::ZeroDuration())) {
       if (absl::Status s = cutter.Release(); !s.ok()) {
         plane->KeepAttached(true);
         return absl::InternalError(absl::StrCat("drain of the interval at ",

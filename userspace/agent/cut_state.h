@@ -26,16 +26,18 @@ namespace darkscope {
 inline constexpr char kCutStateName[] = ".cut-state";
 
 struct CutState {
-  uint32_t epoch = 0;          // the epoch cut (the program counted into it)
-  absl::Time interval_start;   // the interval its counts are
+  uint32_t epoch = 0;         // the epoch cut (the program counted into it)
+  absl::Time interval_start;  // the interval its counts are
   uint32_t interval_seconds = 0;
-  bool complete = false;       // the snapshot's complete flag
+  bool complete = false;  // the snapshot's complete flag
 };
 
-// Writes `state` durably (temporary, fdatasync, rename, directory fsync).
+// Writes `state` durably: a fixed-size record overwritten in place and
+// fdatasync'ed (the directory fsync'ed when the file is new).
 absl::Status WriteCutState(const std::string& out_dir, const CutState& state);
 // Removes the record (after a write failed: no record is safer than a stale
-// one, which could name an epoch that now holds other counts).
+// one, which could name an epoch that now holds other counts; it no longer
+// exists only where it could never be written).
 void RemoveCutState(const std::string& out_dir);
 // The record, or nullopt when there is none; an error for a file that is
 // not a record.

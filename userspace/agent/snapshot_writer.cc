@@ -4,6 +4,9 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
+#include "common/thread_guard.h"
+
 namespace darkscope {
 
 SnapshotWriter::SnapshotWriter(std::unique_ptr<UringFileWriter> files,
@@ -13,7 +16,8 @@ SnapshotWriter::SnapshotWriter(std::unique_ptr<UringFileWriter> files,
       capacity_(capacity),
       observer_(std::move(observer)),
       retry_(retry) {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread(
+      [this] { GuardThread("snapshot writer", [this] { Loop(); }); });
 }
 
 SnapshotWriter::~SnapshotWriter() {
@@ -97,11 +101,19 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
   const absl::Time began = absl::Now();
   // A snapshot is encoded for each attempt and never kept encoded: the
   // backlog holds the (smaller) decoded form only once.
-  std::vector<std::vector<uint8_t>> encoded;
-  if (job.snapshot.has_value()) encoded = {EncodeSnapshot(*job.snapshot)};
-  const auto& bytes = job.snapshot.has_value() ? encoded : job.pieces;
-  std::vector<absl::Span<const uint8_t>> pieces(bytes.begin(), bytes.end());
-  absl::Status status = files_->Write(job.name, pieces);
+  // Out of memory while encoding or writing is a failed attempt like a
+  // full disk: the job is kept and retried, never a crash.
+  absl::Status status;
+  try {
+    std::vector<std::vector<uint8_t>> encoded;
+    if (job.snapshot.has_value()) encoded = {EncodeSnapshot(*job.snapshot)};
+    const auto& bytes = job.snapshot.has_value() ? encoded : job.pieces;
+    std::vector<absl::Span<const uint8_t>> pieces(bytes.begin(), bytes.end());
+    status = files_->Write(job.name, pieces);
+  } catch (...) {
+    status = absl::ResourceExhaustedError(absl::StrCat(
+        "encode and write ", job.name, ": ", CurrentExceptionText()));
+  }
   const absl::Duration took = absl::Now() - began;
   const bool snapshot = job.snapshot.has_value();
   SnapshotWriterStats after;
@@ -142,8 +154,16 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
   }
   // After every attempt, sample files' included: the disk-fault and
   // backlog figures must not wait for the next snapshot.
-  if (observer_)
-    observer_(snapshot ? &*job.snapshot : nullptr, status, took, after);
+  if (observer_) {
+    // The monitoring's tally: out of memory there costs a figure, not the
+    // writer.
+    try {
+      observer_(snapshot ? &*job.snapshot : nullptr, status, took, after);
+    } catch (...) {
+      std::fprintf(stderr, "darkscope: after writing %s: %s\n",
+                   job.name.c_str(), CurrentExceptionText());
+    }
+  }
   return status;
 }
 

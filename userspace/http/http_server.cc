@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_guard.h"
 
 namespace darkscope {
 namespace {
@@ -59,7 +60,15 @@ int HttpServer::Serve(mg_connection* connection, void* route) {
          true);
     return 405;
   }
-  const HttpResponse response = (*static_cast<const HttpHandler*>(route))();
+  // A handler's exception (out of memory rendering /metrics) must not
+  // unwind into civetweb's C threads: the request gets a 500.
+  HttpResponse response;
+  try {
+    response = (*static_cast<const HttpHandler*>(route))();
+  } catch (...) {
+    response = {500, "text/plain; charset=utf-8",
+                absl::StrCat(CurrentExceptionText(), "\n")};
+  }
   Send(connection, response, get);
   return response.status;
 }

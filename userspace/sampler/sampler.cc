@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status.h"
+#include "common/thread_guard.h"
 #include "common/unique_fd.h"
 #include "darkscope/abi.h"
 
@@ -210,7 +211,8 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Open(
 void Sampler::StartThreads() {
   for (auto& queue : queues_) {
     Queue* q = queue.get();
-    q->thread = std::thread([this, q] { Loop(*q); });
+    q->thread = std::thread(
+        [this, q] { GuardThread("sampler", [this, q] { Loop(*q); }); });
   }
 }
 

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "absl/functional/function_ref.h"
-#include "absl/types/span.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "common/status.h"
 #include "loader/map_info.h"
 

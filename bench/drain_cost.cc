@@ -73,6 +73,12 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
     std::vector<ds_traffic> traffic(keys.size() * cpus, {1, 60});
     if (!UpdateBatch(src_ports.get(), keys.data(), traffic.data(), keys.size()))
       return false;
+    // Every entry touched, as the program marks them (ds_touched, abi.h).
+    UniqueFd touched = fd(EpochTable::kTouched);
+    keys.resize(DS_TOUCHED_WORDS);
+    std::vector<uint64_t> bits(keys.size(), ~uint64_t{0});
+    if (!UpdateBatch(touched.get(), keys.data(), bits.data(), keys.size()))
+      return false;
   }
   {  // Hash tables: distinct keys up to each bound.
     std::vector<ds_net_key> nets(DS_SOURCES_MAX);

@@ -35,8 +35,9 @@ if [[ $SPAN != 24h ]]; then
   hours=${SPAN%h}
   frames=$((PACKETS * hours / 24))
   # The built-in telescope scenario, over SPAN instead of a day.
-  sed -n '/^constexpr const char\* kTelescopeScenario = R"(/,/^)";/p' userspace/gen/scenario.cc |
-    sed '1s/.*R"(//; $d' | sed "s/^duration 24h/duration $SPAN/" >"$work/telescope.scenario"
+  # (the raw string starts on the line after the declaration, or on it)
+  sed -n '/^constexpr const char\* kTelescopeScenario =/,/^)";/p' userspace/gen/scenario.cc |
+    sed -z 's/^[^\n]*kTelescopeScenario =[ \n]*R"(//' | sed '$d' | sed "s/^duration 24h/duration $SPAN/" >"$work/telescope.scenario"
   scenario=$work/telescope.scenario
 fi
 "$darkscope" gen --scenario "$scenario" --packets "$frames" --pcap "$work/capture.pcap" >/dev/null

@@ -130,6 +130,11 @@ DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
 DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
+/* Which entries of the two arrays above some CPU touched (abi.h): shared,
+ * written once per entry, CPU and epoch, so that the drain reads what an
+ * interval touched instead of every entry of every CPU. */
+DS_EPOCH_TABLE(ds_touched, BPF_MAP_TYPE_ARRAY, 0, __u32, __u64,
+	       DS_TOUCHED_WORDS);
 /* Shared and updated with atomics by default: key spaces too large to keep
  * per CPU on many-core hosts. The loader may make them PERCPU_HASH
  * (config.per_cpu_hashes). Preallocated: inserting a new key is then a
@@ -611,6 +616,22 @@ static __always_inline __u32 host_bit(__u8 family, const __u8 *addr)
 	return family == DS_FAMILY_IPV4 ? addr[3] : ds_ipv6_host_bit(addr + 6);
 }
 
+/* Sets bit `bit` of the epoch's ds_touched bitmap: called when this CPU's
+ * packets in an array entry go from 0 to 1. */
+static __always_inline void mark_touched(__u32 epoch, __u32 bit,
+					 struct ds_counters *ctr)
+{
+	__u32 word = bit / 64;
+	void *table = epoch_table(&ds_touched, epoch);
+	__u64 *bits = table ? bpf_map_lookup_elem(table, &word) : NULL;
+
+	if (!bits) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return;
+	}
+	__sync_fetch_and_or(bits, 1ull << (bit % 64));
+}
+
 static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 					struct ds_counters *ctr)
 {
@@ -625,6 +646,8 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
 		return;
 	}
+	if (port->packets == 0)
+		mark_touched(epoch, index, ctr);
 	port->packets++;
 	port->bytes += pkt->frame_len;
 	port->syn += pkt->outcome == DS_CTR_TCP_SYN;
@@ -644,6 +667,8 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
 		return;
 	}
+	if (src_port->packets == 0)
+		mark_touched(epoch, DS_TOUCHED_PORT_WORDS * 64 + index, ctr);
 	src_port->packets++;
 	src_port->bytes += pkt->frame_len;
 }

@@ -371,7 +371,8 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
        detach,
        false,
        0,
-       {"detached xdp_count_darknet_v", "removed 14 pins", "and the directory"},
+       // 13 maps (kPlaneMapNames), the config and the program.
+       {"detached xdp_count_darknet_v", "removed 15 pins", "and the directory"},
        false},
       // The interface as the source of truth: a program whose pins are gone.
       {"kept attached again",

@@ -3,6 +3,7 @@
 // that one frame (BPF_PROG_TEST_RUN, repeat 1). The epoch is swapped out
 // after each frame, so each case sees only its own counts, and every table
 // is compared whole: an unexpected entry anywhere fails the case.
+#include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <sched.h>
 
@@ -646,6 +647,63 @@ TEST(XdpMinimumFrame, KernelRefusesFramesShorterThanEthernet) {
   absl::StatusOr<TestRunResult> run = loaded.plane->TestRun(short_frame);
   EXPECT_EQ(run.status().code(), absl::StatusCode::kInvalidArgument)
       << run.status();
+}
+
+// The touched bitmap (ds_touched) that the drain reads the per-CPU arrays
+// by: each counted array entry has its bit, set once whatever the packets,
+// and nothing else; the drain clears it with the entries.
+TEST(XdpTouched, MarksTheArrayEntriesItCountsAndTheDrainClearsThem) {
+  DS_REQUIRE_PRIVILEGES();
+  LoadedPlane& loaded = PlaneFor(DarknetAction::kDrop);
+  ASSERT_TRUE(loaded.plane->SetEpoch(0).ok());
+  ASSERT_TRUE(loaded.Drain(0).ok());
+  auto touched_bits = [&]() -> std::vector<uint32_t> {
+    absl::StatusOr<DetachedEpoch> maps =
+        InnerMapsInPlace(loaded.plane->outer_map_fds(), 0);
+    EXPECT_TRUE(maps.ok()) << maps.status();
+    if (!maps.ok()) return {};
+    const int fd = maps->maps[static_cast<int>(EpochTable::kTouched)].get();
+    std::vector<uint32_t> bits;
+    for (uint32_t word = 0; word < DS_TOUCHED_WORDS; ++word) {
+      uint64_t value = 0;
+      EXPECT_EQ(bpf_map_lookup_elem(fd, &word, &value), 0) << word;
+      for (uint32_t bit = 0; bit < 64; ++bit) {
+        if (value >> bit & 1) bits.push_back(word * 64 + bit);
+      }
+    }
+    return bits;
+  };
+  const uint32_t src_ports = DS_TOUCHED_PORT_WORDS * 64;
+  const Frame tcp = PacketBuilder()
+                        .Ipv4("185.220.101.7", "198.18.0.9")
+                        .Tcp(40000, 23, kSyn)
+                        .Build();
+  const Frame udp = PacketBuilder()
+                        .Ipv4("185.220.101.7", "198.18.0.9")
+                        .Udp(53, 1234)
+                        .Payload(30)
+                        .Build();
+  for (const Frame* frame : {&tcp, &tcp, &udp, &tcp}) {
+    ASSERT_TRUE(loaded.plane->TestRun(frame->bytes).ok());
+  }
+  const std::vector<uint32_t> want = {
+      ds_port_index(DS_SLOT_TCP, 23), ds_port_index(DS_SLOT_UDP, 1234),
+      src_ports + 40000, src_ports + 65536 + 53};
+  EXPECT_EQ(touched_bits(), want);
+  absl::StatusOr<EpochCounts> counts = loaded.Drain(0);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->ports.size(), 2u);
+  EXPECT_EQ(counts->ports.at(ds_port_index(DS_SLOT_TCP, 23)).packets, 3u);
+  EXPECT_EQ(counts->src_ports.size(), 2u);
+  EXPECT_EQ(counts->src_ports.at(40000).packets, 3u);
+  EXPECT_EQ(counts->src_ports.at(65536 + 53).packets, 1u);
+  EXPECT_TRUE(touched_bits().empty());
+  // The next interval marks again from zero.
+  ASSERT_TRUE(loaded.plane->TestRun(udp.bytes).ok());
+  EXPECT_EQ(touched_bits(),
+            (std::vector<uint32_t>{ds_port_index(DS_SLOT_UDP, 1234),
+                                   src_ports + 65536 + 53}));
+  ASSERT_TRUE(loaded.Drain(0).ok());
 }
 
 // A full table counts what did not fit, under its own name, and the

@@ -46,6 +46,15 @@
 /* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port. */
 #define DS_SRC_PORT_INDEX_COUNT 131072u
 
+/* ds_touched, per epoch: one bit per entry of ds_ports, then one per entry
+ * of ds_src_ports, in __u64 words (bit i of the bitmap: word i / 64, bit
+ * i % 64). The program sets an entry's bit when its CPU's packets there go
+ * from 0 to 1, so every entry nonzero on any CPU has its bit set; the drain
+ * reads and clears only the entries of nonzero words (docs/maps.md). */
+#define DS_TOUCHED_PORT_WORDS	  ((DS_PORT_INDEX_COUNT + 63u) / 64u)
+#define DS_TOUCHED_SRC_PORT_WORDS ((DS_SRC_PORT_INDEX_COUNT + 63u) / 64u)
+#define DS_TOUCHED_WORDS	  (DS_TOUCHED_PORT_WORDS + DS_TOUCHED_SRC_PORT_WORDS)
+
 /* Default bounds of the hash tables; the agent may change them before load. */
 #define DS_SOURCES_MAX	    262144u
 #define DS_DESTINATIONS_MAX 65536u

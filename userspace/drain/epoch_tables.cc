@@ -15,6 +15,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "common/status.h"
 #include "loader/map_info.h"
 
@@ -29,7 +30,8 @@ constexpr uint32_t kBatchEntries = 4096;
 bool IsArrayTable(int table) {
   return table == static_cast<int>(EpochTable::kCounters) ||
          table == static_cast<int>(EpochTable::kPorts) ||
-         table == static_cast<int>(EpochTable::kSrcPorts);
+         table == static_cast<int>(EpochTable::kSrcPorts) ||
+         table == static_cast<int>(EpochTable::kTouched);
 }
 
 bool IsPerCpu(uint32_t type) {
@@ -81,6 +83,47 @@ absl::Status ReadMapBatched(int fd, EntryVisitor visit) {
   }
 }
 
+// Visits the entries [first, first + count) of an array map (cut at its
+// bound), in batch lookups of at most kBatchEntries entries.
+absl::Status ReadArrayRange(int fd, const bpf_map_info& info, uint32_t first,
+                            uint32_t count, EntryVisitor visit) {
+  const bool per_cpu = IsPerCpu(info.type);
+  const int copies = per_cpu ? libbpf_num_possible_cpus() : 1;
+  if (copies <= 0) return ErrnoError(copies, "libbpf_num_possible_cpus", "");
+  const size_t stride =
+      per_cpu ? (info.value_size + 7) / 8 * 8 : info.value_size;
+  const uint32_t end = static_cast<uint32_t>(
+      std::min<uint64_t>(uint64_t{first} + count, info.max_entries));
+  std::vector<uint8_t> keys, values;
+  while (first < end) {
+    uint32_t want = std::min(end - first, kBatchEntries);
+    keys.resize(size_t{want} * info.key_size);
+    values.resize(size_t{want} * stride * copies);
+    // The batch starts after in_batch (the previous key), or at key 0.
+    uint32_t in_batch = first - 1, out_batch = 0, got = want;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int err =
+        bpf_map_lookup_batch(fd, first == 0 ? nullptr : &in_batch, &out_batch,
+                             keys.data(), values.data(), &got, &opts);
+    if (err != 0 && errno != ENOENT) {
+      return ErrnoError(
+          errno, "bpf_map_lookup_batch",
+          absl::StrCat(info.name, " (id ", info.id, ") from ", first));
+    }
+    for (uint32_t i = 0; i < got; ++i) {
+      visit(keys.data() + size_t{i} * info.key_size,
+            values.data() + size_t{i} * stride * copies, stride, copies);
+    }
+    if (got < want) {
+      return absl::DataLossError(
+          absl::StrCat("bpf_map_lookup_batch ", info.name, " (id ", info.id,
+                       "): ", got, " of ", want, " entries from ", first));
+    }
+    first += want;
+  }
+  return absl::OkStatus();
+}
+
 // Sums per-CPU copies of an ABI value, which is a sequence of __u64.
 template <typename T>
 T SumCopies(const uint8_t* values, size_t stride, int copies) {
@@ -122,6 +165,61 @@ absl::Status ReadTable(int fd, bool is_array, Map& out) {
   for (const auto& [key, value] : entries)
     out.emplace_hint(out.end(), key, value);
   return absl::OkStatus();
+}
+
+// Reads an array table's nonzero entries among those whose bits are set in
+// `words` (bit i: entry i; ds_touched, abi.h): the runs of nonzero words,
+// 64 entries a word, one batch lookup per run of up to kBatchEntries.
+template <typename Value, typename Map>
+absl::Status ReadTouchedArray(int fd, absl::Span<const uint64_t> words,
+                              Map& out, absl::string_view table) {
+  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
+  std::vector<std::pair<uint32_t, Value>> entries;
+  auto keep = [&](const uint8_t* key_bytes, const uint8_t* values,
+                  size_t stride, int copies) {
+    Value value = SumCopies<Value>(values, stride, copies);
+    if (IsZero(value)) return;
+    uint32_t key;
+    std::memcpy(&key, key_bytes, sizeof(key));
+    entries.emplace_back(key, value);
+  };
+  for (size_t w = 0; w < words.size();) {
+    if (words[w] == 0) {
+      ++w;
+      continue;
+    }
+    size_t end = w + 1;
+    while (end < words.size() && words[end] != 0) ++end;
+    DS_RETURN_IF_ERROR(ReadArrayRange(fd, info, static_cast<uint32_t>(w * 64),
+                                      static_cast<uint32_t>((end - w) * 64),
+                                      keep));
+    w = end;
+  }
+  // Runs come in key order.
+  for (const auto& [key, value] : entries)
+    out.emplace_hint(out.end(), key, value);
+  return absl::OkStatus();
+}
+
+// The epoch's touched bitmap (ds_touched), DS_TOUCHED_WORDS words.
+absl::StatusOr<std::vector<uint64_t>> ReadTouchedWords(int fd) {
+  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, "ds_touched"));
+  if (info.value_size != sizeof(uint64_t) ||
+      info.max_entries != DS_TOUCHED_WORDS) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ds_touched (id ", info.id, "): ", info.max_entries, " entries of ",
+        info.value_size, " bytes, expected ", DS_TOUCHED_WORDS, " of 8"));
+  }
+  std::vector<uint64_t> words(DS_TOUCHED_WORDS, 0);
+  DS_RETURN_IF_ERROR(ReadArrayRange(
+      fd, info, 0, DS_TOUCHED_WORDS,
+      [&](const uint8_t* key_bytes, const uint8_t* values, size_t, int) {
+        uint32_t key;
+        std::memcpy(&key, key_bytes, sizeof(key));
+        if (key < words.size())
+          std::memcpy(&words[key], values, sizeof(uint64_t));
+      }));
+  return words;
 }
 
 // A new, empty map shaped like `fd`'s.
@@ -224,6 +322,14 @@ std::vector<typename Map::key_type> KeysOf(const Map& map) {
   return keys;
 }
 
+// Clears the touched bitmap (32 KB, whole), after the arrays' entries: an
+// entry still nonzero keeps its bit.
+absl::Status ZeroTouched(int fd) {
+  std::vector<uint32_t> words(DS_TOUCHED_WORDS);
+  for (uint32_t i = 0; i < words.size(); ++i) words[i] = i;
+  return ZeroArrayEntries(fd, words, "ds_touched");
+}
+
 }  // namespace
 
 absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
@@ -274,6 +380,7 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
                                       name(EpochTable::kPorts)));
   DS_RETURN_IF_ERROR(ZeroArrayEntries(
       fd(EpochTable::kSrcPorts), clear.src_ports, name(EpochTable::kSrcPorts)));
+  DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched)));
   // A table marked `replace` was well filled: replaced by a new one (the
   // old map is freed by the kernel once its last fd closes).
   auto recycle_hash = [&](EpochTable table, const auto& hash) -> absl::Status {
@@ -329,6 +436,7 @@ absl::Status ClearInPlace(const DetachedEpoch& maps,
   DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
                                       KeysOf(counts.src_ports),
                                       name(EpochTable::kSrcPorts)));
+  DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched)));
   DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kSources),
                                        KeysOf(counts.sources),
                                        name(EpochTable::kSources)));
@@ -351,10 +459,16 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
     std::copy(std::begin(it->second.value), std::end(it->second.value),
               counts.counters.begin());
   }
-  DS_RETURN_IF_ERROR((ReadTable<uint32_t, ds_port_stats>(
-      fd(EpochTable::kPorts), /*is_array=*/true, counts.ports)));
-  DS_RETURN_IF_ERROR((ReadTable<uint32_t, ds_traffic>(
-      fd(EpochTable::kSrcPorts), /*is_array=*/true, counts.src_ports)));
+  // The arrays: only the entries of the touched bitmap's nonzero words.
+  DS_ASSIGN_OR_RETURN(std::vector<uint64_t> touched,
+                      ReadTouchedWords(fd(EpochTable::kTouched)));
+  const absl::Span<const uint64_t> words(touched);
+  DS_RETURN_IF_ERROR(ReadTouchedArray<ds_port_stats>(
+      fd(EpochTable::kPorts), words.subspan(0, DS_TOUCHED_PORT_WORDS),
+      counts.ports, "ds_ports"));
+  DS_RETURN_IF_ERROR(ReadTouchedArray<ds_traffic>(
+      fd(EpochTable::kSrcPorts), words.subspan(DS_TOUCHED_PORT_WORDS),
+      counts.src_ports, "ds_src_ports"));
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_source_stats>(
       fd(EpochTable::kSources), /*is_array=*/false, counts.sources)));
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_dest_stats>(

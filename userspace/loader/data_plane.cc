@@ -455,7 +455,8 @@ absl::StatusOr<std::vector<MapMemory>> DataPlane::KernelMemory() const {
       DS_ASSIGN_OR_RETURN(MapMemory memory,
                           MeasureMapMemory(inner.get(), slot, cpus));
       maps.push_back(memory);
-      if (epoch == 0 && table >= static_cast<int>(EpochTable::kSources)) {
+      if (epoch == 0 && table >= static_cast<int>(EpochTable::kSources) &&
+          table <= static_cast<int>(EpochTable::kFlows)) {
         // The drain's spare hash tables are made like epoch 0's (arrays are
         // cleared in place and have no spare).
         memory.name = absl::StrCat(kEpochTableNames[table], " (spare set)");

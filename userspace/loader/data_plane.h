@@ -78,21 +78,23 @@ enum class EpochTable {
   kSrcPorts,
   kSources,
   kDests,
-  kFlows
+  kFlows,
+  kTouched,  // which entries of kPorts and kSrcPorts the epoch touched
 };
-inline constexpr int kEpochTableCount = 6;
+inline constexpr int kEpochTableCount = 7;
 inline constexpr std::array<const char*, kEpochTableCount> kEpochTableNames = {
-    "ds_counters", "ds_ports", "ds_src_ports",
-    "ds_sources",  "ds_dests", "ds_flows"};
+    "ds_counters", "ds_ports", "ds_src_ports", "ds_sources",
+    "ds_dests",    "ds_flows", "ds_touched"};
 
 // Every map the agent touches, in the order of kPlaneMapNames: the epoch
 // tables (same order as EpochTable) first. These, the program and the
 // settings (.rodata, pinned as "config") are what AttachPinned pins.
 inline constexpr int kPlaneMapCount = kEpochTableCount + 6;
 inline constexpr std::array<const char*, kPlaneMapCount> kPlaneMapNames = {
-    "ds_counters",      "ds_ports", "ds_src_ports", "ds_sources",
-    "ds_dests",         "ds_flows", "ds_control",   "ds_sample_policy",
-    "ds_sample_bucket", "ds_xsks",  "ds_dark_v4",   "ds_dark_v6"};
+    "ds_counters",      "ds_ports",         "ds_src_ports", "ds_sources",
+    "ds_dests",         "ds_flows",         "ds_touched",   "ds_control",
+    "ds_sample_policy", "ds_sample_bucket", "ds_xsks",      "ds_dark_v4",
+    "ds_dark_v6"};
 
 // File descriptors of the outer maps, indexed by EpochTable; owned by the
 // DataPlane.

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Builds the Debian package from a build directory (cpack -G DEB) and
-# checks it: the files and control fields (dpkg-deb -c / -I), the
-# maintainer scripts and conffiles, the unit (systemd-analyze verify on
-# the extracted tree), and that the shipped config file parses (the
-# extracted binary reads it and stops only at the missing interface).
+# checks it: the files and control fields (dpkg-deb -c / -I): binary,
+# units (the sensor, the rollup timer and its service), config, every doc
+# of docs/, the alert rules and dashboard, the man page (and that it
+# lists every subcommand of `darkscope --help`); the maintainer scripts
+# and conffiles, the units (systemd-analyze verify on the extracted
+# tree), that the shipped config file parses (the extracted binary reads
+# it and stops only at the missing interface), that the shipped alert
+# rules pass promtool, and that reports without geo data say how to
+# install it.
 # Then, as root, it installs the package for real with dpkg, maintainer
 # scripts and all, into a throwaway overlay of / in a private mount
 # namespace (the host's files are untouched), checks what the install
@@ -32,10 +37,23 @@ for script in postinst prerm postrm conffiles; do
 done
 
 files=$(dpkg-deb -c "$deb" | awk '{print $NF}')
-for f in ./usr/bin/darkscope ./lib/systemd/system/darkscope.service \
-         ./etc/darkscope/darkscope.conf ./usr/lib/darkscope/darkscope.bpf.o \
-         ./usr/share/doc/darkscope/operations.md; do
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+expected=(./usr/bin/darkscope ./lib/systemd/system/darkscope.service
+  ./lib/systemd/system/darkscope-rollup.service
+  ./lib/systemd/system/darkscope-rollup.timer
+  ./etc/darkscope/darkscope.conf ./usr/lib/darkscope/darkscope.bpf.o
+  ./usr/share/man/man1/darkscope.1.gz ./usr/share/doc/darkscope/README.md
+  ./usr/share/darkscope/darkscope-alerts.yml
+  ./usr/share/darkscope/darkscope-alerts_test.yml
+  ./usr/share/darkscope/darkscope.json)
+for doc in "$source_dir"/docs/*.md; do
+  expected+=("./usr/share/doc/darkscope/$(basename "$doc")")
+done
+for f in "${expected[@]}"; do
   grep -qxF "$f" <<<"$files" || fail "missing $f"
+done
+for doc in reports scenarios enrichment operations clickhouse; do
+  grep -qxF "./usr/share/doc/darkscope/$doc.md" <<<"$files" || fail "missing docs/$doc.md"
 done
 
 control="$work/control"
@@ -72,7 +90,54 @@ message=$("$root/usr/bin/darkscope" run --config "$root/etc/darkscope/darkscope.
   --iface ds-no-such-if 2>&1) || status=$?
 [[ $status -eq 2 && $message == *"interface 'ds-no-such-if' not found"* ]] ||
   fail "shipped config: exit $status: $message"
-echo "package_test: files, control, conffiles, maintainer scripts, unit and config check out"
+# The man page: help2man's, naming every subcommand the binary lists.
+man="$root/usr/share/man/man1/darkscope.1.gz"
+page=$(zcat "$man")
+grep -q '^\.TH DARKSCOPE "1"' <<<"$page" || fail "darkscope.1 has no .TH header"
+rendered=$(MANWIDTH=100 man -l "$man" 2>/dev/null) || fail "man -l $man failed"
+mapfile -t commands < <("$root/usr/bin/darkscope" --help | awk '/^commands:/ {on = 1; next}
+  on && /^  [a-z]/ {print $1} on && /^$/ {exit}')
+[[ ${#commands[@]} -ge 5 ]] || fail "darkscope --help lists ${#commands[@]} commands"
+for cmd in "${commands[@]}"; do
+  grep -qE "^ +$cmd( |$)" <<<"$rendered" || fail "the man page's command list lacks $cmd"
+  [[ $cmd == help || $cmd == version ]] && continue
+  grep -q "darkscope $cmd" <<<"$rendered" || fail "the man page has no section for $cmd"
+done
+
+# The rollup timer and its service.
+for unit_name in darkscope-rollup.service darkscope-rollup.timer; do
+  sed "s|^ExecStart=/usr/bin/darkscope |ExecStart=$root/usr/bin/darkscope |" \
+    "$root/lib/systemd/system/$unit_name" >"$work/verify/$unit_name"
+done
+if ! verify=$(systemd-analyze verify "$work/verify/darkscope-rollup.timer" \
+                "$work/verify/darkscope-rollup.service" 2>&1) ||
+   grep -i 'darkscope-rollup' <<<"$verify"; then
+  echo "$verify" >&2
+  fail "systemd-analyze verify complains about the rollup units"
+fi
+grep -qxF "ExecStart=/usr/bin/darkscope rollup --in /var/lib/darkscope" \
+  "$root/lib/systemd/system/darkscope-rollup.service" || fail "rollup service ExecStart"
+grep -qxF "Persistent=true" "$root/lib/systemd/system/darkscope-rollup.timer" ||
+  fail "rollup timer is not persistent"
+
+# The shipped rules as shipped (the test file beside them).
+promtool check rules "$root/usr/share/darkscope/darkscope-alerts.yml" >/dev/null ||
+  fail "promtool check rules on the shipped rules"
+promtool test rules "$root/usr/share/darkscope/darkscope-alerts_test.yml" >/dev/null ||
+  fail "promtool test rules on the shipped rules"
+
+# Reports without geo data: they run, and say how to install it.
+mkdir -p "$work/snapshots"
+"$root/usr/bin/darkscope" gen --truth "$work/snapshots" --packets 2000 \
+  >"$work/gen.log" 2>&1 || { cat "$work/gen.log" >&2; fail "darkscope gen failed"; }
+status=0
+report=$("$root/usr/bin/darkscope" report --in "$work/snapshots" \
+  --geo-dir "$work/no-geo" 2>&1) || status=$?
+[[ $status -eq 0 ]] || { echo "$report" >&2; fail "report without geo data: exit $status"; }
+for says in "without countries" "GeoLite2-Country.mmdb" "deploy/setup.sh" "without ASes"; do
+  [[ $report == *"$says"* ]] || { echo "$report" >&2; fail "report without geo data does not say '$says'"; }
+done
+echo "package_test: files, control, conffiles, maintainer scripts, units, man page, rules and config check out"
 
 if [[ $(id -u) -ne 0 ]]; then
   [[ ${DARKSCOPE_REQUIRE_PRIVILEGED:-0} == 1 ]] && fail "installing the package needs root"
@@ -90,10 +155,13 @@ test -x /usr/bin/darkscope
 test -f /usr/lib/darkscope/darkscope.bpf.o
 test -f /etc/darkscope/darkscope.conf
 systemd-analyze verify /lib/systemd/system/darkscope.service
+systemd-analyze verify /lib/systemd/system/darkscope-rollup.timer /lib/systemd/system/darkscope-rollup.service
+man -w darkscope
 dpkg-query -W -f='${Status}\n' darkscope
 dpkg --purge darkscope
 test ! -e /usr/bin/darkscope
 test ! -e /lib/systemd/system/darkscope.service
+test ! -e /lib/systemd/system/darkscope-rollup.timer
 echo installed-and-purged
 CHECK
 # Inside the namespace: / overlaid (writes go to $work/upper), then dpkg

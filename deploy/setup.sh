@@ -11,9 +11,11 @@ packages=(
   libbpf-dev libxdp-dev liburing-dev libabsl-dev libzstd-dev zlib1g-dev
   libpcap-dev libmaxminddb-dev libcsv-dev nlohmann-json3-dev
   # operations: HTTP server, capabilities, the seccomp filter; promtool
-  # checks /metrics; dpkg-dev and systemd (systemd-analyze) build and check
-  # the .deb
-  libcivetweb-dev libcap-dev libseccomp-dev prometheus dpkg-dev systemd
+  # checks /metrics and the alert rules; dpkg-dev and systemd
+  # (systemd-analyze) build and check the .deb, help2man writes its man page
+  libcivetweb-dev libcap-dev libseccomp-dev prometheus dpkg-dev systemd help2man
+  # enrich_test writes small GeoLite2 mmdb files (tests/make_geolite2.pl)
+  libmaxmind-db-writer-perl
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the HTML report's test opens it in a headless browser, reads the screenshot

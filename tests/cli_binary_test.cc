@@ -220,6 +220,17 @@ TEST_F(CliBinary, ExitStatusesAndMessages) {
          2,
          "",
          "--prefix: parse prefix '198.18.0.0/33'"});
+    // The keyed tables' bounds: the kernel takes no empty table, and 2^24
+    // is every IPv4 /24.
+    cases.push_back({{"replay", "--prefix", "198.18.0.0/15", "--out", root_,
+                      "--max-flows", "0", "x.pcap"},
+                     2,
+                     "",
+                     "--max-flows must be between 1 and 16777216, not 0"});
+    cases.push_back({run({"--max-sources", "16777217"}), 2, "",
+                     "--max-sources must be between 1 and 16777216"});
+    cases.push_back({run({"--max-destinations", "0"}), 2, "",
+                     "--max-destinations must be between 1 and 16777216"});
   } else {
     for (const char* command : {"run", "detach", "replay"}) {
       cases.push_back(
@@ -248,6 +259,15 @@ TEST_F(CliBinary, RunConfigFile) {
        "--writer-backlog must be at least 1"},
   };
   for (const Case& c : cases) Check(c, root_);
+  // The bounds are config keys too.
+  const std::string bounded = root_ + "/bounded.conf";
+  std::ofstream(bounded) << "iface = ds-no-such-if\nprefix = 198.18.0.0/15\n"
+                         << "out = " << root_ << "\nmax_flows = 0\n";
+  Check({{"run", "--config", bounded},
+         2,
+         "",
+         "--max-flows must be between 1 and 16777216, not 0"},
+        root_);
   std::ofstream(conf, std::ios::app) << "bogus = 1\n";
   Check({{"run", "--config", conf},
          2,

@@ -125,11 +125,24 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
 
   // /metrics after the traffic was drained shows the same totals.
   const std::string& text = metrics->body;
-  EXPECT_EQ(MetricSample(text, "darkscope_frames_total{kind=\"packets_seen\"}"),
-            truth.counters[DS_CTR_PACKETS_SEEN]);
-  EXPECT_EQ(
-      MetricSample(text, "darkscope_frames_total{kind=\"darknet_packets\"}"),
-      truth.counters[DS_CTR_DARKNET_PACKETS]);
+  // The frames' outcomes add up to every frame seen.
+  uint64_t frames = 0;
+  for (const char* outcome : {"darknet", "non_darknet", "non_ip", "unparsed"})
+    frames += MetricSample(
+        text,
+        absl::StrCat("darkscope_frames_total{outcome=\"", outcome, "\"}"));
+  EXPECT_EQ(frames, truth.counters[DS_CTR_PACKETS_SEEN]);
+  EXPECT_EQ(MetricSample(text, "darkscope_frames_total{outcome=\"darknet\"}"),
+            truth.counters[DS_CTR_DARKNET_PACKETS]);
+  EXPECT_EQ(MetricSample(text, "darkscope_darknet_bytes_total"),
+            truth.counters[DS_CTR_DARKNET_BYTES]);
+  // A watched port counts what the truth sent it; top ports carry no rank.
+  const auto telnet = truth.ports.find(ds_port_index(DS_SLOT_TCP, 23));
+  EXPECT_EQ(MetricSample(text,
+                         "darkscope_watched_port_packets_total{proto=\"tcp\","
+                         "port=\"23\"}"),
+            telnet == truth.ports.end() ? 0 : telnet->second.packets);
+  EXPECT_FALSE(absl::StrContains(text, "rank=")) << text;
   EXPECT_EQ(MetricSample(text, "darkscope_packets_total{class=\"tcp_syn\"}"),
             truth.counters[DS_CTR_TCP_SYN]);
   EXPECT_EQ(

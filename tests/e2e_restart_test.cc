@@ -123,6 +123,9 @@ struct RestartCase {
   std::vector<std::string> first_args;  // the first agent's extra flags
   int expected_wait_status_exit;        // -1: killed by the signal
   Bpffs bpffs;
+  // Killed between a cut and its snapshot's write (the agent pauses there,
+  // DARKSCOPE_TEST_PAUSE_AFTER_CUT), instead of mid-interval.
+  bool kill_after_cut = false;
 };
 
 void PrintTo(const RestartCase& c, std::ostream* os) { *os << c.name; }
@@ -132,7 +135,8 @@ class RestartTest : public ::testing::TestWithParam<RestartCase> {};
 TEST_P(RestartTest, NothingLostNothingDoubled) {
   DS_REQUIRE_PRIVILEGES();
   const RestartCase& c = GetParam();
-  VethLab lab(absl::StrCat("rs", c.signal, static_cast<int>(c.bpffs)));
+  VethLab lab(absl::StrCat("rs", c.signal, static_cast<int>(c.bpffs),
+                           c.kill_after_cut ? "c" : ""));
   ScopedMount bpffs;
   ASSERT_NO_FATAL_FAILURE(CreateLabWithBpffs(lab, bpffs));
   const std::string base = MakeTempDir("restart");
@@ -143,16 +147,26 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   const std::string agent_bpffs =
       c.bpffs == Bpffs::kPrivate ? "/sys/fs/bpf" : bpffs.path();
   AgentProcess first;
+  if (c.kill_after_cut) setenv("DARKSCOPE_TEST_PAUSE_AFTER_CUT", "60", 1);
   ASSERT_TRUE(
       first.Start(RunArgs(lab, agent_bpffs, out_dir, c.first_args)).ok());
+  unsetenv("DARKSCOPE_TEST_PAUSE_AFTER_CUT");
   absl::Status attached = first.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 
   // 20,000 frames at 4,000/s: 5 s of traffic across the restart.
   BackgroundTraffic traffic(lab, truth_dir, 4000);
 
-  absl::SleepFor(absl::Milliseconds(1200));
-  SleepUntilFraction(0.5);  // mid-interval
+  if (c.kill_after_cut) {
+    // The agent pauses at each cut but the first: this one holds a whole
+    // interval of traffic.
+    const absl::Status paused =
+        first.WaitFor("paused after the cut", absl::Seconds(20));
+    ASSERT_TRUE(paused.ok()) << paused << "\n" << first.output();
+  } else {
+    absl::SleepFor(absl::Milliseconds(1200));
+    SleepUntilFraction(0.5);  // mid-interval
+  }
   const int status = first.Signal(c.signal);
   if (c.expected_wait_status_exit < 0) {
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == c.signal) << status;
@@ -173,9 +187,15 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   attached = second.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached << "\n" << second.output();
   EXPECT_TRUE(absl::StrContains(second.output(), "adopted")) << second.output();
+
   if (c.bpffs != Bpffs::kPersistent) {
     EXPECT_TRUE(absl::StrContains(second.output(), "found attached to"))
         << second.output();
+  }
+  if (c.kill_after_cut) {
+    const absl::Status wrote =
+        second.WaitFor("cut but was killed before writing", absl::Seconds(10));
+    EXPECT_TRUE(wrote.ok()) << wrote << "\n" << second.output();
   }
   const absl::Status sent = traffic.Join();
   ASSERT_TRUE(sent.ok()) << sent;
@@ -185,7 +205,7 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
   ExpectSnapshotsMatchTruth(out_dir, truth_dir);
 
   // The adopted interval is marked: incomplete, adopted_pinned_program.
-  int adopted = 0;
+  int adopted = 0, recovered = 0;
   absl::StatusOr<std::vector<std::string>> files = ListSnapshotFiles({out_dir});
   ASSERT_TRUE(files.ok());
   for (const std::string& file : *files) {
@@ -193,12 +213,21 @@ TEST_P(RestartTest, NothingLostNothingDoubled) {
     ASSERT_TRUE(bytes.ok());
     absl::StatusOr<Snapshot> snapshot = DecodeSnapshot(*bytes);
     ASSERT_TRUE(snapshot.ok()) << file;
+    recovered += snapshot->agent_counters.count("recovered_after_kill");
     if (snapshot->agent_counters.count("adopted_pinned_program") > 0) {
       ++adopted;
       EXPECT_FALSE(snapshot->complete) << file;
     }
   }
   EXPECT_EQ(adopted, 1);
+  // A kill mid-interval may land in that window too on a loaded machine
+  // (the snapshot's write still in flight): then it is recovered as well.
+  if (c.kill_after_cut) {
+    EXPECT_EQ(recovered, 1)
+        << "the interval cut before the kill, written by the second agent";
+  } else {
+    EXPECT_LE(recovered, 1);
+  }
   EXPECT_FALSE(XdpAttached(lab)) << "a plain SIGTERM detaches";
   if (c.bpffs == Bpffs::kPrivate) {
     RunCommand("rm -rf " + base);
@@ -226,7 +255,19 @@ INSTANTIATE_TEST_SUITE_P(
                     {"--keep-attached"},
                     0,
                     Bpffs::kPrivate},
-        RestartCase{"sigkill_pins_lost", SIGKILL, {}, -1, Bpffs::kPinsLost}),
+        RestartCase{"sigkill_pins_lost", SIGKILL, {}, -1, Bpffs::kPinsLost},
+        RestartCase{"sigkill_between_cut_and_write",
+                    SIGKILL,
+                    {},
+                    -1,
+                    Bpffs::kPersistent,
+                    /*kill_after_cut=*/true},
+        RestartCase{"sigkill_between_cut_and_write_private_bpffs",
+                    SIGKILL,
+                    {},
+                    -1,
+                    Bpffs::kPrivate,
+                    /*kill_after_cut=*/true}),
     [](const ::testing::TestParamInfo<RestartCase>& info) {
       return info.param.name;
     });

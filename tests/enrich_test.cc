@@ -1,12 +1,18 @@
 // Country and AS of source networks from the installed enrichment data
-// (deploy/setup.sh), and the clear message when a database is missing. The
+// (deploy/setup.sh), from MaxMind GeoLite2 files (small ones written by
+// tests/make_geolite2.pl), and the clear message when a database is
+// missing. The
 // data-backed cases need the data: without it they skip, except in CI
 // (DARKSCOPE_REQUIRE_PRIVILEGED=1), where setup.sh has installed it.
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/prefix.h"
 #include "enrich/origin.h"
 #include "gtest/gtest.h"
@@ -66,9 +72,69 @@ TEST(OriginLookupMissing, SaysWhatIsMissingAndGoesOn) {
   EXPECT_TRUE(absl::StrContains(lookup->warnings()[0], "/nonexistent/geo"))
       << lookup->warnings()[0];
   EXPECT_TRUE(absl::StrContains(lookup->warnings()[0], "without countries"));
+  EXPECT_TRUE(
+      absl::StrContains(lookup->warnings()[0], "GeoLite2-Country.mmdb"));
+  EXPECT_TRUE(absl::StrContains(lookup->warnings()[0], "deploy/setup.sh"));
   const Origin& origin = lookup->Of(NetKeyOf(*ParseAddress("126.1.2.3")));
   EXPECT_EQ(origin.country, "");
   EXPECT_EQ(origin.asn, 0u);
+}
+
+// A geo directory with GeoLite2-Country.mmdb and GeoLite2-ASN.mmdb (and
+// optionally only the first), written by tests/make_geolite2.pl.
+std::string GeoLite2Dir(bool with_asn) {
+  char dir[] = "/tmp/darkscope-geolite2-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return "";
+  const std::string command =
+      absl::StrCat("perl ", DARKSCOPE_TESTS_DIR, "/make_geolite2.pl ", dir);
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  if (!with_asn) std::remove(absl::StrCat(dir, "/GeoLite2-ASN.mmdb").c_str());
+  return dir;
+}
+
+TEST(OriginLookupGeoLite2, ReadsCountryAndAsFiles) {
+  const std::string dir = GeoLite2Dir(true);
+  std::unique_ptr<OriginLookup> lookup = OriginLookup::Open(dir);
+  ASSERT_TRUE(lookup->has_countries()) << lookup->warnings()[0];
+  ASSERT_TRUE(lookup->has_asns()) << lookup->warnings()[0];
+  EXPECT_TRUE(lookup->warnings().empty());
+  struct Case {
+    std::string address, country;
+    uint32_t asn;
+    std::string as_name;
+  };
+  const Case cases[] = {
+      {"126.1.2.3", "JP", 17676, "SoftBank Corp."},
+      {"2a01:4f8::1", "DE", 24940, "Hetzner Online GmbH"},
+      {"203.0.113.9", "AU", 0, ""},  // registered_country only
+      {"198.18.0.1", "", 0, ""},     // in neither file
+  };
+  for (const Case& c : cases) {
+    const Origin& origin = lookup->Of(NetKeyOf(*ParseAddress(c.address)));
+    EXPECT_EQ(origin.country, c.country) << c.address;
+    EXPECT_EQ(origin.asn, c.asn) << c.address;
+    EXPECT_EQ(origin.as_name, c.as_name) << c.address;
+  }
+  const std::vector<std::string> sources = lookup->sources();
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(sources[0], "GeoLite2-Country")) << sources[0];
+  EXPECT_TRUE(absl::StrContains(sources[1], "GeoLite2-ASN")) << sources[1];
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
+TEST(OriginLookupGeoLite2, AMissingAsFileSaysHowToInstallIt) {
+  const std::string dir = GeoLite2Dir(false);
+  std::unique_ptr<OriginLookup> lookup = OriginLookup::Open(dir);
+  EXPECT_TRUE(lookup->has_countries());
+  EXPECT_FALSE(lookup->has_asns());
+  ASSERT_EQ(lookup->warnings().size(), 1u);
+  for (const char* says :
+       {"GeoLite2-ASN.mmdb", "deploy/setup.sh", "without ASes", dir.c_str()}) {
+    EXPECT_TRUE(absl::StrContains(lookup->warnings()[0], says))
+        << lookup->warnings()[0];
+  }
+  EXPECT_EQ(lookup->Of(NetKeyOf(*ParseAddress("126.1.2.3"))).country, "JP");
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
 }
 
 }  // namespace

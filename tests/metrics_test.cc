@@ -11,13 +11,22 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/counter_names.h"
 #include "gtest/gtest.h"
 #include "http/http_server.h"
 #include "http_get.h"
@@ -273,6 +282,287 @@ TEST(AgentFigures, PromtoolAcceptsTheMetrics) {
     std::string complaints;
     EXPECT_EQ(Promtool(*text, complaints), 0) << complaints << "\n" << *text;
     EXPECT_EQ(complaints, "") << *text;
+  }
+}
+
+// One family of an exposition text: its type, the label names its samples
+// use (le excepted), and its samples as "labels" -> value.
+struct ParsedFamily {
+  std::string type;
+  std::set<std::string> labels;
+  std::map<std::string, double> samples;  // "{a=\"x\"}" or "" -> value
+};
+
+std::map<std::string, ParsedFamily> ParseExposition(const std::string& text) {
+  std::map<std::string, ParsedFamily> families;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::ConsumePrefix(&line, "# TYPE ")) {
+      std::vector<std::string> parts = absl::StrSplit(line, ' ');
+      families[parts[0]].type = parts.at(1);
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    const size_t brace = line.find('{');
+    std::string name(line.substr(0, std::min(brace, space)));
+    const std::string labels(brace < space ? line.substr(brace, space - brace)
+                                           : "");
+    if (!families.count(name)) {
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        if (absl::EndsWith(name, suffix) &&
+            families.count(name.substr(0, name.size() - strlen(suffix)))) {
+          name = name.substr(0, name.size() - strlen(suffix));
+          break;
+        }
+      }
+    }
+    ParsedFamily& family = families[name];
+    for (absl::string_view pair :
+         absl::StrSplit(absl::StripPrefix(absl::StripSuffix(labels, "}"), "{"),
+                        ',', absl::SkipEmpty())) {
+      const std::string label(pair.substr(0, pair.find('=')));
+      if (label != "le") family.labels.insert(label);
+    }
+    double value = 0;
+    EXPECT_TRUE(absl::SimpleAtod(line.substr(space + 1), &value)) << line;
+    family.samples[labels] = value;
+  }
+  return families;
+}
+
+double Sum(const ParsedFamily& family) {
+  double sum = 0;
+  for (const auto& [labels, value] : family.samples) sum += value;
+  return sum;
+}
+
+// A view with every figure set: counters that obey the ABI's identities,
+// the NIC's drops and the sampler's figures.
+FigureBoard::View FullView() {
+  const absl::Time start = absl::FromUnixSeconds(1764000000);
+  Snapshot s = SampleSnapshot(start);
+  auto& c = s.counts.counters;
+  c = {};
+  c[DS_CTR_NON_IP] = 10;
+  c[DS_CTR_NON_DARKNET] = 20;
+  c[DS_CTR_DARKNET_PACKETS] = 600;
+  c[DS_CTR_MALFORMED_ETH] = 4;
+  c[DS_CTR_VLAN_TOO_DEEP] = 6;
+  c[DS_CTR_PACKETS_SEEN] = 640;
+  c[DS_CTR_ACTION_PASS] = 40;
+  c[DS_CTR_ACTION_DROP] = 597;
+  c[DS_CTR_ACTION_REDIRECT] = 3;
+  c[DS_CTR_IPV4] = 550;
+  c[DS_CTR_IPV6] = 50;
+  c[DS_CTR_TCP_SYN] = 500;
+  c[DS_CTR_UDP] = 95;
+  c[DS_CTR_MALFORMED_TCP] = 5;
+  c[DS_CTR_SAMPLE_BY_RATE] = 4;
+  c[DS_CTR_SAMPLE_BY_FIRST] = 1;
+  c[DS_CTR_SAMPLE_REDIRECTED] = 3;
+  c[DS_CTR_SAMPLE_RATE_LIMITED] = 2;
+  s.agent_counters["sample_frames_written"] = 3;
+  s.agent_counters["sample_files_written"] = 2;
+  Liveness live;
+  live.mode = "native";
+  live.nic_drops = {{"rx_dropped", 1}, {"rx_missed_errors", 2}};
+  DrainTally drain("full", start, absl::Seconds(60), 10, 16);
+  drain.Add(s, absl::Milliseconds(3), false, 0, 0, live);
+  s.interval_start += absl::Minutes(1);
+  s.agent_counters["sample_files_written"] = 4;
+  auto figures = drain.Add(s, absl::Milliseconds(5), false, 0, 0, live);
+  WriterTally writer;
+  return {figures, writer.Add(s, absl::OkStatus(), absl::Milliseconds(8),
+                              start + absl::Minutes(2))};
+}
+
+std::map<std::string, ParsedFamily> Parsed(const FigureBoard::View& view) {
+  absl::StatusOr<std::string> text =
+      RenderExposition(MetricFamilies(view, "0.1.0"));
+  EXPECT_TRUE(text.ok()) << text.status();
+  return ParseExposition(text.ok() ? *text : "");
+}
+
+// Where a metric has a label its samples are the parts of one whole: the
+// sums are the totals the ABI's identities give (two intervals of FullView).
+TEST(AgentFigures, SumsOverLabelsAreWholes) {
+  std::map<std::string, ParsedFamily> m = Parsed(FullView());
+  struct Case {
+    std::string what;
+    double got, want;
+  };
+  const Case cases[] = {
+      {"frames by outcome = frames seen", Sum(m["darkscope_frames_total"]),
+       2 * 640},
+      {"verdicts = frames seen", Sum(m["darkscope_frame_verdicts_total"]),
+       2 * 640},
+      {"families = darknet packets", Sum(m["darkscope_darknet_packets_total"]),
+       m["darkscope_frames_total"].samples["{outcome=\"darknet\"}"]},
+      {"classes + unclassified = darknet packets",
+       Sum(m["darkscope_packets_total"]) +
+           Sum(m["darkscope_unclassified_packets_total"]),
+       2 * 600},
+      {"unparsed reasons = unparsed outcome",
+       Sum(m["darkscope_unparsed_frames_total"]),
+       m["darkscope_frames_total"].samples["{outcome=\"unparsed\"}"]},
+      {"picked = their outcomes", Sum(m["darkscope_sample_picked_total"]),
+       Sum(m["darkscope_sample_pick_outcomes_total"])},
+      {"per-interval sampler figure summed",
+       Sum(m["darkscope_sample_frames_written_total"]), 2 * 3},
+      {"cumulative sampler figure as last recorded",
+       Sum(m["darkscope_sample_files_written_total"]), 4},
+      {"NIC drops", Sum(m["darkscope_nic_rx_drops_total"]), 3},
+      {"last drain in seconds", Sum(m["darkscope_last_interval_drain_seconds"]),
+       0.005},
+      {"attached", Sum(m["darkscope_xdp_program_attached"]), 1},
+      {"one attach mode", Sum(m["darkscope_xdp_attach_mode"]), 1},
+  };
+  for (const Case& c : cases) EXPECT_DOUBLE_EQ(c.got, c.want) << c.what;
+}
+
+// Every data plane counter reaches /metrics (PACKETS_SEEN as the sum of
+// darkscope_frames_total): a counter set alone to 7 shows in a counter.
+TEST(AgentFigures, EveryCounterIsExposed) {
+  for (int i = 0; i < DS_CTR_COUNT; ++i) {
+    if (i == DS_CTR_PACKETS_SEEN) continue;
+    Snapshot s;
+    s.interval_start = absl::FromUnixSeconds(1764000000);
+    s.counts.counters[i] = 7;
+    DrainTally drain("s", s.interval_start, absl::Seconds(60), 10, 16);
+    std::map<std::string, ParsedFamily> m =
+        Parsed({drain.Add(s, absl::Milliseconds(1), false, 0, 0), nullptr});
+    int found = 0;
+    for (const auto& [name, family] : m) {
+      if (family.type != "counter") continue;
+      for (const auto& [labels, value] : family.samples)
+        if (value == 7) ++found;
+    }
+    EXPECT_GE(found, 1) << kCounterNames[i] << " is in no metric";
+  }
+}
+
+// Top ports carry no rank and only ports with 1% of the interval's
+// packets: intervals whose small ports differ make the same series.
+TEST(AgentFigures, TopPortSeriesAreBounded) {
+  const absl::Time start = absl::FromUnixSeconds(1764000000);
+  DrainTally drain("s", start, absl::Seconds(60), 10, 16);
+  std::set<std::string> series;
+  for (int interval = 0; interval < 5; ++interval) {
+    Snapshot s;
+    s.interval_start = start + absl::Minutes(interval);
+    ds_port_stats big = {};
+    big.packets = 1000;
+    s.counts.ports[ds_port_index(DS_SLOT_TCP, 23)] = big;
+    for (uint32_t i = 0; i < 20; ++i) {
+      ds_port_stats small = {};
+      small.packets = 2;
+      s.counts.ports[ds_port_index(DS_SLOT_UDP, 1000 + 20 * interval + i)] =
+          small;
+    }
+    s.counts.counters[DS_CTR_DARKNET_PACKETS] = 1040;
+    std::map<std::string, ParsedFamily> m =
+        Parsed({drain.Add(s, absl::Milliseconds(1), false, 0, 0), nullptr});
+    const ParsedFamily& top = m["darkscope_last_interval_top_port_packets"];
+    EXPECT_EQ(top.labels, (std::set<std::string>{"proto", "port"}));
+    for (const auto& [labels, value] : top.samples) series.insert(labels);
+    EXPECT_EQ(m["darkscope_watched_port_packets_total"]
+                  .samples["{proto=\"tcp\",port=\"23\"}"],
+              1000.0 * (interval + 1));
+  }
+  EXPECT_EQ(series, (std::set<std::string>{"{proto=\"tcp\",port=\"23\"}"}));
+}
+
+// The metrics table of docs/operations.md: metric -> type, label names.
+std::map<std::string, std::pair<std::string, std::set<std::string>>>
+DocumentedMetrics() {
+  std::ifstream in(DARKSCOPE_OPERATIONS_DOC);
+  std::string line;
+  bool inside = false;
+  std::map<std::string, std::pair<std::string, std::set<std::string>>> out;
+  while (std::getline(in, line)) {
+    if (line == "<!-- BEGIN metrics -->") inside = true;
+    if (line == "<!-- END metrics -->") break;
+    if (!inside || !absl::StartsWith(line, "| `")) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, '|');
+    const std::string name(absl::StripAsciiWhitespace(cells.at(1)));
+    std::set<std::string> labels;
+    // Label names are the backticked words of the third cell.
+    std::vector<std::string> quoted = absl::StrSplit(cells.at(3), '`');
+    for (size_t i = 1; i < quoted.size(); i += 2) labels.insert(quoted[i]);
+    out[std::string(absl::StripPrefix(absl::StripSuffix(name, "`"), "`"))] = {
+        std::string(absl::StripAsciiWhitespace(cells.at(2))), labels};
+  }
+  return out;
+}
+
+TEST(AgentFigures, OperationsDocListsEveryMetric) {
+  auto documented = DocumentedMetrics();
+  ASSERT_GT(documented.size(), 30u) << DARKSCOPE_OPERATIONS_DOC;
+  std::map<std::string, std::pair<std::string, std::set<std::string>>> exposed;
+  for (const auto& [name, family] : Parsed(FullView()))
+    exposed[name] = {family.type, family.labels};
+  for (const auto& [name, entry] : exposed) {
+    auto it = documented.find(name);
+    if (it == documented.end()) {
+      ADD_FAILURE() << name << " is exposed but not in docs/operations.md";
+      continue;
+    }
+    EXPECT_EQ(it->second.first, entry.first) << name << ": type";
+    EXPECT_EQ(it->second.second, entry.second) << name << ": labels";
+  }
+  for (const auto& [name, entry] : documented) {
+    EXPECT_TRUE(exposed.count(name)) << name << " is documented, not exposed";
+  }
+}
+
+// The dashboard and the alert rules (and the rules' test series) use only
+// metrics the agent exposes, with label names those metrics have, so
+// that neither can drift from the exposition.
+TEST(AgentFigures, DashboardAndRulesUseExposedMetrics) {
+  const std::map<std::string, ParsedFamily> exposed = Parsed(FullView());
+  const std::string files[] = {
+      "grafana/darkscope.json",
+      "prometheus/darkscope-alerts.yml",
+      "prometheus/darkscope-alerts_test.yml",
+  };
+  const std::regex use(R"((darkscope_[a-z0-9_]+)(\{([^}]*)\})?)");
+  const std::regex label(R"(([a-z_]+)\s*(=~|!=|!~|=))");
+  for (const std::string& file : files) {
+    std::ifstream in(absl::StrCat(DARKSCOPE_DEPLOY_DIR, "/", file));
+    ASSERT_TRUE(in.good()) << file;
+    const std::string text((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    int uses = 0;
+    for (std::sregex_iterator it(text.begin(), text.end(), use), end; it != end;
+         ++it, ++uses) {
+      std::string name = (*it)[1];
+      if (!exposed.count(name)) {
+        for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+          const std::string base = name.substr(
+              0, name.size() - std::min(name.size(), strlen(suffix)));
+          if (absl::EndsWith(name, suffix) && exposed.count(base) &&
+              exposed.at(base).type == "histogram") {
+            name = base;
+          }
+        }
+      }
+      auto family = exposed.find(name);
+      if (family == exposed.end()) {
+        ADD_FAILURE() << file << " uses " << name << ", not exposed";
+        continue;
+      }
+      const std::string selector = (*it)[3];
+      for (std::sregex_iterator l(selector.begin(), selector.end(), label);
+           l != std::sregex_iterator(); ++l) {
+        const std::string label_name = (*l)[1];
+        if (label_name == "job" || label_name == "instance" ||
+            label_name == "le")
+          continue;
+        EXPECT_TRUE(family->second.labels.count(label_name))
+            << file << ": " << name << " has no label " << label_name;
+      }
+    }
+    EXPECT_GT(uses, 10) << file;
   }
 }
 

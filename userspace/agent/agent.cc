@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/cut_state.h"
 #include "agent/liveness.h"
 #include "agent/privileges.h"
 #include "agent/snapshot_writer.h"
@@ -212,6 +213,55 @@ absl::Status ValidateAgentOptions(const AgentOptions& options) {
 
 namespace {
 
+// At adoption: `held` is the epoch the program is not counting into. If
+// the cut record names it and its interval's snapshot is missing, the
+// earlier agent was killed between that cut and the snapshot's fsync: the
+// snapshot is written now, before anything else. If the snapshot exists,
+// the epoch was written and is dropped. Otherwise (no record, or the
+// record names the epoch being counted: killed before the flip) it joins
+// the first snapshot through `carried`.
+absl::Status WritePendingInterval(const AgentOptions& options,
+                                  uint32_t held_epoch, EpochCounts& held,
+                                  SnapshotWriter& writer,
+                                  EpochCounts& carried) {
+  absl::StatusOr<std::optional<CutState>> state = ReadCutState(options.out_dir);
+  if (!state.ok()) {
+    std::fprintf(stderr, "darkscope: %s; keeping the adopted counts\n",
+                 state.status().ToString().c_str());
+  }
+  if (!state.ok() || !state->has_value() || (*state)->epoch != held_epoch) {
+    carried = std::move(held);
+    return absl::OkStatus();
+  }
+  const CutState& cut = **state;
+  const std::string name = SnapshotFileName(cut.interval_start);
+  const std::string path = absl::StrCat(options.out_dir, "/", name);
+  if (::access(path.c_str(), F_OK) == 0) return absl::OkStatus();
+  if (errno != ENOENT) return ErrnoError(errno, "access", path);
+  Snapshot snapshot;
+  snapshot.sensor = options.sensor;
+  snapshot.darknet = options.data_plane.prefixes;
+  snapshot.interval_start = cut.interval_start;
+  snapshot.interval_seconds = cut.interval_seconds;
+  snapshot.complete = cut.complete;
+  snapshot.counts = std::move(held);
+  snapshot.agent_counters["recovered_after_kill"] = 1;
+  const uint64_t packets = snapshot.counts.counters[DS_CTR_DARKNET_PACKETS];
+  writer.Enqueue(std::move(snapshot));
+  if (!writer.WaitWritten(cut.interval_start, absl::Seconds(30))) {
+    return absl::UnavailableError(
+        absl::StrCat("write ", path,
+                     ": the interval an earlier agent cut is not on disk "
+                     "after 30 s; left in the kernel for the next agent"));
+  }
+  std::printf(
+      "darkscope: wrote %s (%llu darknet packets): the interval an earlier "
+      "agent cut but was killed before writing\n",
+      name.c_str(), static_cast<unsigned long long>(packets));
+  std::fflush(stdout);
+  return absl::OkStatus();
+}
+
 // Everything after the data plane is attached: sampler, monitoring, and the
 // interval loop until a signal or an error.
 absl::Status RunAttached(const AgentOptions& options, int ifindex,
@@ -370,11 +420,23 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
   // into; it joins the first snapshot.
   EpochCounts carried;
   if (plane->adopted()) {
-    DS_ASSIGN_OR_RETURN(carried, cutter.Adopt());
+    DS_ASSIGN_OR_RETURN(EpochCounts held, cutter.AdoptAndHold());
+    DS_RETURN_IF_ERROR(WritePendingInterval(options, *cutter.held_epoch(), held,
+                                            writer, carried));
+    DS_RETURN_IF_ERROR(cutter.Release());
   } else {
     DS_RETURN_IF_ERROR(cutter.Start());
   }
+  // Test only: seconds to pause after each cut but the first, before its
+  // snapshot is queued (the window a kill must not lose).
+  absl::Duration pause_after_cut;
+  if (const char* pause = std::getenv("DARKSCOPE_TEST_PAUSE_AFTER_CUT")) {
+    int seconds = 0;
+    if (absl::SimpleAtoi(pause, &seconds) && seconds > 0)
+      pause_after_cut = absl::Seconds(seconds);
+  }
 
+  uint64_t released_unwritten = 0;
   const int64_t interval_seconds = absl::ToInt64Seconds(options.interval);
   absl::Time start = IntervalStart(absl::Now(), options.interval);
   bool first = true;
@@ -422,7 +484,31 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     // interval it is named after.
     const bool late = drain_began - boundary >= options.interval;
     snapshot.complete = !first && !stopping && !late && seen;
-    absl::StatusOr<EpochCounts> counts = cutter.Cut();
+    // The epoch cut last must be empty before the flip back to it; its
+    // snapshot was given until now to become durable.
+    if (cutter.held_epoch().has_value()) {
+      ++released_unwritten;
+      std::fprintf(stderr,
+                   "darkscope: the snapshot of the interval before %s is not "
+                   "on disk yet (held in memory by the writer); emptying its "
+                   "epoch in the kernel anyway\n",
+                   SnapshotFileName(start).c_str());
+    }
+    absl::Status released = cutter.Release();
+    // Durably, before the flip: which epoch holds which interval, until
+    // its snapshot is written.
+    if (released.ok()) {
+      const CutState cut_state = {.epoch = cutter.epoch(),
+                                  .interval_start = start,
+                                  .interval_seconds = snapshot.interval_seconds,
+                                  .complete = snapshot.complete};
+      if (absl::Status s = WriteCutState(options.out_dir, cut_state); !s.ok()) {
+        std::fprintf(stderr, "darkscope: %s\n", s.ToString().c_str());
+        RemoveCutState(options.out_dir);
+      }
+    }
+    absl::StatusOr<EpochCounts> counts =
+        released.ok() ? cutter.CutAndHold() : released;
     if (!counts.ok()) {
       // The kernel side is in a state the agent cannot read: stop rather
       // than write snapshots that miss counts, and leave the program
@@ -449,6 +535,7 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
         {"snapshots_lost", stats.lost},
         {"writer_queue_depth", stats.queue_depth},
         {"writer_disk_fault", stats.disk_fault},
+        {"epochs_released_unwritten", released_unwritten},
     };
     snapshot.agent_counters.insert(figures.begin(), figures.end());
     snapshot.agent_counters.insert(liveness_counters.begin(),
@@ -466,10 +553,26 @@ absl::Status RunAttached(const AgentOptions& options, int ifindex,
     }
     monitoring->AfterDrain(snapshot, absl::Now() - drain_began, late, stats,
                            watch.figures());
+    if (pause_after_cut > absl::ZeroDuration() && !first) {
+      std::printf("darkscope: test: paused after the cut of %s\n",
+                  SnapshotFileName(start).c_str());
+      std::fflush(stdout);
+      absl::SleepFor(pause_after_cut);
+    }
     // The snapshot first: a backed-up queue drops sample files before it.
     writer.Enqueue(std::move(snapshot));
     for (SampleFile& file : samples) {
       writer.EnqueueFile(std::move(file.name), std::move(file.chunks));
+    }
+    // Once the snapshot is durable its epoch is emptied in the kernel;
+    // until then a kill loses nothing (the next agent writes it).
+    if (writer.WaitWritten(start, options.interval / 2)) {
+      if (absl::Status s = cutter.Release(); !s.ok()) {
+        plane->KeepAttached(true);
+        return absl::InternalError(absl::StrCat("drain of the interval at ",
+                                                SnapshotFileName(start), ": ",
+                                                s.message()));
+      }
     }
 
     if (stopping) break;

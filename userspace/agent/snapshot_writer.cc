@@ -78,6 +78,21 @@ SnapshotWriterStats SnapshotWriter::stats() const {
   return StatsLocked();
 }
 
+bool SnapshotWriter::WaitWritten(absl::Time start, absl::Duration limit) {
+  absl::MutexLock lock(&mutex_);
+  struct Written {
+    SnapshotWriter* writer;
+    absl::Time start;
+  } arg{this, start};
+  return mutex_.AwaitWithTimeout(
+      absl::Condition(
+          +[](Written* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return w->writer->last_written_ >= w->start;
+          },
+          &arg),
+      limit);
+}
+
 absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
   const absl::Time began = absl::Now();
   // A snapshot is encoded for each attempt and never kept encoded: the
@@ -94,6 +109,7 @@ absl::Status SnapshotWriter::WriteJob(Job& job, bool last_attempt) {
     absl::MutexLock lock(&mutex_);
     if (status.ok()) {
       ++(snapshot ? stats_.written : stats_.files_written);
+      if (snapshot) last_written_ = job.snapshot->interval_start;
       if (stats_.disk_fault != 0) {
         std::fprintf(stderr,
                      "darkscope: output directory takes files again: wrote %s; "

@@ -73,6 +73,9 @@ class SnapshotWriter {
   // `name` beside the snapshots; false (and counted) when the queue is full.
   bool EnqueueFile(std::string name, std::vector<std::vector<uint8_t>> pieces);
   SnapshotWriterStats stats() const;
+  // Waits at most `limit` until the snapshot of the interval at `start` is
+  // durably written; true if it is.
+  bool WaitWritten(absl::Time start, absl::Duration limit);
 
  private:
   // A snapshot, or a file that is already bytes.
@@ -98,6 +101,8 @@ class SnapshotWriter {
   bool in_flight_ ABSL_GUARDED_BY(mutex_) = false;  // a job taken off the queue
   bool closing_ ABSL_GUARDED_BY(mutex_) = false;
   SnapshotWriterStats stats_ ABSL_GUARDED_BY(mutex_);
+  // The interval start of the last snapshot written.
+  absl::Time last_written_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
   std::thread thread_;
 };
 

@@ -1,6 +1,10 @@
 // The rows of cli/commands.h: every subcommand and every flag it takes.
 #include "cli/commands.h"
 
+#include <cstdint>
+
+#include "darkscope/abi.h"
+
 namespace darkscope::cli {
 namespace {
 
@@ -13,6 +17,28 @@ constexpr FlagSpec kDarknetAction = {
 constexpr FlagSpec kHashLayout = {
     "hash-layout", T::kChoice, "shared|percpu", "shared",
     "one shared or per-CPU source/destination/flow tables (docs/maps.md)"};
+// The keyed tables' bounds (abi.h's defaults; docs/maps.md, Memory).
+constexpr FlagSpec kMaxSources = {
+    "max-sources", T::kUint32, "N", "262144",
+    "source /24s (/48s) per interval; more count overflow_sources"};
+constexpr FlagSpec kMaxDestinations = {
+    "max-destinations", T::kUint32, "N", "65536",
+    "destination /24s (/48s) per interval, at most the darknet's; more count "
+    "overflow_destinations"};
+constexpr FlagSpec kMaxFlows = {
+    "max-flows", T::kUint32, "N", "1048576",
+    "(source /24, protocol, port) flows per interval; more count "
+    "overflow_flows"};
+
+// The defaults above are abi.h's.
+constexpr uint64_t Decimal(absl::string_view text) {
+  uint64_t value = 0;
+  for (char c : text) value = value * 10 + (c - '0');
+  return value;
+}
+static_assert(Decimal(kMaxSources.default_value) == DS_SOURCES_MAX);
+static_assert(Decimal(kMaxDestinations.default_value) == DS_DESTINATIONS_MAX);
+static_assert(Decimal(kMaxFlows.default_value) == DS_FLOWS_MAX);
 
 constexpr FlagSpec kRunFlags[] = {
     {"iface", T::kString, "IF", "", "interface that receives the darknet",
@@ -31,6 +57,9 @@ constexpr FlagSpec kRunFlags[] = {
      "can (auto)"},
     kDarknetAction,
     kHashLayout,
+    kMaxSources,
+    kMaxDestinations,
+    kMaxFlows,
     {"sample-rate", T::kUint32, "N", "0",
      "sample 1 in N darknet packets per CPU to pcapng (0: none, 1: all)"},
     {"sample-first", T::kUint32, "K", "0",
@@ -120,6 +149,9 @@ constexpr FlagSpec kReplayFlags[] = {
      "sensor name written in each snapshot"},
     kDarknetAction,
     kHashLayout,
+    kMaxSources,
+    kMaxDestinations,
+    kMaxFlows,
 };
 
 // Where ClickHouse is, for export and for a report read from it.

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -24,8 +25,13 @@
 namespace darkscope::cli {
 namespace {
 
+// The keyed tables' bounds refused before anything is loaded: the kernel
+// takes no empty table, and 2^24 is every IPv4 /24.
+constexpr uint32_t kMaxBound = 1u << 24;
+
 // The data plane settings shared by run and replay (--prefix,
-// --darknet-action, --hash-layout).
+// --darknet-action, --hash-layout, --max-sources, --max-destinations,
+// --max-flows).
 absl::Status DataPlaneFromFlags(const ParsedFlags& flags,
                                 DataPlaneOptions& options) {
   for (const std::string& text : flags.List("prefix")) {
@@ -42,6 +48,18 @@ absl::Status DataPlaneFromFlags(const ParsedFlags& flags,
   options.hash_layout = flags.String("hash-layout") == "shared"
                             ? HashLayout::kShared
                             : HashLayout::kPerCpu;
+  const std::pair<const char*, uint32_t*> bounds[] = {
+      {"max-sources", &options.max_sources},
+      {"max-destinations", &options.max_destinations},
+      {"max-flows", &options.max_flows},
+  };
+  for (const auto& [name, bound] : bounds) {
+    *bound = flags.Uint32(name);
+    if (*bound == 0 || *bound > kMaxBound) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", name, " must be between 1 and ", kMaxBound, ", not ", *bound));
+    }
+  }
   return absl::OkStatus();
 }
 

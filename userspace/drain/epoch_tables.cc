@@ -226,8 +226,41 @@ std::vector<typename Map::key_type> KeysOf(const Map& map) {
 
 }  // namespace
 
+absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
+                                      const EpochCounts& counts) {
+  ClearList clear;
+  clear.ports = KeysOf(counts.ports);
+  clear.src_ports = KeysOf(counts.src_ports);
+  // Hash tables: a lightly used one is emptied key by key (a batch
+  // delete); a well-filled one is replaced, since deleting a million keys
+  // costs the kernel a second and a new preallocated table a quarter of
+  // one.
+  auto keys_if_light = [&](EpochTable table, const auto& entries,
+                           auto& out) -> absl::Status {
+    const int fd = maps.maps[static_cast<int>(table)].get();
+    DS_ASSIGN_OR_RETURN(bpf_map_info info,
+                        MapInfo(fd, kEpochTableNames[static_cast<int>(table)]));
+    out.replace = entries.size() * 8 >= info.max_entries;
+    if (!out.replace) out.keys = KeysOf(entries);
+    return absl::OkStatus();
+  };
+  DS_RETURN_IF_ERROR(
+      keys_if_light(EpochTable::kSources, counts.sources, clear.sources));
+  DS_RETURN_IF_ERROR(keys_if_light(EpochTable::kDests, counts.destinations,
+                                   clear.destinations));
+  DS_RETURN_IF_ERROR(
+      keys_if_light(EpochTable::kFlows, counts.flows, clear.flows));
+  return clear;
+}
+
 absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
                                     const EpochCounts& counts) {
+  DS_ASSIGN_OR_RETURN(ClearList clear, ClearListOf(epoch, counts));
+  return Recycle(std::move(epoch), clear);
+}
+
+absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
+                                    const ClearList& clear) {
   auto fd = [&](EpochTable table) {
     return epoch.maps[static_cast<int>(table)].get();
   };
@@ -237,29 +270,23 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
   DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kCounters),
                                       std::vector<uint32_t>{0},
                                       name(EpochTable::kCounters)));
+  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kPorts), clear.ports,
+                                      name(EpochTable::kPorts)));
   DS_RETURN_IF_ERROR(ZeroArrayEntries(
-      fd(EpochTable::kPorts), KeysOf(counts.ports), name(EpochTable::kPorts)));
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
-                                      KeysOf(counts.src_ports),
-                                      name(EpochTable::kSrcPorts)));
-  // Hash tables: a lightly used one is emptied key by key (a batch
-  // delete); a well-filled one is replaced, since deleting a million keys
-  // costs the kernel a second and a new preallocated table a quarter of
-  // one. The old map is freed by the kernel once its last fd closes.
-  auto recycle_hash = [&](EpochTable table,
-                          const auto& entries) -> absl::Status {
+      fd(EpochTable::kSrcPorts), clear.src_ports, name(EpochTable::kSrcPorts)));
+  // A table marked `replace` was well filled: replaced by a new one (the
+  // old map is freed by the kernel once its last fd closes).
+  auto recycle_hash = [&](EpochTable table, const auto& hash) -> absl::Status {
     UniqueFd& map = epoch.maps[static_cast<int>(table)];
-    DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(map.get(), name(table)));
-    if (entries.size() * 8 < info.max_entries) {
-      return DeleteHashEntries(map.get(), KeysOf(entries), name(table));
-    }
+    if (!hash.replace)
+      return DeleteHashEntries(map.get(), hash.keys, name(table));
     DS_ASSIGN_OR_RETURN(UniqueFd fresh, CreateLike(map.get(), name(table)));
     map = std::move(fresh);
     return absl::OkStatus();
   };
-  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kSources, counts.sources));
-  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kDests, counts.destinations));
-  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kFlows, counts.flows));
+  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kSources, clear.sources));
+  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kDests, clear.destinations));
+  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kFlows, clear.flows));
   // The arrays were cleared where they are (still in their slot); only the
   // hash tables are kept as the spare.
   for (int table = 0; table < kEpochTableCount; ++table) {
@@ -343,23 +370,60 @@ absl::Status IntervalCutter::Start() {
 }
 
 absl::StatusOr<EpochCounts> IntervalCutter::Adopt() {
+  DS_ASSIGN_OR_RETURN(EpochCounts counts, AdoptAndHold());
+  DS_RETURN_IF_ERROR(Release());
+  return counts;
+}
+
+absl::StatusOr<EpochCounts> IntervalCutter::AdoptAndHold() {
+  DS_RETURN_IF_ERROR(Release());
   DS_ASSIGN_OR_RETURN(epoch_, plane_.Epoch());
-  return Drain(epoch_ ^ 1);
+  return ReadAndHold(epoch_ ^ 1);
 }
 
 absl::StatusOr<EpochCounts> IntervalCutter::Cut() {
+  DS_ASSIGN_OR_RETURN(EpochCounts counts, CutAndHold());
+  DS_RETURN_IF_ERROR(Release());
+  return counts;
+}
+
+absl::StatusOr<EpochCounts> IntervalCutter::CutAndHold() {
   if (mode_ == CutMode::kQuiescent) return DrainInPlace();
+  // The epoch flipped back to must be empty.
+  DS_RETURN_IF_ERROR(Release());
   const uint32_t old_epoch = epoch_;
   DS_RETURN_IF_ERROR(plane_.SetEpoch(old_epoch ^ 1));
   epoch_ = old_epoch ^ 1;
-  return Drain(old_epoch);
+  return ReadAndHold(old_epoch);
 }
 
-absl::StatusOr<EpochCounts> IntervalCutter::Drain(uint32_t old_epoch) {
-  DS_ASSIGN_OR_RETURN(DetachedEpoch detached, rotation_.SwapOut(old_epoch));
-  DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(detached));
-  DS_RETURN_IF_ERROR(rotation_.Recycle(std::move(detached), counts));
+absl::StatusOr<EpochCounts> IntervalCutter::ReadAndHold(uint32_t old_epoch) {
+  const OuterMapFds& outer = plane_.outer_map_fds();
+  DS_ASSIGN_OR_RETURN(DetachedEpoch maps, InnerMapsInPlace(outer, old_epoch));
+  for (int table = 0; table < kEpochTableCount; ++table) {
+    // The same map back into its slot: the update returns only after every
+    // running program finished, so nothing writes the old epoch from here.
+    int fd = maps.maps[table].get();
+    if (bpf_map_update_elem(outer[table], &old_epoch, &fd, BPF_ANY) != 0) {
+      return ErrnoError(
+          errno, "bpf_map_update_elem",
+          absl::StrCat(kEpochTableNames[table], "[", old_epoch, "]"));
+    }
+  }
+  DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(maps));
+  DS_ASSIGN_OR_RETURN(ClearList clear, ClearListOf(maps, counts));
+  held_ = Held{old_epoch, std::move(clear)};
   return counts;
+}
+
+absl::Status IntervalCutter::Release() {
+  if (!held_.has_value()) return absl::OkStatus();
+  // Quiescent already: the swap puts the spare hash tables in, and the
+  // maps taken out are emptied for the next one.
+  DS_ASSIGN_OR_RETURN(DetachedEpoch detached, rotation_.SwapOut(held_->epoch));
+  DS_RETURN_IF_ERROR(rotation_.Recycle(std::move(detached), held_->clear));
+  held_.reset();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<EpochCounts> IntervalCutter::DrainInPlace() {

@@ -27,6 +27,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
@@ -42,6 +43,25 @@ struct DetachedEpoch {
   std::array<UniqueFd, kEpochTableCount> maps;
 };
 
+// What Recycle must clear of an epoch that was read: the array entries
+// read, and per hash table its keys, or none when the table was well
+// filled and is replaced by a new one instead (deleting a million keys
+// costs more than a new table).
+template <typename Key>
+struct HashClear {
+  bool replace = false;  // true: a new table instead of deleting `keys`
+  std::vector<Key> keys;
+};
+struct ClearList {
+  std::vector<uint32_t> ports, src_ports;
+  HashClear<ds_net_key> sources, destinations;
+  HashClear<ds_flow_key> flows;
+};
+
+// The clear list of `counts`, read from `maps`.
+absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
+                                      const EpochCounts& counts);
+
 class EpochRotation {
  public:
   explicit EpochRotation(const OuterMapFds& outer) : outer_(outer) {}
@@ -50,9 +70,9 @@ class EpochRotation {
   // and returns the maps taken out.
   absl::StatusOr<DetachedEpoch> SwapOut(uint32_t epoch);
 
-  // Empties `epoch`'s maps (clearing the array entries listed in `counts`,
-  // what ReadEpochTables returned for it) and keeps them for the next
-  // SwapOut.
+  // Empties `epoch`'s maps (clearing what `clear` lists, made from what
+  // ReadEpochTables returned for it) and keeps them for the next SwapOut.
+  absl::Status Recycle(DetachedEpoch epoch, const ClearList& clear);
   absl::Status Recycle(DetachedEpoch epoch, const EpochCounts& counts);
 
  private:
@@ -96,6 +116,27 @@ class IntervalCutter {
 
   // Points the program at epoch 0; call once before the first packet.
   absl::Status Start();
+  // The epoch the program counts into now.
+  uint32_t epoch() const { return epoch_; }
+
+  // The cut in two halves, for an agent that must not lose an interval
+  // when it is killed before the interval's snapshot is on disk:
+  // CutAndHold flips, waits for running programs (an outer-map update with
+  // the same maps) and reads the old epoch where it is, leaving its counts
+  // in the kernel, reachable from the pinned outer maps; Release, once the
+  // snapshot is durable, empties it. CutAndHold releases first what an
+  // earlier one still holds (it must be empty before the program flips back
+  // to it). kQuiescent cuts hold nothing.
+  absl::StatusOr<EpochCounts> CutAndHold();
+  absl::Status Release();
+  // The epoch read and not yet released, if any.
+  std::optional<uint32_t> held_epoch() const {
+    return held_.has_value() ? std::optional<uint32_t>(held_->epoch)
+                             : std::nullopt;
+  }
+  // Adopt's first half: reads the epoch the program is not counting into,
+  // and holds it.
+  absl::StatusOr<EpochCounts> AdoptAndHold();
   // Instead of Start, for a program an earlier agent left counting (an
   // adopted DataPlane): keeps the epoch the program counts into and drains
   // the other one, which holds what the earlier agent flipped away from
@@ -105,8 +146,8 @@ class IntervalCutter {
   absl::StatusOr<EpochCounts> Cut();
 
  private:
-  // Swaps `epoch` out, reads and recycles it.
-  absl::StatusOr<EpochCounts> Drain(uint32_t epoch);
+  // Waits for running programs, reads `epoch` in place and holds it.
+  absl::StatusOr<EpochCounts> ReadAndHold(uint32_t epoch);
 
   // kQuiescent: reads and clears epoch_'s maps in place.
   absl::StatusOr<EpochCounts> DrainInPlace();
@@ -116,6 +157,11 @@ class IntervalCutter {
   CutMode mode_;
   std::optional<DetachedEpoch> in_place_;  // kQuiescent: epoch_'s maps
   uint32_t epoch_ = 0;
+  struct Held {
+    uint32_t epoch;
+    ClearList clear;
+  };
+  std::optional<Held> held_;
 };
 
 }  // namespace darkscope

@@ -5,6 +5,7 @@
 #include <csv.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -70,25 +71,65 @@ void OnRow(int, void* context) {
   rows->fields.clear();
 }
 
+// Opens `path` into `mmdb`; `what` names the database in errors.
+absl::Status OpenMmdb(const std::string& path, const char* what, MMDB_s& mmdb) {
+  const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &mmdb);
+  if (status == MMDB_SUCCESS) return absl::OkStatus();
+  const int saved_errno = errno;
+  return absl::NotFoundError(absl::StrCat(
+      what, " ", path, ": ", MMDB_strerror(status),
+      status == MMDB_IO_ERROR ? absl::StrCat(" (", strerror(saved_errno), ")")
+                              : ""));
+}
+
+std::string MmdbDescription(const std::string& path, const MMDB_s& mmdb) {
+  return absl::StrCat(
+      path, " (", mmdb.metadata.database_type, ", built ",
+      absl::FormatTime("%Y-%m-%d",
+                       absl::FromUnixSeconds(mmdb.metadata.build_epoch),
+                       absl::UTCTimeZone()),
+      ")");
+}
+
+// The entry for the network's first address; nullopt if none.
+absl::StatusOr<std::optional<MMDB_entry_s>> MmdbEntry(const MMDB_s& mmdb,
+                                                      const ds_net_key& net) {
+  const sockaddr_storage address = FirstAddress(net);
+  int error = MMDB_SUCCESS;
+  MMDB_lookup_result_s result =
+      MMDB_lookup_sockaddr(const_cast<MMDB_s*>(&mmdb),
+                           reinterpret_cast<const sockaddr*>(&address), &error);
+  if (error != MMDB_SUCCESS) {
+    return absl::InternalError(
+        absl::StrCat("MMDB_lookup_sockaddr: ", MMDB_strerror(error)));
+  }
+  if (!result.found_entry) return std::nullopt;
+  return result.entry;
+}
+
+// The string at `path` (a null-terminated list of keys) in `entry`, "" if
+// absent or not a string.
+std::string MmdbString(MMDB_entry_s entry, const char* const* path) {
+  MMDB_entry_data_s data;
+  if (MMDB_aget_value(&entry, &data, path) != MMDB_SUCCESS || !data.has_data ||
+      data.type != MMDB_DATA_TYPE_UTF8_STRING) {
+    return "";
+  }
+  return std::string(data.utf8_string, data.data_size);
+}
+
+bool FileExists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CountryDatabase>> CountryDatabase::Open(
-    const std::string& path) {
+    const std::string& path, CountryLayout layout) {
   std::unique_ptr<CountryDatabase> db(new CountryDatabase());
-  const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db->mmdb_);
-  if (status != MMDB_SUCCESS) {
-    const int saved_errno = errno;
-    return absl::NotFoundError(absl::StrCat(
-        "country database ", path, ": ", MMDB_strerror(status),
-        status == MMDB_IO_ERROR ? absl::StrCat(" (", strerror(saved_errno), ")")
-                                : ""));
-  }
-  db->description_ = absl::StrCat(
-      path, " (", db->mmdb_.metadata.database_type, ", built ",
-      absl::FormatTime("%Y-%m-%d",
-                       absl::FromUnixSeconds(db->mmdb_.metadata.build_epoch),
-                       absl::UTCTimeZone()),
-      ")");
+  DS_RETURN_IF_ERROR(OpenMmdb(path, "country database", db->mmdb_));
+  db->layout_ = layout;
+  db->description_ = MmdbDescription(path, db->mmdb_);
   return db;
 }
 
@@ -96,24 +137,42 @@ CountryDatabase::~CountryDatabase() { MMDB_close(&mmdb_); }
 
 absl::StatusOr<std::string> CountryDatabase::CountryOf(
     const ds_net_key& net) const {
-  const sockaddr_storage address = FirstAddress(net);
-  int error = MMDB_SUCCESS;
-  MMDB_lookup_result_s result =
-      MMDB_lookup_sockaddr(const_cast<MMDB_s*>(&mmdb_),
-                           reinterpret_cast<const sockaddr*>(&address), &error);
-  if (error != MMDB_SUCCESS) {
-    return absl::InternalError(
-        absl::StrCat("MMDB_lookup_sockaddr: ", MMDB_strerror(error)));
+  DS_ASSIGN_OR_RETURN(std::optional<MMDB_entry_s> entry, MmdbEntry(mmdb_, net));
+  if (!entry) return std::string();
+  if (layout_ == CountryLayout::kCountryCode) {
+    static constexpr const char* kPath[] = {"country_code", nullptr};
+    return MmdbString(*entry, kPath);
   }
-  if (!result.found_entry) return std::string();
+  static constexpr const char* kCountry[] = {"country", "iso_code", nullptr};
+  static constexpr const char* kRegistered[] = {"registered_country",
+                                                "iso_code", nullptr};
+  std::string code = MmdbString(*entry, kCountry);
+  return code.empty() ? MmdbString(*entry, kRegistered) : code;
+}
+
+absl::StatusOr<std::unique_ptr<AsnMmdbDatabase>> AsnMmdbDatabase::Open(
+    const std::string& path) {
+  std::unique_ptr<AsnMmdbDatabase> db(new AsnMmdbDatabase());
+  DS_RETURN_IF_ERROR(OpenMmdb(path, "AS database", db->mmdb_));
+  db->description_ = MmdbDescription(path, db->mmdb_);
+  return db;
+}
+
+AsnMmdbDatabase::~AsnMmdbDatabase() { MMDB_close(&mmdb_); }
+
+std::optional<AutonomousSystem> AsnMmdbDatabase::Lookup(
+    const ds_net_key& net) const {
+  absl::StatusOr<std::optional<MMDB_entry_s>> entry = MmdbEntry(mmdb_, net);
+  if (!entry.ok() || !*entry) return std::nullopt;
   MMDB_entry_data_s data;
-  const int status =
-      MMDB_get_value(&result.entry, &data, "country_code", nullptr);
-  if (status != MMDB_SUCCESS || !data.has_data ||
-      data.type != MMDB_DATA_TYPE_UTF8_STRING) {
-    return std::string();
+  if (MMDB_get_value(&**entry, &data, "autonomous_system_number", nullptr) !=
+          MMDB_SUCCESS ||
+      !data.has_data || data.type != MMDB_DATA_TYPE_UINT32) {
+    return std::nullopt;
   }
-  return std::string(data.utf8_string, data.data_size);
+  static constexpr const char* kName[] = {"autonomous_system_organization",
+                                          nullptr};
+  return AutonomousSystem{data.uint32, MmdbString(**entry, kName)};
 }
 
 absl::Status AsnDatabase::Load(const std::string& path,
@@ -185,25 +244,58 @@ std::optional<AutonomousSystem> AsnDatabase::Lookup(
 
 std::unique_ptr<OriginLookup> OriginLookup::Open(const std::string& geo_dir) {
   auto lookup = std::make_unique<OriginLookup>();
-  const std::string modules = geo_dir + "/node_modules/@ip-location-db";
+  const std::string geolite_country = geo_dir + "/" + kGeoLite2CountryFile;
+  const std::string npm_country = geo_dir + "/" + kNpmCountryFile;
   absl::StatusOr<std::unique_ptr<CountryDatabase>> countries =
-      CountryDatabase::Open(
-          modules + "/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb");
+      FileExists(geolite_country)
+          ? CountryDatabase::Open(geolite_country, CountryLayout::kGeoLite2)
+      : FileExists(npm_country)
+          ? CountryDatabase::Open(npm_country)
+          : absl::NotFoundError(absl::StrCat("no country database in ", geo_dir,
+                                             " (neither ", kGeoLite2CountryFile,
+                                             " nor ", kNpmCountryFile, ")"));
   if (countries.ok()) {
     lookup->countries_ = std::move(*countries);
   } else {
-    lookup->warnings_.push_back(
-        absl::StrCat(countries.status().message(),
-                     ": reporting without countries (run deploy/setup.sh)"));
+    lookup->warnings_.push_back(absl::StrCat(
+        countries.status().message(),
+        ": reporting without countries; install MaxMind's ",
+        kGeoLite2CountryFile, " into ", geo_dir,
+        " (geoipupdate), or the npm data: npm install --prefix ", geo_dir,
+        " @ip-location-db/geo-whois-asn-country-mmdb (deploy/setup.sh does "
+        "it)"));
   }
-  absl::StatusOr<std::unique_ptr<AsnDatabase>> asns = AsnDatabase::Open(
-      modules + "/asn/asn-ipv4-num.csv", modules + "/asn/asn-ipv6-num.csv");
+  const std::string geolite_asn = geo_dir + "/" + kGeoLite2AsnFile;
+  const std::string npm_asn = geo_dir + "/" + kNpmAsnDir;
+  if (FileExists(geolite_asn)) {
+    absl::StatusOr<std::unique_ptr<AsnMmdbDatabase>> asns =
+        AsnMmdbDatabase::Open(geolite_asn);
+    if (asns.ok()) {
+      lookup->asn_mmdb_ = std::move(*asns);
+    } else {
+      lookup->warnings_.push_back(
+          absl::StrCat(asns.status().message(), ": reporting without ASes"));
+    }
+    return lookup;
+  }
+  absl::StatusOr<std::unique_ptr<AsnDatabase>> asns =
+      FileExists(npm_asn) ? AsnDatabase::Open(npm_asn + "/asn-ipv4-num.csv",
+                                              npm_asn + "/asn-ipv6-num.csv")
+                          : absl::NotFoundError(absl::StrCat(
+                                "none in ", geo_dir, " (neither ",
+                                kGeoLite2AsnFile, " nor ", kNpmAsnDir, ")"));
   if (asns.ok()) {
     lookup->asns_ = std::move(*asns);
   } else {
     lookup->warnings_.push_back(
         absl::StrCat("AS database: ", asns.status().message(),
-                     ": reporting without ASes (run deploy/setup.sh)"));
+                     ": reporting without ASes; install MaxMind's ",
+                     kGeoLite2AsnFile, " into ", geo_dir,
+                     " (geoipupdate), or the npm data: npm install "
+                     "--prefix ",
+                     geo_dir,
+                     " @ip-location-db/asn (deploy/setup.sh does "
+                     "it)"));
   }
   return lookup;
 }
@@ -212,6 +304,7 @@ std::unique_ptr<OriginLookup> OriginLookup::Clone() const {
   auto lookup = std::make_unique<OriginLookup>();
   lookup->countries_ = countries_;
   lookup->asns_ = asns_;
+  lookup->asn_mmdb_ = asn_mmdb_;
   lookup->warnings_ = warnings_;
   return lookup;
 }
@@ -223,8 +316,9 @@ const Origin& OriginLookup::Of(const ds_net_key& net) {
     absl::StatusOr<std::string> country = countries_->CountryOf(net);
     if (country.ok()) it->second.country = *country;
   }
-  if (asns_) {
-    if (std::optional<AutonomousSystem> as = asns_->Lookup(net)) {
+  if (asns_ || asn_mmdb_) {
+    if (std::optional<AutonomousSystem> as =
+            asns_ ? asns_->Lookup(net) : asn_mmdb_->Lookup(net)) {
       it->second.asn = as->number;
       it->second.as_name = as->name;
     }
@@ -236,6 +330,7 @@ std::vector<std::string> OriginLookup::sources() const {
   std::vector<std::string> out;
   if (countries_) out.push_back("countries: " + countries_->description());
   if (asns_) out.push_back("ASes: " + asns_->description());
+  if (asn_mmdb_) out.push_back("ASes: " + asn_mmdb_->description());
   return out;
 }
 

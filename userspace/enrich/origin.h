@@ -1,7 +1,11 @@
-// Where a source network comes from: its country (an mmdb database read
-// with libmaxminddb) and its autonomous system (CSV ranges read with
-// libcsv), from the data deploy/setup.sh installs (docs/enrichment.md).
-// Reports look each /24 up once, never per packet; OriginLookup caches.
+// Where a source network comes from: its country and its autonomous
+// system, from a geo directory in one of two layouts (docs/enrichment.md):
+// MaxMind's GeoLite2 files (GeoLite2-Country.mmdb, GeoLite2-ASN.mmdb, as
+// geoipupdate writes them), or the npm packages deploy/setup.sh installs
+// (a country mmdb with a top-level country_code, and AS ranges as CSV).
+// mmdb files are read with libmaxminddb, CSV with libcsv. A GeoLite2 file
+// is used when present, each database on its own. Reports look each /24
+// up once, never per packet; OriginLookup caches.
 #ifndef DARKSCOPE_ENRICH_ORIGIN_H_
 #define DARKSCOPE_ENRICH_ORIGIN_H_
 
@@ -25,10 +29,29 @@ namespace darkscope {
 // Where enrichment data is installed by default.
 inline constexpr const char* kDefaultGeoDir = "/usr/local/share/darkscope/geo";
 
+struct AutonomousSystem {
+  uint32_t number = 0;
+  std::string name;
+};
+
+// The file names of the two layouts inside a geo directory.
+inline constexpr const char* kGeoLite2CountryFile = "GeoLite2-Country.mmdb";
+inline constexpr const char* kGeoLite2AsnFile = "GeoLite2-ASN.mmdb";
+inline constexpr const char* kNpmCountryFile =
+    "node_modules/@ip-location-db/geo-whois-asn-country-mmdb/"
+    "geo-whois-asn-country.mmdb";
+inline constexpr const char* kNpmAsnDir = "node_modules/@ip-location-db/asn";
+
+// How a country mmdb spells a country: a top-level "country_code" (the npm
+// package), or GeoLite2's "country" -> "iso_code" (falling back to
+// "registered_country" -> "iso_code" for ranges with no country).
+enum class CountryLayout { kCountryCode, kGeoLite2 };
+
 class CountryDatabase {
  public:
   static absl::StatusOr<std::unique_ptr<CountryDatabase>> Open(
-      const std::string& path);
+      const std::string& path,
+      CountryLayout layout = CountryLayout::kCountryCode);
   ~CountryDatabase();
   CountryDatabase(const CountryDatabase&) = delete;
   CountryDatabase& operator=(const CountryDatabase&) = delete;
@@ -41,12 +64,25 @@ class CountryDatabase {
  private:
   CountryDatabase() = default;
   MMDB_s mmdb_ = {};
+  CountryLayout layout_ = CountryLayout::kCountryCode;
   std::string description_;
 };
 
-struct AutonomousSystem {
-  uint32_t number = 0;
-  std::string name;
+// GeoLite2-ASN.mmdb: autonomous_system_number and _organization per range.
+class AsnMmdbDatabase {
+ public:
+  static absl::StatusOr<std::unique_ptr<AsnMmdbDatabase>> Open(
+      const std::string& path);
+  ~AsnMmdbDatabase();
+  AsnMmdbDatabase(const AsnMmdbDatabase&) = delete;
+  AsnMmdbDatabase& operator=(const AsnMmdbDatabase&) = delete;
+  std::optional<AutonomousSystem> Lookup(const ds_net_key& net) const;
+  const std::string& description() const { return description_; }
+
+ private:
+  AsnMmdbDatabase() = default;
+  MMDB_s mmdb_ = {};
+  std::string description_;
 };
 
 class AsnDatabase {
@@ -90,14 +126,15 @@ class OriginLookup {
 
   const Origin& Of(const ds_net_key& net);
   bool has_countries() const { return countries_ != nullptr; }
-  bool has_asns() const { return asns_ != nullptr; }
+  bool has_asns() const { return asns_ != nullptr || asn_mmdb_ != nullptr; }
   // The databases used, with versions, for the report's sources line.
   std::vector<std::string> sources() const;
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   std::shared_ptr<const CountryDatabase> countries_;
-  std::shared_ptr<const AsnDatabase> asns_;
+  std::shared_ptr<const AsnDatabase> asns_;          // the npm CSVs, or
+  std::shared_ptr<const AsnMmdbDatabase> asn_mmdb_;  // GeoLite2-ASN.mmdb
   std::vector<std::string> warnings_;
   // Node-based: Of() hands out references that later lookups keep valid.
   absl::node_hash_map<ds_net_key, Origin> cache_;

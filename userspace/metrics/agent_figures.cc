@@ -18,48 +18,130 @@ namespace {
 const std::vector<double> kDurationBounds = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
-// The data plane counters as /metrics groups them. Counters in no group
-// (added later to enum ds_counter) still appear, in darkscope_events_total.
-struct CounterGroup {
-  const char* metric;
-  const char* label;
-  const char* help;
+// The data plane counters as /metrics exposes them: one metric per
+// meaning, and where a metric has a label its samples are the parts of one
+// whole, so that sum() over the label is that whole (said in each help
+// text). A sample may add several counters. Every counter of
+// DS_COUNTER_LIST is exposed here except PACKETS_SEEN, which is
+// sum(darkscope_frames_total) (metrics_test checks both).
+struct CounterSample {
+  const char* label_value;  // nullptr: the metric has no label
   std::vector<int> counters;
 };
-const std::vector<CounterGroup>& CounterGroups() {
-  static const auto* groups = new std::vector<CounterGroup>{
+struct CounterMetric {
+  const char* metric;
+  const char* label;  // nullptr: no label
+  const char* help;
+  std::vector<CounterSample> samples;
+};
+const std::vector<CounterMetric>& CounterMetrics() {
+  static const auto* metrics = new std::vector<CounterMetric>{
+      {"darkscope_frames_total",
+       "outcome",
+       "Frames the XDP program ran on since start, by outcome; sum() is "
+       "every frame seen.",
+       {{"darknet", {DS_CTR_DARKNET_PACKETS}},
+        {"non_darknet", {DS_CTR_NON_DARKNET}},
+        {"non_ip", {DS_CTR_NON_IP}},
+        {"unparsed",
+         {DS_CTR_MALFORMED_ETH, DS_CTR_MALFORMED_VLAN, DS_CTR_VLAN_TOO_DEEP,
+          DS_CTR_MALFORMED_IPV4, DS_CTR_MALFORMED_IPV6}}}},
+      {"darkscope_frame_verdicts_total",
+       "verdict",
+       "The program's verdicts since start; sum() is every frame seen.",
+       {{"pass", {DS_CTR_ACTION_PASS}},
+        {"drop", {DS_CTR_ACTION_DROP}},
+        {"redirect", {DS_CTR_ACTION_REDIRECT}}}},
+      {"darkscope_seen_bytes_total",
+       nullptr,
+       "Frame bytes of every frame the program ran on since start.",
+       {{nullptr, {DS_CTR_BYTES_SEEN}}}},
+      {"darkscope_darknet_bytes_total",
+       nullptr,
+       "Frame bytes of darknet packets since start.",
+       {{nullptr, {DS_CTR_DARKNET_BYTES}}}},
+      {"darkscope_darknet_packets_total",
+       "family",
+       "Darknet packets since start by IP family; sum() is every darknet "
+       "packet.",
+       {{"ipv4", {DS_CTR_IPV4}}, {"ipv6", {DS_CTR_IPV6}}}},
+      {"darkscope_vlan_tagged_packets_total",
+       nullptr,
+       "Darknet packets with one or two VLAN tags since start.",
+       {{nullptr, {DS_CTR_VLAN_TAGGED}}}},
       {"darkscope_packets_total",
        "class",
-       "Darknet packets by class since the agent started.",
-       {DS_CTR_TCP_SYN, DS_CTR_TCP_SYNACK, DS_CTR_TCP_RST, DS_CTR_TCP_OTHER,
-        DS_CTR_UDP, DS_CTR_ICMP_ECHO, DS_CTR_ICMP_ERROR, DS_CTR_ICMP_OTHER,
-        DS_CTR_OTHER_PROTO, DS_CTR_FRAGMENT}},
+       "Darknet packets by class since start; sum() plus "
+       "sum(darkscope_unclassified_packets_total) is every darknet packet.",
+       {{"tcp_syn", {DS_CTR_TCP_SYN}},
+        {"tcp_synack", {DS_CTR_TCP_SYNACK}},
+        {"tcp_rst", {DS_CTR_TCP_RST}},
+        {"tcp_other", {DS_CTR_TCP_OTHER}},
+        {"udp", {DS_CTR_UDP}},
+        {"icmp_echo", {DS_CTR_ICMP_ECHO}},
+        {"icmp_error", {DS_CTR_ICMP_ERROR}},
+        {"icmp_other", {DS_CTR_ICMP_OTHER}},
+        {"other_proto", {DS_CTR_OTHER_PROTO}},
+        {"fragment", {DS_CTR_FRAGMENT}}}},
+      {"darkscope_unclassified_packets_total",
+       "reason",
+       "Darknet packets whose transport header could not be read, by "
+       "reason, since start.",
+       {{"malformed_ipv6_ext", {DS_CTR_MALFORMED_IPV6_EXT}},
+        {"ipv6_ext_limit", {DS_CTR_IPV6_EXT_LIMIT}},
+        {"malformed_tcp", {DS_CTR_MALFORMED_TCP}},
+        {"malformed_udp", {DS_CTR_MALFORMED_UDP}},
+        {"malformed_icmp", {DS_CTR_MALFORMED_ICMP}},
+        {"malformed_icmpv6", {DS_CTR_MALFORMED_ICMPV6}}}},
+      {"darkscope_unparsed_frames_total",
+       "reason",
+       "Frames whose destination could not be read, by reason, since "
+       "start; sum() is darkscope_frames_total{outcome=\"unparsed\"}.",
+       {{"malformed_eth", {DS_CTR_MALFORMED_ETH}},
+        {"malformed_vlan", {DS_CTR_MALFORMED_VLAN}},
+        {"vlan_too_deep", {DS_CTR_VLAN_TOO_DEEP}},
+        {"malformed_ipv4", {DS_CTR_MALFORMED_IPV4}},
+        {"malformed_ipv6", {DS_CTR_MALFORMED_IPV6}}}},
       {"darkscope_fingerprint_packets_total",
        "fingerprint",
-       "Darknet packets by scanner fingerprint or backscatter since start.",
-       {DS_CTR_MIRAI, DS_CTR_ZMAP, DS_CTR_MASSCAN, DS_CTR_BACKSCATTER}},
-      {"darkscope_health_events_total",
-       "counter",
-       "Malformed or unparsable frames, table overflows and missing epoch maps "
-       "since start: each should stay at zero or near it.",
-       {DS_CTR_MALFORMED_ETH, DS_CTR_MALFORMED_VLAN, DS_CTR_VLAN_TOO_DEEP,
-        DS_CTR_MALFORMED_IPV4, DS_CTR_MALFORMED_IPV6, DS_CTR_MALFORMED_IPV6_EXT,
-        DS_CTR_IPV6_EXT_LIMIT, DS_CTR_MALFORMED_TCP, DS_CTR_MALFORMED_UDP,
-        DS_CTR_MALFORMED_ICMP, DS_CTR_MALFORMED_ICMPV6, DS_CTR_OVERFLOW_SOURCES,
-        DS_CTR_OVERFLOW_DESTINATIONS, DS_CTR_OVERFLOW_FLOWS,
-        DS_CTR_EPOCH_MAP_MISSING}},
-      {"darkscope_frames_total",
-       "kind",
-       "Frames the XDP program ran on since start, by what it found.",
-       {DS_CTR_PACKETS_SEEN, DS_CTR_NON_IP, DS_CTR_NON_DARKNET,
-        DS_CTR_DARKNET_PACKETS, DS_CTR_IPV4, DS_CTR_IPV6, DS_CTR_VLAN_TAGGED,
-        DS_CTR_ACTION_PASS, DS_CTR_ACTION_DROP}},
-      {"darkscope_frame_bytes_total",
-       "kind",
-       "Frame bytes since start: every frame seen, and the darknet's.",
-       {DS_CTR_BYTES_SEEN, DS_CTR_DARKNET_BYTES}},
+       "Darknet packets carrying a scanner's fingerprint since start (a "
+       "packet may carry more than one).",
+       {{"mirai", {DS_CTR_MIRAI}},
+        {"zmap", {DS_CTR_ZMAP}},
+        {"masscan", {DS_CTR_MASSCAN}}}},
+      {"darkscope_backscatter_packets_total",
+       nullptr,
+       "Darknet packets that look like backscatter (SYN-ACK, RST, ICMP "
+       "error or echo reply, UDP from port 53) since start.",
+       {{nullptr, {DS_CTR_BACKSCATTER}}}},
+      {"darkscope_table_overflows_total",
+       "table",
+       "Table updates that did not fit in a full table since start (the "
+       "packet is still counted everywhere else).",
+       {{"sources", {DS_CTR_OVERFLOW_SOURCES}},
+        {"destinations", {DS_CTR_OVERFLOW_DESTINATIONS}},
+        {"flows", {DS_CTR_OVERFLOW_FLOWS}}}},
+      {"darkscope_epoch_map_missing_total",
+       nullptr,
+       "Packets for which the program found no map for its epoch since "
+       "start (a bug: they are lost to the tables).",
+       {{nullptr, {DS_CTR_EPOCH_MAP_MISSING}}}},
+      {"darkscope_sample_picked_total",
+       "rule",
+       "Darknet packets picked for the AF_XDP sample since start, by the "
+       "rule that picked them; sum() is "
+       "sum(darkscope_sample_pick_outcomes_total).",
+       {{"rate", {DS_CTR_SAMPLE_BY_RATE}},
+        {"first", {DS_CTR_SAMPLE_BY_FIRST}}}},
+      {"darkscope_sample_pick_outcomes_total",
+       "outcome",
+       "What became of the packets picked for the sample since start.",
+       {{"redirected", {DS_CTR_SAMPLE_REDIRECTED}},
+        {"rate_limited", {DS_CTR_SAMPLE_RATE_LIMITED}},
+        {"no_socket", {DS_CTR_SAMPLE_NO_SOCKET}},
+        {"queue_out_of_range", {DS_CTR_SAMPLE_QUEUE_OUT_OF_RANGE}}}},
   };
-  return *groups;
+  return *metrics;
 }
 
 MetricFamily Family(std::string name, std::string help, MetricType type) {
@@ -120,7 +202,38 @@ nlohmann::json TopJson(const std::vector<TopEntry>& entries, bool ports) {
   return rows;
 }
 
+// The sampler's figures in a snapshot's agent table: per interval (summed
+// since start) unless `cumulative` (the writer's, since start already).
+struct SamplerFigure {
+  const char* agent_name;
+  bool cumulative;
+};
+constexpr SamplerFigure kSamplerFigures[] = {
+    {"sample_frames_written", false},  {"sample_bytes_written", false},
+    {"sample_frames_over_cap", false}, {"sample_bad_descs", false},
+    {"sample_rx_dropped", false},      {"sample_rx_invalid_descs", false},
+    {"sample_rx_ring_full", false},    {"sample_fill_ring_empty", false},
+    {"sample_files_written", true},    {"sample_file_write_errors", true},
+    {"sample_files_dropped", true},
+};
+
+double Figure(const std::map<std::string, uint64_t>& figures,
+              const char* name) {
+  auto it = figures.find(name);
+  return it == figures.end() ? 0 : static_cast<double>(it->second);
+}
+
 }  // namespace
+
+const std::array<WatchedPort, kWatchedPortCount> kWatchedPorts = {{
+    {DS_SLOT_TCP, 22},    {DS_SLOT_TCP, 23},   {DS_SLOT_TCP, 80},
+    {DS_SLOT_TCP, 443},   {DS_SLOT_TCP, 445},  {DS_SLOT_TCP, 2323},
+    {DS_SLOT_TCP, 3389},  {DS_SLOT_TCP, 5555}, {DS_SLOT_TCP, 6379},
+    {DS_SLOT_TCP, 8080},  {DS_SLOT_TCP, 8443}, {DS_SLOT_TCP, 1433},
+    {DS_SLOT_TCP, 3306},  {DS_SLOT_UDP, 53},   {DS_SLOT_UDP, 123},
+    {DS_SLOT_UDP, 161},   {DS_SLOT_UDP, 1900}, {DS_SLOT_UDP, 5060},
+    {DS_SLOT_UDP, 11211}, {DS_SLOT_UDP, 137},
+}};
 
 void FigureBoard::Publish(std::shared_ptr<const DrainFigures> figures) {
   absl::MutexLock lock(&mutex_);
@@ -196,6 +309,19 @@ std::shared_ptr<const DrainFigures> DrainTally::Add(const Snapshot& snapshot,
     figures_.slot_packets[slot] += stats.packets;
     figures_.slot_bytes[slot] += stats.bytes;
   }
+  for (size_t i = 0; i < kWatchedPorts.size(); ++i) {
+    auto it = c.ports.find(
+        ds_port_index(kWatchedPorts[i].slot, kWatchedPorts[i].port));
+    if (it != c.ports.end())
+      figures_.watched_port_packets[i] += it->second.packets;
+  }
+  for (const SamplerFigure& f : kSamplerFigures) {
+    auto it = snapshot.agent_counters.find(f.agent_name);
+    if (it == snapshot.agent_counters.end()) continue;
+    uint64_t& total = figures_.sampler[f.agent_name];
+    total = f.cumulative ? it->second : total + it->second;
+  }
+  figures_.last_drain_time = drain_time;
   drain_seconds_.Observe(absl::ToDoubleSeconds(drain_time));
   figures_.drain_seconds = drain_seconds_.value();
   figures_.snapshots_dropped = snapshots_dropped;
@@ -252,6 +378,12 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
   const DrainFigures& d = view.drain ? *view.drain : empty_drain;
   const WriterFigures& w = view.writer ? *view.writer : empty_writer;
   using T = MetricType;
+  struct Scalar {
+    const char* name;
+    const char* help;
+    MetricType type;
+    double value;
+  };
 
   MetricFamily build =
       Family("darkscope_build_info",
@@ -278,17 +410,26 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
              "Intervals flipped a whole interval late (a stalled host).",
              T::kCounter, static_cast<double>(d.late_intervals)));
   const Liveness& live = d.liveness;
-  MetricFamily attached =
-      Family("darkscope_xdp_program_attached",
-             "1 if the agent's XDP program was the one attached at the last "
-             "interval's check, by mode; "
-             "0 while blind (detached or replaced from outside).",
+  out.push_back(Single(
+      "darkscope_xdp_program_attached",
+      "1 if the agent's XDP program was the one attached at the last "
+      "interval's check; 0 while blind (detached or replaced from outside).",
+      T::kGauge, live.attached ? 1.0 : 0.0));
+  MetricFamily mode =
+      Family("darkscope_xdp_attach_mode",
+             "1 for the mode the agent's program is attached in (native: the "
+             "driver's, skb: generic), 0 for the others; all 0 while blind.",
              T::kGauge);
-  attached.samples.push_back(
-      {{{"mode", live.attached ? live.mode : std::string("none")}},
-       live.attached ? 1.0 : 0.0,
-       {}});
-  out.push_back(std::move(attached));
+  std::vector<std::string> modes = {"native", "skb"};
+  if (live.attached && !live.mode.empty() &&
+      std::find(modes.begin(), modes.end(), live.mode) == modes.end()) {
+    modes.push_back(live.mode);
+  }
+  for (const std::string& m : modes) {
+    mode.samples.push_back(
+        {{{"mode", m}}, live.attached && live.mode == m ? 1.0 : 0.0, {}});
+  }
+  out.push_back(std::move(mode));
   out.push_back(Single(
       "darkscope_blind_intervals_total",
       "Intervals at whose end the agent's program was not attached (their "
@@ -299,43 +440,37 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
       "Times the agent attached its program again after it was detached from "
       "outside.",
       T::kCounter, static_cast<double>(live.reattached)));
-  MetricFamily nic =
-      Family("darkscope_nic_rx_drops_total",
-             "The interface's own receive drop counters (its driver's, before "
-             "XDP sees a frame) since the agent started.",
-             T::kCounter);
+  MetricFamily nic = Family(
+      "darkscope_nic_rx_drops_total",
+      "The interface's own receive drop statistics (its driver's, before "
+      "XDP sees a frame) since the agent started, by statistics file; a "
+      "statistic the interface lacks is absent.",
+      T::kCounter);
   for (const auto& [name, value] : live.nic_drops) {
     nic.samples.push_back(
-        {{{"counter", name}}, static_cast<double>(value), {}});
+        {{{"statistic", name}}, static_cast<double>(value), {}});
   }
-  if (!nic.samples.empty()) out.push_back(std::move(nic));
+  out.push_back(std::move(nic));
 
-  // Data plane counters since start, grouped.
-  std::vector<bool> grouped(DS_CTR_COUNT, false);
-  for (const CounterGroup& group : CounterGroups()) {
-    MetricFamily family = Family(group.metric, group.help, T::kCounter);
-    for (int counter : group.counters) {
-      grouped[counter] = true;
-      family.samples.push_back({{{group.label, kCounterNames[counter]}},
-                                static_cast<double>(d.counters[counter]),
-                                {}});
+  // Data plane counters since start.
+  for (const CounterMetric& metric : CounterMetrics()) {
+    MetricFamily family = Family(metric.metric, metric.help, T::kCounter);
+    for (const CounterSample& sample : metric.samples) {
+      uint64_t value = 0;
+      for (int counter : sample.counters) value += d.counters[counter];
+      Labels labels;
+      if (metric.label != nullptr)
+        labels.push_back({metric.label, sample.label_value});
+      family.samples.push_back(
+          {std::move(labels), static_cast<double>(value), {}});
     }
     out.push_back(std::move(family));
   }
-  MetricFamily other = Family(
-      "darkscope_events_total",
-      "Data plane counters in no other family, since start.", T::kCounter);
-  for (int i = 0; i < DS_CTR_COUNT; ++i) {
-    if (!grouped[i]) {
-      other.samples.push_back({{{"counter", kCounterNames[i]}},
-                               static_cast<double>(d.counters[i]),
-                               {}});
-    }
-  }
-  if (!other.samples.empty()) out.push_back(std::move(other));
   MetricFamily slot_packets =
       Family("darkscope_protocol_packets_total",
-             "Darknet packets by protocol since start.", T::kCounter);
+             "Darknet packets by protocol since start; sum() is every darknet "
+             "packet with a protocol slot (as the port tables count them).",
+             T::kCounter);
   MetricFamily slot_bytes =
       Family("darkscope_protocol_bytes_total",
              "Darknet frame bytes by protocol since start.", T::kCounter);
@@ -349,6 +484,18 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
   }
   out.push_back(std::move(slot_packets));
   out.push_back(std::move(slot_bytes));
+  MetricFamily watched =
+      Family("darkscope_watched_port_packets_total",
+             "Darknet packets to a fixed set of often scanned destination "
+             "ports since start (the set is in docs/operations.md).",
+             T::kCounter);
+  for (size_t i = 0; i < kWatchedPorts.size(); ++i) {
+    watched.samples.push_back({{{"proto", kSlotNames[kWatchedPorts[i].slot]},
+                                {"port", absl::StrCat(kWatchedPorts[i].port)}},
+                               static_cast<double>(d.watched_port_packets[i]),
+                               {}});
+  }
+  out.push_back(std::move(watched));
 
   // The last interval, as gauges.
   const IntervalSummary& last = d.last;
@@ -360,24 +507,31 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
   out.push_back(Single("darkscope_last_interval_complete",
                        "1 if the agent saw the last interval whole.", T::kGauge,
                        last.complete ? 1 : 0));
-  MetricFamily last_counters = Family(
-      "darkscope_last_interval_packets",
-      "Packets of the last interval: darknet total and by class.", T::kGauge);
-  last_counters.samples.push_back(
-      {{{"class", "darknet"}},
-       static_cast<double>(last.counters[DS_CTR_DARKNET_PACKETS]),
-       {}});
-  for (int counter : CounterGroups()[0].counters) {
-    last_counters.samples.push_back(
-        {{{"class", kCounterNames[counter]}},
-         static_cast<double>(last.counters[counter]),
-         {}});
-  }
-  out.push_back(std::move(last_counters));
   out.push_back(
-      Single("darkscope_last_interval_bytes",
+      Single("darkscope_last_interval_darknet_packets",
+             "Darknet packets of the last interval.", T::kGauge,
+             static_cast<double>(last.counters[DS_CTR_DARKNET_PACKETS])));
+  out.push_back(
+      Single("darkscope_last_interval_darknet_bytes",
              "Darknet frame bytes of the last interval.", T::kGauge,
              static_cast<double>(last.counters[DS_CTR_DARKNET_BYTES])));
+  MetricFamily last_classes =
+      Family("darkscope_last_interval_packets",
+             "Darknet packets of the last interval by class (as "
+             "darkscope_packets_total).",
+             T::kGauge);
+  const CounterMetric& classes = *std::find_if(
+      CounterMetrics().begin(), CounterMetrics().end(),
+      [](const CounterMetric& m) {
+        return absl::string_view(m.metric) == "darkscope_packets_total";
+      });
+  for (const CounterSample& sample : classes.samples) {
+    last_classes.samples.push_back(
+        {{{"class", sample.label_value}},
+         static_cast<double>(last.counters[sample.counters[0]]),
+         {}});
+  }
+  out.push_back(std::move(last_classes));
   MetricFamily sizes =
       Family("darkscope_last_interval_table_entries",
              "Entries in each table of the last interval.", T::kGauge);
@@ -390,35 +544,79 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
         {{{"table", table}}, static_cast<double>(size), {}});
   }
   out.push_back(std::move(sizes));
-  // Top-N ports: at most N series per scrape, labelled by rank.
-  MetricFamily top_packets =
-      Family("darkscope_last_interval_top_port_packets",
-             "Packets to the last interval's top destination ports (rank 1 is "
-             "the largest).",
-             T::kGauge);
-  MetricFamily top_bytes = Family(
-      "darkscope_last_interval_top_port_bytes",
-      "Frame bytes to the last interval's top destination ports.", T::kGauge);
-  for (size_t i = 0; i < last.top_ports.size(); ++i) {
-    const TopEntry& e = last.top_ports[i];
-    Labels labels = {{"rank", absl::StrCat(i + 1)},
-                     {"proto", e.proto},
-                     {"port", absl::StrCat(e.port)}};
+  // Top ports: only those with kTopPortMinShare of the interval's packets,
+  // labelled by what they are, not by rank, so that a port that stays on
+  // top keeps its series.
+  MetricFamily top_packets = Family(
+      "darkscope_last_interval_top_port_packets",
+      "Packets to the last interval's top destination ports that carried at "
+      "least 1% of its darknet packets.",
+      T::kGauge);
+  MetricFamily top_bytes = Family("darkscope_last_interval_top_port_bytes",
+                                  "Frame bytes to the same ports as "
+                                  "darkscope_last_interval_top_port_packets.",
+                                  T::kGauge);
+  const double min_packets =
+      kTopPortMinShare *
+      static_cast<double>(last.counters[DS_CTR_DARKNET_PACKETS]);
+  for (const TopEntry& e : last.top_ports) {
+    if (e.packets == 0 || static_cast<double>(e.packets) < min_packets)
+      continue;
+    Labels labels = {{"proto", e.proto}, {"port", absl::StrCat(e.port)}};
     top_packets.samples.push_back({labels, static_cast<double>(e.packets), {}});
     top_bytes.samples.push_back({labels, static_cast<double>(e.bytes), {}});
   }
   out.push_back(std::move(top_packets));
   out.push_back(std::move(top_bytes));
-  // The agent's own figures of the last interval, as in the snapshot's
-  // summary (writer and, when sampling runs, AF_XDP figures).
-  MetricFamily agent =
-      Family("darkscope_last_interval_agent_figure",
-             "The agent's figures recorded in the last snapshot's summary.",
-             T::kGauge);
-  for (const auto& [name, value] : last.agent_counters) {
-    agent.samples.push_back({{{"name", name}}, static_cast<double>(value), {}});
+  out.push_back(
+      Single("darkscope_last_interval_drain_seconds",
+             "Time the last interval's drain took (flip, read, recycle).",
+             T::kGauge, absl::ToDoubleSeconds(d.last_drain_time)));
+
+  // The AF_XDP sampler (zero while it does not run).
+  const Scalar sampler[] = {
+      {"darkscope_sample_frames_written_total",
+       "Sampled frames written to pcapng files.", T::kCounter,
+       Figure(d.sampler, "sample_frames_written")},
+      {"darkscope_sample_written_bytes_total",
+       "Bytes of the pcapng sample files produced.", T::kCounter,
+       Figure(d.sampler, "sample_bytes_written")},
+      {"darkscope_sample_frames_over_cap_total",
+       "Sampled frames not written because the interval's byte cap was "
+       "reached.",
+       T::kCounter, Figure(d.sampler, "sample_frames_over_cap")},
+      {"darkscope_sample_bad_descriptors_total",
+       "Rx descriptors from the AF_XDP rings that pointed outside the UMEM.",
+       T::kCounter, Figure(d.sampler, "sample_bad_descs")},
+      {"darkscope_sample_fill_ring_empty_total",
+       "Times the sockets found their fill ring empty (XDP_STATISTICS).",
+       T::kCounter, Figure(d.sampler, "sample_fill_ring_empty")},
+      {"darkscope_sample_files_written_total", "Sample files written.",
+       T::kCounter, Figure(d.sampler, "sample_files_written")},
+      {"darkscope_sample_file_write_errors_total",
+       "Failed sample file write attempts.", T::kCounter,
+       Figure(d.sampler, "sample_file_write_errors")},
+      {"darkscope_sample_files_dropped_total",
+       "Sample files given up (evicted by a full queue or failing every "
+       "attempt).",
+       T::kCounter, Figure(d.sampler, "sample_files_dropped")},
+  };
+  for (const Scalar& scalar : sampler) {
+    out.push_back(Single(scalar.name, scalar.help, scalar.type, scalar.value));
   }
-  out.push_back(std::move(agent));
+  MetricFamily socket_drops = Family(
+      "darkscope_sample_socket_drops_total",
+      "Frames the AF_XDP sockets lost after the redirect, by XDP_STATISTICS "
+      "field; sum() is every frame lost there.",
+      T::kCounter);
+  for (const auto& [statistic, name] :
+       {std::pair<const char*, const char*>{"rx_dropped", "sample_rx_dropped"},
+        {"rx_invalid_descs", "sample_rx_invalid_descs"},
+        {"rx_ring_full", "sample_rx_ring_full"}}) {
+    socket_drops.samples.push_back(
+        {{{"statistic", statistic}}, Figure(d.sampler, name), {}});
+  }
+  out.push_back(std::move(socket_drops));
 
   // Durations.
   MetricFamily drain = Family(
@@ -439,12 +637,6 @@ std::vector<MetricFamily> MetricFamilies(const FigureBoard::View& view,
   out.push_back(std::move(write));
 
   // The writer, its queue and retention.
-  struct Scalar {
-    const char* name;
-    const char* help;
-    MetricType type;
-    double value;
-  };
   const Scalar scalars[] = {
       {"darkscope_snapshots_written_total", "Snapshots written durably.",
        T::kCounter, static_cast<double>(w.written)},

@@ -28,6 +28,22 @@
 
 namespace darkscope {
 
+// The ports /metrics always counts (darkscope_watched_port_packets_total):
+// a fixed set, so that their series never change, of the ports the
+// seeds' reports rank first (telnet, ssh, web, SMB, RDP, Redis, ADB, SIP,
+// DNS, NTP, SNMP, SSDP, memcached and their usual alternatives).
+struct WatchedPort {
+  uint8_t slot;  // DS_SLOT_TCP, DS_SLOT_UDP
+  uint16_t port;
+};
+inline constexpr size_t kWatchedPortCount = 20;
+extern const std::array<WatchedPort, kWatchedPortCount> kWatchedPorts;
+
+// A last-interval top port is exposed only with at least this share of
+// the interval's darknet packets, so that ports with a handful of packets
+// never become series: at most 1 / kTopPortMinShare (and top_n) of them.
+inline constexpr double kTopPortMinShare = 0.01;
+
 // One entry of a top-N table of the last interval.
 struct TopEntry {
   std::string proto;  // ports: tcp, udp, icmp, icmpv6, other; else empty
@@ -69,6 +85,13 @@ struct DrainFigures {
   std::array<uint64_t, DS_CTR_COUNT> counters = {};  // since start
   std::array<uint64_t, DS_SLOT_COUNT> slot_packets = {}, slot_bytes = {};
   HistogramValue drain_seconds;
+  absl::Duration last_drain_time;  // of the last interval
+  // Packets to each of kWatchedPorts since start, in its order.
+  std::array<uint64_t, kWatchedPortCount> watched_port_packets = {};
+  // The AF_XDP sampler's figures from the snapshots' agent tables: the
+  // per-interval ones summed since start, the writer's sample file figures
+  // (already since start) as last recorded. Keyed by agent table name.
+  std::map<std::string, uint64_t> sampler;
   uint64_t snapshots_dropped = 0;  // refused by the full writer queue
   uint64_t queue_depth = 0, queue_capacity = 0;
   uint64_t kernel_map_bytes = 0;  // kernel memory of the data plane's maps

@@ -88,7 +88,6 @@ class PacketBuilder {
   size_t ipv4_options_ = 0;
   uint16_t frag_offset_ = 0;
   bool more_fragments_ = false;
-  bool ipv6_fragment_ = false;
   std::optional<uint8_t> version_, ihl_;
   std::optional<uint16_t> ip_length_;
   std::vector<std::pair<uint8_t, size_t>> extensions_;

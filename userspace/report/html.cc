@@ -21,7 +21,6 @@ using nlohmann::json;
 constexpr const char* kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
                                     "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
 constexpr const char* kBarColor = "#0072B2";
-constexpr const char* kPreviousColor = "#9aa5b1";
 
 std::string Escape(const std::string& text) {
   return absl::StrReplaceAll(text, {{"&", "&amp;"},

@@ -194,10 +194,16 @@ TEST(ClickHouseClusterTest,
     EXPECT_EQ(rows[0], rows[1]) << "shard " << shard + 1;
     EXPECT_GT(rows[0], 0u) << "shard " << shard + 1 << " holds a sensor";
   }
-  EXPECT_EQ(Count(entry, "SELECT sum(packets) FROM fleet.ports"),
-            Count(entry, "SELECT sum(packets) FROM fleet.ports_hourly"));
-  EXPECT_EQ(Count(entry, "SELECT sum(packets) FROM fleet.sources"),
-            Count(entry, "SELECT sum(packets) FROM fleet.sources_daily"));
+  // The roll-ups never hold more than the base tables (no duplicate). They
+  // may hold less: a replica killed between the base table's part and the
+  // view's part of one INSERT deduplicates the resent block in the base
+  // table, and 18.16 then skips the view (docs/clickhouse.md, "What is not
+  // covered"; seen here once in 2026-12: sources 5,723, sources_daily
+  // 5,409).
+  EXPECT_LE(Count(entry, "SELECT sum(packets) FROM fleet.ports_hourly"),
+            Count(entry, "SELECT sum(packets) FROM fleet.ports"));
+  EXPECT_LE(Count(entry, "SELECT sum(packets) FROM fleet.sources_daily"),
+            Count(entry, "SELECT sum(packets) FROM fleet.sources"));
   fs::remove_all(root);
 }
 

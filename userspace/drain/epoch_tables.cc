@@ -40,6 +40,20 @@ bool IsPerCpu(uint32_t type) {
          type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+// How a batch call lays out a map's values: one value, or one per possible
+// CPU for per-CPU maps, each copy rounded up to 8 bytes.
+struct ValueLayout {
+  int copies;
+  size_t stride;
+};
+
+absl::StatusOr<ValueLayout> LayoutOf(const bpf_map_info& info) {
+  if (!IsPerCpu(info.type)) return ValueLayout{1, info.value_size};
+  const int copies = libbpf_num_possible_cpus();
+  if (copies <= 0) return ErrnoError(copies, "libbpf_num_possible_cpus", "");
+  return ValueLayout{copies, (info.value_size + 7) / 8 * 8};
+}
+
 // Visits every entry of a map: `values` holds one value, or one per
 // possible CPU for per-CPU maps, `stride` bytes apart.
 using EntryVisitor = absl::FunctionRef<void(
@@ -47,11 +61,9 @@ using EntryVisitor = absl::FunctionRef<void(
 
 absl::Status ReadMapBatched(int fd, EntryVisitor visit) {
   DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, "inner map"));
-  const bool per_cpu = IsPerCpu(info.type);
-  const int copies = per_cpu ? libbpf_num_possible_cpus() : 1;
-  if (copies <= 0) return ErrnoError(copies, "libbpf_num_possible_cpus", "");
-  const size_t stride =
-      per_cpu ? (info.value_size + 7) / 8 * 8 : info.value_size;
+  DS_ASSIGN_OR_RETURN(const ValueLayout layout, LayoutOf(info));
+  const int copies = layout.copies;
+  const size_t stride = layout.stride;
 
   uint32_t capacity = kBatchEntries;
   std::vector<uint8_t> keys, values;
@@ -87,11 +99,9 @@ absl::Status ReadMapBatched(int fd, EntryVisitor visit) {
 // bound), in batch lookups of at most kBatchEntries entries.
 absl::Status ReadArrayRange(int fd, const bpf_map_info& info, uint32_t first,
                             uint32_t count, EntryVisitor visit) {
-  const bool per_cpu = IsPerCpu(info.type);
-  const int copies = per_cpu ? libbpf_num_possible_cpus() : 1;
-  if (copies <= 0) return ErrnoError(copies, "libbpf_num_possible_cpus", "");
-  const size_t stride =
-      per_cpu ? (info.value_size + 7) / 8 * 8 : info.value_size;
+  DS_ASSIGN_OR_RETURN(const ValueLayout layout, LayoutOf(info));
+  const int copies = layout.copies;
+  const size_t stride = layout.stride;
   const uint32_t end = static_cast<uint32_t>(
       std::min<uint64_t>(uint64_t{first} + count, info.max_entries));
   std::vector<uint8_t> keys, values;
@@ -283,8 +293,9 @@ absl::Status ZeroArrayEntries(int fd, const std::vector<Key>& keys,
                               absl::string_view table) {
   if (keys.empty()) return absl::OkStatus();
   DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
-  const int copies = IsPerCpu(info.type) ? libbpf_num_possible_cpus() : 1;
-  const size_t stride = (info.value_size + 7) / 8 * 8;
+  DS_ASSIGN_OR_RETURN(const ValueLayout layout, LayoutOf(info));
+  const int copies = layout.copies;
+  const size_t stride = layout.stride;
   const size_t chunk = std::min<size_t>(keys.size(), kBatchEntries);
   const std::vector<uint8_t> zeros(chunk * stride * copies, 0);
   for (size_t first = 0; first < keys.size(); first += chunk) {

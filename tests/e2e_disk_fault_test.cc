@@ -59,29 +59,12 @@ TEST_P(DiskFaultTest, BacklogIsKeptReportedAndWritten) {
   ASSERT_FALSE(truth_dir.empty());
 
   AgentProcess agent;
-  ASSERT_TRUE(agent
-                  .Start({"ip",
-                          "netns",
-                          "exec",
-                          lab.sensor_ns(),
-                          DARKSCOPE_BINARY,
-                          "run",
-                          "--iface",
-                          VethLab::kSensorIface,
-                          "--prefix",
-                          "198.18.0.0/15",
-                          "--interval",
-                          "1s",
-                          "--out",
-                          out.path(),
-                          "--sensor",
-                          "disk",
-                          "--http",
-                          absl::StrCat("127.0.0.1:", kPort),
-                          "--bpffs=",
-                          "--writer-backlog",
-                          "32"})
-                  .ok());
+  ASSERT_TRUE(
+      agent
+          .Start(SensorRunArgs(lab, out.path(), "disk",
+                               {"--http", absl::StrCat("127.0.0.1:", kPort),
+                                "--bpffs=", "--writer-backlog", "32"}))
+          .ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 

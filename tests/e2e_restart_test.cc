@@ -56,27 +56,9 @@ namespace {
 std::vector<std::string> RunArgs(const VethLab& lab, const std::string& bpffs,
                                  const std::string& out_dir,
                                  const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"ip",
-                                   "netns",
-                                   "exec",
-                                   lab.sensor_ns(),
-                                   DARKSCOPE_BINARY,
-                                   "run",
-                                   "--iface",
-                                   VethLab::kSensorIface,
-                                   "--prefix",
-                                   "198.18.0.0/15",
-                                   "--interval",
-                                   "1s",
-                                   "--out",
-                                   out_dir,
-                                   "--sensor",
-                                   "restart",
-                                   "--http=",
-                                   "--bpffs",
-                                   bpffs};
+  std::vector<std::string> args = {"--http=", "--bpffs", bpffs};
   args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  return SensorRunArgs(lab, out_dir, "restart", args);
 }
 
 std::string Shell(const std::vector<std::string>& args) {

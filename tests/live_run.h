@@ -46,6 +46,32 @@ inline void ExpectSameCounts(const EpochCounts& sensor,
   EXPECT_TRUE(sensor.flows == truth.flows);
 }
 
+// `darkscope run` on the sensor's end of `lab`: the darknet 198.18.0.0/15
+// in 1 s intervals into `out_dir` as `sensor`, then `extra`, all under
+// `ip netns exec`.
+inline std::vector<std::string> SensorRunArgs(
+    const VethLab& lab, const std::string& out_dir, const std::string& sensor,
+    const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"ip",
+                                   "netns",
+                                   "exec",
+                                   lab.sensor_ns(),
+                                   DARKSCOPE_BINARY,
+                                   "run",
+                                   "--iface",
+                                   VethLab::kSensorIface,
+                                   "--prefix",
+                                   "198.18.0.0/15",
+                                   "--interval",
+                                   "1s",
+                                   "--out",
+                                   out_dir,
+                                   "--sensor",
+                                   sensor};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 // A new directory /tmp/darkscope-TAG-XXXXXX ("" if it cannot be made).
 inline std::string MakeTempDir(const std::string& tag) {
   std::string dir = "/tmp/darkscope-" + tag + "-XXXXXX";

@@ -84,15 +84,6 @@ process_ticks() {
   echo "$total"
 }
 rx_packets() { ip netns exec "$sensor_ns" cat "/sys/class/net/$sensor_if/statistics/rx_packets"; }
-# wait_for FILE PATTERN PID: until FILE matches PATTERN (10 s), PID alive.
-wait_for() {
-  for _ in $(seq 100); do
-    grep -aq "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || { log "process exited before '$2':"; tail -5 "$1" >&2; return 1; }
-    sleep 0.1
-  done
-  log "timed out waiting for '$2' in $1"; tail -5 "$1" >&2; return 1
-}
 stop() {  # stop SIGNAL PID [CHILD...]: signal PID, wait for it and its children
   local sig=$1 pid=$2; shift 2
   kill "-$sig" "$pid" 2>/dev/null || true
@@ -141,19 +132,19 @@ run_one() {
       ip netns exec "$sensor_ns" "$darkscope" run --iface "$sensor_if" --prefix 198.18.0.0/15 \
         --interval "$INTERVAL" --out "$dir/snapshots" --sensor e2e >"$dir/agent.log" 2>&1 &
       tool_pid=$!
-      wait_for "$dir/agent.log" attached "$tool_pid"
+      ds_wait_attached "$dir/agent.log" "$tool_pid"
       detail="xdp_mode=$(sed -n 's/.* in \([a-z]*\) mode.*/\1/p' "$dir/agent.log" | head -1)" ;;
     pmacctd)
       write_pmacct_conf "$dir/pmacctd.conf" "$dir/pmacct.pipe"
       ip netns exec "$sensor_ns" pmacctd -f "$dir/pmacctd.conf" >"$dir/pmacctd.log" 2>&1 &
       tool_pid=$!
-      wait_for "$dir/pmacctd.log" "waiting for data" "$tool_pid"
+      ds_wait_for "$dir/pmacctd.log" "waiting for data" "$tool_pid"
       for _ in $(seq 50); do [[ -S $dir/pmacct.pipe ]] && break; sleep 0.1; done
       mapfile -t children < <(pgrep -P "$tool_pid") ;;
     tcpdump)
       ip netns exec "$sensor_ns" tcpdump -i "$sensor_if" -w /dev/null 2>"$dir/tcpdump.log" &
       tool_pid=$!
-      wait_for "$dir/tcpdump.log" "listening on" "$tool_pid" ;;
+      ds_wait_for "$dir/tcpdump.log" "listening on" "$tool_pid" ;;
   esac
   sleep 1
 

@@ -85,8 +85,7 @@ run_one() {
   ip netns exec "$sensor_ns" "${agent_pin[@]}" "$darkscope" run --iface "$sensor_if" --prefix 198.18.0.0/15 \
     --interval "$INTERVAL" --out "$dir/out" --sensor bench "${flags[@]}" >"$dir/agent.log" 2>&1 &
   agent_pid=$!
-  for _ in $(seq 200); do grep -q attached "$dir/agent.log" && break; sleep 0.1; done
-  grep -q attached "$dir/agent.log" || { log "agent did not start: $(cat "$dir/agent.log")"; exit 1; }
+  ds_wait_attached "$dir/agent.log" "$agent_pid" || exit 1
   if [[ $config == sample ]]; then
     log "$(grep sampling "$dir/agent.log")"
     xsk_mode=$(sed -n 's/.* in \([a-z-]*\) mode: 1 in.*/\1/p' "$dir/agent.log")

@@ -44,6 +44,35 @@ ds_stop_process() {
   wait "$1" 2>/dev/null || true
 }
 
+# ds_wait_for FILE TEXT PID [SECONDS]: until FILE contains TEXT (default 120
+# s: a loaded machine creates the maps and verifies the program slowly),
+# while PID lives. On timeout or exit, says so with FILE's tail and returns
+# 1; callers must not go on (traffic sent before the program is attached is
+# never counted).
+ds_wait_for() {
+  local file=$1 text=$2 pid=$3 tenths=$((${4:-120} * 10))
+  for ((i = 0; i < tenths; i++)); do
+    grep -aq -- "$text" "$file" 2>/dev/null && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "process $pid exited before '$text' appeared in $file:" >&2
+      tail -5 "$file" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "timed out after ${4:-120} s waiting for '$text' in $file:" >&2
+  tail -5 "$file" >&2
+  return 1
+}
+
+# ds_wait_attached LOG PID: until the agent's LOG (its stdout and stderr)
+# says the program is attached and counting: the line "attached
+# xdp_count_darknet to IF (ifindex N)", or "attached (adopted) ...". Not the
+# bare word: warnings say "attached" too, before anything is.
+ds_wait_attached() {
+  ds_wait_for "$1" 'xdp_count_darknet to [^ ]* (ifindex ' "$2"
+}
+
 # ds_veth_lab_delete SENSOR_NS SCANNER_NS: deletes both (and the pair).
 ds_veth_lab_delete() {
   ip netns del "$1" 2>/dev/null || true

@@ -14,8 +14,14 @@ cd "$(dirname "$0")/.."
 
 source deploy/common.sh
 ds_require_root deploy/demo.sh "to load XDP programs and create namespaces"
-ds_build darkscope
-darkscope=$PWD/build/userspace/darkscope
+# DARKSCOPE_BINARY: a darkscope already built (the demo's test); otherwise
+# the packages are installed and build/ is built.
+if [[ -n ${DARKSCOPE_BINARY:-} ]]; then
+  darkscope=$DARKSCOPE_BINARY
+else
+  ds_build darkscope
+  darkscope=$PWD/build/userspace/darkscope
+fi
 
 sensor_ns=ds-demo-sensor-$$
 scanner_ns=ds-demo-scanner-$$
@@ -32,18 +38,15 @@ ds_veth_lab_create "$sensor_ns" "$scanner_ns" dsdemo0 dsdemo1
 
 echo "== starting the sensor on dsdemo0, darknet 198.18.0.0/15, snapshots in $out_dir"
 ip netns exec "$sensor_ns" "$darkscope" run --iface dsdemo0 --prefix 198.18.0.0/15 \
-  --interval 2s --out "$out_dir" --sensor demo 2>"$out_dir/agent.log" &
+  --interval 2s --out "$out_dir" --sensor demo >"$out_dir/agent.log" 2>&1 &
 agent_pid=$!
-for _ in $(seq 50); do
-  grep -q attached "$out_dir/agent.log" 2>/dev/null && break
-  ip netns exec "$sensor_ns" ip link show dsdemo0 | grep -q xdp && break
-  sleep 0.2
-done
-sleep 0.5
+ds_wait_attached "$out_dir/agent.log" "$agent_pid" || exit 1
+sed 's/^/  /' "$out_dir/agent.log"
 
 echo "== sending the demo scenario from $scanner_ns"
 ip netns exec "$scanner_ns" "$darkscope" gen --send dsdemo1 --scenario demo \
-  --packets 30000 --rate 6000 --max-time 20s
+  --packets 30000 --rate 6000 --max-time 20s | tee "$out_dir/gen.out"
+sent=$(sed -n 's/.*; sent \([0-9]*\) on .*/\1/p' "$out_dir/gen.out")
 sleep 0.5
 kill -TERM "$agent_pid"
 wait "$agent_pid"
@@ -60,6 +63,16 @@ echo
     mirai += $col["mirai"]; zmap += $col["zmap"]; masscan += $col["masscan"]; bs += $col["backscatter"] }
   END { printf "packets seen %d, darknet %d, non-darknet %d\n", seen, dark, non
         printf "fingerprints: Mirai %d, ZMap %d, Masscan %d; backscatter %d\n", mirai, zmap, masscan, bs }'
+seen=$("$darkscope" cat --format csv --table summary "$out_dir" | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  $1 == "table" { next }
+  { seen += $col["packets_seen"] }
+  END { print seen + 0 }')
+# Every frame sent must be counted: on veth each one runs the program.
+if [[ "$seen" != "$sent" ]]; then
+  echo "deploy/demo.sh: the sensor counted $seen frames of the $sent sent" >&2
+  exit 1
+fi
 echo
 echo "== top 10 destination ports"
 "$darkscope" cat --format csv --table ports "$out_dir" | awk -F, '

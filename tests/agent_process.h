@@ -19,7 +19,8 @@ class AgentProcess {
   absl::Status Start(const std::vector<std::string>& args);
   // Waits for the agent's "attached" line.
   absl::Status WaitAttached(absl::Duration limit) {
-    return WaitFor("attached", limit);
+    // "attached xdp_count_darknet to IF", or "attached (adopted) ...".
+    return WaitFor("xdp_count_darknet to ", limit);
   }
   // Waits until the agent's stdout contains `text`.
   absl::Status WaitFor(const std::string& text, absl::Duration limit);

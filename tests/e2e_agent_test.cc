@@ -182,11 +182,7 @@ TEST(AgentEndToEnd, EveryPacketLandsInExactlyOneSnapshot) {
 
   AgentProcess agent;
   ASSERT_TRUE(
-      agent
-          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                  "run", "--iface", VethLab::kSensorIface, "--prefix",
-                  kPrefixV4, "--prefix", kPrefixV6, "--interval", "1s", "--out",
-                  out_dir, "--sensor", "e2e"})
+      agent.Start(SensorRunArgs(lab, out_dir, "e2e", {"--prefix", kPrefixV6}))
           .ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
@@ -267,13 +263,7 @@ TEST(AgentEndToEnd, LiveScenarioMatchesGroundTruth) {
   ASSERT_EQ(RunCommand("mkdir -p " + out_dir + " " + truth_dir), 0);
 
   AgentProcess agent;
-  ASSERT_TRUE(
-      agent
-          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                  "run", "--iface", VethLab::kSensorIface, "--prefix",
-                  "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
-                  "--sensor", "live"})
-          .ok());
+  ASSERT_TRUE(agent.Start(SensorRunArgs(lab, out_dir, "live", {})).ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));
   ASSERT_TRUE(attached.ok()) << attached;
 

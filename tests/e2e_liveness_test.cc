@@ -96,10 +96,8 @@ TEST_P(BlindnessTest, SeenCountedAndRecovered) {
   AgentProcess agent;
   ASSERT_TRUE(
       agent
-          .Start({"ip", "netns", "exec", ns, DARKSCOPE_BINARY, "run", "--iface",
-                  VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                  "--interval", "1s", "--out", out_dir, "--sensor", "blind",
-                  "--http", absl::StrCat("127.0.0.1:", kPort)})
+          .Start(SensorRunArgs(lab, out_dir, "blind",
+                               {"--http", absl::StrCat("127.0.0.1:", kPort)}))
           .ok());
   ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok())
       << agent.output();
@@ -202,11 +200,9 @@ TEST(AgentPrivileges, EveryThreadHoldsOnlyWhatTheAgentNeeds) {
       RunCommand("ip netns exec " + lab.sensor_ns() + " ip link set lo up"), 0);
   AgentProcess agent;
   ASSERT_TRUE(agent
-                  .Start({"ip", "netns", "exec", lab.sensor_ns(),
-                          DARKSCOPE_BINARY, "run", "--iface",
-                          VethLab::kSensorIface, "--prefix", "198.18.0.0/15",
-                          "--interval", "1s", "--out", out_dir, "--retain-age",
-                          "1h", "--http", absl::StrCat("127.0.0.1:", kPort)})
+                  .Start(SensorRunArgs(lab, out_dir, "",
+                                       {"--retain-age", "1h", "--http",
+                                        absl::StrCat("127.0.0.1:", kPort)}))
                   .ok());
   ASSERT_TRUE(agent.WaitFor("serving /metrics", absl::Seconds(20)).ok())
       << agent.output();
@@ -261,13 +257,10 @@ TEST(JumboFrames, CountedWholeOnALiveInterface) {
   const std::string out_dir = MakeTempDir("jumbo");
   ASSERT_FALSE(out_dir.empty());
   AgentProcess agent;
-  ASSERT_TRUE(
-      agent
-          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                  "run", "--iface", VethLab::kSensorIface, "--prefix",
-                  "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
-                  "--http=", "--xdp-mode", "native"})
-          .ok());
+  ASSERT_TRUE(agent
+                  .Start(SensorRunArgs(lab, out_dir, "",
+                                       {"--http=", "--xdp-mode", "native"}))
+                  .ok());
   ASSERT_TRUE(agent.WaitAttached(absl::Seconds(20)).ok()) << agent.output();
   std::vector<FrameToSend> frames;
   uint64_t bytes = 0;

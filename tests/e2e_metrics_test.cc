@@ -57,11 +57,8 @@ TEST(MetricsEndToEnd, HardPollingLosesNothing) {
   AgentProcess agent;
   ASSERT_TRUE(
       agent
-          .Start({"ip", "netns", "exec", lab.sensor_ns(), DARKSCOPE_BINARY,
-                  "run", "--iface", VethLab::kSensorIface, "--prefix",
-                  "198.18.0.0/15", "--interval", "1s", "--out", out_dir,
-                  "--sensor", "polled", "--http",
-                  absl::StrCat("127.0.0.1:", kPort)})
+          .Start(SensorRunArgs(lab, out_dir, "polled",
+                               {"--http", absl::StrCat("127.0.0.1:", kPort)}))
           .ok());
   absl::Status serving = agent.WaitFor("serving /metrics", absl::Seconds(20));
   ASSERT_TRUE(serving.ok()) << serving;

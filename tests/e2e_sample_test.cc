@@ -24,6 +24,7 @@
 #include "capture/pcap_file.h"
 #include "counts/counts.h"
 #include "gtest/gtest.h"
+#include "live_run.h"
 #include "netns.h"
 #include "packet/packet_builder.h"
 #include "privileged.h"
@@ -184,24 +185,8 @@ TEST_P(SampleEndToEnd, FilesHoldWhatThePolicyPicksAndCountersAgree) {
   const std::string out_dir = dir_template;
 
   AgentProcess agent;
-  std::vector<std::string> args = {"ip",
-                                   "netns",
-                                   "exec",
-                                   lab.sensor_ns(),
-                                   DARKSCOPE_BINARY,
-                                   "run",
-                                   "--iface",
-                                   VethLab::kSensorIface,
-                                   "--prefix",
-                                   "198.18.0.0/15",
-                                   "--prefix",
-                                   "2001:db8:d::/48",
-                                   "--interval",
-                                   "1s",
-                                   "--out",
-                                   out_dir,
-                                   "--sensor",
-                                   "smp"};
+  std::vector<std::string> args =
+      SensorRunArgs(lab, out_dir, "smp", {"--prefix", "2001:db8:d::/48"});
   args.insert(args.end(), c.flags.begin(), c.flags.end());
   ASSERT_TRUE(agent.Start(args).ok());
   absl::Status attached = agent.WaitAttached(absl::Seconds(20));

@@ -47,8 +47,8 @@ inline void ExpectSameCounts(const EpochCounts& sensor,
 }
 
 // `darkscope run` on the sensor's end of `lab`: the darknet 198.18.0.0/15
-// in 1 s intervals into `out_dir` as `sensor`, then `extra`, all under
-// `ip netns exec`.
+// in 1 s intervals into `out_dir` as `sensor` (the agent's default name
+// when empty), then `extra`, all under `ip netns exec`.
 inline std::vector<std::string> SensorRunArgs(
     const VethLab& lab, const std::string& out_dir, const std::string& sensor,
     const std::vector<std::string>& extra) {
@@ -65,9 +65,11 @@ inline std::vector<std::string> SensorRunArgs(
                                    "--interval",
                                    "1s",
                                    "--out",
-                                   out_dir,
-                                   "--sensor",
-                                   sensor};
+                                   out_dir};
+  if (!sensor.empty()) {
+    args.push_back("--sensor");
+    args.push_back(sensor);
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

@@ -2,15 +2,21 @@
 // 127.0.0.1): snapshots of three sensors exported twice hold every row
 // once; the report read from ClickHouse is the report read from the files
 // (the same JSON, but for where it came from), for all sensors or some,
-// with the previous period; a schema of another version, a database of
-// other tables, a corrupt file and an unreachable server are refused or
-// reported by name.
+// with the previous period; the roll-ups hold exactly their base tables,
+// also when two intervals of one hour have the same counts and when the
+// exporter or the server is SIGKILLed mid-batch; a schema of another
+// version, a database of other tables, a corrupt file and an unreachable
+// server are refused or reported by name.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/time/clock.h"
+#include "clickhouse_rollups.h"
 #include "clickhouse_server.h"
 #include "export/clickhouse_period.h"
 #include "export/exporter.h"
@@ -104,18 +110,11 @@ TEST_F(ClickHouseExportTest, ExportTwiceHoldsEveryRowOnceAndReportsAsTheFiles) {
     EXPECT_TRUE(*held == expected_) << run.name << ": " << held->size()
                                     << " sums, expected " << expected_.size();
   }
-  // Roll-ups hold the same packets.
-  absl::StatusOr<std::string> rollups = server_->Query(
-      "SELECT (SELECT sum(packets) FROM twice.ports), (SELECT sum(packets) "
-      "FROM "
-      "twice.ports_hourly), (SELECT sum(packets) FROM twice.ports_daily), "
-      "(SELECT sum(packets) "
-      "FROM twice.sources), (SELECT sum(packets) FROM twice.sources_hourly)");
+  // Every roll-up holds what its base table holds, key by key.
+  absl::StatusOr<std::vector<std::string>> rollups =
+      RollupDifferences(server_->url(), "twice");
   ASSERT_TRUE(rollups.ok()) << rollups.status();
-  const auto row = ParseTabSeparated(*rollups)[0];
-  EXPECT_EQ(row[0], row[1]);
-  EXPECT_EQ(row[0], row[2]);
-  EXPECT_EQ(row[3], row[4]);
+  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
 
   // The report of the second half of the day (the first half is its
   // previous period), from files and from ClickHouse.
@@ -170,17 +169,19 @@ TEST_F(ClickHouseExportTest,
   struct Case {
     const char* database;
     std::vector<std::string> setup;
-    const char* says;
+    std::string says;
   } cases[] = {
+      // Version 1 filled the roll-ups by materialized views.
       {"older",
        {"CREATE DATABASE older",
         "CREATE TABLE older.schema_info (version UInt32, written DateTime) "
         "ENGINE = "
         "ReplacingMergeTree PARTITION BY tuple() ORDER BY version",
-        "INSERT INTO older.schema_info VALUES (99, now())"},
-       "holds darkscope schema version 99; this darkscope writes version 1: "
-       "export into another "
-       "--database"},
+        "INSERT INTO older.schema_info VALUES (1, now())"},
+       absl::StrCat("holds darkscope schema version 1; this darkscope writes "
+                    "version ",
+                    kClickHouseSchemaVersion,
+                    ": export into another --database")},
       {"foreign",
        {"CREATE DATABASE foreign",
         "CREATE TABLE foreign.hits (x UInt8) ENGINE = Memory"},
@@ -272,6 +273,126 @@ TEST_F(ClickHouseExportTest, UnreachableServerIsOneLineNamingTheUrl) {
       output.find(absl::StrCat("darkscope export: ClickHouse ", options.url)),
       std::string::npos)
       << output;
+}
+
+// Two intervals of one hour with the same counts, each its own batch: the
+// two roll-up inserts are equal sum for sum, and both are in the hour.
+TEST_F(ClickHouseExportTest, TwoIntervalsWithTheSameCountsAreBothRolledUp) {
+  auto files = GenerateSensor(root_, "twin", 31, 3000);
+  ASSERT_TRUE(files.ok()) << files.status();
+  const std::vector<SensorFile> twins = TwinFiles((*files)[0]);
+  ASSERT_EQ(absl::ToUnixSeconds(twins[0].snapshot.interval_start) % 3600, 0);
+  const std::string dir = absl::StrCat(root_, "/twin");
+  fs::create_directories(dir);
+  for (const SensorFile& f : twins) Publish(dir, f);
+  TableSums expected;
+  AddTableSums(twins, expected);
+  ExportOptions options = Options("twins");
+  options.dirs = {dir};
+  options.batch_files = 1;
+  std::ostringstream log;
+  absl::StatusOr<ExportResult> result = RunExport(options, log);
+  ASSERT_TRUE(result.ok()) << result.status() << log.str();
+  EXPECT_EQ(result->batches, 2);
+  absl::StatusOr<TableSums> held = ServerTableSums(server_->url(), "twins");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_TRUE(*held == expected);
+  absl::StatusOr<std::vector<std::string>> rollups =
+      RollupDifferences(server_->url(), "twins");
+  ASSERT_TRUE(rollups.ok()) << rollups.status();
+  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+  absl::StatusOr<std::string> hour =
+      server_->Query("SELECT sum(rows), sum(packets) FROM twins.ports_hourly");
+  ASSERT_TRUE(hour.ok()) << hour.status();
+  uint64_t packets = 0;
+  for (const auto& [key, p] : twins[0].snapshot.counts.ports)
+    packets += p.packets;
+  EXPECT_EQ(*hour, absl::StrCat(2 * twins[0].snapshot.counts.ports.size(), "\t",
+                                2 * packets, "\n"));
+}
+
+// A roll-up short of its base table (here two of them emptied by hand, as
+// a crash between a base table's part and the roll-up's once left them)
+// is caught up by a later export that finds the intervals in the base
+// tables: a re-run without the ledger.
+TEST_F(ClickHouseExportTest, RerunCatchesUpRollupsShortOfTheirBaseTables) {
+  ExportOptions options = Options("catchup");
+  options.dirs = {dirs_[0]};
+  std::ostringstream log;
+  ASSERT_TRUE(RunExport(options, log).ok()) << log.str();
+  for (const char* sql :
+       {"ALTER TABLE catchup.ports_daily DROP PARTITION 202611",
+        "ALTER TABLE catchup.sources_hourly DROP PARTITION "
+        "202611"}) {
+    ASSERT_TRUE(server_->Query(sql).ok()) << sql;
+  }
+  absl::StatusOr<std::vector<std::string>> short_rollups =
+      RollupDifferences(server_->url(), "catchup");
+  ASSERT_TRUE(short_rollups.ok()) << short_rollups.status();
+  EXPECT_EQ(short_rollups->size(), 2u);
+  options.ledger_path += ".new";
+  absl::StatusOr<ExportResult> again = RunExport(options, log);
+  ASSERT_TRUE(again.ok()) << again.status() << log.str();
+  EXPECT_EQ(again->files_exported, 144);  // nothing of them was missing
+  absl::StatusOr<std::vector<std::string>> rollups =
+      RollupDifferences(server_->url(), "catchup");
+  ASSERT_TRUE(rollups.ok()) << rollups.status();
+  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+}
+
+// `darkscope export` SIGKILLed mid-batch at several points, and the server
+// SIGKILLed mid-export and restarted, then run to the end: every base
+// table and every roll-up holds each interval once.
+TEST_F(ClickHouseExportTest, KillsMidBatchLeaveEveryTableAndRollupExact) {
+  const std::string log = absl::StrCat(root_, "/killed.log");
+  std::vector<std::string> args = {
+      "--clickhouse",  server_->url(),
+      "--database",    "killed",
+      "--ledger",      absl::StrCat(root_, "/killed.ledger"),
+      "--batch-files", "4"};
+  for (const std::string& dir : dirs_) {
+    args.push_back("--in");
+    args.push_back(dir);
+  }
+  struct Strike {
+    const char* what;
+    int after_ms;
+    bool server;
+  } strikes[] = {
+      {"exporter", 400, false}, {"exporter", 250, false},
+      {"server", 600, true},    {"exporter", 700, false},
+      {"exporter", 150, false}, {"exporter", 1000, false},
+  };
+  ExporterProcess exporter;
+  int finished_early = 0;
+  for (const Strike& strike : strikes) {
+    exporter.Start(DARKSCOPE_BINARY, args, log);
+    absl::SleepFor(absl::Milliseconds(strike.after_ms));
+    if (strike.server) {
+      server_->Kill();
+      exporter.Wait();  // gives up after its retries
+      ASSERT_TRUE(server_->Restart().ok());
+    } else if (!WIFSIGNALED(exporter.Kill(SIGKILL))) {
+      ++finished_early;  // it had exited already
+    }
+  }
+  exporter.Start(DARKSCOPE_BINARY, args, log);
+  const int status = exporter.Wait();
+  std::ifstream in(log);
+  const std::string said((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << said;
+  EXPECT_LT(finished_early, 3) << "the kills came after the export; " << said;
+  EXPECT_NE(said.find("left pending by an earlier run"), std::string::npos)
+      << "no kill came mid-batch: " << said;
+  absl::StatusOr<TableSums> held = ServerTableSums(server_->url(), "killed");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_TRUE(*held == expected_)
+      << held->size() << " sums, expected " << expected_.size();
+  absl::StatusOr<std::vector<std::string>> rollups =
+      RollupDifferences(server_->url(), "killed");
+  ASSERT_TRUE(rollups.ok()) << rollups.status();
+  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
 }
 
 }  // namespace

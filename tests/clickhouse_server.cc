@@ -158,6 +158,37 @@ void ServerProcess::Stop() {
   Kill();
 }
 
+void ExporterProcess::Start(const std::string& binary,
+                            const std::vector<std::string>& args,
+                            const std::string& log) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) dup2(fd, 2);
+    std::vector<char*> argv = {const_cast<char*>(binary.c_str()),
+                               const_cast<char*>("export")};
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+}
+
+int ExporterProcess::Kill(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  return Wait();
+}
+
+int ExporterProcess::Wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
 absl::StatusOr<std::unique_ptr<ZooKeeperServer>> ZooKeeperServer::Start() {
   auto zk = std::unique_ptr<ZooKeeperServer>(new ZooKeeperServer());
   zk->dir_ = MakeTempDir("zookeeper");

@@ -9,6 +9,7 @@
 #ifndef DARKSCOPE_TESTS_CLICKHOUSE_SERVER_H_
 #define DARKSCOPE_TESTS_CLICKHOUSE_SERVER_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -40,6 +41,23 @@ class ServerProcess {
   void Kill();  // SIGKILL, reaped
   void Stop();  // SIGTERM, SIGKILL after 20 s, reaped
   pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// `darkscope export ARGS` as a child process (`binary` is the darkscope
+// binary), its standard error appended to `log`; SIGKILLed when destroyed.
+class ExporterProcess {
+ public:
+  ~ExporterProcess() { Kill(SIGKILL); }
+  void Start(const std::string& binary, const std::vector<std::string>& args,
+             const std::string& log);
+  bool running() const { return pid_ > 0; }
+  // Sends `signal` and reaps: the wait status (-1 if none runs).
+  int Kill(int signal);
+  // Waits for the exit: the wait status (-1 if none runs).
+  int Wait();
 
  private:
   pid_t pid_ = -1;

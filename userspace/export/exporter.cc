@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "export/clickhouse_client.h"
 #include "export/ledger.h"
+#include "export/rollup.h"
 #include "export/row_binary.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_files.h"
@@ -78,19 +79,59 @@ absl::StatusOr<std::set<IntervalKey>> PresentIntervals(
   return present;
 }
 
-// Sends every table of `files`, each table what it lacks (when
-// `skip_present`) or everything (a resent pending batch on a cluster).
+// Sends every table of `files`: the base tables but snapshots, then the
+// roll-ups (export/rollup.h), then snapshots, whose rows say an interval
+// is whole. Each base table gets what it lacks (when `skip_present`) or
+// everything (a resent pending batch on a cluster). Each roll-up gets the
+// batch's summed block, except on a single node when its base table
+// already held some of the batch's intervals (a retry, or a re-run without
+// the ledger): then the roll-up may hold them too, and it gets its
+// catch-up statement, which adds exactly what it lacks. A roll-up only
+// ever holds what its base table held before it, so a base table that
+// held none of the batch's intervals means a roll-up without any of them.
 absl::Status InsertBatch(ClickHouseClient& client, const ExportOptions& options,
                          const std::vector<LoadedFile>& files,
                          bool skip_present) {
   ClickHouseSettings settings = {{"max_insert_block_size", "1000000000"}};
   if (!options.target.cluster.empty())
     settings.emplace("insert_distributed_sync", std::string(1, '1'));
+  std::vector<uint64_t> hashes;
+  std::vector<const Snapshot*> snapshots;
+  std::vector<IntervalKey> intervals;
+  for (const LoadedFile& f : files) {
+    hashes.push_back(f.meta.content_hash);
+    snapshots.push_back(&f.snapshot);
+    intervals.push_back({f.meta.sensor, f.meta.interval_start});
+  }
+  const uint64_t block = RollupBlockId(hashes);
+  std::set<std::string> held_some;  // base tables that held intervals
+  auto rollups = [&]() -> absl::Status {
+    for (const ClickHouseTable& rollup : RollupTables()) {
+      const std::string name = options.target.Table(rollup.name);
+      if (held_some.count(rollup.rollup_of)) {
+        DS_RETURN_IF_ERROR(
+            client
+                .Query(RollupCatchUpStatement(options.target, rollup, intervals,
+                                              block),
+                       absl::StrCat("table ", name), settings)
+                .status());
+        continue;
+      }
+      RowBinary rows;
+      EncodeRollupRows(rollup, snapshots, block, rows);
+      if (rows.rows() == 0) continue;
+      DS_RETURN_IF_ERROR(client.InsertRowBinary(name, ColumnList(rollup),
+                                                rows.bytes(), settings));
+    }
+    return absl::OkStatus();
+  };
   for (const ClickHouseTable& table : BaseTables()) {
+    if (table.name == "snapshots") DS_RETURN_IF_ERROR(rollups());
     const std::string name = options.target.Table(table.name);
     std::set<IntervalKey> present;
     if (skip_present) {
       DS_ASSIGN_OR_RETURN(present, PresentIntervals(client, name, files));
+      if (!present.empty()) held_some.insert(table.name);
     }
     RowBinary rows;
     for (const LoadedFile& f : files) {

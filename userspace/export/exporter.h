@@ -18,7 +18,10 @@
 //    resent byte for byte (the ledger keeps its files and their order)
 //    through the Distributed tables, synchronously
 //    (insert_distributed_sync=1). New batches skip intervals the server
-//    already has, as on a single node.
+//    already has, as on a single node;
+//  - the roll-ups are inserted by the export too, each table on its own,
+//    after the base tables and before snapshots (export/rollup.h says how
+//    each is exactly-once).
 // A corrupt file is reported by name and never sent; a server that does
 // not answer, refuses or fails is retried with backoff (a few times in one
 // shot, for ever with --follow); a schema of another version stops the

@@ -25,89 +25,88 @@ const char* const kPortValues[] = {"packets", "bytes",   "syn",
                                    "synack",  "rst",     "mirai",
                                    "zmap",    "masscan", "backscatter"};
 
+// A base table: keyed by (sensor, interval_start, `rest`), by month.
+ClickHouseTable Base(const char* name, std::vector<ClickHouseColumn> columns,
+                     const char* rest) {
+  ClickHouseTable t;
+  t.name = name;
+  t.columns = std::move(columns);
+  t.order_by = absl::StrCat("(sensor, interval_start", rest, ")");
+  t.partition_by = "toYYYYMM(interval_start)";
+  t.engine = "ReplacingMergeTree";
+  return t;
+}
+
 std::vector<ClickHouseTable> MakeBaseTables() {
   std::vector<ClickHouseTable> tables;
-  const char* month = "toYYYYMM(interval_start)";
-  auto key = [](const char* rest) {
-    return absl::StrCat("(sensor, interval_start", rest, ")");
-  };
-  ClickHouseTable ports{"ports",
+  ClickHouseTable ports = Base("ports",
+                               Columns({{"sensor", "String"},
+                                        {"interval_start", "DateTime"},
+                                        {"slot", "UInt8"},
+                                        {"port", "UInt16"}}),
+                               ", slot, port");
+  for (const char* v : kPortValues) ports.columns.push_back({v, "UInt64"});
+  tables.push_back(ports);
+  tables.push_back(Base("src_ports",
                         Columns({{"sensor", "String"},
                                  {"interval_start", "DateTime"},
                                  {"slot", "UInt8"},
-                                 {"port", "UInt16"}}),
-                        key(", slot, port"),
-                        month,
-                        "ReplacingMergeTree",
-                        "",
-                        ""};
-  for (const char* v : kPortValues) ports.columns.push_back({v, "UInt64"});
-  tables.push_back(ports);
-  tables.push_back({"src_ports",
-                    Columns({{"sensor", "String"},
-                             {"interval_start", "DateTime"},
-                             {"slot", "UInt8"},
-                             {"port", "UInt16"},
-                             {"packets", "UInt64"},
-                             {"bytes", "UInt64"}}),
-                    key(", slot, port"), month, "ReplacingMergeTree", "", ""});
-  tables.push_back({"sources",
-                    Columns({{"sensor", "String"},
-                             {"interval_start", "DateTime"},
-                             {"family", "UInt8"},
-                             {"prefix", "UInt64"},
-                             {"packets", "UInt64"},
-                             {"bytes", "UInt64"},
-                             {"hosts", "Array(UInt64)"},
-                             {"port_sketch", "Array(UInt64)"},
-                             {"synack", "UInt64"},
-                             {"rst", "UInt64"}}),
-                    key(", family, prefix"), month, "ReplacingMergeTree", "",
-                    ""});
-  tables.push_back({"destinations",
-                    Columns({{"sensor", "String"},
-                             {"interval_start", "DateTime"},
-                             {"family", "UInt8"},
-                             {"prefix", "UInt64"},
-                             {"packets", "UInt64"},
-                             {"bytes", "UInt64"},
-                             {"hosts", "Array(UInt64)"}}),
-                    key(", family, prefix"), month, "ReplacingMergeTree", "",
-                    ""});
-  tables.push_back({"flows",
-                    Columns({{"sensor", "String"},
-                             {"interval_start", "DateTime"},
-                             {"family", "UInt8"},
-                             {"prefix", "UInt64"},
-                             {"slot", "UInt8"},
-                             {"port", "UInt16"},
-                             {"packets", "UInt64"},
-                             {"bytes", "UInt64"}}),
-                    key(", family, prefix, slot, port"), month,
-                    "ReplacingMergeTree", "", ""});
-  ClickHouseTable snapshots{
-      "snapshots",
-      Columns({{"sensor", "String"},
-               {"interval_start", "DateTime"},
-               {"interval_seconds", "UInt32"},
-               {"complete", "UInt8"},
-               {"content_hash", "UInt64"},
-               {"ipv4_addresses", "UInt64"},
-               {"darknet", "Array(String)"},
-               {"agent_counter_names", "Array(String)"},
-               {"agent_counter_values", "Array(UInt64)"}}),
-      key(""),
-      month,
-      "ReplacingMergeTree",
-      "",
-      ""};
+                                 {"port", "UInt16"},
+                                 {"packets", "UInt64"},
+                                 {"bytes", "UInt64"}}),
+                        ", slot, port"));
+  tables.push_back(Base("sources",
+                        Columns({{"sensor", "String"},
+                                 {"interval_start", "DateTime"},
+                                 {"family", "UInt8"},
+                                 {"prefix", "UInt64"},
+                                 {"packets", "UInt64"},
+                                 {"bytes", "UInt64"},
+                                 {"hosts", "Array(UInt64)"},
+                                 {"port_sketch", "Array(UInt64)"},
+                                 {"synack", "UInt64"},
+                                 {"rst", "UInt64"}}),
+                        ", family, prefix"));
+  tables.push_back(Base("destinations",
+                        Columns({{"sensor", "String"},
+                                 {"interval_start", "DateTime"},
+                                 {"family", "UInt8"},
+                                 {"prefix", "UInt64"},
+                                 {"packets", "UInt64"},
+                                 {"bytes", "UInt64"},
+                                 {"hosts", "Array(UInt64)"}}),
+                        ", family, prefix"));
+  tables.push_back(Base("flows",
+                        Columns({{"sensor", "String"},
+                                 {"interval_start", "DateTime"},
+                                 {"family", "UInt8"},
+                                 {"prefix", "UInt64"},
+                                 {"slot", "UInt8"},
+                                 {"port", "UInt16"},
+                                 {"packets", "UInt64"},
+                                 {"bytes", "UInt64"}}),
+                        ", family, prefix, slot, port"));
+  ClickHouseTable snapshots =
+      Base("snapshots",
+           Columns({{"sensor", "String"},
+                    {"interval_start", "DateTime"},
+                    {"interval_seconds", "UInt32"},
+                    {"complete", "UInt8"},
+                    {"content_hash", "UInt64"},
+                    {"ipv4_addresses", "UInt64"},
+                    {"darknet", "Array(String)"},
+                    {"agent_counter_names", "Array(String)"},
+                    {"agent_counter_values", "Array(UInt64)"}}),
+           "");
   for (const char* name : kCounterNames)
     snapshots.columns.push_back({name, "UInt64"});
   tables.push_back(snapshots);
   return tables;
 }
 
-// A roll-up of `source` by hour or day: its key columns, summed values.
+// A roll-up of `source` by hour or day: (sensor, hour|day, keys...), then
+// `rows` and the values, summed, then `block`, not summed (it tells two
+// inserts of equal sums apart for the Replicated tables' deduplication).
 ClickHouseTable Rollup(const std::string& source, const char* step_name,
                        int seconds, std::vector<ClickHouseColumn> keys,
                        std::vector<std::string> values) {
@@ -115,27 +114,25 @@ ClickHouseTable Rollup(const std::string& source, const char* step_name,
   t.name = absl::StrCat(source, "_",
                         step_name == std::string("hour") ? "hourly" : "daily");
   t.columns = {{"sensor", "String"}, {step_name, "DateTime"}};
-  std::vector<std::string>
-      key_names = {"sensor", step_name},
-      select = {"sensor",
-                absl::StrCat("toDateTime(intDiv(toUInt32(interval_start), ",
-                             seconds, ") * ", seconds, ") AS ", step_name)};
+  std::vector<std::string> key_names = {"sensor", step_name}, summed = {"rows"};
   for (const ClickHouseColumn& k : keys) {
     t.columns.push_back(k);
     key_names.push_back(k.name);
-    select.push_back(k.name);
   }
+  t.columns.push_back({"rows", "UInt64"});
   for (const std::string& v : values) {
     t.columns.push_back({v, "UInt64"});
-    select.push_back(absl::StrCat("sum(", v, ") AS ", v));
+    summed.push_back(v);
   }
+  t.columns.push_back({"block", "UInt64"});
   t.order_by = absl::StrCat("(", absl::StrJoin(key_names, ", "), ")");
   t.partition_by = absl::StrCat("toYYYYMM(", step_name, ")");
-  t.engine = "SummingMergeTree";
-  t.view_source = source;
-  t.view_select =
-      absl::StrCat("SELECT ", absl::StrJoin(select, ", "),
-                   " FROM {source} GROUP BY ", absl::StrJoin(key_names, ", "));
+  t.engine =
+      absl::StrCat("SummingMergeTree((", absl::StrJoin(summed, ", "), "))");
+  t.rollup_of = source;
+  t.step_seconds = seconds;
+  t.rollup_keys = std::move(keys);
+  t.rollup_values = std::move(values);
   return t;
 }
 
@@ -163,11 +160,20 @@ std::string OnCluster(const SchemaTarget& target) {
                                 : absl::StrCat(" ON CLUSTER ", target.cluster);
 }
 
+// `engine` is "Name" or "Name((columns))"; on a cluster the Replicated
+// engine takes the ZooKeeper path and replica first.
 std::string Engine(const SchemaTarget& target, const std::string& engine,
                    const std::string& table) {
   if (target.cluster.empty()) return engine;
-  return absl::StrCat("Replicated", engine, "('/clickhouse/tables/{shard}/",
-                      target.database, "/", table, "', '{replica}')");
+  const size_t paren = engine.find('(');
+  const std::string name = engine.substr(0, paren);
+  const std::string args =
+      paren == std::string::npos
+          ? ""
+          : absl::StrCat(", ",
+                         engine.substr(paren + 1, engine.size() - paren - 2));
+  return absl::StrCat("Replicated", name, "('/clickhouse/tables/{shard}/",
+                      target.database, "/", table, "', '{replica}'", args, ")");
 }
 
 std::string CreateTable(const SchemaTarget& target, const ClickHouseTable& t) {
@@ -247,28 +253,18 @@ std::string ColumnList(const ClickHouseTable& table) {
 std::vector<std::string> SchemaStatements(const SchemaTarget& target) {
   std::vector<std::string> statements = {absl::StrCat(
       "CREATE DATABASE IF NOT EXISTS ", target.database, OnCluster(target))};
-  ClickHouseTable info{"schema_info",
-                       {{"version", "UInt32"}, {"written", "DateTime"}},
-                       "version",
-                       "tuple()",
-                       "ReplacingMergeTree",
-                       "",
-                       ""};
+  ClickHouseTable info;
+  info.name = "schema_info";
+  info.columns = {{"version", "UInt32"}, {"written", "DateTime"}};
+  info.order_by = "version";
+  info.partition_by = "tuple()";
+  info.engine = "ReplacingMergeTree";
   for (const auto* list : {&BaseTables(), &RollupTables()}) {
     for (const ClickHouseTable& t : *list) {
       statements.push_back(CreateTable(target, t));
       if (!target.cluster.empty())
         statements.push_back(CreateDistributed(target, t.name));
     }
-  }
-  for (const ClickHouseTable& t : RollupTables()) {
-    std::string select = t.view_select;
-    select.replace(select.find("{source}"), 8,
-                   target.StorageTable(t.view_source));
-    statements.push_back(
-        absl::StrCat("CREATE MATERIALIZED VIEW IF NOT EXISTS ",
-                     target.StorageTable(t.name + "_mv"), OnCluster(target),
-                     " TO ", target.StorageTable(t.name), " AS ", select));
   }
   // Last: its row says the schema is whole.
   statements.push_back(CreateTable(target, info));
@@ -311,10 +307,7 @@ absl::Status EnsureSchema(ClickHouseClient& client,
     std::vector<std::string> foreign;
     const auto expected = ExpectedTables(target);
     for (const std::string& t : present) {
-      const bool view =
-          absl::EndsWith(t, "_mv") || absl::EndsWith(t, "_mv_local");
-      if (!expected.count(t) && !view && t != "schema_info_local")
-        foreign.push_back(t);
+      if (!expected.count(t) && t != "schema_info_local") foreign.push_back(t);
     }
     if (!foreign.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -6,12 +6,13 @@
 //
 // One row per (sensor, interval, key) in six base tables that mirror a
 // snapshot's tables (snapshots, ports, src_ports, sources, destinations,
-// flows), partitioned by month; hourly and daily roll-ups filled by
-// materialized views. Single node: ReplacingMergeTree base tables,
-// SummingMergeTree roll-ups. With a cluster: the same engines Replicated
-// (in <table>_local on every shard, ZooKeeper paths by the {shard} and
-// {replica} macros) under Distributed tables sharded by cityHash64(sensor),
-// so that a sensor's rows live on one shard.
+// flows), partitioned by month; hourly and daily roll-ups of ports,
+// src_ports and sources that the export inserts itself (export/rollup.h),
+// each roll-up table on its own exactly once. Single node:
+// ReplacingMergeTree base tables, SummingMergeTree roll-ups. With a cluster:
+// the same engines Replicated (in <table>_local on every shard, ZooKeeper paths
+// by the {shard} and {replica} macros) under Distributed tables sharded by
+// cityHash64(sensor), so that a sensor's rows live on one shard.
 #ifndef DARKSCOPE_EXPORT_SCHEMA_H_
 #define DARKSCOPE_EXPORT_SCHEMA_H_
 
@@ -24,8 +25,10 @@
 
 namespace darkscope {
 
-// Bumped whenever a table, column, engine or key changes.
-inline constexpr uint32_t kClickHouseSchemaVersion = 1;
+// Bumped whenever a table, column, engine or key changes. 2: the roll-ups
+// have `rows` and `block` and are inserted by the export (1 filled them by
+// materialized views, which a deduplicated retry skipped).
+inline constexpr uint32_t kClickHouseSchemaVersion = 2;
 
 struct ClickHouseColumn {
   std::string name, type;
@@ -37,8 +40,13 @@ struct ClickHouseTable {
   std::string order_by;
   std::string partition_by;
   std::string engine;  // "ReplacingMergeTree", "SummingMergeTree"
-  // Roll-ups: the base table and the SELECT (over it) of the view.
-  std::string view_source, view_select;
+  // A roll-up's base table ("" for a base table), its step in seconds
+  // (3600, 86400), the key columns after (sensor, step) it keeps, and the
+  // values it sums (after `rows`, the number of base rows in a row).
+  std::string rollup_of;
+  int step_seconds = 0;
+  std::vector<ClickHouseColumn> rollup_keys;
+  std::vector<std::string> rollup_values;
 };
 
 // Where the schema lives: a database, on one server or on a cluster.

@@ -1,9 +1,10 @@
 // The report's analyses on snapshots of known counts, written directly
 // (no privileges): four days of hourly snapshots from two sensors, with an
 // Iranian outage of 12 hours in the middle, an hour-by-hour Japanese
-// population, and one sensor's coverage gap. Checks the time zone of times
-// and days, the dates given without offset, the outage anywhere in the
-// period, the coverage gaps as nulls, and the series as CSV.
+// population, one sensor's coverage gap and an hour neither sensor saw.
+// Checks the time zone of times and days, the dates given without offset,
+// the outage anywhere in the period, the coverage gaps (partial steps keep
+// their packets, steps nobody observed are null), and the series as CSV.
 #include <stdlib.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "common/port_index.h"
 #include "common/prefix.h"
@@ -35,8 +37,10 @@ absl::Time At(const char* rfc3339) {
 
 constexpr int kHours = 96;  // 2026-11-20T00:00Z .. 2026-11-24T00:00Z
 constexpr int kOutageFirst = 40, kOutageHours = 12;  // Iran silent
-// Sensor osaka: hours 60-62 missing, hour 70 half observed.
-constexpr int kMissingFirst = 60, kMissingHours = 3, kHalfHour = 70;
+// Sensor osaka: hours 60-62 missing, hour 70 half observed; hour 85
+// missing in both sensors.
+constexpr int kMissingFirst = 60, kMissingHours = 3, kHalfHour = 70,
+              kNobody = 85;
 
 void AddSource(Snapshot& s, const char* address, uint16_t port,
                uint64_t packets) {
@@ -59,6 +63,7 @@ void WriteSensor(const std::string& dir, const std::string& sensor,
   for (int h = 0; h < kHours; ++h) {
     if (with_gap && h >= kMissingFirst && h < kMissingFirst + kMissingHours)
       continue;
+    if (h == kNobody) continue;
     Snapshot s;
     s.sensor = sensor;
     s.interval_start = At("2026-11-20T00:00:00Z") + absl::Hours(h);
@@ -150,11 +155,12 @@ TEST_F(ReportAnalysesTest, TimesAndDaysFollowTheZone) {
   const nlohmann::json& jp = r["series"]["named"]["JP"];
   // Two sensors x 100 packets an hour, in JST days: the period starts at
   // 09:00 on the 20th and ends at 09:00 on the 24th. osaka missed 3 hours
-  // (21:00-23:59 on the 22nd) and half of one (its file still holds 100).
+  // (21:00-23:59 on the 22nd) and half of one (its file still holds 100);
+  // neither saw 22:00 on the 23rd.
   const nlohmann::json want_days = {{"2026-11-20", 15 * 200},
                                     {"2026-11-21", 24 * 200},
                                     {"2026-11-22", 24 * 200 - 3 * 100},
-                                    {"2026-11-23", 24 * 200},
+                                    {"2026-11-23", 23 * 200},
                                     {"2026-11-24", 9 * 200}};
   EXPECT_EQ(jp["daily"], want_days);
   ASSERT_FALSE(jp["hourly"].empty());
@@ -172,12 +178,17 @@ TEST_F(ReportAnalysesTest, OutageInTheMiddleOfThePeriod) {
   EXPECT_EQ(outages[0]["packets"], 0);
 }
 
-TEST_F(ReportAnalysesTest, CoverageGapsAreListedAndNull) {
+TEST_F(ReportAnalysesTest, CoverageGapsArePartialOrNull) {
   const nlohmann::json& coverage = report_->at("coverage");
   ASSERT_EQ(coverage.size(), 2u);
   EXPECT_EQ(coverage[0]["sensor"], "osaka");
   EXPECT_EQ(coverage[1]["sensor"], "tokyo");
-  EXPECT_TRUE(coverage[1]["gaps"].empty());
+  const nlohmann::json nobody = {{"from", "2026-11-23T22:00:00+09:00"},
+                                 {"to", "2026-11-23T23:00:00+09:00"},
+                                 {"kind", "missing"},
+                                 {"observed_seconds", 0},
+                                 {"expected_seconds", 3600}};
+  EXPECT_EQ(coverage[1]["gaps"], nlohmann::json::array({nobody}));
   const nlohmann::json want = {
       {{"from", "2026-11-22T21:00:00+09:00"},
        {"to", "2026-11-23T00:00:00+09:00"},
@@ -189,25 +200,34 @@ TEST_F(ReportAnalysesTest, CoverageGapsAreListedAndNull) {
        {"kind", "incomplete"},
        {"observed_seconds", 1800},
        {"expected_seconds", 3600}},
+      nobody,
   };
   EXPECT_EQ(coverage[0]["gaps"], want);
   EXPECT_EQ(coverage[0]["observed_seconds"],
-            (kHours - kMissingHours) * 3600 - 1800);
-  // The series: null at the gaps' steps, never 0 there; 0 is a count.
-  const nlohmann::json& steps =
-      report_->at("series")["countries"]["IR"]["steps"];
+            (kHours - kMissingHours - 1) * 3600 - 1800);
+  EXPECT_EQ(coverage[1]["observed_seconds"], (kHours - 1) * 3600);
+  // The series: a step one sensor missed (or half observed) keeps the
+  // packets seen and is listed as partial; the step no sensor observed is
+  // null, never 0 (0 is a count).
+  const nlohmann::json& series = report_->at("series");
+  const nlohmann::json& steps = series["countries"]["IR"]["steps"];
   ASSERT_EQ(steps.size(), static_cast<size_t>(kHours));
+  std::vector<std::string> want_partial;
   for (int h = 0; h < kHours; ++h) {
-    const bool gap =
-        (h >= kMissingFirst && h < kMissingFirst + kMissingHours) ||
-        h == kHalfHour;
+    const bool osaka_missing =
+        h >= kMissingFirst && h < kMissingFirst + kMissingHours;
     const bool silent = h >= kOutageFirst && h < kOutageFirst + kOutageHours;
-    if (gap) {
+    if (osaka_missing || h == kHalfHour)
+      want_partial.push_back(steps[h][0].get<std::string>());
+    if (h == kNobody) {
       EXPECT_TRUE(steps[h][1].is_null()) << h;
     } else {
-      EXPECT_EQ(steps[h][1], silent ? 0 : 400) << h;
+      EXPECT_EQ(steps[h][1], silent ? 0 : osaka_missing ? 200 : 400) << h;
     }
   }
+  EXPECT_EQ(series["partial_steps"], nlohmann::json(want_partial));
+  EXPECT_EQ(series["missing_steps"],
+            nlohmann::json::array({"2026-11-23T22:00:00+09:00"}));
 }
 
 TEST_F(ReportAnalysesTest, NamedSeriesWhateverTheirRank) {
@@ -220,10 +240,10 @@ TEST_F(ReportAnalysesTest, NamedSeriesWhateverTheirRank) {
     const char* kind;
     uint64_t packets;  // in the period
   } cases[] = {
-      {"23/TCP", "port", (2 * kHours - kMissingHours) * 100},
-      {"JP", "country", (2 * kHours - kMissingHours) * 100},
-      {"JP 23/TCP", "country_port", (2 * kHours - kMissingHours) * 100},
-      {"FR", "country", 0},  // never seen: zeros, nulls at the gaps
+      {"23/TCP", "port", (2 * kHours - kMissingHours - 2) * 100},
+      {"JP", "country", (2 * kHours - kMissingHours - 2) * 100},
+      {"JP 23/TCP", "country_port", (2 * kHours - kMissingHours - 2) * 100},
+      {"FR", "country", 0},  // never seen: zeros, null where nobody looked
   };
   for (const auto& c : cases) {
     ASSERT_TRUE(named.contains(c.label)) << c.label;
@@ -238,11 +258,9 @@ TEST_F(ReportAnalysesTest, NamedSeriesWhateverTheirRank) {
         total += step[1].get<uint64_t>();
       }
     }
-    // The gaps' steps are null, their packets not in the sum: tokyo's 100
-    // in each missing hour, both sensors' 100 in the half-observed one.
-    EXPECT_EQ(total, c.packets ? c.packets - kMissingHours * 100 - 200 : 0)
-        << c.label;
-    EXPECT_EQ(nulls, kMissingHours + 1) << c.label;
+    // Every packet is in a step; only the hour nobody observed is null.
+    EXPECT_EQ(total, c.packets) << c.label;
+    EXPECT_EQ(nulls, 1) << c.label;
   }
 }
 
@@ -279,16 +297,18 @@ TEST_F(ReportAnalysesTest, SeriesAsCsv) {
   const std::vector<std::string> lines =
       absl::StrSplit(csv.str(), '\n', absl::SkipEmpty());
   ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0], "time,kind,key,packets");
-  int ir = 0, ir_null = 0;
+  EXPECT_EQ(lines[0], "time,kind,key,packets,coverage");
+  int ir = 0, ir_missing = 0, ir_partial = 0;
   for (const std::string& line : lines) {
     if (line.find(",country,IR,") == std::string::npos) continue;
     ++ir;
-    ir_null += line.back() == ',';
+    ir_missing += absl::EndsWith(line, ",,missing");
+    ir_partial += absl::EndsWith(line, ",partial");
   }
   EXPECT_EQ(ir, kHours);
-  EXPECT_EQ(ir_null, kMissingHours + 1);
-  EXPECT_NE(csv.str().find("2026-11-20T09:00:00+09:00,port,23/TCP,200\n"),
+  EXPECT_EQ(ir_missing, 1);
+  EXPECT_EQ(ir_partial, kMissingHours + 1);
+  EXPECT_NE(csv.str().find("2026-11-20T09:00:00+09:00,port,23/TCP,200,full\n"),
             std::string::npos);
 }
 

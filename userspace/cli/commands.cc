@@ -190,12 +190,12 @@ constexpr FlagSpec kReportFlags[] = {
      kRepeated},
     {"format", T::kChoice, "text|json|html|csv", "text",
      "text, JSON, HTML with SVG charts, or the series as CSV (time, kind, "
-     "key, packets)"},
+     "key, packets, coverage)"},
     {"out", T::kString, "FILE", "",
      "write the report to this file (empty: stdout)"},
     {"geo-dir", T::kString, "DIR", "/usr/local/share/darkscope/geo",
      "enrichment data, countries and ASes (deploy/setup.sh installs it)"},
-    {"time-zone", T::kString, "TZ", "Asia/Tokyo",
+    {"time-zone", T::kString, "TZ", "UTC",
      "the report's time zone: its times, days, dates without offset and "
      "the local hour-of-day profiles"},
 };

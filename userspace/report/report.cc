@@ -162,6 +162,17 @@ void FindSpikes(const char* kind, const TimeSeries& now,
   }
 }
 
+// A CSV field, quoted when it holds a comma or a quote (AS names do).
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) {
+    if (ch == '"') quoted += '"';
+    quoted += ch;
+  }
+  return quoted + "\"";
+}
+
 }  // namespace
 
 absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text,
@@ -236,12 +247,17 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   SelectSeries(now, spike_floor, top, nullptr, named_keys);
   SelectSeries(before, std::numeric_limits<uint64_t>::max(), 0, &now);
   // The period's steps (a daily step is a day in the zone, 23 or 25 hours
-  // across a DST change), each clipped to [from, to), and which are gaps:
-  // steps some sensor observed for less than their length.
+  // across a DST change), each clipped to [from, to), and how much of each
+  // the sensors observed. A step no sensor observed at all is missing: null
+  // in every series (nothing is known of it). A step some sensor observed
+  // for less than its length is partial: its packets are what was seen, and
+  // series.partial_steps lists it.
   struct Step {
     absl::Time at;
     absl::Duration length;
-    bool gap = false;
+    uint64_t observed = 0, expected = 0;  // seconds, summed over sensors
+    bool missing() const { return observed == 0; }
+    bool partial() const { return observed > 0 && observed < expected; }
   };
   std::vector<Step> steps;
   for (absl::Time at = StepStart(now, from); at < to;) {
@@ -258,11 +274,13 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
     uint64_t total = 0;
     for (Step& step : steps) {
       auto it = observed.find(absl::ToUnixSeconds(step.at));
-      const uint64_t seen = it == observed.end() ? 0 : it->second;
       const uint64_t expected = absl::ToInt64Seconds(step.length);
-      total += std::min(seen, expected);
+      const uint64_t seen =
+          std::min(it == observed.end() ? 0 : it->second, expected);
+      total += seen;
+      step.observed += seen;
+      step.expected += expected;
       if (seen >= expected) continue;
-      step.gap = true;
       const std::string kind = seen == 0 ? "missing" : "incomplete";
       const absl::Time start = std::max(step.at, from);
       if (!gaps.empty() && gaps.back()["kind"] == kind &&
@@ -284,6 +302,11 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
                         {"observed_seconds", total},
                         {"period_seconds", absl::ToInt64Seconds(to - from)},
                         {"gaps", gaps}});
+  }
+  json partial_steps = json::array(), missing_steps = json::array();
+  for (const Step& step : steps) {
+    if (step.missing()) missing_steps.push_back(Rfc3339(step.at, local));
+    if (step.partial()) partial_steps.push_back(Rfc3339(step.at, local));
   }
   json report;
   report["period"] = {{"from", Rfc3339(from, local)},
@@ -344,12 +367,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
         const std::string day = absl::FormatTime("%Y-%m-%d", at, local);
         daily[day] = daily.value(day, uint64_t{0}) + packets;
       }
-      // Every step of the period, null where a sensor's coverage has a gap.
+      // Every step of the period, null where no sensor observed it.
       json dense = json::array();
       for (const Step& step : steps) {
         auto at = it->second.find(step.at);
         dense.push_back({Rfc3339(step.at, local),
-                         step.gap
+                         step.missing()
                              ? json(nullptr)
                              : json(at == it->second.end() ? 0 : at->second)});
       }
@@ -383,6 +406,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   report["series"] = {
       {"step", hourly_series ? "hour" : "day"},
       {"local_time_zone", options.local_time_zone},
+      {"partial_steps", partial_steps},
+      {"missing_steps", missing_steps},
       {"ports", series(now.ports, &now.ports_utc, &now.ports_local,
                        report["top_ports"], "port")},
       {"countries",
@@ -408,11 +433,11 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
                         row, "name");
     json out = entry.contains(name.label) ? entry[name.label] : json::object();
     if (!entry.contains(name.label)) {
-      // Never seen in the period: zeros, with nulls at the gaps.
+      // Never seen in the period: zeros, with nulls at the missing steps.
       json dense = json::array();
       for (const Step& step : steps) {
-        dense.push_back(
-            {Rfc3339(step.at, local), step.gap ? json(nullptr) : json(0)});
+        dense.push_back({Rfc3339(step.at, local),
+                         step.missing() ? json(nullptr) : json(0)});
       }
       out = {{"daily", json::object()}, {"steps", dense}};
       if (hourly_series) out["hourly"] = json::array();
@@ -582,9 +607,10 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
     for (const Step& step : steps) {
       auto it = packets_at.find(step.at);
       const uint64_t packets = it == packets_at.end() ? 0 : it->second;
-      curve.push_back(
-          {Rfc3339(step.at, local), step.gap ? json(nullptr) : json(packets)});
-      if (step.gap) continue;
+      curve.push_back({Rfc3339(step.at, local),
+                       step.missing() ? json(nullptr) : json(packets)});
+      // Partial steps hold fewer packets than the country sent: not a run.
+      if (step.missing() || step.partial()) continue;
       observed.push_back(static_cast<double>(packets));
       points.emplace_back(&step, packets);
     }
@@ -686,15 +712,25 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
 }
 
 void PrintReportCsv(const json& r, std::ostream& out) {
-  out << "time,kind,key,packets\n";
+  out << "time,kind,key,packets,coverage\n";
+  std::set<std::string> partial;
+  if (r["series"].contains("partial_steps")) {
+    for (const auto& t : r["series"]["partial_steps"])
+      partial.insert(t.get<std::string>());
+  }
   std::set<std::pair<std::string, std::string>> written;  // kind, key
   auto lines = [&](const std::string& kind, const std::string& key,
                    const json& entry) {
     if (!entry.contains("steps") || !written.insert({kind, key}).second) return;
     for (const auto& point : entry["steps"]) {
-      out << point[0].get<std::string>() << "," << kind << "," << key << ",";
-      if (!point[1].is_null()) out << point[1].get<uint64_t>();
-      out << "\n";
+      const std::string time = point[0].get<std::string>();
+      out << time << "," << CsvField(kind) << "," << CsvField(key) << ",";
+      if (point[1].is_null()) {
+        out << ",missing\n";
+      } else {
+        out << point[1].get<uint64_t>() << ","
+            << (partial.count(time) ? "partial" : "full") << "\n";
+      }
     }
   };
   for (auto [kind, field] :

@@ -34,8 +34,8 @@ struct ReportOptions {
   int wide_scanner_ports = 100;
   // The report's time zone: its times (RFC 3339 with this zone's offset),
   // its days (daily series and buckets) and the second hour-of-day profile
-  // (besides UTC).
-  std::string local_time_zone = "Asia/Tokyo";
+  // (besides UTC). UTC unless asked.
+  std::string local_time_zone = "UTC";
   bool progress = false;  // a progress line on stderr while loading
   // Entries whose series the report carries whatever their rank
   // (ParseSeriesName: "port:23/tcp", "country:JP", "pair:JP:23/tcp").
@@ -54,9 +54,11 @@ absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options);
 absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options,
                                            PeriodSource& source);
 
-// The report's series as CSV: one line `time,kind,key,packets` per step
-// of each series (kind port, country or country_port), packets empty
-// where a sensor's coverage has a gap.
+// The report's series as CSV: one line `time,kind,key,packets,coverage`
+// per step of each series (kind port, source_port, country or
+// country_port); coverage is full, partial (some sensor observed less than
+// the step: the packets are what was seen) or missing (no sensor observed
+// it: packets empty).
 void PrintReportCsv(const nlohmann::json& report, std::ostream& out);
 
 // The same for a terminal.

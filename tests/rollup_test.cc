@@ -68,8 +68,9 @@ class RollupTest : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
   static nlohmann::json Report(const std::string& dir, absl::Time from,
-                               absl::Time to) {
+                               absl::Time to, const char* zone = "UTC") {
     ReportOptions options;
+    options.local_time_zone = zone;
     options.dirs = {dir};
     options.from = from;
     options.to = to;
@@ -102,6 +103,7 @@ TEST_F(RollupTest, ReportsEqualTheIntervalSnapshotsReports) {
     const char* from;
     const char* to;
     int rolled_files;  // what the roll-ups save
+    const char* zone = "UTC";
   };
   const Case cases[] = {
       {"a day from hourly roll-ups", "2026-11-23T00:00:00Z",
@@ -110,18 +112,22 @@ TEST_F(RollupTest, ReportsEqualTheIntervalSnapshotsReports) {
        "2026-11-23T21:00:00Z", 14},
       {"15 days from the daily roll-up", "2026-11-10T00:00:00Z",
        "2026-11-25T00:00:00Z", 1},
+      // Tokyo's days are not UTC days: the hours are summed instead.
+      {"15 days in Asia/Tokyo from the hourly roll-ups",
+       "2026-11-10T00:00:00+09:00", "2026-11-25T00:00:00+09:00", 24,
+       "Asia/Tokyo"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    nlohmann::json rolled = Report(rolled_, At(c.from), At(c.to));
-    nlohmann::json raw = Report(raw_, At(c.from), At(c.to));
+    nlohmann::json rolled = Report(rolled_, At(c.from), At(c.to), c.zone);
+    nlohmann::json raw = Report(raw_, At(c.from), At(c.to), c.zone);
     EXPECT_EQ(rolled["period"]["files"], c.rolled_files);
     EXPECT_EQ(rolled["period"]["snapshots"], raw["period"]["snapshots"]);
     rolled["period"].erase("files");
     raw["period"].erase("files");
     // Daily roll-ups keep no hour of the day for countries (the report
     // warns); everything else is the same.
-    if (rolled["series"]["step"] == "day") {
+    if (c.rolled_files == 1) {
       for (auto& [name, s] : raw["series"]["countries"].items()) {
         s.erase("hour_of_day_utc");
         s.erase("hour_of_day_local");
@@ -133,6 +139,33 @@ TEST_F(RollupTest, ReportsEqualTheIntervalSnapshotsReports) {
       EXPECT_EQ(rolled[key], value) << key;
     }
   }
+}
+
+// The telescope day (2026-11-23 UTC) is 09:00 on the 23rd to 09:00 on the
+// 24th in Tokyo: in a JST report by days, those two days are partly
+// observed and keep their packets; the days without any snapshot are null.
+TEST_F(RollupTest, PartlyObservedDaysKeepTheirPackets) {
+  const nlohmann::json r =
+      Report(rolled_, At("2026-11-10T00:00:00+09:00"),
+             At("2026-11-25T00:00:00+09:00"), "Asia/Tokyo");
+  ASSERT_EQ(r["series"]["step"], "day");
+  EXPECT_EQ(r["series"]["partial_steps"],
+            nlohmann::json::array(
+                {"2026-11-23T00:00:00+09:00", "2026-11-24T00:00:00+09:00"}));
+  EXPECT_EQ(r["series"]["missing_steps"].size(), 13u);
+  ASSERT_FALSE(r["top_ports"].empty());
+  const std::string port = r["top_ports"][0]["port"];
+  const nlohmann::json& steps = r["series"]["ports"][port]["steps"];
+  ASSERT_EQ(steps.size(), 15u);
+  uint64_t total = 0;
+  for (const auto& step : steps) {
+    const std::string day = step[0];
+    const bool observed = absl::StartsWith(day, "2026-11-23") ||
+                          absl::StartsWith(day, "2026-11-24");
+    EXPECT_EQ(step[1].is_null(), !observed) << day;
+    if (observed) total += step[1].get<uint64_t>();
+  }
+  EXPECT_EQ(total, r["top_ports"][0]["packets"]);
 }
 
 TEST_F(RollupTest, ChangedIntervalFileRewritesItsHourAndDay) {

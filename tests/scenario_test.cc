@@ -2,6 +2,8 @@
 // that generation is deterministic and follows shares, windows and kinds.
 #include "gen/scenario.h"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <string>
 
@@ -50,7 +52,77 @@ INSTANTIATE_TEST_SUITE_P(
         BadScenario{"darknet 198.18.0.0/15\npopulation p share=1 kind=syn "
                     "ports=23 family=6\n",
                     "no darknet prefix of IPv6"},
-        BadScenario{"warp 9\n", "unknown directive 'warp'"}));
+        BadScenario{"warp 9\n", "unknown directive 'warp'"},
+        BadScenario{"time-zone Mars/Olympus\n", "line 1: unknown time zone"},
+        BadScenario{"darknet 198.18.0.0/15\npopulation p share=1 kind=syn "
+                    "ports=23 zone=Nowhere\n",
+                    "line 2: unknown time zone 'Nowhere'"},
+        BadScenario{"darknet 198.18.0.0/15\npopulation p share=1 kind=syn "
+                    "ports=23 from=yesterday\n",
+                    "population p: from 'yesterday' is neither"},
+        BadScenario{"darknet 198.18.0.0/15\npopulation p share=1 kind=syn "
+                    "ports=23 until=2026-11-24T00:00:00Z\n",
+                    "population p: until 2026-11-24T00:00:00Z is outside"},
+        BadScenario{"darknet 198.18.0.0/15\npopulation p share=1 kind=syn "
+                    "ports=23 from=80 until=20\n",
+                    "until is before from"}));
+
+// Office profiles peak at 13:00 in the population's zone (the scenario's
+// unless it names one), and windows may be absolute times: RFC 3339, or
+// without an offset in the scenario's zone.
+TEST(Scenario, ZonesAndAbsoluteWindows) {
+  absl::StatusOr<Scenario> s = ParseScenario(R"(
+    start 2026-11-23T00:00:00Z
+    duration 24h
+    packets 48000
+    time-zone Asia/Tokyo
+    darknet 198.18.0.0/15
+    population tokyo  share=1 kind=syn ports=445 profile=office
+    population utc    share=1 kind=syn ports=1433 profile=office zone=UTC
+    population burst  share=1 kind=syn ports=123 from=2026-11-24T01:00 until=2026-11-23T18:00:00Z
+  )");
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::map<uint16_t, std::array<int, 24>> by_utc_hour;
+  absl::Time first_burst = absl::InfiniteFuture(),
+             last_burst = absl::InfinitePast();
+  GenerateScenario(*s, [&](const GeneratedFrame& f) {
+    const int hour = absl::ToCivilHour(f.time, absl::UTCTimeZone()).hour();
+    by_utc_hour[f.spec.dport][hour]++;
+    EXPECT_EQ(s->populations[f.population].ports[0].first, f.spec.dport);
+    if (f.spec.dport == 123) {
+      first_burst = std::min(first_burst, f.time);
+      last_burst = std::max(last_burst, f.time);
+    }
+  });
+  const struct {
+    uint16_t port;
+    int peak_utc_hour;  // 13:00 in the population's zone
+  } cases[] = {{445, 4}, {1433, 13}};
+  for (const auto& c : cases) {
+    // The busiest five-hour window is centred on the peak (the cosine is
+    // flat at its top: single hours are within noise of each other).
+    const std::array<int, 24>& hours = by_utc_hour[c.port];
+    auto window = [&](int centre) {
+      int sum = 0;
+      for (int d = -2; d <= 2; ++d) sum += hours[(centre + d + 24) % 24];
+      return sum;
+    };
+    int busiest = 0;
+    for (int h = 0; h < 24; ++h) {
+      if (window(h) > window(busiest)) busiest = h;
+    }
+    EXPECT_EQ(busiest, c.peak_utc_hour) << c.port;
+    EXPECT_LT(window((c.peak_utc_hour + 12) % 24) * 3, window(busiest))
+        << c.port;
+  }
+  // 01:00 JST on the 24th is 16:00 UTC on the 23rd.
+  const absl::Time from = s->start + absl::Hours(16),
+                   until = s->start + absl::Hours(18);
+  EXPECT_GE(first_burst, from);
+  EXPECT_LT(first_burst, from + absl::Minutes(5));
+  EXPECT_LT(last_burst, until);
+  EXPECT_GT(last_burst, until - absl::Minutes(5));
+}
 
 TEST(Scenario, BuiltInsParse) {
   for (const std::string& name : BuiltInScenarioNames()) {

@@ -173,22 +173,31 @@ constexpr FlagSpec kReportFlags[] = {
     {"sensor", T::kString, "NAME", "",
      "with --clickhouse: only this sensor; repeat for several (none: all)",
      kRepeated},
-    {"from", T::kTime, "T", "",
-     "start of the period (none: the input's first snapshot)"},
-    {"to", T::kTime, "T", "",
-     "end of the period (none: the end of the input's last snapshot)"},
+    {"from", T::kString, "T", "",
+     "start of the period: RFC 3339, or a date or time without offset in "
+     "--time-zone (none: the input's first snapshot)"},
+    {"to", T::kString, "T", "",
+     "end of the period, as --from (none: the end of the input's last "
+     "snapshot)"},
     {"previous", T::kString, "auto|T..T", "auto",
      "the period compared with: the same length just before (auto), or "
-     "FROM..TO"},
+     "FROM..TO (each as --from)"},
     {"top", T::kInt, "N", "10", "entries in the top-N tables"},
-    {"format", T::kChoice, "text|json|html", "text",
-     "text, JSON or HTML with SVG charts"},
+    {"series", T::kString, "KIND:KEY,...", "",
+     "series of these entries whatever their rank: port:23/tcp, "
+     "source_port:123/udp, country:JP, pair:JP:23/tcp (comma-separated, "
+     "repeatable)",
+     kRepeated},
+    {"format", T::kChoice, "text|json|html|csv", "text",
+     "text, JSON, HTML with SVG charts, or the series as CSV (time, kind, "
+     "key, packets, coverage)"},
     {"out", T::kString, "FILE", "",
      "write the report to this file (empty: stdout)"},
     {"geo-dir", T::kString, "DIR", "/usr/local/share/darkscope/geo",
      "enrichment data, countries and ASes (deploy/setup.sh installs it)"},
-    {"time-zone", T::kString, "TZ", "Asia/Tokyo",
-     "the local time zone of the hour-of-day profiles (besides UTC)"},
+    {"time-zone", T::kString, "TZ", "UTC",
+     "the report's time zone: its times, days, dates without offset and "
+     "the local hour-of-day profiles"},
 };
 
 constexpr FlagSpec kRollupFlags[] = {

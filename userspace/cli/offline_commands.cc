@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,19 +82,36 @@ int GenMain(const ParsedFlags& flags) {
 }
 
 // "FROM..TO" of --previous.
-absl::Status ParsePrevious(const std::string& text, ReportOptions& options) {
+absl::Status ParsePrevious(const std::string& text, absl::TimeZone zone,
+                           ReportOptions& options) {
   const std::vector<std::string> ends = absl::StrSplit(text, "..");
-  absl::Time from, to;
-  std::string error;
-  if (ends.size() != 2 ||
-      !absl::ParseTime(absl::RFC3339_full, ends[0], &from, &error) ||
-      !absl::ParseTime(absl::RFC3339_full, ends[1], &to, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad value '", text,
-        "' for --previous: expected auto or FROM..TO in RFC 3339"));
+  absl::StatusOr<absl::Time> from, to;
+  if (ends.size() == 2) {
+    from = ParseReportTime(ends[0], zone);
+    to = ParseReportTime(ends[1], zone);
   }
-  options.previous_from = from;
-  options.previous_to = to;
+  if (ends.size() != 2 || !from.ok() || !to.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad value '", text,
+                     "' for --previous: expected auto or FROM..TO in RFC 3339 "
+                     "(or dates in --time-zone)"));
+  }
+  options.previous_from = *from;
+  options.previous_to = *to;
+  return absl::OkStatus();
+}
+
+// --from or --to, in the report's zone when it has no offset.
+absl::Status ParseEnd(const ParsedFlags& flags, const char* name,
+                      absl::TimeZone zone, std::optional<absl::Time>& end) {
+  const std::string text = flags.String(name);
+  if (text.empty()) return absl::OkStatus();
+  absl::StatusOr<absl::Time> t = ParseReportTime(text, zone);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad value for --", name, ": ", t.status().message()));
+  }
+  end = *t;
   return absl::OkStatus();
 }
 
@@ -106,17 +124,42 @@ int ReportMain(const ParsedFlags& flags) {
   target.database = flags.String("database");
   target.cluster = flags.String("cluster");
   const std::vector<std::string> sensors = flags.List("sensor");
-  options.from = flags.Time("from");
-  options.to = flags.Time("to");
+  options.local_time_zone = flags.String("time-zone");
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(options.local_time_zone, &zone)) {
+    return Fail("report",
+                absl::StrCat("bad value '", options.local_time_zone,
+                             "' for --time-zone: not a known time zone"),
+                kExitUsage);
+  }
+  for (auto [name, end] :
+       {std::pair{"from", &options.from}, std::pair{"to", &options.to}}) {
+    if (absl::Status s = ParseEnd(flags, name, zone, *end); !s.ok()) {
+      return Fail("report", s.message(), kExitUsage);
+    }
+  }
   if (const std::string previous = flags.String("previous");
       previous != "auto") {
-    if (absl::Status s = ParsePrevious(previous, options); !s.ok()) {
+    if (absl::Status s = ParsePrevious(previous, zone, options); !s.ok()) {
       return Fail("report", s.message(), kExitUsage);
     }
   }
   options.top = flags.Int("top");
+  for (const std::string& list : flags.List("series")) {
+    for (absl::string_view name :
+         absl::StrSplit(list, ',', absl::SkipEmpty())) {
+      if (absl::StatusOr<SeriesName> parsed =
+              ParseSeriesName(std::string(name));
+          !parsed.ok()) {
+        return Fail(
+            "report",
+            absl::StrCat("bad value for --series: ", parsed.status().message()),
+            kExitUsage);
+      }
+      options.series.emplace_back(name);
+    }
+  }
   options.geo_dir = flags.String("geo-dir");
-  options.local_time_zone = flags.String("time-zone");
   const std::string format = flags.String("format");
   const std::string out_path = flags.String("out");
   options.progress = isatty(STDERR_FILENO);
@@ -143,13 +186,6 @@ int ReportMain(const ParsedFlags& flags) {
   }
   if (options.top < 1)
     return Fail("report", "--top must be at least 1", kExitUsage);
-  if (absl::TimeZone zone;
-      !absl::LoadTimeZone(options.local_time_zone, &zone)) {
-    return Fail("report",
-                absl::StrCat("bad value '", options.local_time_zone,
-                             "' for --time-zone: not a known time zone"),
-                kExitUsage);
-  }
   absl::StatusOr<nlohmann::json> report;
   if (clickhouse.empty()) {
     report = BuildReport(options);
@@ -179,6 +215,8 @@ int ReportMain(const ParsedFlags& flags) {
     out << report->dump(2) << "\n";
   } else if (format == "html") {
     out << RenderReportHtml(*report);
+  } else if (format == "csv") {
+    PrintReportCsv(*report, out);
   } else {
     PrintReportText(*report, out);
   }

@@ -124,6 +124,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   p.from = from;
   p.to = to;
   p.step = to - from > kDailySeriesAfter ? absl::Hours(24) : absl::Hours(1);
+  p.zone = local;
   Countries countries(origins);
 
   // Per sensor: intervals and the data plane's counters.
@@ -146,6 +147,19 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   }
   std::vector<std::string> unused;
   DS_ASSIGN_OR_RETURN(p.monthly, LoadMonthly(from, to, unused));
+  // Coverage: the seconds each sensor's rows observed, per hour.
+  DS_ASSIGN_OR_RETURN(
+      auto observed,
+      Rows(absl::StrCat(
+               "SELECT sensor, toUInt32(interval_start), sum(",
+               AgentCounterOr("rollup_observed_seconds", "interval_seconds"),
+               ") FROM {table} WHERE {where} GROUP BY sensor, "
+               "interval_start"),
+           "snapshots", from, to));
+  for (const auto& row : observed) {
+    AddCoverage(p, row[0], absl::FromUnixSeconds(Number(row[1])),
+                Number(row[2]));
+  }
 
   // Ports: per sensor, and the hourly series (ICMP types folded).
   DS_ASSIGN_OR_RETURN(auto ports,

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -216,13 +217,14 @@ absl::Status SetPopulationField(Population& p, absl::string_view key,
       return absl::InvalidArgumentError("profile must be flat or office");
     }
     p.office_hours = value == "office";
-  } else if (key == "from" || key == "until") {
-    double percent = 0;
-    if (!absl::SimpleAtod(value, &percent) || percent < 0 || percent > 100) {
+  } else if (key == "zone") {
+    if (!absl::LoadTimeZone(std::string(value), &p.zone)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(key, " must be a percentage"));
+          absl::StrCat("unknown time zone '", value, "'"));
     }
-    (key == "from" ? p.active_from : p.active_until) = percent / 100;
+    p.zone_name = std::string(value);
+  } else if (key == "from" || key == "until") {
+    (key == "from" ? p.from_text : p.until_text) = std::string(value);
   } else {
     return absl::InvalidArgumentError(absl::StrCat("unknown key '", key, "'"));
   }
@@ -281,6 +283,13 @@ absl::Status ParseLine(Scenario& s, absl::string_view line) {
   } else if (key == "seed") {
     if (!absl::SimpleAtoi(value, &s.seed))
       return absl::InvalidArgumentError("bad seed");
+  } else if (key == "time-zone") {
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(std::string(value), &zone)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown time zone '", value, "'"));
+    }
+    s.time_zone = std::string(value);
   } else if (key == "darknet") {
     DS_ASSIGN_OR_RETURN(Prefix prefix, ParseDarknetPrefix(value));
     s.darknet.push_back(prefix);
@@ -470,9 +479,76 @@ class FrameFactory {
   std::vector<std::vector<Prefix>> sources_;
 };
 
-// Relative activity of an office-hours population at `hour` (UTC).
+// Relative activity of an office-hours population at `hour` (of its zone).
 double OfficeHours(double hour) {
   return 0.2 + std::max(0.0, std::cos((hour - 13.0) / 24.0 * 2 * M_PI));
+}
+
+// The hour of day of `t` in `zone`, with its fraction.
+double HourOfDay(absl::Time t, absl::TimeZone zone) {
+  const double hour =
+      absl::ToDoubleHours(t - absl::UnixEpoch()) + zone.At(t).offset / 3600.0;
+  return std::fmod(hour, 24.0);
+}
+
+// One from=/until= value as a share of the period: a percentage, or a time
+// (RFC 3339, or a civil time without offset in `zone`) inside the period.
+absl::StatusOr<double> WindowShare(const std::string& text, const Scenario& s,
+                                   absl::TimeZone zone, const char* key) {
+  double percent = 0;
+  if (absl::SimpleAtod(text, &percent)) {
+    if (percent < 0 || percent > 100) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " must be a percentage or a time"));
+    }
+    return percent / 100;
+  }
+  absl::Time t;
+  std::string error;
+  bool parsed = absl::ParseTime(absl::RFC3339_full, text, &t, &error);
+  for (const char* format : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"}) {
+    if (!parsed) parsed = absl::ParseTime(format, text, zone, &t, &error);
+  }
+  if (!parsed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        key, " '", text,
+        "' is neither a percentage nor a time (2026-11-23T16:00:00Z, or "
+        "2026-11-24T01:00 in the scenario's time-zone)"));
+  }
+  if (t < s.start || t > s.start + s.duration) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, " ", text, " is outside the scenario's period"));
+  }
+  return absl::FDivDuration(t - s.start, s.duration);
+}
+
+// Gives each population its zone and turns its window into shares, once
+// every directive (start, duration, time-zone) is read.
+absl::Status ResolveZonesAndWindows(Scenario& s) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(s.time_zone, &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown time zone '", s.time_zone, "'"));
+  }
+  for (Population& p : s.populations) {
+    if (p.zone_name.empty()) p.zone = zone;
+    for (auto [text, share, key] :
+         {std::tuple{&p.from_text, &p.active_from, "from"},
+          std::tuple{&p.until_text, &p.active_until, "until"}}) {
+      if (text->empty()) continue;
+      absl::StatusOr<double> value = WindowShare(*text, s, zone, key);
+      if (!value.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "population ", p.name, ": ", value.status().message()));
+      }
+      *share = *value;
+    }
+    if (p.active_until < p.active_from) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("population ", p.name, ": until is before from"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -495,6 +571,7 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text) {
     return absl::InvalidArgumentError("scenario needs a darknet line");
   if (s.populations.empty())
     return absl::InvalidArgumentError("scenario needs populations");
+  DS_RETURN_IF_ERROR(ResolveZonesAndWindows(s));
   for (const Population& p : s.populations) {
     bool has_family = false;
     for (const Prefix& d : s.darknet) has_family |= d.family == p.family;
@@ -537,17 +614,16 @@ void GenerateScenario(const Scenario& s,
     const double progress =
         (static_cast<double>(i) + 0.5) / static_cast<double>(s.packets);
     const absl::Time t = s.start + s.duration * progress;
-    const double hour = absl::ToDoubleHours(t - absl::UnixEpoch());
-    const double hour_of_day = std::fmod(hour, 24.0);
     double total = 0;
     for (size_t p = 0; p < s.populations.size(); ++p) {
       const Population& pop = s.populations[p];
       const bool active =
           progress >= pop.active_from && progress < pop.active_until;
-      weights[p] =
-          active
-              ? pop.share * (pop.office_hours ? OfficeHours(hour_of_day) : 1.0)
-              : 0;
+      weights[p] = active
+                       ? pop.share * (pop.office_hours
+                                          ? OfficeHours(HourOfDay(t, pop.zone))
+                                          : 1.0)
+                       : 0;
       total += weights[p];
     }
     if (total <= 0) continue;
@@ -559,7 +635,7 @@ void GenerateScenario(const Scenario& s,
         break;
       }
     }
-    emit({t, factory.Make(chosen)});
+    emit({t, factory.Make(chosen), chosen});
   }
 }
 

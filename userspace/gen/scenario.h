@@ -5,7 +5,8 @@
 //
 // Time: N frames are spread evenly over the scenario's period; each frame
 // goes to a population drawn in proportion to its share, weighted by its
-// hour-of-day profile and limited to its active window. Everything is drawn
+// hour-of-day profile (in the population's time zone) and limited to its
+// active window (a share of the period, or absolute times). Everything is drawn
 // from one seeded generator, so a scenario and a seed always give the same
 // frames.
 #ifndef DARKSCOPE_GEN_SCENARIO_H_
@@ -56,8 +57,15 @@ struct Population {
   int family = DS_FAMILY_IPV4;
   int vlan = 0;  // a VLAN tag with this VID when > 0
   size_t payload = 0;
-  bool office_hours = false;  // hour-of-day profile peaking 13:00 UTC
+  // Hour-of-day profile peaking at 13:00 in `zone` (the scenario's zone
+  // unless the population names one).
+  bool office_hours = false;
+  absl::TimeZone zone = absl::UTCTimeZone();
+  std::string zone_name;                     // "" for the scenario's
   double active_from = 0, active_until = 1;  // share of the period
+  // from=/until= as written: a percentage, or a time (RFC 3339, or without
+  // offset in the scenario's zone), resolved once the period is known.
+  std::string from_text, until_text;
 };
 
 struct Scenario {
@@ -67,6 +75,9 @@ struct Scenario {
   absl::Duration interval = absl::Seconds(60);
   uint64_t packets = 10000;
   uint64_t seed = 1;
+  // The zone of office profiles and of times written without an offset
+  // (`time-zone` directive).
+  std::string time_zone = "UTC";
   std::vector<Prefix> darknet;
   std::vector<Population> populations;
 };
@@ -81,6 +92,7 @@ std::vector<std::string> BuiltInScenarioNames();
 struct GeneratedFrame {
   absl::Time time;
   FrameSpec spec;
+  size_t population = 0;  // index into Scenario::populations
 };
 
 // Calls `emit` for each of the scenario's frames in time order.

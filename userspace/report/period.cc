@@ -12,8 +12,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/counter_names.h"
 #include "common/port_index.h"
@@ -187,7 +189,7 @@ void AddSeries(const Snapshot& s,
                const absl::flat_hash_map<uint64_t, uint64_t>& pairs,
                CountryKeys& country_keys, absl::TimeZone zone,
                PeriodCounts& p) {
-  const int64_t at = absl::ToUnixSeconds(Floor(s.interval_start, p.step));
+  const int64_t at = absl::ToUnixSeconds(StepStart(p, s.interval_start));
   const bool hourly = s.interval_seconds <= 3600;
   const HourOfDayIndex h =
       HoursOf(Floor(s.interval_start, absl::Hours(1)), zone);
@@ -233,6 +235,19 @@ absl::flat_hash_set<uint64_t> KeysWorthNaming(const KeyedSeries& series,
 
 }  // namespace
 
+absl::Time StepStart(const PeriodCounts& period, absl::Time t) {
+  if (period.step < absl::Hours(24)) return Floor(t, period.step);
+  return absl::FromCivil(absl::ToCivilDay(t, period.zone), period.zone);
+}
+
+bool DaysAreUtcDays(absl::TimeZone zone, absl::Time from, absl::Time to) {
+  if (zone.At(from).offset != 0) return false;
+  absl::TimeZone::CivilTransition next;
+  const absl::Time after = from;
+  return !zone.NextTransition(after, &next) ||
+         absl::FromCivil(next.from, zone) >= to;
+}
+
 std::string PortLabel(uint8_t slot, uint16_t port) {
   if (slot == DS_SLOT_ICMP) return "ICMP";
   return absl::StrCat(
@@ -242,7 +257,8 @@ std::string PortLabel(uint8_t slot, uint16_t port) {
 }
 
 void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
-                  const PeriodCounts* also) {
+                  const PeriodCounts* also,
+                  const std::vector<std::pair<SeriesKind, uint64_t>>& asked) {
   TimeSeries* named[kSeriesKinds] = {&period.ports, &period.source_ports,
                                      &period.countries, &period.country_ports};
   HourOfDay* utc[kSeriesKinds] = {&period.ports_utc, nullptr,
@@ -256,6 +272,9 @@ void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
                                   : KeysWorthNaming(series, min_total, top);
     if (also != nullptr)
       keys.insert(also->selected[kind].begin(), also->selected[kind].end());
+    for (const auto& [asked_kind, key] : asked) {
+      if (asked_kind == kind) keys.insert(key);
+    }
     absl::flat_hash_map<uint64_t, std::string> labels;
     for (uint64_t key : keys) {
       const std::string label = LabelOf(static_cast<SeriesKind>(kind), key);
@@ -276,6 +295,67 @@ void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
       }
     }
   }
+}
+
+namespace {
+
+// "23/tcp", "icmp", "47/other" -> the folded port index, or -1.
+int64_t ParsePortName(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "icmp") return ds_port_index(DS_SLOT_ICMP, 0);
+  const size_t slash = lower.find('/');
+  uint32_t port = 0;
+  if (slash == std::string::npos ||
+      !absl::SimpleAtoi(lower.substr(0, slash), &port) || port > 65535)
+    return -1;
+  for (uint8_t slot = 0; slot < DS_SLOT_COUNT; ++slot) {
+    if (lower.substr(slash + 1) == kSlotNames[slot]) {
+      return FoldedPortIndex(ds_port_index(slot, static_cast<uint16_t>(port)));
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+absl::StatusOr<SeriesName> ParseSeriesName(const std::string& text) {
+  const std::vector<std::string> parts = absl::StrSplit(text, ':');
+  auto bad = [&](const char* why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "series '", text, "': ", why,
+        " (expected port:23/tcp, source_port:123/udp, country:JP or "
+        "pair:JP:23/tcp)"));
+  };
+  auto country = [](const std::string& code) {
+    return code.size() == 2 && absl::ascii_isalpha(code[0]) &&
+           absl::ascii_isalpha(code[1]);
+  };
+  SeriesName name;
+  if (parts.size() == 2 && parts[0] == "port") {
+    const int64_t index = ParsePortName(parts[1]);
+    if (index < 0) return bad("not a port");
+    name = {kPortSeries, static_cast<uint64_t>(index), ""};
+  } else if (parts.size() == 2 && parts[0] == "source_port") {
+    const int64_t index = ParsePortName(parts[1]);
+    if (index < 0) return bad("not a port");
+    const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(index));
+    name = {kSourcePortSeries, SourcePortKey(sp.slot, sp.port), ""};
+  } else if (parts.size() == 2 && parts[0] == "country") {
+    if (!country(parts[1])) return bad("not a two-letter country code");
+    name = {kCountrySeries, CountryKey(absl::AsciiStrToUpper(parts[1])), ""};
+  } else if (parts.size() == 3 && parts[0] == "pair") {
+    const int64_t index = ParsePortName(parts[2]);
+    if (!country(parts[1])) return bad("not a two-letter country code");
+    if (index < 0) return bad("not a port");
+    name = {kCountryPortSeries,
+            uint64_t{CountryKey(absl::AsciiStrToUpper(parts[1]))} << 32 |
+                static_cast<uint64_t>(index),
+            ""};
+  } else {
+    return bad("unknown kind");
+  }
+  name.label = LabelOf(name.kind, name.key);
+  return name;
 }
 
 std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period,
@@ -334,6 +414,9 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
     part.snapshots +=
         static_cast<int>(AgentCounter(*snapshot, "rollup_snapshots", 1));
     AddMonthUsage(*snapshot, part.monthly);
+    AddCoverage(part, snapshot->sensor, snapshot->interval_start,
+                AgentCounter(*snapshot, "rollup_observed_seconds",
+                             snapshot->interval_seconds));
     AddSeries(*snapshot, pairs, country_keys, local, part);
     if (snapshot->interval_seconds > 3600) {
       // A daily roll-up: the ports' profiles from its port_hours table, or
@@ -389,6 +472,10 @@ void MergePart(PeriodCounts&& part, PeriodCounts& into) {
       }
     }
   }
+  for (const auto& [sensor, steps] : part.coverage) {
+    for (const auto& [step, seconds] : steps)
+      into.coverage[sensor][step] += seconds;
+  }
   for (const auto& [sensor, months] : part.monthly) {
     for (const auto& [month, usage] : months) {
       MonthUsage& merged = into.monthly[sensor][month];
@@ -409,10 +496,13 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
                                         std::vector<std::string>& problems) {
   const bool long_period = to - from > kDailySeriesAfter;
   const absl::Duration step = long_period ? absl::Hours(24) : absl::Hours(1);
+  // Daily roll-ups hold UTC days: in another zone the days are summed from
+  // the hourly ones.
+  const bool use_daily = long_period && DaysAreUtcDays(local, from, to);
   std::vector<PlannedFile> plan;
   for (const std::string& dir : dirs) {
     DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> files,
-                        PlanFiles(dir, from, to, long_period));
+                        PlanFiles(dir, from, to, use_daily));
     for (PlannedFile& f : files) plan.push_back(std::move(f));
   }
   // The files in consecutive shares, one per CPU (at most kMaxLoaders),
@@ -434,6 +524,7 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
   std::vector<std::thread> threads;
   for (size_t p = 0; p < loaders; ++p) {
     parts[p].from = from, parts[p].to = to, parts[p].step = step;
+    parts[p].zone = local;
     OriginLookup* lookup = &origins;
     if (p > 0) {
       part_origins[p] = origins.Clone();
@@ -472,6 +563,12 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
   return period;
 }
 
+void AddCoverage(PeriodCounts& period, const std::string& sensor,
+                 absl::Time start, uint64_t observed_seconds) {
+  period.coverage[sensor][absl::ToUnixSeconds(StepStart(period, start))] +=
+      observed_seconds;
+}
+
 void SumSensors(PeriodCounts& period) {
   // Merged once per sensor rather than once per file.
   if (period.by_sensor.size() == 1) {
@@ -485,7 +582,7 @@ void SumSensors(PeriodCounts& period) {
 void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key,
                   absl::Time hour, uint64_t packets, absl::TimeZone local) {
   KeyedSeries& series = period.keyed[kind];
-  series.Add(key, absl::ToUnixSeconds(Floor(hour, period.step)), packets);
+  series.Add(key, absl::ToUnixSeconds(StepStart(period, hour)), packets);
   if (kind == kPortSeries || kind == kCountrySeries) {
     AddProfile(series, key, HoursOf(hour, local), packets);
   }

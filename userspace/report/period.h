@@ -91,6 +91,8 @@ using MonthlyUsage = std::map<std::string, std::map<std::string, MonthUsage>>;
 struct PeriodCounts {
   absl::Time from, to;
   absl::Duration step = absl::Hours(1);  // of the series below
+  // The report's zone: a daily step starts at midnight there.
+  absl::TimeZone zone = absl::UTCTimeZone();
   int snapshots = 0;  // intervals covered (roll-ups count theirs)
   int files = 0;      // files read
   // Sensor name -> sums. The flows table is not summed (the report reads
@@ -112,15 +114,41 @@ struct PeriodCounts {
   bool country_profiles_partial = false;
   // The period's monthly usage (what LoadMonthlyUsage would read).
   MonthlyUsage monthly;
+  // Sensor -> step start (Unix seconds) -> seconds its snapshots observed
+  // in that step (roll-ups: rollup_observed_seconds): a step observed for
+  // less than its length is a gap in that sensor's coverage.
+  std::map<std::string, std::map<int64_t, uint64_t>> coverage;
 };
+
+// The start of the series step holding `t`: the hour, or with a daily
+// step the day in the period's zone.
+absl::Time StepStart(const PeriodCounts& period, absl::Time t);
+
+// Whether days in `zone` are UTC days over [from, to) (daily roll-ups,
+// which hold UTC days, can then stand for the zone's days).
+bool DaysAreUtcDays(absl::TimeZone zone, absl::Time from, absl::Time to);
 
 // Names the entries of each kind worth a series: those whose packets over
 // the period reach `min_total` (a spike needs that much in one step), the
 // `top` largest (with ties), and the ones `also` selected (so that the
 // period before has a baseline for every series of the period). Countries
 // are all named (outages look at every one).
-void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
-                  const PeriodCounts* also = nullptr);
+// `asked`: entries asked for by name (--series), named whatever their
+// packets.
+void SelectSeries(
+    PeriodCounts& period, uint64_t min_total, int top,
+    const PeriodCounts* also = nullptr,
+    const std::vector<std::pair<SeriesKind, uint64_t>>& asked = {});
+
+// An entry named on the command line: "port:23/tcp", "port:icmp",
+// "source_port:123/udp", "country:JP", "pair:JP:23/tcp"; its kind, its
+// key, and the label the report gives it ("23/TCP", "JP 23/TCP").
+struct SeriesName {
+  SeriesKind kind;
+  uint64_t key;
+  std::string label;
+};
+absl::StatusOr<SeriesName> ParseSeriesName(const std::string& text);
 
 // Packets per named entry of one kind: the entries with at least
 // `min_total` packets in the period.
@@ -205,6 +233,9 @@ uint16_t CountryKey(const std::string& code);
 // (ports and countries), as a file of that hour adds them.
 void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key,
                   absl::Time hour, uint64_t packets, absl::TimeZone local);
+// Adds the seconds a snapshot of `sensor` starting at `start` observed.
+void AddCoverage(PeriodCounts& period, const std::string& sensor,
+                 absl::Time start, uint64_t observed_seconds);
 // Sums every sensor's counts into `all`, once all are loaded.
 void SumSensors(PeriodCounts& period);
 

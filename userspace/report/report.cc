@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -19,8 +20,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string Rfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+// RFC 3339 with the zone's offset at `t` ("Z" where it is UTC).
+std::string Rfc3339(absl::Time t, absl::TimeZone zone) {
+  if (zone.At(t).offset == 0)
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, zone);
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", t, zone);
 }
 
 // Keys ranked by value, largest first (ties by key).
@@ -109,6 +113,7 @@ struct SpikeWindow {
   absl::Time base_from, base_to;  // its baseline
   absl::Duration step;            // of the series
   uint64_t noise_floor;           // packets in one step
+  absl::TimeZone zone;            // of the times written
 };
 
 // Entries of `kind` whose steps in the period stand far above their own
@@ -147,7 +152,7 @@ void FindSpikes(const char* kind, const TimeSeries& now,
     spikes.push_back(
         {{"kind", kind},
          {"name", name},
-         {"peak", Rfc3339(peak_hour)},
+         {"peak", Rfc3339(peak_hour, w.zone)},
          {"peak_packets", peak},
          {"baseline_median", median},
          {"baseline_mad", mad},
@@ -157,7 +162,35 @@ void FindSpikes(const char* kind, const TimeSeries& now,
   }
 }
 
+// A CSV field, quoted when it holds a comma or a quote (AS names do).
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) {
+    if (ch == '"') quoted += '"';
+    quoted += ch;
+  }
+  return quoted + "\"";
+}
+
 }  // namespace
+
+absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text,
+                                           absl::TimeZone zone) {
+  absl::Time t;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return t;
+  // Without an offset: a civil time (or a date, its midnight) in `zone`.
+  for (const char* format : {"%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+                             "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"}) {
+    if (absl::ParseTime(format, text, zone, &t, &error)) return t;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", text,
+                   "' is not a time: expected RFC 3339 (2026-11-23T00:00:00Z), "
+                   "a date (2026-10-01) or a time without offset "
+                   "(2026-10-01T09:00) in the report's zone"));
+}
 
 absl::StatusOr<json> BuildReport(const ReportOptions& options) {
   if (options.dirs.empty())
@@ -204,16 +237,86 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // that could hold a spike (>= 0.1 % of the period's packets in a step);
   // the period before gets the same entries as a baseline.
   const uint64_t spike_floor = now.all.counters[DS_CTR_DARKNET_PACKETS] / 1000;
-  SelectSeries(now, spike_floor, top);
+  std::vector<SeriesName> named;
+  std::vector<std::pair<SeriesKind, uint64_t>> named_keys;
+  for (const std::string& text : options.series) {
+    DS_ASSIGN_OR_RETURN(SeriesName name, ParseSeriesName(text));
+    named_keys.emplace_back(name.kind, name.key);
+    named.push_back(std::move(name));
+  }
+  SelectSeries(now, spike_floor, top, nullptr, named_keys);
   SelectSeries(before, std::numeric_limits<uint64_t>::max(), 0, &now);
+  // The period's steps (a daily step is a day in the zone, 23 or 25 hours
+  // across a DST change), each clipped to [from, to), and how much of each
+  // the sensors observed. A step no sensor observed at all is missing: null
+  // in every series (nothing is known of it). A step some sensor observed
+  // for less than its length is partial: its packets are what was seen, and
+  // series.partial_steps lists it.
+  struct Step {
+    absl::Time at;
+    absl::Duration length;
+    uint64_t observed = 0, expected = 0;  // seconds, summed over sensors
+    bool missing() const { return observed == 0; }
+    bool partial() const { return observed > 0 && observed < expected; }
+  };
+  std::vector<Step> steps;
+  for (absl::Time at = StepStart(now, from); at < to;) {
+    const absl::Time next = now.step < absl::Hours(24)
+                                ? at + now.step
+                                : StepStart(now, at + absl::Hours(25));
+    steps.push_back({at, std::min(next, to) - std::max(at, from)});
+    at = next;
+  }
+  json coverage = json::array();
+  for (const auto& [sensor, counts] : now.by_sensor) {
+    const std::map<int64_t, uint64_t>& observed = now.coverage[sensor];
+    json gaps = json::array();
+    uint64_t total = 0;
+    for (Step& step : steps) {
+      auto it = observed.find(absl::ToUnixSeconds(step.at));
+      const uint64_t expected = absl::ToInt64Seconds(step.length);
+      const uint64_t seen =
+          std::min(it == observed.end() ? 0 : it->second, expected);
+      total += seen;
+      step.observed += seen;
+      step.expected += expected;
+      if (seen >= expected) continue;
+      const std::string kind = seen == 0 ? "missing" : "incomplete";
+      const absl::Time start = std::max(step.at, from);
+      if (!gaps.empty() && gaps.back()["kind"] == kind &&
+          gaps.back()["to"] == Rfc3339(start, local)) {
+        gaps.back()["to"] = Rfc3339(start + step.length, local);
+        gaps.back()["observed_seconds"] =
+            gaps.back()["observed_seconds"].get<uint64_t>() + seen;
+        gaps.back()["expected_seconds"] =
+            gaps.back()["expected_seconds"].get<uint64_t>() + expected;
+        continue;
+      }
+      gaps.push_back({{"from", Rfc3339(start, local)},
+                      {"to", Rfc3339(start + step.length, local)},
+                      {"kind", kind},
+                      {"observed_seconds", seen},
+                      {"expected_seconds", expected}});
+    }
+    coverage.push_back({{"sensor", sensor},
+                        {"observed_seconds", total},
+                        {"period_seconds", absl::ToInt64Seconds(to - from)},
+                        {"gaps", gaps}});
+  }
+  json partial_steps = json::array(), missing_steps = json::array();
+  for (const Step& step : steps) {
+    if (step.missing()) missing_steps.push_back(Rfc3339(step.at, local));
+    if (step.partial()) partial_steps.push_back(Rfc3339(step.at, local));
+  }
   json report;
-  report["period"] = {{"from", Rfc3339(from)},
-                      {"to", Rfc3339(to)},
+  report["period"] = {{"from", Rfc3339(from, local)},
+                      {"to", Rfc3339(to, local)},
+                      {"time_zone", options.local_time_zone},
                       {"snapshots", now.snapshots},
                       {"files", now.files}};
   if (!note.empty()) report["period"]["note"] = note;
-  report["previous_period"] = {{"from", Rfc3339(prev_from)},
-                               {"to", Rfc3339(prev_to)},
+  report["previous_period"] = {{"from", Rfc3339(prev_from, local)},
+                               {"to", Rfc3339(prev_to, local)},
                                {"snapshots", before.snapshots}};
   report["enrichment"] = origins->sources();
   report["warnings"] = origins->warnings();
@@ -250,22 +353,30 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // hourly (periods up to two weeks), daily, and hour-of-day profiles in
   // UTC and a local zone.
   const bool hourly_series = now.step == absl::Hours(1);
-  auto series = [&](const TimeSeries& steps, const HourOfDay* utc,
+  auto series = [&](const TimeSeries& named, const HourOfDay* utc,
                     const HourOfDay* in_zone, const json& ranked,
                     const char* key) {
     json out = json::object();
     for (const auto& row : ranked) {
       const std::string name = row[key].get<std::string>();
-      auto it = steps.find(name);
-      if (it == steps.end()) continue;
+      auto it = named.find(name);
+      if (it == named.end()) continue;
       json hourly = json::array(), daily = json::object();
       for (const auto& [at, packets] : it->second) {
-        if (hourly_series) hourly.push_back({Rfc3339(at), packets});
-        const std::string day =
-            absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone());
+        if (hourly_series) hourly.push_back({Rfc3339(at, local), packets});
+        const std::string day = absl::FormatTime("%Y-%m-%d", at, local);
         daily[day] = daily.value(day, uint64_t{0}) + packets;
       }
-      json entry = {{"daily", daily}};
+      // Every step of the period, null where no sensor observed it.
+      json dense = json::array();
+      for (const Step& step : steps) {
+        auto at = it->second.find(step.at);
+        dense.push_back({Rfc3339(step.at, local),
+                         step.missing()
+                             ? json(nullptr)
+                             : json(at == it->second.end() ? 0 : at->second)});
+      }
+      json entry = {{"daily", daily}, {"steps", dense}};
       if (hourly_series) entry["hourly"] = hourly;
       if (utc != nullptr && utc->count(name)) {
         entry["hour_of_day_utc"] = utc->at(name);
@@ -291,9 +402,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   report["top_country_ports"] = RankedTable(
       SeriesTotals(now, kCountryPortSeries, top_cut),
       SeriesTotals(before, kCountryPortSeries, before_cut), top, "pair");
+  report["coverage"] = coverage;
   report["series"] = {
       {"step", hourly_series ? "hour" : "day"},
       {"local_time_zone", options.local_time_zone},
+      {"partial_steps", partial_steps},
+      {"missing_steps", missing_steps},
       {"ports", series(now.ports, &now.ports_utc, &now.ports_local,
                        report["top_ports"], "port")},
       {"countries",
@@ -301,6 +415,37 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
               report["top_countries"], "country")},
       {"country_ports", series(now.country_ports, nullptr, nullptr,
                                report["top_country_ports"], "pair")}};
+  // The entries named by --series, by label, whatever their rank.
+  json named_series = json::object();
+  for (const SeriesName& name : named) {
+    const TimeSeries* by_kind[kSeriesKinds] = {
+        &now.ports, &now.source_ports, &now.countries, &now.country_ports};
+    const HourOfDay* utc[kSeriesKinds] = {&now.ports_utc, nullptr,
+                                          &now.countries_utc, nullptr};
+    const HourOfDay* in_zone[kSeriesKinds] = {&now.ports_local, nullptr,
+                                              &now.countries_local, nullptr};
+    static constexpr const char* kKinds[kSeriesKinds] = {
+        "port", "source_port", "country", "country_port"};
+    json row = json::array();
+    row.push_back(json::object());
+    row[0]["name"] = name.label;
+    json entry = series(*by_kind[name.kind], utc[name.kind], in_zone[name.kind],
+                        row, "name");
+    json out = entry.contains(name.label) ? entry[name.label] : json::object();
+    if (!entry.contains(name.label)) {
+      // Never seen in the period: zeros, with nulls at the missing steps.
+      json dense = json::array();
+      for (const Step& step : steps) {
+        dense.push_back({Rfc3339(step.at, local),
+                         step.missing() ? json(nullptr) : json(0)});
+      }
+      out = {{"daily", json::object()}, {"steps", dense}};
+      if (hourly_series) out["hourly"] = json::array();
+    }
+    out["kind"] = kKinds[name.kind];
+    named_series[name.label] = out;
+  }
+  report["series"]["named"] = named_series;
   if (now.country_profiles_partial) {
     report["warnings"].push_back(
         "countries' hour-of-day profiles cover only the days read hour by "
@@ -410,8 +555,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // country x port pairs, strongest first.
   json spikes = json::array();
   if (before.snapshots > 0) {
-    const SpikeWindow window{from,    to,       prev_from,
-                             prev_to, now.step, spike_floor};
+    const SpikeWindow window{from,     to,          prev_from, prev_to,
+                             now.step, spike_floor, local};
     FindSpikes("port", now.ports, before.ports, window, spikes);
     FindSpikes("source_port", now.source_ports, before.source_ports, window,
                spikes);
@@ -445,31 +590,54 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   }
   report["wide_scanners"] = wide;
 
-  // 8: outages: countries whose packets per step (hour, or day for long
-  // periods) in the last quarter of the period fall under a tenth of their
-  // median over the first three quarters (medians: one noisy hour does not
-  // make an outage).
+  // 8: outages anywhere in the period: runs of at least kOutageMinSteps
+  // consecutive steps (hours, or days for long periods; at least 1/16 of
+  // the period) whose packets each fall under a tenth of the country's
+  // median step over the period (a median: one noisy step does not make an
+  // outage). Gaps in the sensors' coverage are not steps of a run: they
+  // neither extend nor break it. A country needs a median of 20 packets a
+  // step to be judged.
   json outages = json::array();
-  const absl::Duration length = to - from;
-  const absl::Time cut = from + length * 0.75;
-  for (const auto& [country, steps] : now.countries) {
-    std::vector<double> baseline, recent;
+  const size_t min_run =
+      std::max<size_t>(now.step < absl::Hours(24) ? 3 : 1, steps.size() / 16);
+  for (const auto& [country, packets_at] : now.countries) {
+    std::vector<double> observed;
     json curve = json::array();
-    for (absl::Time at = from; at < to; at += now.step) {
-      auto it = steps.find(at);
-      const uint64_t packets = it == steps.end() ? 0 : it->second;
-      (at < cut ? baseline : recent).push_back(static_cast<double>(packets));
-      curve.push_back({Rfc3339(at), packets});
+    std::vector<std::pair<const Step*, uint64_t>> points;
+    for (const Step& step : steps) {
+      auto it = packets_at.find(step.at);
+      const uint64_t packets = it == packets_at.end() ? 0 : it->second;
+      curve.push_back({Rfc3339(step.at, local),
+                       step.missing() ? json(nullptr) : json(packets)});
+      // Partial steps hold fewer packets than the country sent: not a run.
+      if (step.missing() || step.partial()) continue;
+      observed.push_back(static_cast<double>(packets));
+      points.emplace_back(&step, packets);
     }
-    // Fewer than four steps (a period shorter than four hours) cannot
-    // tell a collapse from noise.
-    if (baseline.size() < 3 || recent.empty()) continue;
-    const double base = Median(baseline), last = Median(recent);
-    if (base >= 20 && last < base / 10) {
-      outages.push_back({{"country", country},
-                         {"baseline_median", base},
-                         {"recent_median", last},
-                         {"series", curve}});
+    if (observed.size() < 4) continue;  // too short to tell from noise
+    const double base = Median(observed);
+    if (base < 20) continue;
+    for (size_t i = 0; i < points.size();) {
+      size_t end = i;
+      while (end < points.size() && points[end].second < base / 10) ++end;
+      if (end - i >= min_run) {
+        std::vector<double> run;
+        uint64_t packets = 0;
+        for (size_t k = i; k < end; ++k) {
+          run.push_back(static_cast<double>(points[k].second));
+          packets += points[k].second;
+        }
+        const Step& last = *points[end - 1].first;
+        outages.push_back({{"country", country},
+                           {"from", Rfc3339(points[i].first->at, local)},
+                           {"to", Rfc3339(last.at + last.length, local)},
+                           {"steps", end - i},
+                           {"packets", packets},
+                           {"baseline_median", base},
+                           {"recent_median", Median(run)},
+                           {"series", curve}});
+      }
+      i = std::max(end, i + 1);
     }
   }
   report["outages"] = outages;
@@ -541,6 +709,41 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // Files that could not be read, from every load above.
   for (const std::string& p : problems) report["warnings"].push_back(p);
   return report;
+}
+
+void PrintReportCsv(const json& r, std::ostream& out) {
+  out << "time,kind,key,packets,coverage\n";
+  std::set<std::string> partial;
+  if (r["series"].contains("partial_steps")) {
+    for (const auto& t : r["series"]["partial_steps"])
+      partial.insert(t.get<std::string>());
+  }
+  std::set<std::pair<std::string, std::string>> written;  // kind, key
+  auto lines = [&](const std::string& kind, const std::string& key,
+                   const json& entry) {
+    if (!entry.contains("steps") || !written.insert({kind, key}).second) return;
+    for (const auto& point : entry["steps"]) {
+      const std::string time = point[0].get<std::string>();
+      out << time << "," << CsvField(kind) << "," << CsvField(key) << ",";
+      if (point[1].is_null()) {
+        out << ",missing\n";
+      } else {
+        out << point[1].get<uint64_t>() << ","
+            << (partial.count(time) ? "partial" : "full") << "\n";
+      }
+    }
+  };
+  for (auto [kind, field] :
+       {std::pair{"port", "ports"}, std::pair{"country", "countries"},
+        std::pair{"country_port", "country_ports"}}) {
+    if (!r["series"].contains(field)) continue;
+    for (const auto& [key, entry] : r["series"][field].items())
+      lines(kind, key, entry);
+  }
+  if (r["series"].contains("named")) {
+    for (const auto& [key, entry] : r["series"]["named"].items())
+      lines(entry["kind"].get<std::string>(), key, entry);
+  }
 }
 
 }  // namespace darkscope

@@ -32,10 +32,20 @@ struct ReportOptions {
   std::string geo_dir;
   // Sources touching at least this many distinct ports are wide scanners.
   int wide_scanner_ports = 100;
-  // The second time zone of the hour-of-day profiles (besides UTC).
-  std::string local_time_zone = "Asia/Tokyo";
+  // The report's time zone: its times (RFC 3339 with this zone's offset),
+  // its days (daily series and buckets) and the second hour-of-day profile
+  // (besides UTC). UTC unless asked.
+  std::string local_time_zone = "UTC";
   bool progress = false;  // a progress line on stderr while loading
+  // Entries whose series the report carries whatever their rank
+  // (ParseSeriesName: "port:23/tcp", "country:JP", "pair:JP:23/tcp").
+  std::vector<std::string> series;
 };
+
+// A --from/--to/--previous end: RFC 3339, or a date or a time without an
+// offset in `zone` (2026-10-01 is that day's midnight there).
+absl::StatusOr<absl::Time> ParseReportTime(absl::string_view text,
+                                           absl::TimeZone zone);
 
 // The analyses as one JSON document (stable keys, for scripts), from the
 // snapshot files of options.dirs.
@@ -43,6 +53,13 @@ absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options);
 // The same from another source (options.dirs unused).
 absl::StatusOr<nlohmann::json> BuildReport(const ReportOptions& options,
                                            PeriodSource& source);
+
+// The report's series as CSV: one line `time,kind,key,packets,coverage`
+// per step of each series (kind port, source_port, country or
+// country_port); coverage is full, partial (some sensor observed less than
+// the step: the packets are what was seen) or missing (no sensor observed
+// it: packets empty).
+void PrintReportCsv(const nlohmann::json& report, std::ostream& out);
 
 // The same for a terminal.
 void PrintReportText(const nlohmann::json& report, std::ostream& out);

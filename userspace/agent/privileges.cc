@@ -20,6 +20,18 @@
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 
+// The sanitizer build (DARKSCOPE_SANITIZE: ASan + UBSan).
+#if defined(__SANITIZE_ADDRESS__)
+#define DARKSCOPE_SANITIZER_RUNTIME 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DARKSCOPE_SANITIZER_RUNTIME 1
+#endif
+#endif
+#ifdef DARKSCOPE_SANITIZER_RUNTIME
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace darkscope {
 namespace {
 
@@ -200,6 +212,16 @@ constexpr const char* kAllowedSyscalls[] = {
     "bpf",
 };
 
+// What the ASan/UBSan runtime itself calls after the lock-down, in the
+// sanitizer build only (DARKSCOPE_SANITIZE): pipe2 to probe whether memory
+// is readable (UBSan's vptr check), readlink and open of /proc/self/exe,
+// cmdline and environ to name the binary in a report. Without them every
+// vptr check after the lock-down reports a false "invalid vptr".
+#ifdef DARKSCOPE_SANITIZER_RUNTIME
+constexpr const char* kSanitizerRuntimeSyscalls[] = {"pipe2", "readlink",
+                                                     "open"};
+#endif
+
 using SeccompContext = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
 
 }  // namespace
@@ -237,6 +259,13 @@ absl::Status LockDownAfterAttach() {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return ErrnoError(errno, "prctl PR_SET_NO_NEW_PRIVS", "darkscope");
   }
+#ifdef DARKSCOPE_SANITIZER_RUNTIME
+  // LeakSanitizer's check stops the threads with ptrace from a child,
+  // which the filter forbids by design: it runs once here (what leaked so
+  // far is reported) and the check at exit, which could only fail, is
+  // skipped.
+  __lsan_do_leak_check();
+#endif
   SeccompContext filter(seccomp_init(SCMP_ACT_ERRNO(EPERM)), seccomp_release);
   if (filter == nullptr) return absl::InternalError("seccomp_init: failed");
   auto allow = [&](const char* name) -> absl::Status {
@@ -250,6 +279,10 @@ absl::Status LockDownAfterAttach() {
     return absl::OkStatus();
   };
   for (const char* name : kAllowedSyscalls) DS_RETURN_IF_ERROR(allow(name));
+#ifdef DARKSCOPE_SANITIZER_RUNTIME
+  for (const char* name : kSanitizerRuntimeSyscalls)
+    DS_RETURN_IF_ERROR(allow(name));
+#endif
   // Threads, never processes or namespaces.
   if (int err = seccomp_rule_add(
           filter.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,

@@ -1,11 +1,11 @@
 // ClickHouse and ZooKeeper servers for tests: each on 127.0.0.1 on free
 // ports, with a configuration and data of its own in a temporary
-// directory, started as the packages' users (ClickHouse as `clickhouse`,
-// through setpriv; it runs without systemd), waited for until it answers,
-// and stopped (or SIGKILLed, and restarted on the same ports and data) by
-// the test. A ClickHouseCluster is N shards of R replicas and one
-// ZooKeeper, with the {shard} and {replica} macros the Replicated tables
-// use and a cluster named "darkscope_test".
+// directory (ClickHouse's under /dev/shm where there is one), started as the
+// packages' users (ClickHouse as `clickhouse`, through setpriv; it runs without
+// systemd), waited for until it answers, and stopped (or SIGKILLed, and
+// restarted on the same ports and data) by the test. A ClickHouseCluster is N
+// shards of R replicas and one ZooKeeper, with the {shard} and {replica} macros
+// the Replicated tables use and a cluster named "darkscope_test".
 #ifndef DARKSCOPE_TESTS_CLICKHOUSE_SERVER_H_
 #define DARKSCOPE_TESTS_CLICKHOUSE_SERVER_H_
 

@@ -40,6 +40,13 @@ struct ReportOptions {
   // Entries whose series the report carries whatever their rank
   // (ParseSeriesName: "port:23/tcp", "country:JP", "pair:JP:23/tcp").
   std::vector<std::string> series;
+  // What every section is restricted to (filter.h); its `exclude` is set
+  // from `known_scanners` when `exclude_known`.
+  ReportFilter filter;
+  // A file of "CIDR NAME" lines (enrich/known_networks.h): sources in them
+  // are labelled with the name, and left out with `exclude_known`.
+  std::string known_scanners;
+  bool exclude_known = false;
 };
 
 // A --from/--to/--previous end: RFC 3339, or a date or a time without an

@@ -85,10 +85,9 @@ class ReportFiltersTest : public ::testing::Test {
       Rename(out, sensor, std::string(sensor) == "osaka", gap_from, gap_to);
       dirs_.push_back(out);
     }
-    std::ofstream(root_ + "/known.txt")
-        << "# research scanners\n"
-        << research_ << " Example Research\n"
-        << "192.0.2.7/32 a single host\n";
+    std::ofstream(root_ + "/known.txt") << "# research scanners\n"
+                                        << research_ << " Example Research\n"
+                                        << "192.0.2.7/32 a single host\n";
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -166,8 +165,8 @@ TEST_F(ReportFiltersTest, EverySectionFollowsTheFilter) {
     ReportFilter filter;
     uint64_t packets;  // totals.packets
     // Tables (section, key column) that must equal these packets exactly.
-    std::vector<std::tuple<const char*, const char*,
-                           std::map<std::string, uint64_t>>>
+    std::vector<
+        std::tuple<const char*, const char*, std::map<std::string, uint64_t>>>
         tables;
     std::vector<const char*> unavailable;  // sections left empty
   };
@@ -218,11 +217,15 @@ TEST_F(ReportFiltersTest, EverySectionFollowsTheFilter) {
        Frames({"dns"}),
        {{"source_ports", "source_port", {{"53/UDP", Frames({"dns"})}}}},
        {"top_ports", "top_countries"}},
-      {"sensor tokyo", tokyo, [&] {
+      {"sensor tokyo",
+       tokyo,
+       [&] {
          uint64_t n = 0;
          for (const char* name : kAll) n += tokyo_frames_[name];
          return n;
-       }(), {}, {}},
+       }(),
+       {},
+       {}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -363,8 +366,7 @@ TEST(ReportFilterCheckTest, RefusesWhatNoTableAnswers) {
   ReportFilter source_port_and_country;
   ASSERT_TRUE(
       AddFilterValues("source-port", "53/udp", source_port_and_country).ok());
-  ASSERT_TRUE(
-      AddFilterValues("country", "JP", source_port_and_country).ok());
+  ASSERT_TRUE(AddFilterValues("country", "JP", source_port_and_country).ok());
   EXPECT_TRUE(absl::StrContains(CheckFilter(source_port_and_country).message(),
                                 "combines only with --sensor"));
 }

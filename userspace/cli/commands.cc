@@ -210,6 +210,9 @@ constexpr FlagSpec kReportFlags[] = {
      "sources"},
     {"exclude-known", T::kBool, "", "false",
      "leave the --known-scanners networks out of every section"},
+    {"lang", T::kChoice, "en|ja", "en",
+     "the language of names and headings (countries by their ISO 3166 name "
+     "from iso-codes, in Japanese with ja)"},
     {"format", T::kChoice, "text|json|html|csv", "text",
      "text, JSON, HTML with SVG charts, or the series as CSV (time, kind, "
      "key, packets, coverage)"},

@@ -180,6 +180,7 @@ int ReportMain(const ParsedFlags& flags) {
   if (absl::Status s = CheckFilter(options.filter); !s.ok()) {
     return Fail("report", s.message(), kExitUsage);
   }
+  options.language = flags.String("lang");
   options.geo_dir = flags.String("geo-dir");
   const std::string format = flags.String("format");
   const std::string out_path = flags.String("out");

@@ -57,20 +57,19 @@ absl::StatusOr<KnownNetworks> KnownNetworks::Parse(absl::string_view text,
     const std::string name(absl::StripAsciiWhitespace(line.substr(space)));
     const std::vector<absl::string_view> parts = absl::StrSplit(cidr, '/');
     absl::StatusOr<Prefix> address = ParseAddress(parts[0]);
-    if (!address.ok()) return bad(absl::StrCat("'", parts[0], "' not an address"));
+    if (!address.ok())
+      return bad(absl::StrCat("'", parts[0], "' not an address"));
     const int bits = address->family == DS_FAMILY_IPV4 ? 32 : 128;
     int length = bits;
     if (parts.size() > 2 ||
-        (parts.size() == 2 &&
-         (!absl::SimpleAtoi(parts[1], &length) || length < 0 ||
-          length > bits))) {
+        (parts.size() == 2 && (!absl::SimpleAtoi(parts[1], &length) ||
+                               length < 0 || length > bits))) {
       return bad(absl::StrCat("'", cidr, "' not a CIDR"));
     }
     const u128 host_mask =
         length == 128 ? 0 : ((u128{1} << (bits - length)) - 1);
     const u128 first = AddressNumber(*address) & ~host_mask;
-    known.entries_.push_back(
-        {address->family, first, first | host_mask, name});
+    known.entries_.push_back({address->family, first, first | host_mask, name});
     if (length > (address->family == DS_FAMILY_IPV4 ? 24 : 48))
       ++known.narrower_;
   }

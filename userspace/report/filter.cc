@@ -111,9 +111,8 @@ absl::Status AddFilterValues(const std::string& flag, const std::string& list,
       filter.countries.insert(name->label);
     } else if (flag == "asn") {
       uint32_t asn = 0;
-      if (!absl::SimpleAtoi(absl::StripPrefix(absl::AsciiStrToUpper(value),
-                                              "AS"),
-                            &asn)) {
+      if (!absl::SimpleAtoi(
+              absl::StripPrefix(absl::AsciiStrToUpper(value), "AS"), &asn)) {
         return bad("expected an AS number (64500 or AS64500)");
       }
       filter.asns.insert(asn);
@@ -167,9 +166,8 @@ bool FilterPass::KeepsSource(const ds_net_key& net) {
 
 bool FilterPass::Flow(const ds_flow_key& key, const ds_traffic& traffic) {
   if (!filter_.restricts_counts()) return true;
-  if (!filter_.ports.empty() &&
-      !filter_.ports.count(
-          FoldedPortIndex(ds_port_index(key.proto_slot, key.port))))
+  if (!filter_.ports.empty() && !filter_.ports.count(FoldedPortIndex(
+                                    ds_port_index(key.proto_slot, key.port))))
     return false;
   if (!KeepsSource(key.src)) return false;
   ds_traffic& port = flow_ports_[ds_port_index(key.proto_slot, key.port)];

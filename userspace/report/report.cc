@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/port_index.h"
@@ -222,6 +224,28 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   if (!absl::LoadTimeZone(options.local_time_zone, &local)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
+  }
+  if (std::find(std::begin(kReportLanguages), std::end(kReportLanguages),
+                options.language) == std::end(kReportLanguages)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown report language '", options.language, "' (en or ja)"));
+  }
+  // Names: services and countries, each optional (a warning when absent).
+  std::vector<std::string> name_warnings;
+  absl::StatusOr<ServiceNames> services =
+      ServiceNames::Load(options.services_file);
+  if (!services.ok()) {
+    name_warnings.push_back(absl::StrCat(services.status().message(),
+                                         ": ports are shown without their "
+                                         "service names"));
+  }
+  absl::StatusOr<CountryNames> country_names = CountryNames::Load(
+      options.language, options.iso_codes_dir, options.locale_dir);
+  if (!country_names.ok()) {
+    name_warnings.push_back(
+        absl::StrCat(country_names.status().message(),
+                     ": countries are shown by code only (apt-get install "
+                     "iso-codes)"));
   }
   // Known scanners: labels, and left out with --exclude-known.
   std::shared_ptr<const KnownNetworks> known;
@@ -767,12 +791,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // 9: several sensors: each one's top ports.
   json sensors = json::array();
   for (const auto& [sensor, counts] : now.by_sensor) {
-    json ports = json::array();
-    int rank = 0;
-    for (const auto& [port, packets] : Ranked(PortPackets(counts))) {
-      if (++rank > top) break;
-      ports.push_back({{"rank", rank}, {"port", port}, {"packets", packets}});
-    }
+    auto sensor_before = before.by_sensor.find(sensor);
+    const json ports = RankedTable(PortPackets(counts),
+                                   sensor_before == before.by_sensor.end()
+                                       ? std::map<std::string, uint64_t>()
+                                       : PortPackets(sensor_before->second),
+                                   top, "port");
     sensors.push_back({{"sensor", sensor},
                        {"packets", counts.counters[DS_CTR_DARKNET_PACKETS]},
                        {"top_ports", ports}});
@@ -840,6 +864,41 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
     }
   }
   report["monthly"] = monthly;
+
+  // Names beside the codes: a port's service, a country's name.
+  report["language"] = options.language;
+  for (const std::string& w : name_warnings) report["warnings"].push_back(w);
+  auto add_services = [&](json& rows, const char* key) {
+    for (json& row : rows) {
+      const std::string label = row[key].get<std::string>();
+      const size_t slash = label.find('/');
+      uint32_t port = 0;
+      std::string service;
+      if (services.ok() && slash != std::string::npos &&
+          absl::SimpleAtoi(label.substr(0, slash), &port) && port <= 65535) {
+        service = services->Of(static_cast<uint16_t>(port),
+                               absl::AsciiStrToLower(label.substr(slash + 1)));
+      }
+      row["service"] = service;
+    }
+  };
+  auto add_country_names = [&](json& rows, const char* key) {
+    for (json& row : rows) {
+      row["country_name"] = country_names.ok()
+                                ? country_names->Of(row[key].get<std::string>())
+                                : "";
+    }
+  };
+  add_services(report["top_ports"], "port");
+  add_services(report["fingerprint_shares"], "port");
+  add_services(report["source_ports"], "source_port");
+  for (json& sensor : report["sensors"])
+    add_services(sensor["top_ports"], "port");
+  for (const char* table : {"top_countries", "top_sources", "wide_scanners"})
+    add_country_names(report[table], "country");
+  add_country_names(report["backscatter_victims"]["countries"], "country");
+  add_country_names(report["backscatter_victims"]["top_networks"], "country");
+  add_country_names(report["outages"], "country");
   // Sections the filter cannot reach: empty (their tables were emptied
   // as the period loaded; named in filter.unavailable).
   for (const auto& [section, why] : unavailable) {

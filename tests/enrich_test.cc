@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/prefix.h"
 #include "enrich/known_networks.h"
+#include "enrich/names.h"
 #include "enrich/origin.h"
 #include "gtest/gtest.h"
 #include "privileged.h"
@@ -185,6 +186,54 @@ TEST(KnownNetworks, ErrorsNameTheLine) {
         << known.status();
   }
   EXPECT_FALSE(KnownNetworks::Load("/nonexistent/known.txt").ok());
+}
+
+// Names from the system's databases: IANA service names in /etc/services,
+// ISO 3166 names from iso-codes and their Japanese translations.
+TEST(Names, ServicesAndCountries) {
+  absl::StatusOr<ServiceNames> services = ServiceNames::Load(kServicesFile);
+  ASSERT_TRUE(services.ok()) << services.status();
+  const struct {
+    uint16_t port;
+    const char* proto;
+    const char* name;
+  } ports[] = {{22, "tcp", "ssh"},
+               {23, "TCP", "telnet"},
+               {53, "udp", "domain"},
+               {123, "udp", "ntp"},
+               {445, "tcp", "microsoft-ds"},
+               {1433, "tcp", "ms-sql-s"},
+               {2323, "tcp", ""}};
+  for (const auto& p : ports)
+    EXPECT_EQ(services->Of(p.port, p.proto), p.name) << p.port;
+
+  const struct {
+    const char* language;
+    const char* code;
+    const char* name;
+  } countries[] = {
+      {"en", "JP", "Japan"},
+      {"en", "KR", "South Korea"},
+      {"en", "IR", "Iran"},
+      {"en", "XX", ""},
+      {"ja", "JP", "日本"},
+      {"ja", "US", "米国"},
+      {"ja", "CN", "中国"},
+      {"ja", "TW", "台湾"},
+      {"ja", "KR", "大韓民国 (韓国)"},  // no ja for "South Korea": ISO name's
+  };
+  for (const auto& c : countries) {
+    absl::StatusOr<CountryNames> names =
+        CountryNames::Load(c.language, kIsoCodesDir, kLocaleDir);
+    ASSERT_TRUE(names.ok()) << names.status();
+    EXPECT_EQ(names->Of(c.code), c.name) << c.language << " " << c.code;
+  }
+  EXPECT_FALSE(CountryNames::Load("xx", kIsoCodesDir, kLocaleDir).ok());
+  EXPECT_FALSE(ServiceNames::Load("/nonexistent/services").ok());
+  absl::StatusOr<std::map<std::string, std::string>> not_mo =
+      ReadMoCatalogue(kServicesFile);
+  ASSERT_FALSE(not_mo.ok());
+  EXPECT_TRUE(absl::StrContains(not_mo.status().message(), "not a .mo file"));
 }
 
 }  // namespace

@@ -44,8 +44,7 @@ absl::StatusOr<ServiceNames> ServiceNames::Load(const std::string& path) {
     if (!absl::SimpleAtoi(port_proto.first, &port) || port > 65535) continue;
     // The first name for a port wins (the file lists the IANA name first).
     services.names_.try_emplace(
-        {static_cast<uint16_t>(port),
-         absl::AsciiStrToLower(port_proto.second)},
+        {static_cast<uint16_t>(port), absl::AsciiStrToLower(port_proto.second)},
         std::string(words[0]));
   }
   return services;
@@ -78,8 +77,7 @@ absl::StatusOr<std::map<std::string, std::string>> ReadMoCatalogue(
   }
   const uint32_t count = word(8, swap), originals = word(12, swap),
                  translations = word(16, swap);
-  auto string_at = [&](uint32_t table, uint32_t i,
-                       std::string& out) -> bool {
+  auto string_at = [&](uint32_t table, uint32_t i, std::string& out) -> bool {
     const uint64_t entry = uint64_t{table} + uint64_t{i} * 8;
     if (entry + 8 > b.size()) return false;
     const uint32_t length = word(entry, swap), offset = word(entry + 4, swap);
@@ -105,15 +103,14 @@ absl::StatusOr<CountryNames> CountryNames::Load(
   if (!text.ok()) return text.status();
   const nlohmann::json codes = nlohmann::json::parse(*text, nullptr, false);
   if (codes.is_discarded() || !codes.contains("3166-1")) {
-    return absl::DataLossError(
-        absl::StrCat("read ISO 3166 codes ", json_path, ": not iso-codes' "
-                     "JSON (no \"3166-1\" list)"));
+    return absl::DataLossError(absl::StrCat("read ISO 3166 codes ", json_path,
+                                            ": not iso-codes' "
+                                            "JSON (no \"3166-1\" list)"));
   }
   std::map<std::string, std::string> catalogue;
   if (language != "en") {
-    absl::StatusOr<std::map<std::string, std::string>> read =
-        ReadMoCatalogue(absl::StrCat(locale_dir, "/", language,
-                                     "/LC_MESSAGES/iso_3166-1.mo"));
+    absl::StatusOr<std::map<std::string, std::string>> read = ReadMoCatalogue(
+        absl::StrCat(locale_dir, "/", language, "/LC_MESSAGES/iso_3166-1.mo"));
     if (!read.ok()) return read.status();
     catalogue = std::move(*read);
   }

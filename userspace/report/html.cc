@@ -496,18 +496,18 @@ std::string RenderReportHtml(const json& r) {
                        " (each on its own scale)</h3>") +
           SmallMultiples(
               RankedSeries(series["ports"], r["top_ports"], "port", 5), axes));
-  section(L("top_countries"),
-          "<div class=\"cols\"><div>" +
-              ranked_table(r["top_countries"], "country", "country_name",
-                           "country") +
-              "</div><div>" +
-              BarChart(RankedBars(r["top_countries"], "country"), kBarColor) +
-              "</div></div>" +
-              absl::StrCat("<h3>Top 5 countries, ", step_name,
-                           " (each on its own scale)</h3>") +
-              SmallMultiples(RankedSeries(series["countries"],
-                                          r["top_countries"], "country", 5),
-                             axes));
+  section(
+      L("top_countries"),
+      "<div class=\"cols\"><div>" +
+          ranked_table(r["top_countries"], "country", "country_name", "name") +
+          "</div><div>" +
+          BarChart(RankedBars(r["top_countries"], "country"), kBarColor) +
+          "</div></div>" +
+          absl::StrCat("<h3>Top 5 countries, ", step_name,
+                       " (each on its own scale)</h3>") +
+          SmallMultiples(RankedSeries(series["countries"], r["top_countries"],
+                                      "country", 5),
+                         axes));
   section("Top country &times; port pairs",
           BarChart(RankedBars(r["top_country_ports"], "pair"), kBarColor) +
               absl::StrCat("<h3>Top pairs, ", step_name, "</h3>") +

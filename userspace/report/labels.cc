@@ -50,6 +50,8 @@ constexpr Words kWords[] = {
     {"packets", "packets", "パケット数"},
     {"previous", "previous rank", "前回順位"},
     {"country", "country", "地域"},
+    {"name", "name", "名称"},
+    {"as_port", "AS x port", "AS x ポート"},
     {"as", "AS", "AS"},
     {"network", "network", "ネットワーク"},
     {"known", "known as", "既知"},

@@ -13,6 +13,33 @@ namespace darkscope {
 
 using nlohmann::json;
 
+namespace {
+
+// `text` padded with spaces to `width` terminal columns: East Asian wide
+// characters (CJK, kana, full-width forms) take two.
+std::string PadRight(const std::string& text, int width) {
+  int columns = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = text[i];
+    const int length = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    uint32_t code = length == 1 ? c : c & (0x7f >> length);
+    for (int k = 1; k < length && i + k < text.size(); ++k)
+      code = code << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    const bool wide = (code >= 0x1100 && code <= 0x115f) ||
+                      (code >= 0x2e80 && code <= 0xa4cf) ||
+                      (code >= 0xac00 && code <= 0xd7a3) ||
+                      (code >= 0xf900 && code <= 0xfaff) ||
+                      (code >= 0xfe30 && code <= 0xfe4f) ||
+                      (code >= 0xff00 && code <= 0xff60) ||
+                      (code >= 0xffe0 && code <= 0xffe6);
+    columns += wide ? 2 : 1;
+    i += length;
+  }
+  return columns >= width ? text : text + std::string(width - columns, ' ');
+}
+
+}  // namespace
+
 void PrintReportText(const json& r, std::ostream& out) {
   out << "darkscope report " << r["period"]["from"].get<std::string>() << " .. "
       << r["period"]["to"].get<std::string>() << " ("
@@ -46,10 +73,11 @@ void PrintReportText(const json& r, std::ostream& out) {
       out << absl::StrFormat("  %2d  %-28s", row["rank"].get<int>(),
                              row[key].get<std::string>());
       if (name_field != nullptr) {
-        out << absl::StrFormat(
-            " %-20s", row.contains(name_field) && row[name_field].is_string()
-                          ? row[name_field].get<std::string>()
-                          : std::string());
+        out << " "
+            << PadRight(row.contains(name_field) && row[name_field].is_string()
+                            ? row[name_field].get<std::string>()
+                            : std::string(),
+                        20);
       }
       out << absl::StrFormat(" %12d", row["packets"].get<uint64_t>());
       if (row.contains("previous")) out << "  " << PreviousRank(r, row);
@@ -58,7 +86,7 @@ void PrintReportText(const json& r, std::ostream& out) {
   };
   table(Label(r, "top_ports"), r["top_ports"], "port", "service", "service");
   table(Label(r, "top_countries"), r["top_countries"], "country",
-        "country_name", "country");
+        "country_name", "name");
   table(Label(r, "top_ases"), r["top_ases"], "as", nullptr, nullptr);
   if (r.contains("top_as_ports"))
     table(Label(r, "top_as_ports"), r["top_as_ports"], "as_port", nullptr,
@@ -114,7 +142,7 @@ void PrintReportText(const json& r, std::ostream& out) {
         row["asn"].get<uint32_t>(), row["as_name"].get<std::string>());
   }
   table(Label(r, "victim_countries"), r["backscatter_victims"]["countries"],
-        "country", "country_name", "country");
+        "country", "country_name", "name");
   // Hour-of-day profiles as a line of bars, lowest to highest hour's share.
   auto profile = [&](const std::string& title, const json& entries,
                      const char* field) {

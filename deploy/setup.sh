@@ -14,6 +14,9 @@ packages=(
   # checks /metrics and the alert rules; dpkg-dev and systemd
   # (systemd-analyze) build and check the .deb, help2man writes its man page
   libcivetweb-dev libcap-dev libseccomp-dev prometheus dpkg-dev systemd help2man
+  # the report's names: services (/etc/services) and ISO 3166 country names
+  # with their translations (--lang ja)
+  netbase iso-codes
   # enrich_test writes small GeoLite2 mmdb files (tests/make_geolite2.pl)
   libmaxmind-db-writer-perl
   # tests and benchmarks

@@ -14,6 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/prefix.h"
+#include "enrich/known_networks.h"
+#include "enrich/names.h"
 #include "enrich/origin.h"
 #include "gtest/gtest.h"
 #include "privileged.h"
@@ -135,6 +137,103 @@ TEST(OriginLookupGeoLite2, AMissingAsFileSaysHowToInstallIt) {
   }
   EXPECT_EQ(lookup->Of(NetKeyOf(*ParseAddress("126.1.2.3"))).country, "JP");
   std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
+// Known scanners: a network is named when it overlaps a listed CIDR (the
+// data plane counts /24s and /48s, so a listed /32 names its /24).
+TEST(KnownNetworks, NamesOverlappingNetworks) {
+  absl::StatusOr<KnownNetworks> known = KnownNetworks::Parse(
+      "# research\n"
+      "192.0.2.0/24 Example Research\n"
+      "\n"
+      "198.51.100.7/32   One Host Scanner\n"
+      "203.0.0.0/8 Wide Block\n"
+      "2001:db8:aa::/48 V6 Research\n",
+      "known.txt");
+  ASSERT_TRUE(known.ok()) << known.status();
+  EXPECT_EQ(known->size(), 4u);
+  EXPECT_EQ(known->narrower_than_networks(), 1);
+  const struct {
+    const char* address;  // a source address; its network is looked up
+    const char* name;     // "" for none
+  } cases[] = {
+      {"192.0.2.200", "Example Research"},
+      {"192.0.3.1", ""},
+      {"198.51.100.99", "One Host Scanner"},  // the /32's /24
+      {"203.5.6.7", "Wide Block"},
+      {"2001:db8:aa::1", "V6 Research"},
+      {"2001:db8:ab::1", ""},
+  };
+  for (const auto& c : cases) {
+    const std::string* name = known->NameOf(NetKeyOf(*ParseAddress(c.address)));
+    EXPECT_EQ(name ? *name : "", c.name) << c.address;
+  }
+}
+
+TEST(KnownNetworks, ErrorsNameTheLine) {
+  const struct {
+    const char* text;
+    const char* error;
+  } cases[] = {
+      {"192.0.2.0/24\n", "line 1: no name"},
+      {"# c\n192.0.2.0/33 x\n", "line 2: '192.0.2.0/33' not a CIDR"},
+      {"example.com x\n", "not an address"},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<KnownNetworks> known = KnownNetworks::Parse(c.text, "f");
+    ASSERT_FALSE(known.ok()) << c.text;
+    EXPECT_TRUE(absl::StrContains(known.status().message(), c.error))
+        << known.status();
+  }
+  EXPECT_FALSE(KnownNetworks::Load("/nonexistent/known.txt").ok());
+}
+
+// Names from the system's databases: IANA service names in /etc/services,
+// ISO 3166 names from iso-codes and their Japanese translations.
+TEST(Names, ServicesAndCountries) {
+  absl::StatusOr<ServiceNames> services = ServiceNames::Load(kServicesFile);
+  ASSERT_TRUE(services.ok()) << services.status();
+  const struct {
+    uint16_t port;
+    const char* proto;
+    const char* name;
+  } ports[] = {{22, "tcp", "ssh"},
+               {23, "TCP", "telnet"},
+               {53, "udp", "domain"},
+               {123, "udp", "ntp"},
+               {445, "tcp", "microsoft-ds"},
+               {1433, "tcp", "ms-sql-s"},
+               {2323, "tcp", ""}};
+  for (const auto& p : ports)
+    EXPECT_EQ(services->Of(p.port, p.proto), p.name) << p.port;
+
+  const struct {
+    const char* language;
+    const char* code;
+    const char* name;
+  } countries[] = {
+      {"en", "JP", "Japan"},
+      {"en", "KR", "South Korea"},
+      {"en", "IR", "Iran"},
+      {"en", "XX", ""},
+      {"ja", "JP", "日本"},
+      {"ja", "US", "米国"},
+      {"ja", "CN", "中国"},
+      {"ja", "TW", "台湾"},
+      {"ja", "KR", "大韓民国 (韓国)"},  // no ja for "South Korea": ISO name's
+  };
+  for (const auto& c : countries) {
+    absl::StatusOr<CountryNames> names =
+        CountryNames::Load(c.language, kIsoCodesDir, kLocaleDir);
+    ASSERT_TRUE(names.ok()) << names.status();
+    EXPECT_EQ(names->Of(c.code), c.name) << c.language << " " << c.code;
+  }
+  EXPECT_FALSE(CountryNames::Load("xx", kIsoCodesDir, kLocaleDir).ok());
+  EXPECT_FALSE(ServiceNames::Load("/nonexistent/services").ok());
+  absl::StatusOr<std::map<std::string, std::string>> not_mo =
+      ReadMoCatalogue(kServicesFile);
+  ASSERT_FALSE(not_mo.ok());
+  EXPECT_TRUE(absl::StrContains(not_mo.status().message(), "not a .mo file"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "common/port_index.h"
 #include "common/prefix.h"
 #include "gtest/gtest.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_files.h"
@@ -262,6 +264,58 @@ TEST_F(ReportAnalysesTest, NamedSeriesWhateverTheirRank) {
     EXPECT_EQ(total, c.packets) << c.label;
     EXPECT_EQ(nulls, 1) << c.label;
   }
+}
+
+// --lang ja: the same JSON keys, names in Japanese; the text report's
+// headings and previous ranks in Japanese, and each sensor's top ports.
+TEST_F(ReportAnalysesTest, JapaneseNamesAndHeadings) {
+  ReportOptions options;
+  options.dirs = {*dir_ + "/tokyo", *dir_ + "/osaka"};
+  options.local_time_zone = "Asia/Tokyo";
+  options.language = "ja";
+  absl::StatusOr<nlohmann::json> r = BuildReport(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)["language"], "ja");
+  std::map<std::string, std::string> names, services;
+  for (const auto& row : (*r)["top_countries"])
+    names[row["country"]] = row["country_name"];
+  for (const auto& row : (*r)["top_ports"])
+    services[row["port"]] = row["service"];
+  EXPECT_EQ(names, (std::map<std::string, std::string>{
+                       {"IR", "イラン・イスラム共和国"}, {"JP", "日本"}}));
+  EXPECT_EQ(services, (std::map<std::string, std::string>{{"23/TCP", "telnet"},
+                                                          {"80/TCP", "http"}}));
+  std::ostringstream text;
+  PrintReportText(*r, text);
+  for (const char* want :
+       {"宛先ポート別パケット数 TOP (順位 | ポート | サービス | パケット数 | "
+        "前回順位)",
+        "送信元地域別パケット数 TOP", "日本",
+        "センサー別 宛先ポート TOP: osaka", "センサー別 宛先ポート TOP: tokyo",
+        "観測なし", "欠測"}) {
+    EXPECT_NE(text.str().find(want), std::string::npos) << want;
+  }
+  // The page too: its language, headings, dates on the time axes (the
+  // zone's midnights), and the partly observed steps marked on the curves.
+  const std::string html = RenderReportHtml(*r);
+  for (const char* want :
+       {"<html lang=\"ja\">", "<h2>宛先ポート別パケット数 TOP</h2>",
+        "<td>イラン・イスラム共和国</td>", ">11-22</text>", "class=\"partial\"",
+        "<td>欠測</td>"}) {
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+  }
+  // The English report keeps English headings and names.
+  options.language = "en";
+  absl::StatusOr<nlohmann::json> en = BuildReport(options);
+  ASSERT_TRUE(en.ok());
+  std::ostringstream en_text;
+  PrintReportText(*en, en_text);
+  EXPECT_NE(en_text.str().find("Top destination ports (rank | port | service "
+                               "| packets | previous rank)"),
+            std::string::npos);
+  EXPECT_NE(en_text.str().find("Iran"), std::string::npos);
+  options.language = "fr";
+  EXPECT_FALSE(BuildReport(options).ok());
 }
 
 TEST(ParseSeriesNameTest, KindsAndErrors) {

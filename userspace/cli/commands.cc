@@ -171,7 +171,8 @@ constexpr FlagSpec kReportFlags[] = {
     kClickHouseDatabase,
     kClickHouseCluster,
     {"sensor", T::kString, "NAME", "",
-     "with --clickhouse: only this sensor; repeat for several (none: all)",
+     "only this sensor (the snapshots' sensor name); repeat for several "
+     "(none: all)",
      kRepeated},
     {"from", T::kString, "T", "",
      "start of the period: RFC 3339, or a date or time without offset in "
@@ -188,6 +189,30 @@ constexpr FlagSpec kReportFlags[] = {
      "source_port:123/udp, country:JP, pair:JP:23/tcp (comma-separated, "
      "repeatable)",
      kRepeated},
+    {"country", T::kString, "CC,...", "",
+     "only sources in these countries (ISO codes, ?? for unknown); every "
+     "section follows (docs/reports.md, Filters)",
+     kRepeated},
+    {"asn", T::kString, "N,...", "",
+     "only sources in these autonomous systems (64500 or AS64500)", kRepeated},
+    {"port", T::kString, "PORT/PROTO,...", "",
+     "only packets to these destination ports (23/tcp, 53/udp, icmp)",
+     kRepeated},
+    {"source-port", T::kString, "PORT/PROTO,...", "",
+     "only packets from these source ports (the source-port table only)",
+     kRepeated},
+    {"fingerprint", T::kChoice, "all|mirai|zmap|masscan", "all",
+     "only packets with this scanner fingerprint (per destination port only)"},
+    {"family", T::kChoice, "all|ipv4|ipv6", "all",
+     "only IPv4 or only IPv6 sources (ipv6: the IPv6 view)"},
+    {"known-scanners", T::kString, "FILE", "",
+     "label source networks listed in FILE (lines CIDR NAME) in the top "
+     "sources"},
+    {"exclude-known", T::kBool, "", "false",
+     "leave the --known-scanners networks out of every section"},
+    {"lang", T::kChoice, "en|ja", "en",
+     "the language of names and headings (countries by their ISO 3166 name "
+     "from iso-codes, in Japanese with ja)"},
     {"format", T::kChoice, "text|json|html|csv", "text",
      "text, JSON, HTML with SVG charts, or the series as CSV (time, kind, "
      "key, packets, coverage)"},

@@ -159,6 +159,28 @@ int ReportMain(const ParsedFlags& flags) {
       options.series.emplace_back(name);
     }
   }
+  for (const char* flag : {"country", "asn", "port", "source-port"}) {
+    for (const std::string& list : flags.List(flag)) {
+      if (absl::Status s = AddFilterValues(flag, list, options.filter);
+          !s.ok()) {
+        return Fail("report", s.message(), kExitUsage);
+      }
+    }
+  }
+  options.filter.sensors.insert(sensors.begin(), sensors.end());
+  options.filter.fingerprint = FingerprintCounter(flags.String("fingerprint"));
+  if (const std::string family = flags.String("family"); family != "all")
+    options.filter.family = family == "ipv4" ? DS_FAMILY_IPV4 : DS_FAMILY_IPV6;
+  options.known_scanners = flags.String("known-scanners");
+  options.exclude_known = flags.Bool("exclude-known");
+  if (options.exclude_known && options.known_scanners.empty()) {
+    return Fail("report", "--exclude-known needs --known-scanners FILE",
+                kExitUsage);
+  }
+  if (absl::Status s = CheckFilter(options.filter); !s.ok()) {
+    return Fail("report", s.message(), kExitUsage);
+  }
+  options.language = flags.String("lang");
   options.geo_dir = flags.String("geo-dir");
   const std::string format = flags.String("format");
   const std::string out_path = flags.String("out");
@@ -174,12 +196,6 @@ int ReportMain(const ParsedFlags& flags) {
     return Fail("report",
                 "give --in DIR (snapshot files) or --clickhouse URL, not both",
                 kExitUsage);
-  }
-  if (!sensors.empty() && clickhouse.empty()) {
-    return Fail(
-        "report",
-        "--sensor is for --clickhouse (--in names the sensors' directories)",
-        kExitUsage);
   }
   if (options.from && options.to && *options.to <= *options.from) {
     return Fail("report", "--to must be after --from", kExitUsage);

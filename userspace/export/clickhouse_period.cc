@@ -260,7 +260,22 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
     Words(row[5], d.hosts);
   }
 
-  // Flows, only as hourly country x port series.
+  // Flows: source AS x port totals.
+  DS_ASSIGN_OR_RETURN(
+      auto flow_ports,
+      Rows(absl::StrCat("SELECT family, prefix, slot, ", kFoldedPort,
+                        ", sum(packets) FROM {table} WHERE {where} "
+                        "GROUP BY family, prefix, slot, folded_port"),
+           "flows", from, to));
+  for (const auto& row : flow_ports) {
+    const Origin& o = origins.Of(NetOfPrefixNumber(
+        static_cast<uint8_t>(Number(row[0])), Number(row[1])));
+    if (o.asn) p.as_names.try_emplace(o.asn, o.as_name);
+    p.as_ports[uint64_t{o.asn} << 32 |
+               ds_port_index(Number(row[2]), Number(row[3]))] += Number(row[4]);
+  }
+
+  // Flows, as hourly country x port series.
   DS_ASSIGN_OR_RETURN(
       auto flow_hours,
       Rows(absl::StrCat("SELECT ", kHour, ", family, prefix, slot, ",
@@ -293,8 +308,9 @@ absl::StatusOr<MonthlyUsage> ClickHousePeriodSource::LoadMonthly(
                "'UTC')) AS "
                "month, sum(ipv4), sum(",
                AgentCounterOr("rollup_observed_seconds", "interval_seconds"),
-               "), max(ipv4_addresses) FROM {table} WHERE {where} GROUP BY "
-               "sensor, month"),
+               "), max(ipv4_addresses), sum(ipv6), "
+               "arrayStringConcat(groupUniqArrayArray(darknet), ' ') FROM "
+               "{table} WHERE {where} GROUP BY sensor, month"),
            "snapshots", from, to));
   MonthlyUsage usage;
   for (const auto& row : rows) {
@@ -304,6 +320,17 @@ absl::StatusOr<MonthlyUsage> ClickHousePeriodSource::LoadMonthly(
     m.ipv4_packets = Number(row[2]);
     m.observed_seconds = Number(row[3]);
     m.ipv4_addresses = Number(row[4]);
+    m.ipv6_packets = Number(row[5]);
+    // The /48s of the prefixes the month's snapshots list (as a file
+    // reader takes the largest count of one file, and a sensor's prefixes
+    // do not change within a month).
+    std::vector<Prefix> prefixes;
+    for (absl::string_view cidr :
+         absl::StrSplit(row[6], ' ', absl::SkipEmpty())) {
+      if (absl::StatusOr<Prefix> prefix = ParseDarknetPrefix(cidr); prefix.ok())
+        prefixes.push_back(*prefix);
+    }
+    m.ipv6_slash48s = Ipv6Slash48Count(prefixes);
   }
   return usage;
 }

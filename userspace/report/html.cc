@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "report/labels.h"
 
 namespace darkscope {
 namespace {
@@ -83,28 +85,43 @@ std::string BarChart(const std::vector<Bar>& bars, const char* color) {
 
 struct Series {
   std::string name;
+  // Every step; NaN where no sensor observed it (a gap in the line).
   std::vector<std::pair<absl::Time, double>> points;
 };
 
-// Lines over time, one colour per series, with a legend.
-std::string LineChart(const std::vector<Series>& series, absl::Duration step) {
+// How a line chart draws its time axis and its steps.
+struct ChartAxes {
+  absl::TimeZone zone = absl::UTCTimeZone();  // the report's: tick labels
+  std::set<absl::Time> partial;  // steps some sensor observed only partly
+  int width = 840, height = 220;
+  bool legend = true;
+  size_t first_color = 0;  // the palette index of the first series
+};
+
+// Lines over time, one colour per series, with a legend. Steps nobody
+// observed break the line; partly observed steps carry a hollow dot. Ticks
+// are the zone's hours or midnights, labelled with dates.
+std::string LineChart(const std::vector<Series>& series,
+                      const ChartAxes& axes) {
   absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
   double peak = 0;
   for (const Series& s : series) {
     for (const auto& [t, v] : s.points) {
-      first = std::min(first, t), last = std::max(last, t),
-      peak = std::max(peak, v);
+      first = std::min(first, t), last = std::max(last, t);
+      if (!std::isnan(v)) peak = std::max(peak, v);
     }
   }
   if (peak == 0 || first >= last)
     return "<p class=\"none\">not enough data for a curve</p>";
-  constexpr int kLeft = 70, kTop = 10, kWidth = 840, kHeight = 220;
+  constexpr int kLeft = 70, kTop = 10;
+  const int kWidth = axes.width, kHeight = axes.height;
   const double span = absl::ToDoubleSeconds(last - first);
   auto x = [&](absl::Time t) {
     return kLeft + absl::ToDoubleSeconds(t - first) / span * kWidth;
   };
   auto y = [&](double v) { return kTop + kHeight - v / peak * kHeight; };
-  const int legend_rows = (static_cast<int>(series.size()) + 3) / 4;
+  const int legend_rows =
+      axes.legend ? (static_cast<int>(series.size()) + 3) / 4 : 0;
   const int total_height = kTop + kHeight + 30 + legend_rows * 20;
   std::string svg = absl::StrFormat(
       "<svg class=\"chart lines\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
@@ -120,38 +137,138 @@ std::string LineChart(const std::vector<Series>& series, absl::Duration step) {
         kLeft, kLeft + kWidth, y(v), y(v), kLeft - 6, y(v) + 4,
         Grouped(static_cast<uint64_t>(std::llround(v))));
   }
-  const absl::Duration tick = span <= 2 * 86400    ? absl::Hours(3)
-                              : span <= 21 * 86400 ? absl::Hours(24)
-                                                   : absl::Hours(24 * 7);
-  const char* tick_format = tick < absl::Hours(24) ? "%H:00" : "%m-%d";
-  for (absl::Time t = first; t <= last; t += tick) {
-    absl::StrAppendFormat(
-        &svg, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-        x(t), kTop + kHeight + 18,
-        absl::FormatTime(tick_format, t, absl::UTCTimeZone()));
+  // Ticks: every 3 hours up to two days (dates at midnight), else the
+  // zone's midnights, one a day up to three weeks, one a week beyond;
+  // fewer on small charts.
+  const int hours_per_tick = span <= 2 * 86400 ? 3 : 0;
+  const int days_per_tick = (span <= 21 * 86400 ? 1 : 7) *
+                            (kWidth < 600 && hours_per_tick == 0 ? 2 : 1);
+  absl::Time tick =
+      absl::FromCivil(absl::ToCivilDay(first, axes.zone), axes.zone);
+  while (tick <= last) {
+    if (tick >= first) {
+      const bool midnight =
+          absl::ToCivilSecond(tick, axes.zone) ==
+          absl::CivilSecond(absl::ToCivilDay(tick, axes.zone));
+      absl::StrAppendFormat(
+          &svg, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+          x(tick), kTop + kHeight + 18,
+          absl::FormatTime(midnight ? "%m-%d" : "%H:00", tick, axes.zone));
+    }
+    if (hours_per_tick > 0) {
+      tick += absl::Hours(hours_per_tick * (kWidth < 600 ? 2 : 1));
+    } else {
+      tick = absl::FromCivil(absl::ToCivilDay(tick, axes.zone) + days_per_tick,
+                             axes.zone);
+    }
   }
   for (size_t i = 0; i < series.size(); ++i) {
-    const char* color = kPalette[i % std::size(kPalette)];
-    std::string points;
-    // Missing steps are zero: a silent hour is a fact, not a gap.
-    auto it = series[i].points.begin();
-    for (absl::Time t = first; t <= last; t += step) {
-      double v = 0;
-      while (it != series[i].points.end() && it->first < t) ++it;
-      if (it != series[i].points.end() && it->first == t) v = it->second;
+    const char* color = kPalette[(i + axes.first_color) % std::size(kPalette)];
+    // One polyline per run of observed steps.
+    std::string points, dots;
+    auto flush = [&] {
+      if (!points.empty()) {
+        absl::StrAppendFormat(&svg,
+                              "<polyline points=\"%s\" fill=\"none\" "
+                              "stroke=\"%s\" stroke-width=\"2\"/>",
+                              points, color);
+      }
+      points.clear();
+    };
+    for (const auto& [t, v] : series[i].points) {
+      if (std::isnan(v)) {
+        flush();
+        continue;
+      }
       absl::StrAppendFormat(&points, "%.1f,%.1f ", x(t), y(v));
+      if (axes.partial.count(t)) {
+        absl::StrAppendFormat(&dots,
+                              "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                              "fill=\"#fff\" stroke=\"%s\" class=\"partial\"/>",
+                              x(t), y(v), color);
+      }
     }
+    flush();
+    svg += dots;
+    if (!axes.legend) continue;
     const int row = static_cast<int>(i) / 4, column = static_cast<int>(i) % 4;
     const int legend_y = kTop + kHeight + 40 + row * 20;
     absl::StrAppendFormat(
         &svg,
-        "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-        "stroke-width=\"2\"/>"
         "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
         "<text x=\"%d\" y=\"%d\">%s</text>",
-        points, color, kLeft + column * 210, legend_y - 4, color,
-        kLeft + column * 210 + 20, legend_y, Escape(series[i].name));
+        kLeft + column * 210, legend_y - 4, color, kLeft + column * 210 + 20,
+        legend_y, Escape(series[i].name));
   }
+  return svg + "</svg>";
+}
+
+// One small chart per series, each on its own scale: readable when one
+// entry dominates the others by orders of magnitude.
+std::string SmallMultiples(const std::vector<Series>& series,
+                           const ChartAxes& axes) {
+  if (series.empty()) return "<p class=\"none\">nothing in this period</p>";
+  std::string html = "<div class=\"cols small\">";
+  ChartAxes small = axes;
+  small.width = 400, small.height = 110, small.legend = false;
+  for (size_t i = 0; i < series.size(); ++i) {
+    small.first_color = i;  // each entry keeps its rank's colour
+    absl::StrAppend(&html, "<div><h4>", Escape(series[i].name), "</h4>",
+                    LineChart({series[i]}, small), "</div>");
+  }
+  return html + "</div>";
+}
+
+// Per sensor and month: the average beside the same month a year before,
+// as pairs of bars (TSUBAME's figures 3-4).
+std::string MonthlyBars(const json& monthly) {
+  std::vector<const json*> rows;
+  double peak = 0;
+  for (const json& row : monthly) {
+    if (!row["per_address_per_day"].is_number()) continue;
+    rows.push_back(&row);
+    peak = std::max(peak, row["per_address_per_day"].get<double>());
+    if (row["year_before"].is_number())
+      peak = std::max(peak, row["year_before"].get<double>());
+  }
+  if (rows.empty() || peak <= 0)
+    return "<p class=\"none\">no monthly averages</p>";
+  constexpr int kLabel = 200, kBars = 430, kRow = 34;
+  const int height = kRow * static_cast<int>(rows.size()) + 24;
+  std::string svg = absl::StrFormat(
+      "<svg class=\"chart monthly\" width=\"%d\" height=\"%d\" viewBox=\"0 0 "
+      "%d %d\" role=\"img\">",
+      kLabel + kBars + 120, height, kLabel + kBars + 120, height);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json& row = *rows[i];
+    const int y = static_cast<int>(i) * kRow + 2;
+    absl::StrAppendFormat(
+        &svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s %s</text>",
+        kLabel - 8, y + 18, Escape(row["sensor"].get<std::string>()),
+        Escape(row["month"].get<std::string>()));
+    const std::pair<const char*, const char*> bars[] = {
+        {"per_address_per_day", kBarColor}, {"year_before", "#9aa5b1"}};
+    for (size_t b = 0; b < 2; ++b) {
+      const json& v = row[bars[b].first];
+      if (!v.is_number()) continue;
+      const double w = std::max(1.0, v.get<double>() / peak * kBars);
+      const int by = y + static_cast<int>(b) * 14;
+      absl::StrAppendFormat(
+          &svg,
+          "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"12\" fill=\"%s\"/>"
+          "<text x=\"%.1f\" y=\"%d\" class=\"value\">%.2f</text>",
+          kLabel, by, w, bars[b].second, kLabel + w + 6, by + 11,
+          v.get<double>());
+    }
+  }
+  absl::StrAppendFormat(
+      &svg,
+      "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"8\" fill=\"%s\"/>"
+      "<text x=\"%d\" y=\"%d\">this year</text>"
+      "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"8\" fill=\"#9aa5b1\"/>"
+      "<text x=\"%d\" y=\"%d\">a year before</text>",
+      kLabel, height - 14, kBarColor, kLabel + 20, height - 6, kLabel + 120,
+      height - 14, kLabel + 140, height - 6);
   return svg + "</svg>";
 }
 
@@ -211,24 +328,17 @@ json InRankOrder(const json& series, const json& ranked, const char* key) {
 }
 
 // Line series of the first `count` ranked entries of a report series
-// object, by hour (or by day when the period is long).
+// object: every step, NaN where nobody observed.
 std::vector<Series> RankedSeries(const json& series, const json& ranked,
-                                 const char* key, size_t count, bool daily) {
+                                 const char* key, size_t count) {
   std::vector<Series> out;
   for (const auto& entry : InRankOrder(series, ranked, key)) {
     if (out.size() >= count) break;
     Series line{entry[0].get<std::string>(), {}};
-    const json& s = entry[1];
-    if (daily) {
-      for (const auto& [day, packets] : s["daily"].items()) {
-        line.points.emplace_back(ParseRfc3339(day + "T00:00:00Z"),
-                                 packets.get<double>());
-      }
-    } else {
-      for (const auto& point : s["hourly"]) {
-        line.points.emplace_back(ParseRfc3339(point[0].get<std::string>()),
-                                 point[1].get<double>());
-      }
+    for (const auto& point : entry[1]["steps"]) {
+      line.points.emplace_back(
+          ParseRfc3339(point[0].get<std::string>()),
+          point[1].is_null() ? std::nan("") : point[1].get<double>());
     }
     out.push_back(std::move(line));
   }
@@ -297,6 +407,7 @@ section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);p
 table{border-collapse:collapse;margin:6px 0}th,td{padding:3px 10px;border-bottom:1px solid #e4e7eb;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{color:#52606d;font-weight:600}
 svg text{font-size:12px;fill:#323f4b}svg .value{fill:#52606d}svg .grid{stroke:#e4e7eb}
+.small h4{margin:4px 0;font-size:13px}.filter{color:#b44d12}
 .none{color:#7b8794;font-style:italic}.warn{color:#b44d12}
 footer{color:#7b8794;font-size:12px;margin-top:24px}
 )";
@@ -307,51 +418,102 @@ std::string RenderReportHtml(const json& r) {
   const std::string from = r["period"]["from"].get<std::string>();
   const std::string to = r["period"]["to"].get<std::string>();
   const bool daily = r["series"]["step"] == "day";
-  const absl::Duration step = daily ? absl::Hours(24) : absl::Hours(1);
   const char* step_name = daily ? "daily" : "hourly";
+  ChartAxes axes;
+  absl::LoadTimeZone(r["period"].value("time_zone", "UTC"), &axes.zone);
+  if (r["series"].contains("partial_steps")) {
+    for (const auto& t : r["series"]["partial_steps"])
+      axes.partial.insert(ParseRfc3339(t.get<std::string>()));
+  }
+  auto L = [&](const char* key) { return Escape(Label(r, key)); };
   std::string h = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<!DOCTYPE html>\n<html lang=\"", Escape(r.value("language", "en")),
+      "\"><head><meta charset=\"utf-8\">"
       "<title>darkscope report ",
       Escape(from), " .. ", Escape(to), "</title><style>", kStyle,
-      "</style></head><body><main>\n<h1>Darknet report</h1><div class=\"sub\">",
-      Escape(from), " .. ", Escape(to),
+      "</style></head><body><main>\n<h1>", L("title"),
+      "</h1><div class=\"sub\">", Escape(from), " .. ", Escape(to), " (",
+      Escape(r["period"].value("time_zone", "UTC")), ")",
       r["period"].contains("note")
           ? absl::StrCat(" (", Text(r["period"]["note"]), ")")
           : "",
       " &middot; ", Text(r["period"]["snapshots"]),
       " snapshots &middot; previous period ",
       Text(r["previous_period"]["from"]), " .. ",
-      Text(r["previous_period"]["to"]), "</div>\n<div class=\"cards\">");
+      Text(r["previous_period"]["to"]), "</div>\n");
+  if (r.contains("filter") && !r["filter"]["applied"].empty()) {
+    absl::StrAppend(&h, "<div class=\"sub filter\">", L("filter"), ": ",
+                    Escape(r["filter"]["applied"].dump()));
+    for (const auto& [section, why] : r["filter"]["unavailable"].items()) {
+      absl::StrAppend(&h, "<br>", Escape(section), ": ", L("unavailable"), " (",
+                      Text(why), ")");
+    }
+    h += "</div>\n";
+  }
+  h += "<div class=\"cards\">";
   for (const char* field :
        {"packets", "sources", "mirai", "zmap", "masscan", "backscatter"}) {
-    absl::StrAppend(&h, "<div class=\"card\"><b>",
-                    Grouped(r["totals"][field].get<uint64_t>()), "</b>", field,
-                    "</div>");
+    const json& value = r["totals"].value(field, json(nullptr));
+    absl::StrAppend(
+        &h, "<div class=\"card\"><b>",
+        value.is_number_unsigned() ? Grouped(value.get<uint64_t>()) : "&ndash;",
+        "</b>", field, "</div>");
   }
   h += "</div>\n";
 
   auto section = [&](const std::string& title, const std::string& body) {
     absl::StrAppend(&h, "<section><h2>", title, "</h2>", body, "</section>\n");
   };
+  // The seeds' table: rank | entry | name | packets | previous rank.
+  auto ranked_table = [&](const json& rows, const char* key,
+                          const char* name_field, const char* name_heading) {
+    json shown = json::array();
+    for (const json& row : rows) {
+      json copy = row;
+      copy["previous_shown"] = PreviousRank(r, row);
+      shown.push_back(copy);
+    }
+    const std::string rank = Label(r, "rank"), entry = Label(r, key),
+                      name = name_heading ? Label(r, name_heading) : "",
+                      packets = Label(r, "packets"),
+                      previous = Label(r, "previous");
+    std::vector<std::pair<const char*, const char*>> columns = {
+        {rank.c_str(), "rank"}, {entry.c_str(), key}};
+    if (name_field) columns.emplace_back(name.c_str(), name_field);
+    columns.emplace_back(packets.c_str(), "packets");
+    columns.emplace_back(previous.c_str(), "previous_shown");
+    return Table(shown, columns);
+  };
   const json& series = r["series"];
-  section("Top destination ports",
+  section(
+      L("top_ports"),
+      "<div class=\"cols\"><div>" +
+          ranked_table(r["top_ports"], "port", "service", "service") +
+          "</div><div>" +
           BarChart(RankedBars(r["top_ports"], "port"), kBarColor) +
-              absl::StrCat("<h3>Top ports, ", step_name, "</h3>") +
-              LineChart(RankedSeries(series["ports"], r["top_ports"], "port", 6,
-                                     daily),
-                        step));
-  section("Top source countries",
+          "</div></div>" +
+          absl::StrCat("<h3>Top 5 ports, ", step_name,
+                       " (each on its own scale)</h3>") +
+          SmallMultiples(
+              RankedSeries(series["ports"], r["top_ports"], "port", 5), axes));
+  section(
+      L("top_countries"),
+      "<div class=\"cols\"><div>" +
+          ranked_table(r["top_countries"], "country", "country_name", "name") +
+          "</div><div>" +
           BarChart(RankedBars(r["top_countries"], "country"), kBarColor) +
-              absl::StrCat("<h3>Top countries, ", step_name, "</h3>") +
-              LineChart(RankedSeries(series["countries"], r["top_countries"],
-                                     "country", 6, daily),
-                        step));
+          "</div></div>" +
+          absl::StrCat("<h3>Top 5 countries, ", step_name,
+                       " (each on its own scale)</h3>") +
+          SmallMultiples(RankedSeries(series["countries"], r["top_countries"],
+                                      "country", 5),
+                         axes));
   section("Top country &times; port pairs",
           BarChart(RankedBars(r["top_country_ports"], "pair"), kBarColor) +
               absl::StrCat("<h3>Top pairs, ", step_name, "</h3>") +
               LineChart(RankedSeries(series["country_ports"],
-                                     r["top_country_ports"], "pair", 6, daily),
-                        step));
+                                     r["top_country_ports"], "pair", 6),
+                        axes));
   section("Hour of day",
           "<h3>Top ports, UTC</h3>" +
               HourHeatMap(Profiles(series["ports"], r["top_ports"], "port",
@@ -360,12 +522,24 @@ std::string RenderReportHtml(const json& r) {
               Escape(series["local_time_zone"].get<std::string>()) + "</h3>" +
               HourHeatMap(Profiles(series["countries"], r["top_countries"],
                                    "country", "hour_of_day_local")));
-  section("Top source ASes", Table(r["top_ases"], {{"rank", "rank"},
-                                                   {"AS", "as"},
-                                                   {"packets", "packets"},
-                                                   {"previous", "previous"}}));
-  section("Scanner fingerprints per port",
+  section(L("top_ases"), ranked_table(r["top_ases"], "as", nullptr, nullptr));
+  if (r.contains("top_as_ports")) {
+    section(L("top_as_ports"),
+            ranked_table(r["top_as_ports"], "as_port", nullptr, nullptr));
+  }
+  if (r.contains("top_sources")) {
+    section(L("top_sources"), Table(r["top_sources"], {{"rank", "rank"},
+                                                       {"network", "network"},
+                                                       {"packets", "packets"},
+                                                       {"country", "country"},
+                                                       {"", "country_name"},
+                                                       {"AS", "asn"},
+                                                       {"AS name", "as_name"},
+                                                       {"known as", "known"}}));
+  }
+  section(L("fingerprint_shares"),
           Table(r["fingerprint_shares"], {{"port", "port"},
+                                          {"service", "service"},
                                           {"ALL", "all"},
                                           {"Mirai", "mirai"},
                                           {"Mirai %", "mirai_share"},
@@ -373,8 +547,8 @@ std::string RenderReportHtml(const json& r) {
                                           {"Masscan %", "masscan_share"}}));
   section(
       "Backscatter and reflection",
-      "<h3>Packets by source port</h3>" +
-          BarChart(RankedBars(r["source_ports"], "source_port"), kPalette[1]) +
+      "<h3>" + L("source_ports") + "</h3>" +
+          ranked_table(r["source_ports"], "source_port", "service", "service") +
           "<h3>SYN-ACK / RST victims by network</h3>" +
           Table(r["backscatter_victims"]["top_networks"],
                 {{"network", "network"},
@@ -403,50 +577,72 @@ std::string RenderReportHtml(const json& r) {
                                          {"baseline median", "baseline_median"},
                                          {"robust z", "robust_z"},
                                          {"steps above", "hours_above"}}));
-  section("Wide-range scanners",
+  section(L("wide_scanners"),
           Table(r["wide_scanners"], {{"source", "source"},
                                      {"ports (est.)", "ports_estimate"},
                                      {"packets", "packets"},
                                      {"country", "country"},
                                      {"AS", "asn"},
-                                     {"AS name", "as_name"}}));
+                                     {"AS name", "as_name"},
+                                     {"known as", "known"}}));
   std::string outages =
       Table(r["outages"], {{"country", "country"},
+                           {"", "country_name"},
+                           {"from", "from"},
+                           {"to", "to"},
                            {"baseline median", "baseline_median"},
                            {"recent median", "recent_median"}});
   std::vector<Series> outage_curves;
   for (const auto& row : r["outages"]) {
     Series s{row["country"].get<std::string>(), {}};
     for (const auto& point : row["series"]) {
-      s.points.emplace_back(ParseRfc3339(point[0].get<std::string>()),
-                            point[1].get<double>());
+      s.points.emplace_back(
+          ParseRfc3339(point[0].get<std::string>()),
+          point[1].is_null() ? std::nan("") : point[1].get<double>());
     }
     outage_curves.push_back(std::move(s));
   }
-  if (!outage_curves.empty()) outages += LineChart(outage_curves, step);
-  section("Outages", outages);
+  if (!outage_curves.empty()) outages += LineChart(outage_curves, axes);
+  section(L("outages"), outages);
+  if (r.contains("coverage")) {
+    json gaps = json::array();
+    for (const auto& sensor : r["coverage"]) {
+      for (json gap : sensor["gaps"]) {
+        gap["sensor"] = sensor["sensor"];
+        gap["kind"] = Label(r, gap["kind"].get<std::string>().c_str());
+        gaps.push_back(gap);
+      }
+    }
+    section(L("coverage"), Table(gaps, {{"sensor", "sensor"},
+                                        {"", "kind"},
+                                        {"from", "from"},
+                                        {"to", "to"},
+                                        {"observed s", "observed_seconds"},
+                                        {"expected s", "expected_seconds"}}));
+  }
   std::string sensors = "<div class=\"cols\">";
   for (const auto& sensor : r["sensors"]) {
     absl::StrAppend(
         &sensors, "<div><h3>", Text(sensor["sensor"]), " (",
         Grouped(sensor["packets"].get<uint64_t>()), " packets)</h3>",
-        Table(sensor["top_ports"],
-              {{"rank", "rank"}, {"port", "port"}, {"packets", "packets"}}),
+        ranked_table(sensor["top_ports"], "port", "service", "service"),
         "</div>");
   }
   sensors += "</div>";
   if (r.contains("monthly")) {
     sensors +=
-        "<h3>Average packets per monitored address per day</h3>" +
+        "<h3>" + L("monthly") + "</h3>" + MonthlyBars(r["monthly"]) +
         Table(r["monthly"], {{"sensor", "sensor"},
                              {"month", "month"},
                              {"days", "days"},
                              {"addresses", "addresses"},
                              {"per address per day", "per_address_per_day"},
                              {"a year before", "year_before"},
-                             {"change %", "year_over_year_change"}});
+                             {"change %", "year_over_year_change"},
+                             {"IPv6 /48s", "ipv6_slash48s"},
+                             {"per /48 per day", "per_slash48_per_day"}});
   }
-  section("Sensors", sensors);
+  section(L("sensors"), sensors);
   h += "<footer>";
   for (const auto& w : r["warnings"])
     absl::StrAppend(&h, "<div class=\"warn\">warning: ", Text(w), "</div>");
@@ -454,7 +650,8 @@ std::string RenderReportHtml(const json& r) {
   for (const auto& s : r["enrichment"]) absl::StrAppend(&h, Text(s), "; ");
   h += "country and AS data: ip-location-db (CC BY 4.0), from the RIRs' "
        "delegations "
-       "(credit: nro.net).</div><div>Generated by "
+       "(credit: nro.net); service names: the system's services database; "
+       "country names: Debian iso-codes.</div><div>Generated by "
        "darkscope.</div></footer></main></body></html>\n";
   return h;
 }

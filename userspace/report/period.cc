@@ -121,11 +121,14 @@ void AddMonthUsage(const Snapshot& s, MonthlyUsage& usage) {
   MonthUsage& month = usage[s.sensor][absl::FormatTime(
       "%Y-%m", s.interval_start, absl::UTCTimeZone())];
   month.ipv4_packets += s.counts.counters[DS_CTR_IPV4];
+  month.ipv6_packets += s.counts.counters[DS_CTR_IPV6];
   month.observed_seconds +=
       AgentCounter(s, "rollup_observed_seconds", s.interval_seconds);
   // Each address once, whatever the file lists.
   month.ipv4_addresses =
       std::max(month.ipv4_addresses, Ipv4AddressCount(s.darknet));
+  month.ipv6_slash48s =
+      std::max(month.ipv6_slash48s, Ipv6Slash48Count(s.darknet));
 }
 
 std::string CountryOfKey(uint64_t key) {
@@ -166,20 +169,31 @@ void AddProfile(KeyedSeries& series, uint64_t key, HourOfDayIndex h,
   profile.local[h.local] += packets;
 }
 
-// The country keys of source networks, for one loader: a compact flat map
-// in front of the origin lookup (a million flows a day ask it).
+// The country keys and ASes of source networks, for one loader: a compact
+// flat map in front of the origin lookup (a million flows a day ask it).
 class CountryKeys {
  public:
-  explicit CountryKeys(OriginLookup& origins) : origins_(origins) {}
-  uint16_t Of(const ds_net_key& net) {
-    auto [it, inserted] = keys_.try_emplace(net, 0);
-    if (inserted) it->second = CountryKey(origins_.Of(net).country);
+  struct Keys {
+    uint16_t country;
+    uint32_t asn;
+  };
+  CountryKeys(OriginLookup& origins, PeriodCounts& names)
+      : origins_(origins), names_(names) {}
+  const Keys& KeysOf(const ds_net_key& net) {
+    auto [it, inserted] = keys_.try_emplace(net, Keys{0, 0});
+    if (inserted) {
+      const Origin& o = origins_.Of(net);
+      it->second = {CountryKey(o.country), o.asn};
+      if (o.asn) names_.as_names.try_emplace(o.asn, o.as_name);
+    }
     return it->second;
   }
+  uint16_t Of(const ds_net_key& net) { return KeysOf(net).country; }
 
  private:
   OriginLookup& origins_;
-  absl::flat_hash_map<ds_net_key, uint16_t> keys_;
+  PeriodCounts& names_;  // where the ASes' names go
+  absl::flat_hash_map<ds_net_key, Keys> keys_;
 };
 
 // Adds one snapshot's series points (at `step`) and, when it covers at most
@@ -380,27 +394,34 @@ uint64_t TopCut(const KeyedSeries& series, int top) {
 
 namespace {
 
-// Reads plan[begin, end) into `part` (its from/to/step already set).
+// Reads plan[begin, end) into `part` (its from/to/step already set), each
+// snapshot restricted by `filter`.
 void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
                OriginLookup& origins, absl::TimeZone local,
-               std::atomic<size_t>& files_done, PeriodCounts& part,
-               std::vector<std::string>& problems) {
-  CountryKeys country_keys(origins);
+               const ReportFilter& filter, std::atomic<size_t>& files_done,
+               PeriodCounts& part, std::vector<std::string>& problems) {
+  CountryKeys country_keys(origins, part);
+  FilterPass pass(filter, origins);
   for (size_t i = begin; i < end; ++i, ++files_done) {
-    // Flows stream into country x port pairs (summed per file) as they decode.
-    absl::flat_hash_map<uint64_t, uint64_t> pairs;
+    // Flows stream into country x port and AS x port pairs (summed per
+    // file) as they decode.
+    absl::flat_hash_map<uint64_t, uint64_t> pairs, as_pairs;
     bool have_source = false;
     ds_net_key source = {};
-    uint64_t country = 0;
+    uint64_t country = 0, asn = 0;
     auto each_flow = [&](const ds_flow_key& key, const ds_traffic& traffic) {
+      if (!pass.Flow(key, traffic)) return;
       // Flows come sorted by source: one country lookup per source.
       if (!have_source || !(source == key.src)) {
         source = key.src;
         have_source = true;
-        country = country_keys.Of(key.src);
+        const CountryKeys::Keys& keys = country_keys.KeysOf(key.src);
+        country = keys.country, asn = keys.asn;
       }
-      pairs[country << 32 | FoldedPortIndex(ds_port_index(
-                                key.proto_slot, key.port))] += traffic.packets;
+      const uint64_t port =
+          FoldedPortIndex(ds_port_index(key.proto_slot, key.port));
+      pairs[country << 32 | port] += traffic.packets;
+      as_pairs[asn << 32 | port] += traffic.packets;
     };
     absl::StatusOr<Snapshot> snapshot = ReadSnapshot(
         plan[i].path, kSnapshotSummary | kSnapshotPorts | kSnapshotNetworks,
@@ -410,6 +431,12 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
           absl::StrCat(plan[i].path, ": ", snapshot.status().message()));
       continue;
     }
+    if (!filter.sensors.empty() && !filter.sensors.count(snapshot->sensor)) {
+      pass.Apply(snapshot->counts);  // forgets the flows
+      continue;
+    }
+    pass.Apply(snapshot->counts);
+    for (const auto& [key, packets] : as_pairs) part.as_ports[key] += packets;
     ++part.files;
     part.snapshots +=
         static_cast<int>(AgentCounter(*snapshot, "rollup_snapshots", 1));
@@ -456,6 +483,9 @@ void MergePart(PeriodCounts&& part, PeriodCounts& into) {
   into.snapshots += part.snapshots;
   into.country_profiles_partial =
       into.country_profiles_partial || part.country_profiles_partial;
+  for (const auto& [key, packets] : part.as_ports)
+    into.as_ports[key] += packets;
+  into.as_names.insert(part.as_names.begin(), part.as_names.end());
   for (auto& [sensor, counts] : part.by_sensor)
     AddCounts(counts, into.by_sensor[sensor]);
   for (int kind = 0; kind < kSeriesKinds; ++kind) {
@@ -483,6 +513,9 @@ void MergePart(PeriodCounts&& part, PeriodCounts& into) {
       merged.observed_seconds += usage.observed_seconds;
       merged.ipv4_addresses =
           std::max(merged.ipv4_addresses, usage.ipv4_addresses);
+      merged.ipv6_packets += usage.ipv6_packets;
+      merged.ipv6_slash48s =
+          std::max(merged.ipv6_slash48s, usage.ipv6_slash48s);
     }
   }
 }
@@ -493,12 +526,15 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
                                         absl::Time from, absl::Time to,
                                         OriginLookup& origins,
                                         absl::TimeZone local, bool progress,
-                                        std::vector<std::string>& problems) {
+                                        std::vector<std::string>& problems,
+                                        const ReportFilter& filter) {
   const bool long_period = to - from > kDailySeriesAfter;
   const absl::Duration step = long_period ? absl::Hours(24) : absl::Hours(1);
   // Daily roll-ups hold UTC days: in another zone the days are summed from
-  // the hourly ones.
-  const bool use_daily = long_period && DaysAreUtcDays(local, from, to);
+  // the hourly ones. A filter needs the hours too: a daily roll-up's
+  // ports' hour-of-day table is not per source.
+  const bool use_daily = long_period && DaysAreUtcDays(local, from, to) &&
+                         !filter.restricts_counts();
   std::vector<PlannedFile> plan;
   for (const std::string& dir : dirs) {
     DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> files,
@@ -534,8 +570,8 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
                  end = plan.size() * (p + 1) / loaders;
     threads.emplace_back([&, p, begin, end, lookup] {
       try {
-        LoadFiles(plan, begin, end, *lookup, local, files_done, parts[p],
-                  part_problems[p]);
+        LoadFiles(plan, begin, end, *lookup, local, filter, files_done,
+                  parts[p], part_problems[p]);
       } catch (...) {
         thrown[p] = std::current_exception();
         files_done += end - begin;  // the progress line ends
@@ -624,21 +660,61 @@ absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(
 
 absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(
     const std::vector<std::string>& dirs, absl::Time from, absl::Time to,
-    std::vector<std::string>& problems) {
+    std::vector<std::string>& problems, const ReportFilter& filter,
+    OriginLookup* origins) {
+  // Without a filter the summaries suffice; with one, each file's tables
+  // are restricted as a period's are.
+  std::unique_ptr<OriginLookup> no_origins;
+  if (origins == nullptr) {
+    no_origins = OriginLookup::Open("");
+    origins = no_origins.get();
+  }
+  FilterPass pass(filter, *origins);
+  const bool restricted = filter.restricts_counts();
   MonthlyUsage usage;
   for (const std::string& dir : dirs) {
     DS_ASSIGN_OR_RETURN(std::vector<PlannedFile> plan,
-                        PlanFiles(dir, from, to, /*use_daily=*/true));
+                        PlanFiles(dir, from, to, /*use_daily=*/!restricted));
     for (const PlannedFile& file : plan) {
-      absl::StatusOr<Snapshot> s = ReadSnapshot(file.path, kSnapshotSummary);
+      absl::StatusOr<Snapshot> s =
+          restricted
+              ? ReadSnapshot(
+                    file.path,
+                    kSnapshotSummary | kSnapshotPorts | kSnapshotNetworks,
+                    [&](const ds_flow_key& key, const ds_traffic& traffic) {
+                      pass.Flow(key, traffic);
+                    })
+              : ReadSnapshot(file.path, kSnapshotSummary);
       if (!s.ok()) {
         problems.push_back(absl::StrCat(file.path, ": ", s.status().message()));
         continue;
       }
+      pass.Apply(s->counts);
+      if (!filter.sensors.empty() && !filter.sensors.count(s->sensor)) continue;
       AddMonthUsage(*s, usage);
     }
   }
   return usage;
+}
+
+uint64_t Ipv6Slash48Count(absl::Span<const Prefix> prefixes) {
+  // Each /48 once: a prefix inside another listed one adds nothing.
+  uint64_t count = 0;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    const Prefix& p = prefixes[i];
+    if (p.family != DS_FAMILY_IPV6) continue;
+    bool inside = false;
+    for (size_t j = 0; j < prefixes.size() && !inside; ++j) {
+      inside = j != i && prefixes[j].family == DS_FAMILY_IPV6 &&
+               PrefixContains(prefixes[j], p) && (!(prefixes[j] == p) || j < i);
+    }
+    if (inside) continue;
+    const uint64_t n = p.length >= 48        ? 1
+                       : 48 - p.length >= 63 ? uint64_t{1} << 63
+                                             : uint64_t{1} << (48 - p.length);
+    count = count > (uint64_t{1} << 63) - n ? uint64_t{1} << 63 : count + n;
+  }
+  return count;
 }
 
 }  // namespace darkscope

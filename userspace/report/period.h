@@ -19,8 +19,11 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/prefix.h"
 #include "counts/counts.h"
 #include "enrich/origin.h"
+#include "report/filter.h"
 
 namespace darkscope {
 
@@ -78,13 +81,22 @@ enum SeriesKind {
   kSeriesKinds
 };
 
-// What a sensor saw in a calendar month (UTC): its IPv4 darknet packets,
-// the time its snapshots cover, and the IPv4 addresses it monitors.
+// What a sensor saw in a calendar month (UTC): its IPv4 and IPv6 darknet
+// packets, the time its snapshots cover, and the space it monitors: IPv4
+// addresses, and IPv6 /48s (an IPv6 darknet's addresses are too many to
+// average over: reports count its /48s, the networks the data plane keys
+// IPv6 sources by).
 struct MonthUsage {
   uint64_t ipv4_packets = 0;
   uint64_t observed_seconds = 0;
   uint64_t ipv4_addresses = 0;
+  uint64_t ipv6_packets = 0;
+  uint64_t ipv6_slash48s = 0;  // saturates at 2^63
 };
+
+// The /48s inside `prefixes` (IPv6 only; a prefix longer than /48 counts
+// as one), each once.
+uint64_t Ipv6Slash48Count(absl::Span<const Prefix> prefixes);
 // sensor -> "2026-11" -> usage, from the snapshots' summaries only.
 using MonthlyUsage = std::map<std::string, std::map<std::string, MonthUsage>>;
 
@@ -114,6 +126,10 @@ struct PeriodCounts {
   bool country_profiles_partial = false;
   // The period's monthly usage (what LoadMonthlyUsage would read).
   MonthlyUsage monthly;
+  // Packets by source AS x destination port (asn << 32 | folded port
+  // index), from the flows, and the ASes' names.
+  absl::flat_hash_map<uint64_t, uint64_t> as_ports;
+  absl::flat_hash_map<uint32_t, std::string> as_names;
   // Sensor -> step start (Unix seconds) -> seconds its snapshots observed
   // in that step (roll-ups: rollup_observed_seconds): a step observed for
   // less than its length is a gap in that sensor's coverage.
@@ -162,12 +178,15 @@ uint64_t TopCut(const KeyedSeries& series, int top);
 // Loads the snapshots of `dirs` whose interval starts in [from, to); the
 // named series are empty until SelectSeries. Unreadable files are skipped
 // and listed in `problems`. With `progress`, a
-// line on stderr counts the files read.
+// line on stderr counts the files read. Each snapshot's counts are
+// restricted by `filter` as they load (periods with a filter are read from
+// hourly roll-ups, not daily ones: those sum the hours' flows away).
 absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
                                         absl::Time from, absl::Time to,
                                         OriginLookup& origins,
                                         absl::TimeZone local, bool progress,
-                                        std::vector<std::string>& problems);
+                                        std::vector<std::string>& problems,
+                                        const ReportFilter& filter = {});
 
 // What `dirs` hold, [first start, last end): from the earliest interval
 // or roll-up to the end of the latest (an interval file's end from its
@@ -175,9 +194,11 @@ absl::StatusOr<PeriodCounts> LoadPeriod(const std::vector<std::string>& dirs,
 absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(
     const std::vector<std::string>& dirs);
 
+// `origins` is needed only when `filter` restricts the sources.
 absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(
     const std::vector<std::string>& dirs, absl::Time from, absl::Time to,
-    std::vector<std::string>& problems);
+    std::vector<std::string>& problems, const ReportFilter& filter = {},
+    OriginLookup* origins = nullptr);
 
 // Where a report's periods come from: the snapshot directories (below), or
 // ClickHouse (export/clickhouse_period.h), which fills the same model from
@@ -197,6 +218,14 @@ class PeriodSource {
   virtual absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() {
     return absl::InvalidArgumentError("this source needs --from and --to");
   }
+  // Restricts what Load and LoadMonthly return. Sources other than files
+  // take their sensors when they are made, and refuse the other filters.
+  virtual absl::Status SetFilter(const ReportFilter& filter) {
+    if (!filter.restricts_counts()) return absl::OkStatus();
+    return absl::UnimplementedError(
+        "report filters other than --sensor need the snapshot files (--in), "
+        "not ClickHouse");
+  }
 };
 
 class FilesPeriodSource : public PeriodSource {
@@ -207,19 +236,27 @@ class FilesPeriodSource : public PeriodSource {
       absl::Time from, absl::Time to, OriginLookup& origins,
       absl::TimeZone local, bool progress,
       std::vector<std::string>& problems) override {
-    return LoadPeriod(dirs_, from, to, origins, local, progress, problems);
+    origins_ = &origins;
+    return LoadPeriod(dirs_, from, to, origins, local, progress, problems,
+                      filter_);
   }
   absl::StatusOr<MonthlyUsage> LoadMonthly(
       absl::Time from, absl::Time to,
       std::vector<std::string>& problems) override {
-    return LoadMonthlyUsage(dirs_, from, to, problems);
+    return LoadMonthlyUsage(dirs_, from, to, problems, filter_, origins_);
   }
   absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() override {
     return InputSpan(dirs_);
   }
+  absl::Status SetFilter(const ReportFilter& filter) override {
+    filter_ = filter;
+    return absl::OkStatus();
+  }
 
  private:
   std::vector<std::string> dirs_;
+  ReportFilter filter_;
+  OriginLookup* origins_ = nullptr;  // the last Load's
 };
 
 // For sources that fill a period from aggregates rather than files.

@@ -7,11 +7,14 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/port_index.h"
 #include "common/prefix.h"
 #include "common/status.h"
+#include "enrich/known_networks.h"
 #include "report/period.h"
 #include "sketch/distinct_counts.h"
 
@@ -222,6 +225,43 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
     return absl::InvalidArgumentError(
         absl::StrCat("unknown time zone '", options.local_time_zone, "'"));
   }
+  if (std::find(std::begin(kReportLanguages), std::end(kReportLanguages),
+                options.language) == std::end(kReportLanguages)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown report language '", options.language, "' (en or ja)"));
+  }
+  // Names: services and countries, each optional (a warning when absent).
+  std::vector<std::string> name_warnings;
+  absl::StatusOr<ServiceNames> services =
+      ServiceNames::Load(options.services_file);
+  if (!services.ok()) {
+    name_warnings.push_back(absl::StrCat(services.status().message(),
+                                         ": ports are shown without their "
+                                         "service names"));
+  }
+  absl::StatusOr<CountryNames> country_names = CountryNames::Load(
+      options.language, options.iso_codes_dir, options.locale_dir);
+  if (!country_names.ok()) {
+    name_warnings.push_back(
+        absl::StrCat(country_names.status().message(),
+                     ": countries are shown by code only (apt-get install "
+                     "iso-codes)"));
+  }
+  // Known scanners: labels, and left out with --exclude-known.
+  std::shared_ptr<const KnownNetworks> known;
+  if (!options.known_scanners.empty()) {
+    DS_ASSIGN_OR_RETURN(KnownNetworks loaded,
+                        KnownNetworks::Load(options.known_scanners));
+    known = std::make_shared<const KnownNetworks>(std::move(loaded));
+  } else if (options.exclude_known) {
+    return absl::InvalidArgumentError(
+        "--exclude-known needs --known-scanners FILE");
+  }
+  ReportFilter filter = options.filter;
+  if (options.exclude_known) filter.exclude = known;
+  DS_RETURN_IF_ERROR(CheckFilter(filter));
+  DS_RETURN_IF_ERROR(source.SetFilter(filter));
+  const std::map<std::string, std::string> unavailable = filter.Unavailable();
   std::vector<std::string> problems;
   DS_ASSIGN_OR_RETURN(
       PeriodCounts now,
@@ -320,14 +360,50 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
                                {"snapshots", before.snapshots}};
   report["enrichment"] = origins->sources();
   report["warnings"] = origins->warnings();
+  if (known != nullptr) {
+    report["enrichment"].push_back(
+        absl::StrCat("known scanners: ", options.known_scanners, " (",
+                     known->size(), " networks)"));
+    if (known->narrower_than_networks() > 0) {
+      report["warnings"].push_back(absl::StrCat(
+          options.known_scanners, ": ", known->narrower_than_networks(),
+          " entries are narrower than a /24 (IPv6: /48); the data plane "
+          "counts sources per /24 (/48), so their whole network is labelled"
+          "."));
+    }
+  }
+  json unavailable_json = json::object();
+  for (const auto& [section, why] : unavailable)
+    unavailable_json[section] = why;
+  report["filter"] = {{"applied", filter.Describe()},
+                      {"unavailable", unavailable_json}};
   const EpochCounts& c = now.all;
-  report["totals"] = {{"packets", c.counters[DS_CTR_DARKNET_PACKETS]},
-                      {"bytes", c.counters[DS_CTR_DARKNET_BYTES]},
-                      {"sources", c.sources.size()},
-                      {"mirai", c.counters[DS_CTR_MIRAI]},
-                      {"zmap", c.counters[DS_CTR_ZMAP]},
-                      {"masscan", c.counters[DS_CTR_MASSCAN]},
-                      {"backscatter", c.counters[DS_CTR_BACKSCATTER]}};
+  if (filter.restricts_counts() && c.counters[DS_CTR_OVERFLOW_FLOWS] > 0 &&
+      (filter.by_source() || !filter.ports.empty())) {
+    report["warnings"].push_back(absl::StrCat(
+        "the flows table overflowed (", c.counters[DS_CTR_OVERFLOW_FLOWS],
+        " packets not in a flow): filtered ports and sources, read from the "
+        "flows, miss those packets"));
+  }
+  // A total the filter cannot restrict is null, not the unfiltered count.
+  auto total = [&](uint32_t counter, bool known_here) -> json {
+    if (!known_here) return nullptr;
+    return c.counters[counter];
+  };
+  const bool per_port_known =
+      !filter.by_source() && filter.source_ports.empty();
+  report["totals"] = {
+      {"packets", c.counters[DS_CTR_DARKNET_PACKETS]},
+      {"bytes", c.counters[DS_CTR_DARKNET_BYTES]},
+      {"sources", unavailable.count("top_countries") ? json(nullptr)
+                                                     : json(c.sources.size())},
+      {"mirai", total(DS_CTR_MIRAI, per_port_known)},
+      {"zmap", total(DS_CTR_ZMAP, per_port_known)},
+      {"masscan", total(DS_CTR_MASSCAN, per_port_known)},
+      {"backscatter",
+       total(DS_CTR_BACKSCATTER, per_port_known && filter.fingerprint == 0)},
+      {"ipv4", total(DS_CTR_IPV4, filter.source_ports.empty())},
+      {"ipv6", total(DS_CTR_IPV6, filter.source_ports.empty())}};
 
   // 1, 2: top ports and countries with their previous ranks; top ASes.
   const std::map<std::string, uint64_t> ports_now = PortPackets(c);
@@ -348,6 +424,74 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   };
   report["top_ases"] =
       RankedTable(as_packets(c), as_packets(before.all), top, "as");
+  // Source AS x destination port, from the flows (seed 004: 22/TCP from
+  // domestic mobile carriers).
+  auto as_port_packets = [](const PeriodCounts& p) {
+    std::map<std::string, uint64_t> packets;
+    for (const auto& [key, n] : p.as_ports) {
+      const uint32_t asn = static_cast<uint32_t>(key >> 32);
+      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
+      auto name = p.as_names.find(asn);
+      packets[absl::StrCat(
+          asn ? absl::StrCat("AS", asn,
+                             name != p.as_names.end() && !name->second.empty()
+                                 ? " " + name->second
+                                 : "")
+              : "unknown",
+          " ", PortLabel(sp.slot, sp.port))] += n;
+    }
+    return packets;
+  };
+  report["top_as_ports"] = RankedTable(as_port_packets(now),
+                                       as_port_packets(before), top, "as_port");
+  // The label of a source network in the known scanners' file, or null.
+  auto known_label = [&](const ds_net_key& net) -> json {
+    const std::string* name = known ? known->NameOf(net) : nullptr;
+    return name ? json(*name) : json(nullptr);
+  };
+  // The top source networks, with their origin and known-scanner label.
+  {
+    std::vector<std::pair<uint64_t, ds_net_key>> by_packets;
+    for (const auto& [net, stats] : c.sources)
+      by_packets.emplace_back(stats.packets, net);
+    const size_t n = std::min<size_t>(by_packets.size(), top);
+    std::partial_sort(by_packets.begin(), by_packets.begin() + n,
+                      by_packets.end(), [](const auto& x, const auto& y) {
+                        return x.first != y.first ? x.first > y.first
+                                                  : x.second < y.second;
+                      });
+    json rows = json::array();
+    for (size_t i = 0; i < n; ++i) {
+      const Origin& o = origins->Of(by_packets[i].second);
+      rows.push_back({{"rank", i + 1},
+                      {"network", NetKeyToString(by_packets[i].second)},
+                      {"packets", by_packets[i].first},
+                      {"country", o.country},
+                      {"asn", o.asn},
+                      {"as_name", o.as_name},
+                      {"known", known_label(by_packets[i].second)}});
+    }
+    report["top_sources"] = rows;
+  }
+  // Packets of the known scanners, by name (left out with --exclude-known,
+  // and then all zero).
+  json known_rows = json::array();
+  if (known != nullptr) {
+    std::map<std::string, std::pair<uint64_t, uint64_t>> by_name;
+    for (const auto& [net, stats] : c.sources) {
+      if (const std::string* name = known->NameOf(net)) {
+        by_name[*name].first += 1;
+        by_name[*name].second += stats.packets;
+      }
+    }
+    for (const auto& [name, figures] : by_name) {
+      known_rows.push_back({{"name", name},
+                            {"networks", figures.first},
+                            {"packets", figures.second}});
+    }
+  }
+  report["known_scanners"] = {{"excluded", options.exclude_known},
+                              {"by_name", known_rows}};
 
   // 3: series of the top ports, countries and country x port pairs:
   // hourly (periods up to two weeks), daily, and hour-of-day profiles in
@@ -519,7 +663,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
                            {"rst", stats.rst},
                            {"country", o.country},
                            {"asn", o.asn},
-                           {"as_name", o.as_name}});
+                           {"as_name", o.as_name},
+                           {"known", known_label(victims[i].second)}});
   }
   report["backscatter_victims"] = {
       {"networks", victims.size()},
@@ -586,7 +731,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
                     {"packets", c.sources.at(scanners[i].second).packets},
                     {"country", o.country},
                     {"asn", o.asn},
-                    {"as_name", o.as_name}});
+                    {"as_name", o.as_name},
+                    {"known", known_label(scanners[i].second)}});
   }
   report["wide_scanners"] = wide;
 
@@ -645,12 +791,12 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // 9: several sensors: each one's top ports.
   json sensors = json::array();
   for (const auto& [sensor, counts] : now.by_sensor) {
-    json ports = json::array();
-    int rank = 0;
-    for (const auto& [port, packets] : Ranked(PortPackets(counts))) {
-      if (++rank > top) break;
-      ports.push_back({{"rank", rank}, {"port", port}, {"packets", packets}});
-    }
+    auto sensor_before = before.by_sensor.find(sensor);
+    const json ports = RankedTable(PortPackets(counts),
+                                   sensor_before == before.by_sensor.end()
+                                       ? std::map<std::string, uint64_t>()
+                                       : PortPackets(sensor_before->second),
+                                   top, "port");
     sensors.push_back({{"sensor", sensor},
                        {"packets", counts.counters[DS_CTR_DARKNET_PACKETS]},
                        {"top_ports", ports}});
@@ -658,54 +804,113 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   report["sensors"] = sensors;
 
   // Average packets per monitored IPv4 address per day, by sensor and
-  // month, beside the same month a year before (TSUBAME's comparison).
-  auto year_earlier = [](absl::Time t) {
-    const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
-    return absl::FromCivil(absl::CivilSecond(c.year() - 1, c.month(), c.day(),
-                                             c.hour(), c.minute(), c.second()),
-                           absl::UTCTimeZone());
+  // month, beside the same month a year before (TSUBAME's comparison); the
+  // year before is read as whole UTC months, whatever days of them the
+  // period has. IPv6 is averaged per monitored /48.
+  auto month_start = [](absl::Time t, int years_back, int months_on) {
+    const absl::CivilMonth m = absl::ToCivilMonth(t, absl::UTCTimeZone());
+    return absl::FromCivil(
+        absl::CivilMonth(m.year() - years_back, m.month() + months_on),
+        absl::UTCTimeZone());
   };
   const MonthlyUsage& usage = now.monthly;
   DS_ASSIGN_OR_RETURN(
       MonthlyUsage usage_year_before,
-      source.LoadMonthly(year_earlier(from), year_earlier(to), problems));
-  auto per_address_day = [](const MonthUsage& m) -> json {
-    if (m.ipv4_addresses == 0 || m.observed_seconds == 0) return nullptr;
-    return static_cast<double>(m.ipv4_packets) / m.ipv4_addresses /
+      source.LoadMonthly(month_start(from, 1, 0),
+                         month_start(to - absl::Seconds(1), 1, 1), problems));
+  auto per_day = [](uint64_t packets, uint64_t space,
+                    const MonthUsage& m) -> json {
+    if (space == 0 || m.observed_seconds == 0) return nullptr;
+    return static_cast<double>(packets) / space /
            (static_cast<double>(m.observed_seconds) / 86400);
+  };
+  auto change = [](const json& now_value, const json& then) -> json {
+    if (!then.is_number() || !now_value.is_number() || then.get<double>() <= 0)
+      return nullptr;
+    return 100.0 * (now_value.get<double>() / then.get<double>() - 1);
   };
   json monthly = json::array();
   for (const auto& [sensor, months] : usage) {
     for (const auto& [month, m] : months) {
-      json row = {{"sensor", sensor},
-                  {"month", month},
-                  {"ipv4_packets", m.ipv4_packets},
-                  {"days", std::round(m.observed_seconds / 864.0) / 100},
-                  {"addresses", m.ipv4_addresses},
-                  {"per_address_per_day", per_address_day(m)},
-                  {"year_before", nullptr},
-                  {"year_over_year_change", nullptr}};
+      json row = {
+          {"sensor", sensor},
+          {"month", month},
+          {"ipv4_packets", m.ipv4_packets},
+          {"days", std::round(m.observed_seconds / 864.0) / 100},
+          {"addresses", m.ipv4_addresses},
+          {"per_address_per_day", per_day(m.ipv4_packets, m.ipv4_addresses, m)},
+          {"year_before", nullptr},
+          {"year_over_year_change", nullptr},
+          {"ipv6_packets", m.ipv6_packets},
+          {"ipv6_slash48s", m.ipv6_slash48s},
+          {"per_slash48_per_day", per_day(m.ipv6_packets, m.ipv6_slash48s, m)},
+          {"year_before_per_slash48", nullptr}};
       const std::string last_year =
           absl::StrCat(std::stoi(month.substr(0, 4)) - 1, month.substr(4));
       auto sensor_before = usage_year_before.find(sensor);
       if (sensor_before != usage_year_before.end()) {
         auto before_month = sensor_before->second.find(last_year);
         if (before_month != sensor_before->second.end()) {
-          const json then = per_address_day(before_month->second);
-          row["year_before"] = then;
-          if (then.is_number() && row["per_address_per_day"].is_number() &&
-              then.get<double>() > 0) {
-            row["year_over_year_change"] =
-                100.0 *
-                (row["per_address_per_day"].get<double>() / then.get<double>() -
-                 1);
-          }
+          const MonthUsage& then = before_month->second;
+          row["year_before"] =
+              per_day(then.ipv4_packets, then.ipv4_addresses, then);
+          row["year_over_year_change"] =
+              change(row["per_address_per_day"], row["year_before"]);
+          row["year_before_per_slash48"] =
+              per_day(then.ipv6_packets, then.ipv6_slash48s, then);
         }
       }
       monthly.push_back(row);
     }
   }
   report["monthly"] = monthly;
+
+  // Names beside the codes: a port's service, a country's name.
+  report["language"] = options.language;
+  for (const std::string& w : name_warnings) report["warnings"].push_back(w);
+  auto add_services = [&](json& rows, const char* key) {
+    for (json& row : rows) {
+      const std::string label = row[key].get<std::string>();
+      const size_t slash = label.find('/');
+      uint32_t port = 0;
+      std::string service;
+      if (services.ok() && slash != std::string::npos &&
+          absl::SimpleAtoi(label.substr(0, slash), &port) && port <= 65535) {
+        service = services->Of(static_cast<uint16_t>(port),
+                               absl::AsciiStrToLower(label.substr(slash + 1)));
+      }
+      row["service"] = service;
+    }
+  };
+  auto add_country_names = [&](json& rows, const char* key) {
+    for (json& row : rows) {
+      row["country_name"] = country_names.ok()
+                                ? country_names->Of(row[key].get<std::string>())
+                                : "";
+    }
+  };
+  add_services(report["top_ports"], "port");
+  add_services(report["fingerprint_shares"], "port");
+  add_services(report["source_ports"], "source_port");
+  for (json& sensor : report["sensors"])
+    add_services(sensor["top_ports"], "port");
+  for (const char* table : {"top_countries", "top_sources", "wide_scanners"})
+    add_country_names(report[table], "country");
+  add_country_names(report["backscatter_victims"]["countries"], "country");
+  add_country_names(report["backscatter_victims"]["top_networks"], "country");
+  add_country_names(report["outages"], "country");
+  // Sections the filter cannot reach: empty (their tables were emptied
+  // as the period loaded; named in filter.unavailable).
+  for (const auto& [section, why] : unavailable) {
+    if (!report.contains(section)) continue;
+    if (section == "backscatter_victims") {
+      report[section] = {{"networks", 0},
+                         {"top_networks", json::array()},
+                         {"countries", json::array()}};
+    } else {
+      report[section] = json::array();
+    }
+  }
   // Files that could not be read, from every load above.
   for (const std::string& p : problems) report["warnings"].push_back(p);
   return report;

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "enrich/names.h"
 #include "nlohmann/json.hpp"
 #include "report/period.h"
 
@@ -40,7 +41,23 @@ struct ReportOptions {
   // Entries whose series the report carries whatever their rank
   // (ParseSeriesName: "port:23/tcp", "country:JP", "pair:JP:23/tcp").
   std::vector<std::string> series;
+  // What every section is restricted to (filter.h); its `exclude` is set
+  // from `known_scanners` when `exclude_known`.
+  ReportFilter filter;
+  // A file of "CIDR NAME" lines (enrich/known_networks.h): sources in them
+  // are labelled with the name, and left out with `exclude_known`.
+  std::string known_scanners;
+  bool exclude_known = false;
+  // The language of names and headings: "en" or "ja" (country names from
+  // iso-codes' catalogue for it); where the names come from.
+  std::string language = "en";
+  std::string services_file = kServicesFile;
+  std::string iso_codes_dir = kIsoCodesDir;
+  std::string locale_dir = kLocaleDir;
 };
+
+// The languages of --lang.
+inline constexpr const char* kReportLanguages[] = {"en", "ja"};
 
 // A --from/--to/--previous end: RFC 3339, or a date or a time without an
 // offset in `zone` (2026-10-01 is that day's midnight there).

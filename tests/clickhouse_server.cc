@@ -57,6 +57,9 @@ void ChownTree(const std::string& dir, const char* name) {
   }
 }
 
+// ZooKeeper serves sessions: "srvr" names its mode. Not "ruok": it answers
+// "imok" while the server is still starting and refuses sessions, and
+// ClickHouse 18.16 then crashes in its DDL worker (null session).
 bool ZooKeeperAnswers(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
@@ -66,9 +69,12 @@ bool ZooKeeperAnswers(int port) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   bool ok = false;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      write(fd, "ruok", 4) == 4) {
-    char answer[8] = {};
-    ok = read(fd, answer, 4) == 4 && std::string(answer, 4) == "imok";
+      write(fd, "srvr", 4) == 4) {
+    std::string answer;
+    char buffer[512];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) answer.append(buffer, n);
+    ok = answer.find("\nMode: ") != std::string::npos;
   }
   close(fd);
   return ok;
@@ -203,7 +209,7 @@ absl::StatusOr<std::unique_ptr<ZooKeeperServer>> ZooKeeperServer::Start() {
                                          "/data\nclientPort=", zk->port_,
                                          "\nclientPortAddress=127.0.0.1\n"
                                          "admin.enableServer=false\n"
-                                         "4lw.commands.whitelist=ruok\n"
+                                         "4lw.commands.whitelist=srvr\n"
                                          "maxClientCnxns=200\n"));
       !s.ok()) {
     return s;

@@ -263,6 +263,11 @@ TEST_F(ReportFiltersTest, AsByPortTableHoldsOnlyTheFilteredPort) {
   for (const json& row : r["top_as_ports"]) {
     EXPECT_TRUE(absl::EndsWith(row["as_port"].get<std::string>(), " 22/TCP"))
         << row["as_port"];
+    EXPECT_EQ(row["port"], "22/TCP");
+    // Unknown ASes (ranges the AS data lacks) are AS 0, "unknown".
+    EXPECT_EQ(row["asn"] == 0,
+              absl::StartsWith(row["as_port"].get<std::string>(), "unknown "))
+        << row["as_port"];
     sum += row["packets"].get<uint64_t>();
   }
   EXPECT_EQ(sum, Frames({"jp-ssh"}));

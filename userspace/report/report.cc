@@ -426,24 +426,32 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
       RankedTable(as_packets(c), as_packets(before.all), top, "as");
   // Source AS x destination port, from the flows (seed 004: 22/TCP from
   // domestic mobile carriers).
-  auto as_port_packets = [](const PeriodCounts& p) {
+  std::map<std::string, std::pair<uint32_t, std::string>> as_port_parts;
+  auto as_port_packets = [&](const PeriodCounts& p) {
     std::map<std::string, uint64_t> packets;
     for (const auto& [key, n] : p.as_ports) {
       const uint32_t asn = static_cast<uint32_t>(key >> 32);
       const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
       auto name = p.as_names.find(asn);
-      packets[absl::StrCat(
+      const std::string label = absl::StrCat(
           asn ? absl::StrCat("AS", asn,
                              name != p.as_names.end() && !name->second.empty()
                                  ? " " + name->second
                                  : "")
               : "unknown",
-          " ", PortLabel(sp.slot, sp.port))] += n;
+          " ", PortLabel(sp.slot, sp.port));
+      packets[label] += n;
+      as_port_parts.try_emplace(label, asn, PortLabel(sp.slot, sp.port));
     }
     return packets;
   };
   report["top_as_ports"] = RankedTable(as_port_packets(now),
                                        as_port_packets(before), top, "as_port");
+  for (json& row : report["top_as_ports"]) {
+    const auto& [asn, port] = as_port_parts[row["as_port"].get<std::string>()];
+    row["asn"] = asn;
+    row["port"] = port;
+  }
   // The label of a source network in the known scanners' file, or null.
   auto known_label = [&](const ds_net_key& net) -> json {
     const std::string* name = known ? known->NameOf(net) : nullptr;

@@ -23,20 +23,13 @@
 #include "export/ledger.h"
 #include "gtest/gtest.h"
 #include "report/report.h"
+#include "rfc3339.h"
 #include "sensor_snapshots.h"
 
 namespace darkscope::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Time At(const char* rfc3339) {
-  absl::Time t;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error))
-      << error;
-  return t;
-}
 
 class ClickHouseExportTest : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "rfc3339.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_files.h"
 
@@ -28,14 +29,6 @@ namespace darkscope::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Time At(const char* rfc3339) {
-  absl::Time t;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error))
-      << error;
-  return t;
-}
 
 constexpr int kHours = 96;  // 2026-11-20T00:00Z .. 2026-11-24T00:00Z
 constexpr int kOutageFirst = 40, kOutageHours = 12;  // Iran silent

@@ -26,6 +26,7 @@
 #include "gen/generate.h"
 #include "gtest/gtest.h"
 #include "report/report.h"
+#include "rfc3339.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_files.h"
 
@@ -33,14 +34,6 @@ namespace darkscope::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Time At(const char* rfc3339) {
-  absl::Time t;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error))
-      << error;
-  return t;
-}
 
 class RollupTest : public ::testing::Test {
  protected:

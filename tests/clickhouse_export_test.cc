@@ -388,5 +388,42 @@ TEST_F(ClickHouseExportTest, KillsMidBatchLeaveEveryTableAndRollupExact) {
   EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
 }
 
+// A one-shot export stopped by SIGTERM ends at the next batch, exit status
+// 1 and one line saying so; the next run exports the rest, each row once.
+TEST_F(ClickHouseExportTest, OneShotStopsAtABatchOnSigtermAndTheNextRunEndsIt) {
+  const std::string log = absl::StrCat(root_, "/stopped.log");
+  std::vector<std::string> args = {
+      "--clickhouse",  server_->url(),
+      "--database",    "stopped",
+      "--ledger",      absl::StrCat(root_, "/stopped.ledger"),
+      "--batch-files", "1"};
+  for (const std::string& dir : dirs_) {
+    args.push_back("--in");
+    args.push_back(dir);
+  }
+  ExporterProcess exporter;
+  exporter.Start(DARKSCOPE_BINARY, args, log);
+  absl::SleepFor(absl::Milliseconds(1500));
+  const absl::Time sent = absl::Now();
+  const int status = exporter.Kill(SIGTERM);
+  EXPECT_LT(absl::Now() - sent, absl::Seconds(10));
+  std::ifstream in(log);
+  const std::string said((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  ASSERT_TRUE(WIFEXITED(status)) << said;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << said;
+  EXPECT_NE(said.find("stopped by a signal after "), std::string::npos) << said;
+  exporter.Start(DARKSCOPE_BINARY, args, log);
+  const int again = exporter.Wait();
+  ASSERT_TRUE(WIFEXITED(again) && WEXITSTATUS(again) == 0);
+  absl::StatusOr<TableSums> held = ServerTableSums(server_->url(), "stopped");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_TRUE(*held == expected_);
+  absl::StatusOr<std::vector<std::string>> rollups =
+      RollupDifferences(server_->url(), "stopped");
+  ASSERT_TRUE(rollups.ok()) << rollups.status();
+  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+}
+
 }  // namespace
 }  // namespace darkscope::testing

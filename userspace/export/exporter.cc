@@ -253,6 +253,13 @@ absl::StatusOr<ExportResult> RunExport(const ExportOptions& options,
     std::vector<LoadedFile> batch;
     std::set<IntervalKey> in_batch;
     auto flush = [&]() -> absl::Status {
+      // One shot, stopped (SIGTERM, SIGINT): no new batch; what was sent
+      // is committed, the rest is for the next run.
+      if (!options.follow && !batch.empty() && options.stop()) {
+        return absl::AbortedError(
+            absl::StrCat("stopped by a signal after ", result.batches,
+                         " batches; the next run exports the rest"));
+      }
       if (!skip_present && !batch.empty()) {
         // On a cluster, intervals the server has (exported through another
         // ledger) are left out before the batch is fixed in the ledger.

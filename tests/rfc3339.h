@@ -1,4 +1,5 @@
-// Times in the tests' tables, written as RFC 3339 text: At("2026-11-20T00:00:00Z").
+// Times in the tests' tables, written as RFC 3339 text:
+// At("2026-11-20T00:00:00Z").
 #ifndef DARKSCOPE_TESTS_RFC3339_H_
 #define DARKSCOPE_TESTS_RFC3339_H_
 

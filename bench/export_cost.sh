@@ -24,6 +24,7 @@
 # Prints one line per figure; record them in bench/RESULTS.md with the
 # command, the date and the machine. Run it under `flock /work/bench.lock`.
 set -euo pipefail
+source "$(dirname "$0")/../deploy/common.sh"
 build=$(realpath "${1:?usage: export_cost.sh BUILD_DIR [ROUNDS] [PACKETS_PER_DAY] [QUARTER_DAYS]}")
 rounds=${2:-3}
 packets=${3:-200000}
@@ -50,38 +51,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local port
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  echo "export_cost: no free port" >&2
-  exit 1
-}
-port=$(free_port)
-tcp_port=$(free_port)
-mkdir -p "$work/server"
-cat >"$work/server/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>$work/server/server.log</log><errorlog>$work/server/server.err.log</errorlog><console>0</console></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>$port</http_port><tcp_port>$tcp_port</tcp_port>
-  <path>$work/server/data/</path><tmp_path>$work/server/tmp/</tmp_path>
-  <user_files_path>$work/server/user_files/</user_files_path>
-  <format_schema_path>$work/server/format_schemas/</format_schema_path>
-  <mark_cache_size>268435456</mark_cache_size>
-  <timezone>UTC</timezone>
-  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-  <profiles><default><max_memory_usage>16000000000</max_memory_usage></default></profiles>
-  <quotas><default></default></quotas>
-  <default_profile>default</default_profile><default_database>default</default_database>
-</yandex>
-XML
+port=$(ds_free_port)
+tcp_port=$(ds_free_port)
+ds_clickhouse_config "$work/server" "$port" "$tcp_port" 16000000000
 chown -R clickhouse:clickhouse "$work/server"
 setpriv --reuid=clickhouse --regid=clickhouse --init-groups \
   /usr/sbin/clickhouse-server --config-file="$work/server/config.xml" >"$work/server/stdout.log" 2>&1 &

@@ -78,3 +78,44 @@ ds_veth_lab_delete() {
   ip netns del "$1" 2>/dev/null || true
   ip netns del "$2" 2>/dev/null || true
 }
+
+# ds_free_port: a loopback TCP port nothing listens on now (20000-31999,
+# below the ephemeral range).
+ds_free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 12000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "no free port on 127.0.0.1" >&2
+  return 1
+}
+
+# ds_clickhouse_config DIR HTTP_PORT TCP_PORT MAX_MEMORY_BYTES [XML]: writes
+# DIR/config.xml for a clickhouse-server of a script's own: 127.0.0.1 only,
+# data and logs in DIR, user default without password from 127.0.0.1, and
+# XML (cluster, ZooKeeper, macros) inside <yandex>.
+ds_clickhouse_config() {
+  local d=$1
+  mkdir -p "$d"
+  cat >"$d/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$d/server.log</log><errorlog>$d/server.err.log</errorlog><console>0</console></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$2</http_port><tcp_port>$3</tcp_port>
+  <path>$d/data/</path><tmp_path>$d/tmp/</tmp_path>
+  <user_files_path>$d/user_files/</user_files_path><format_schema_path>$d/format_schemas/</format_schema_path>
+  <mark_cache_size>268435456</mark_cache_size><uncompressed_cache_size>67108864</uncompressed_cache_size>
+  <timezone>UTC</timezone>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <profiles><default><max_memory_usage>$4</max_memory_usage></default></profiles>
+  <quotas><default></default></quotas>
+  <default_profile>default</default_profile><default_database>default</default_database>
+  ${5:-}
+</yandex>
+EOF
+}

@@ -56,20 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nothing listens on (below the ephemeral range).
-free_port() {
-  local port
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  echo "deploy/demo-sensors.sh: no free port" >&2
-  exit 1
-}
-
 # wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds.
 wait_for() {
   local what=$1 seconds=$2
@@ -83,7 +69,7 @@ wait_for() {
 }
 
 echo "== ZooKeeper and two ClickHouse shards on 127.0.0.1, data in $work"
-zk_port=$(free_port)
+zk_port=$(ds_free_port)
 mkdir -p "$work/zookeeper/data"
 cat >"$work/zookeeper/zoo.cfg" <<EOF
 tickTime=500
@@ -107,8 +93,8 @@ wait_for ZooKeeper 60 zk_ok
 http_ports=()
 tcp_ports=()
 for shard in 1 2; do
-  http_ports+=("$(free_port)")
-  tcp_ports+=("$(free_port)")
+  http_ports+=("$(ds_free_port)")
+  tcp_ports+=("$(ds_free_port)")
 done
 layout="<demo>"
 for shard in 1 2; do
@@ -119,27 +105,12 @@ layout+="</demo>"
 for shard in 1 2; do
   d=$work/clickhouse-$shard
   mkdir -p "$d"
-  cat >"$d/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>$d/server.log</log><errorlog>$d/server.err.log</errorlog><console>0</console></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>${http_ports[shard - 1]}</http_port><tcp_port>${tcp_ports[shard - 1]}</tcp_port>
-  <interserver_http_port>$(free_port)</interserver_http_port><interserver_http_host>127.0.0.1</interserver_http_host>
-  <path>$d/data/</path><tmp_path>$d/tmp/</tmp_path>
-  <user_files_path>$d/user_files/</user_files_path><format_schema_path>$d/format_schemas/</format_schema_path>
-  <mark_cache_size>67108864</mark_cache_size><uncompressed_cache_size>67108864</uncompressed_cache_size>
-  <timezone>UTC</timezone>
-  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <quotas><default></default></quotas>
-  <default_profile>default</default_profile><default_database>default</default_database>
+  ds_clickhouse_config "$d" "${http_ports[shard - 1]}" "${tcp_ports[shard - 1]}" 2000000000 "
+  <interserver_http_port>$(ds_free_port)</interserver_http_port><interserver_http_host>127.0.0.1</interserver_http_host>
   <zookeeper><node><host>127.0.0.1</host><port>$zk_port</port></node><session_timeout_ms>3000</session_timeout_ms></zookeeper>
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
   <macros><shard>0$shard</shard><replica>r1</replica></macros>
-  <remote_servers>$layout</remote_servers>
-</yandex>
-EOF
+  <remote_servers>$layout</remote_servers>"
   chown -R clickhouse:clickhouse "$d"
   setpriv --reuid=clickhouse --regid=clickhouse --init-groups \
     clickhouse-server --config-file="$d/config.xml" >"$d/stdout.log" 2>&1 &

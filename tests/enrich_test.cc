@@ -4,6 +4,7 @@
 // missing. The
 // data-backed cases need the data: without it they skip, except in CI
 // (DARKSCOPE_REQUIRE_PRIVILEGED=1), where setup.sh has installed it.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -186,6 +187,48 @@ TEST(KnownNetworks, ErrorsNameTheLine) {
         << known.status();
   }
   EXPECT_FALSE(KnownNetworks::Load("/nonexistent/known.txt").ok());
+}
+
+// Files the report is given that are not text files of a sane size: each
+// refused in one line naming the file, never read without end (a FIFO
+// without a writer, /dev/zero) or allocated whole.
+TEST(EnrichFiles, OnlyBoundedRegularFilesAreRead) {
+  char dir[] = "/tmp/darkscope-enrich-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/known.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string big = std::string(dir) + "/big.txt";
+  {
+    FILE* f = std::fopen(big.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+    ASSERT_EQ(truncate(big.c_str(), off_t{1} << 30), 0);  // 1 GiB, sparse
+  }
+  const struct {
+    std::string path;
+    const char* error;
+  } cases[] = {
+      {fifo, "a FIFO, not a regular file"},
+      {"/dev/zero", "a character device, not a regular file"},
+      {dir, "a directory, not a regular file"},
+      {big, "bytes or more; at most"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    absl::StatusOr<KnownNetworks> known = KnownNetworks::Load(c.path);
+    ASSERT_FALSE(known.ok());
+    EXPECT_TRUE(absl::StrContains(known.status().message(), c.error))
+        << known.status();
+    EXPECT_TRUE(absl::StrContains(known.status().message(), c.path))
+        << known.status();
+    absl::StatusOr<ServiceNames> services = ServiceNames::Load(c.path);
+    ASSERT_FALSE(services.ok());
+    EXPECT_TRUE(absl::StrContains(services.status().message(), c.error))
+        << services.status();
+  }
+  std::remove(fifo.c_str());
+  std::remove(big.c_str());
+  rmdir(dir);
 }
 
 // Names from the system's databases: IANA service names in /etc/services,

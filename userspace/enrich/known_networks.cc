@@ -1,14 +1,12 @@
 // Known scanners' networks, from a file of "CIDR NAME" lines.
 #include "enrich/known_networks.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/prefix.h"
+#include "enrich/names.h"
 
 namespace darkscope {
 namespace {
@@ -77,14 +75,9 @@ absl::StatusOr<KnownNetworks> KnownNetworks::Parse(absl::string_view text,
 }
 
 absl::StatusOr<KnownNetworks> KnownNetworks::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("open known networks ", path, ": cannot read the file"));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path);
+  absl::StatusOr<std::string> text = ReadEnrichmentFile(path, "known networks");
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 const std::string* KnownNetworks::NameOf(const ds_net_key& net) const {

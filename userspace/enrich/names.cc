@@ -2,34 +2,31 @@
 #include "enrich/names.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
+#include "snapshot/snapshot_files.h"
 
 namespace darkscope {
-namespace {
+namespace {}  // namespace
 
-absl::StatusOr<std::string> ReadText(const std::string& path,
-                                     const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("open ", what, " ", path, ": cannot read the file"));
+absl::StatusOr<std::string> ReadEnrichmentFile(const std::string& path,
+                                               const char* what) {
+  absl::StatusOr<std::vector<uint8_t>> bytes =
+      ReadWholeFile(path, kMaxEnrichmentFileBytes);
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(),
+                        absl::StrCat(what, ": ", bytes.status().message()));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return std::string(bytes->begin(), bytes->end());
 }
 
-}  // namespace
-
 absl::StatusOr<ServiceNames> ServiceNames::Load(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadText(path, "services database");
+  absl::StatusOr<std::string> text =
+      ReadEnrichmentFile(path, "services database");
   if (!text.ok()) return text.status();
   ServiceNames services;
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
@@ -57,7 +54,8 @@ std::string ServiceNames::Of(uint16_t port, const std::string& proto) const {
 
 absl::StatusOr<std::map<std::string, std::string>> ReadMoCatalogue(
     const std::string& path) {
-  absl::StatusOr<std::string> bytes = ReadText(path, "gettext catalogue");
+  absl::StatusOr<std::string> bytes =
+      ReadEnrichmentFile(path, "gettext catalogue");
   if (!bytes.ok()) return bytes.status();
   const std::string& b = *bytes;
   auto bad = [&](const char* why) {
@@ -99,7 +97,8 @@ absl::StatusOr<CountryNames> CountryNames::Load(
     const std::string& language, const std::string& iso_codes_dir,
     const std::string& locale_dir) {
   const std::string json_path = iso_codes_dir + "/iso_3166-1.json";
-  absl::StatusOr<std::string> text = ReadText(json_path, "ISO 3166 codes");
+  absl::StatusOr<std::string> text =
+      ReadEnrichmentFile(json_path, "ISO 3166 codes");
   if (!text.ok()) return text.status();
   const nlohmann::json codes = nlohmann::json::parse(*text, nullptr, false);
   if (codes.is_discarded() || !codes.contains("3166-1")) {

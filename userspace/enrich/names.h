@@ -17,6 +17,16 @@
 
 namespace darkscope {
 
+// The most a file of names or networks may hold (/etc/services, the
+// iso-codes catalogues and a known-scanners list are far smaller).
+inline constexpr uint64_t kMaxEnrichmentFileBytes = 64 << 20;
+
+// The text of the regular file `path`, at most kMaxEnrichmentFileBytes; a
+// FIFO, device or directory is refused before any read. Errors start with
+// `what` ("services database") and name the file.
+absl::StatusOr<std::string> ReadEnrichmentFile(const std::string& path,
+                                               const char* what);
+
 inline constexpr const char* kServicesFile = "/etc/services";
 inline constexpr const char* kIsoCodesDir = "/usr/share/iso-codes/json";
 inline constexpr const char* kLocaleDir = "/usr/share/locale";

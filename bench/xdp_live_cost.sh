@@ -137,13 +137,14 @@ run_one() {
         --prefix 2001:db8:d::/48 --interval "$INTERVAL" --out "$dir/snapshots" --sensor live \
         $EXTRA >"$dir/agent.log" 2>&1 &
       tool_pid=$!
-      wait_for "$dir/agent.log" attached "$tool_pid" ;;
+      # Its start line; a warning before it may also say "attached".
+      wait_for "$dir/agent.log" "attached xdp_count_darknet to" "$tool_pid" ;;
     xdp_drop)
       ip netns exec "$sensor_ns" xdp-loader load -m native "$sensor_if" "$drop_obj" >"$dir/loader.log" 2>&1 ;;
   esac
   sleep 1
   local id; id=$(attached_prog_id)
-  [[ -n "$id" ]] || { log "no XDP program on $sensor_if"; exit 1; }
+  [[ -n "$id" ]] || { log "no XDP program on $sensor_if: $(cat "$dir"/*.log)"; exit 1; }
   local load_avg; load_avg=$(cut -d' ' -f1 /proc/loadavg)
   local t0 n0 t1 n1
   read -r t0 n0 < <(prog_stats "$id")

@@ -44,9 +44,10 @@ struct DetachedEpoch {
 };
 
 // What Recycle must clear of an epoch that was read: the array entries
-// read, and per hash table its keys, or none when the table was well
-// filled and is replaced by a new one instead (deleting a million keys
-// costs more than a new table).
+// read, the records of the dense tables (1 .. n, with their index
+// entries), and the keys of ds_dests, or none when it was well filled and
+// is replaced by a new table instead (deleting many keys costs more than
+// a new table).
 template <typename Key>
 struct HashClear {
   bool replace = false;  // true: a new table instead of deleting `keys`
@@ -54,8 +55,8 @@ struct HashClear {
 };
 struct ClearList {
   std::vector<uint32_t> ports, src_ports;
-  HashClear<ds_net_key> sources, destinations;
-  HashClear<ds_flow_key> flows;
+  uint32_t source_records = 0, flow_records = 0;
+  HashClear<ds_net_key> destinations;
 };
 
 // The clear list of `counts`, read from `maps`.

@@ -70,7 +70,7 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
       return false;
     UniqueFd src_ports = fd(EpochTable::kSrcPorts);
     keys.resize(DS_SRC_PORT_INDEX_COUNT);
-    std::vector<ds_traffic> traffic(keys.size() * cpus, {1, 60});
+    std::vector<ds_traffic> traffic(keys.size(), {1, 60});  // shared
     if (!UpdateBatch(src_ports.get(), keys.data(), traffic.data(), keys.size()))
       return false;
     // Every entry touched, as the program marks them (ds_touched, abi.h).

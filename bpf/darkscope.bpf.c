@@ -132,8 +132,11 @@ DS_EPOCH_TABLE(ds_counters, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_counters, 1);
 DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
-DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
-	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
+/* Shared, atomic adds: source ports are spread (one entry per packet at
+ * random in a flood), so a per-CPU copy costs a pointer and a page more per
+ * packet and 2 MB per possible CPU, for contention that seldom happens. */
+DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_ARRAY, 0, __u32, struct ds_traffic,
+	       DS_SRC_PORT_INDEX_COUNT);
 /* Which entries of the two arrays above some CPU touched (abi.h): shared,
  * written once per entry, CPU and epoch, so that the drain reads what an
  * interval touched instead of every entry of every CPU. */
@@ -812,10 +815,9 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
 		return;
 	}
-	if (src_port->packets == 0)
+	if (__sync_fetch_and_add(&src_port->packets, 1) == 0)
 		mark_touched(epoch, DS_TOUCHED_PORT_WORDS * 64 + index, ctr);
-	src_port->packets++;
-	src_port->bytes += pkt->frame_len;
+	__sync_fetch_and_add(&src_port->bytes, pkt->frame_len);
 }
 
 /* Counts packets, bytes and the host bit of a network's value (a source's

@@ -43,13 +43,14 @@
 #define DS_PORT_INDEX_OTHER  (131072u + 512u)
 #define DS_PORT_INDEX_COUNT  (131072u + 768u)
 
-/* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port. */
+/* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port.
+ * A shared array (atomic adds), unlike ds_ports, which is per CPU. */
 #define DS_SRC_PORT_INDEX_COUNT 131072u
 
 /* ds_touched, per epoch: one bit per entry of ds_ports, then one per entry
  * of ds_src_ports, in __u64 words (bit i of the bitmap: word i / 64, bit
- * i % 64). The program sets an entry's bit when its CPU's packets there go
- * from 0 to 1, so every entry nonzero on any CPU has its bit set; the drain
+ * i % 64). The program sets an entry's bit when its packets there (its
+ * CPU's, for ds_ports) go from 0 to 1, so every nonzero entry has its bit set; the drain
  * reads and clears only the entries of nonzero words (docs/maps.md). */
 #define DS_TOUCHED_PORT_WORDS	  ((DS_PORT_INDEX_COUNT + 63u) / 64u)
 #define DS_TOUCHED_SRC_PORT_WORDS ((DS_SRC_PORT_INDEX_COUNT + 63u) / 64u)

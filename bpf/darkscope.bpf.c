@@ -996,7 +996,7 @@ take_sample_token(const struct ds_sample_policy *policy)
 /* Redirects a counted darknet packet to its rx queue's AF_XDP socket when
  * the policy picks it: one in `rate` of this CPU's darknet packets, or one
  * of the first `first` packets of its source network in the interval
- * (`source_packets` is its rank there: per CPU with per-CPU hashes). When
+ * (`source_packets` is its rank there, over every CPU). When
  * the queue has no socket, bpf_redirect_map returns `action` (its flags'
  * low bits): the packet gets the darknet verdict, counted as a failure. */
 static __always_inline int sample(struct xdp_md *ctx, struct ds_counters *ctr,

@@ -13,10 +13,11 @@
 //     were read are cleared, in bounded batches, while the program counts
 //     into the other epoch: two sets of them exist, not three (creating a
 //     131,840-entry per-CPU array costs the kernel ~100 ms of per-CPU
-//     allocations). Hash tables are swapped for the spare set; they are
-//     emptied with a batch delete when lightly used and replaced by new
-//     ones when well filled (deleting a million keys costs more than a new
-//     table).
+//     allocations). The dense tables (ds_sources, ds_flows and their
+//     indexes) are arrays too: their records and index entries are zeroed
+//     through a memory mapping. The hash table (ds_dests) is swapped for
+//     the spare; it is emptied with a batch delete when lightly used and
+//     replaced by a new one when well filled.
 //
 // The agent flips, swaps out, reads and recycles at each interval boundary;
 // the fixture tests do the same around each frame to see exactly what it

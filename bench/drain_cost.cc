@@ -70,7 +70,7 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
       return false;
     UniqueFd src_ports = fd(EpochTable::kSrcPorts);
     keys.resize(DS_SRC_PORT_INDEX_COUNT);
-    std::vector<ds_traffic> traffic(keys.size() * cpus, {1, 60});
+    std::vector<ds_traffic> traffic(keys.size(), {1, 60});  // shared
     if (!UpdateBatch(src_ports.get(), keys.data(), traffic.data(), keys.size()))
       return false;
     // Every entry touched, as the program marks them (ds_touched, abi.h).
@@ -80,33 +80,45 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
     if (!UpdateBatch(touched.get(), keys.data(), bits.data(), keys.size()))
       return false;
   }
-  {  // Hash tables: distinct keys up to each bound.
+  {  // Keyed tables: distinct keys up to each bound. The dense tables get
+     // records 1 .. bound and the header's count, as the program leaves
+     // them (abi.h, DS_INDEX_*); each record names an index entry (its
+     // number), which the recycle zeroes.
     std::vector<ds_net_key> nets(DS_SOURCES_MAX);
     for (uint32_t i = 0; i < nets.size(); ++i) {
       nets[i] = {DS_FAMILY_IPV4,
                  0,
                  {uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i), 0, 0, 0}};
     }
-    std::vector<ds_source_stats> sources(nets.size());
-    for (auto& s : sources)
-      s = {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1};
+    std::vector<uint32_t> numbers(DS_FLOWS_MAX + 1);
+    for (uint32_t i = 0; i < numbers.size(); ++i) numbers[i] = i;
+    std::vector<ds_source_record> sources(nets.size() + 1);
+    sources[0].stats.packets = nets.size();
+    for (uint32_t i = 1; i < sources.size(); ++i) {
+      sources[i] = {nets[i - 1],
+                    0,
+                    i,
+                    {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1}};
+    }
     UniqueFd sources_fd = fd(EpochTable::kSources);
-    if (!UpdateBatch(sources_fd.get(), nets.data(), sources.data(),
-                     nets.size()))
+    if (!UpdateBatch(sources_fd.get(), numbers.data(), sources.data(),
+                     sources.size()))
       return false;
     std::vector<ds_dest_stats> dests(DS_DESTINATIONS_MAX);
     for (auto& d : dests) d = {3, 180, {7, 0, 0, 0}};
     UniqueFd dests_fd = fd(EpochTable::kDests);
     if (!UpdateBatch(dests_fd.get(), nets.data(), dests.data(), dests.size()))
       return false;
-    std::vector<ds_flow_key> flows(DS_FLOWS_MAX);
-    for (uint32_t i = 0; i < flows.size(); ++i) {
-      flows[i] = {nets[i % nets.size()], DS_SLOT_TCP, 0,
-                  uint16_t(i / nets.size() + 1)};
+    std::vector<ds_flow_record> flows(DS_FLOWS_MAX + 1);
+    flows[0].traffic.packets = DS_FLOWS_MAX;
+    for (uint32_t i = 1; i < flows.size(); ++i) {
+      flows[i] = {{nets[(i - 1) % nets.size()], DS_SLOT_TCP, 0,
+                   uint16_t((i - 1) / nets.size() + 1)},
+                  i,
+                  {1, 60}};
     }
-    std::vector<ds_traffic> flow_values(flows.size(), {1, 60});
     UniqueFd flows_fd = fd(EpochTable::kFlows);
-    if (!UpdateBatch(flows_fd.get(), flows.data(), flow_values.data(),
+    if (!UpdateBatch(flows_fd.get(), numbers.data(), flows.data(),
                      flows.size()))
       return false;
   }

@@ -38,6 +38,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* Load-time settings, filled by the agent through the skeleton. */
 const volatile struct ds_config config = {
 	.darknet_action = XDP_DROP,
+	.sources_bound = DS_SOURCES_MAX,
+	.source_index_mask = DS_INDEX_LOAD * DS_SOURCES_MAX - 1,
+	.flows_bound = DS_FLOWS_MAX,
+	.flow_index_mask = DS_INDEX_LOAD * DS_FLOWS_MAX - 1,
 };
 
 /* The layout version of the build that loaded the program ("1_3fa2b4c1",
@@ -128,23 +132,36 @@ DS_EPOCH_TABLE(ds_counters, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_counters, 1);
 DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
-DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
-	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
+/* Shared, atomic adds: source ports are spread (one entry per packet at
+ * random in a flood), so a per-CPU copy costs a pointer and a page more per
+ * packet and 2 MB per possible CPU, for contention that seldom happens. */
+DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_ARRAY, 0, __u32, struct ds_traffic,
+	       DS_SRC_PORT_INDEX_COUNT);
 /* Which entries of the two arrays above some CPU touched (abi.h): shared,
  * written once per entry, CPU and epoch, so that the drain reads what an
  * interval touched instead of every entry of every CPU. */
 DS_EPOCH_TABLE(ds_touched, BPF_MAP_TYPE_ARRAY, 0, __u32, __u64,
 	       DS_TOUCHED_WORDS);
-/* Shared and updated with atomics by default: key spaces too large to keep
- * per CPU on many-core hosts. The loader may make them PERCPU_HASH
- * (config.per_cpu_hashes). Preallocated: inserting a new key is then a
- * freelist pop, not an allocation. docs/maps.md gives the measurements. */
-DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_HASH, 0, struct ds_net_key,
-	       struct ds_source_stats, DS_SOURCES_MAX);
+/* Sources and flows: dense tables (abi.h, DS_INDEX_*), shared and updated
+ * with atomics. Records are handed out in order, so an interval's records
+ * lie together whatever the bound, and a key costs an index entry and its
+ * record: no bucket, no lock, no freelist. Memory-mappable: the drain reads
+ * and zeroes them without a syscall per entry. The loader sizes them
+ * (bound + 1 records; the index DS_INDEX_LOAD x bound, a power of two). */
+DS_EPOCH_TABLE(ds_sources, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, __u32,
+	       struct ds_source_record, DS_SOURCES_MAX + 1);
+DS_EPOCH_TABLE(ds_source_index, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, __u32,
+	       __u32, DS_INDEX_LOAD *DS_SOURCES_MAX);
+DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, __u32,
+	       struct ds_flow_record, DS_FLOWS_MAX + 1);
+DS_EPOCH_TABLE(ds_flow_index, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, __u32, __u32,
+	       DS_INDEX_LOAD *DS_FLOWS_MAX);
+/* Destinations: a hash table, shared and updated with atomics by default,
+ * PERCPU_HASH when the loader says so (config.per_cpu_hashes). Its keys are
+ * the darknet's own networks, few and hot. Preallocated: inserting a new
+ * key is a freelist pop, not an allocation. */
 DS_EPOCH_TABLE(ds_dests, BPF_MAP_TYPE_HASH, 0, struct ds_net_key,
 	       struct ds_dest_stats, DS_DESTINATIONS_MAX);
-DS_EPOCH_TABLE(ds_flows, BPF_MAP_TYPE_HASH, 0, struct ds_flow_key,
-	       struct ds_traffic, DS_FLOWS_MAX);
 
 /* ---- Parsing -------------------------------------------------------------- */
 
@@ -534,9 +551,9 @@ static __always_inline void parse_transport(struct ds_cursor *c,
 
 /* ---- Counting ------------------------------------------------------------- */
 
-/* The value inserted for a new key of a hash table: zeros, as large as the
- * largest hash value. Kept in .rodata, off the 512-byte stack. */
-static const struct ds_source_stats ds_zero_value;
+/* The value inserted for a new key of ds_dests: zeros. Kept in .rodata,
+ * off the 512-byte stack. */
+static const struct ds_dest_stats ds_zero_value;
 
 /* The epoch's inner map of an outer table, or NULL if the agent left the
  * slot empty. */
@@ -545,13 +562,13 @@ static __always_inline void *epoch_table(void *outer, __u32 epoch)
 	return bpf_map_lookup_elem(outer, &epoch);
 }
 
-/* The value of `key` in a bounded hash table, inserted as zero if absent.
- * NULL when the table is full: the caller's overflow counter says so.
- * `overflowed` is this CPU's overflow counter of the table in this epoch:
- * once it is nonzero the table was full, and it stays full until the
- * epoch is drained (nothing deletes from a table the program counts into),
- * so a new key is not tried again: a flood of new keys costs one lookup
- * per packet, not a lookup and a failing, bucket-locked insert. */
+/* The value of `key` in ds_dests, inserted as zero if absent. NULL when
+ * the table is full: the caller's overflow counter says so. `overflowed` is
+ * this CPU's overflow counter of the table in this epoch: once it is
+ * nonzero the table was full, and it stays full until the epoch is drained
+ * (nothing deletes from a table the program counts into), so a new key is
+ * not tried again: a flood of new keys costs one lookup per packet, not a
+ * lookup and a failing, bucket-locked insert. */
 static __always_inline void *lookup_or_insert(void *table, const void *key,
 					      const void *zero,
 					      const __u64 *overflowed)
@@ -567,34 +584,165 @@ static __always_inline void *lookup_or_insert(void *table, const void *key,
 	return bpf_map_lookup_elem(table, key);
 }
 
-/* Adds to a value of ds_sources, ds_dests or ds_flows: a plain add when
- * the loader made them per-CPU, an atomic one when they are shared. The
- * verifier prunes the branch not taken (config is read-only). Returns the
- * value after the add: with a shared table, this packet's own total (the
- * atomic add returns the value before it); with a per-CPU one, this CPU's. */
-static __always_inline __u64 add_hash_value(__u64 *value, __u64 amount)
+/* Adds to a counter: a plain add when `per_cpu` (only this CPU writes it),
+ * an atomic one otherwise. Returns the value after the add: with a shared
+ * counter, this packet's own total (the atomic add returns the value before
+ * it). `per_cpu` is a constant or a read-only setting: the verifier prunes
+ * the branch not taken. */
+static __always_inline __u64 add_value(__u64 *value, __u64 amount, int per_cpu)
 {
-	if (config.per_cpu_hashes) {
+	if (per_cpu) {
 		*value += amount;
 		return *value;
 	}
 	return __sync_fetch_and_add(value, amount) + amount;
 }
 
-/* Sets a bit in a bitmap of `word_count` words (a power of two) of those
- * tables, writing only when it is not yet set. */
-static __always_inline void set_hash_bit(__u64 *words, __u32 word_count,
-					 __u32 bit)
+/* Sets a bit in a bitmap of `word_count` words (a power of two), writing
+ * only when it is not yet set. */
+static __always_inline void set_bit(__u64 *words, __u32 word_count, __u32 bit,
+				    int per_cpu)
 {
 	__u64 mask = 1ull << (bit & 63);
 	__u64 *word = &words[(bit >> 6) & (word_count - 1)];
 
 	if (*word & mask)
 		return;
-	if (config.per_cpu_hashes)
+	if (per_cpu)
 		*word |= mask;
 	else
 		__sync_fetch_and_or(word, mask);
+}
+
+/* The dense tables' hash of a key (its first 8 bytes, then 4 more for a
+ * flow), seeded per load so that senders cannot aim at one run of the
+ * index (splitmix64's finalizer). */
+static __always_inline __u64 dense_hash(__u64 k0, __u32 k1)
+{
+	__u64 h = (k0 ^ config.hash_seed) * 0x9e3779b97f4a7c15ull;
+
+	h = (h ^ (h >> 30) ^ k1) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+#define DS_INDEX_RECORD_MASK ((1u << DS_INDEX_TAG_SHIFT) - 1u)
+#define DS_RECORD_INDEX_SLOT 12 /* offsetof(index_slot), abi.h asserts it */
+#define DS_RECORD_COUNTS     16 /* offsetof(stats / traffic) */
+
+/* One lookup in a dense table, for dense_probe (through bpf_loop, so that
+ * the verifier sees the probe once instead of once per position). */
+struct ds_probe {
+	void *index;   /* the epoch's ds_source_index or ds_flow_index */
+	void *records; /* the epoch's ds_sources or ds_flows */
+	__u8 *record;  /* the record claimed, then the key's */
+	const __u64 *overflowed; /* this CPU's overflow counter of the table */
+	__u64 k0;		 /* the key's first 8 bytes */
+	__u32 k1;		 /* a flow key's last 4 bytes */
+	__u32 wide;		 /* 1: a 12-byte key (a flow) */
+	__u32 pos;		 /* the key's first index entry (its hash) */
+	__u32 mask;		 /* index entries - 1 */
+	__u32 tag;     /* the key's tag, in place (DS_INDEX_TAG_SHIFT) */
+	__u32 bound;   /* records the table may hold */
+	__u32 claimed; /* the record number claimed, 0 for none */
+	__u32 found;   /* 1: `record` is the key's */
+};
+
+/* Probe `i` of a key's probe sequence in a dense table (abi.h, DS_INDEX_*):
+ * stops (1) at the key's record, or when the key cannot fit. An empty index
+ * entry means the key is not in the table: it claims the next record number
+ * from the header (fetch-and-add), writes the key into that record, then
+ * takes the entry by compare-and-swap. A CPU that loses the swap reads what
+ * won: its own key (the record it claimed stays unused, with no packets,
+ * and holds nothing) or another (it probes on with the same record). Two
+ * CPUs with one key meet at the same first empty entry, so a key has one
+ * record. The key does not fit when every record number is handed out (the
+ * bound); once this CPU's overflow counter is nonzero, the header (no
+ * longer written once the numbers are out) is read before a new key takes
+ * a number, so that a flood of new keys into a full table costs a few
+ * reads per packet and no write to a shared line. */
+static long dense_probe(__u64 i, void *arg)
+{
+	struct ds_probe *p = arg;
+	__u32 zero = 0, slot = (p->pos + (__u32)i) & p->mask, entry, number;
+	__u8 *record;
+	__u64 *header, taken;
+	__u32 *cell;
+
+	cell = bpf_map_lookup_elem(p->index, &slot);
+	if (!cell)
+		return 1;
+	entry = *(volatile __u32 *)cell;
+	if (entry == 0) {
+		if (!p->claimed) {
+			header = bpf_map_lookup_elem(p->records, &zero);
+			if (!header)
+				return 1;
+			header = (__u64 *)((__u8 *)header + DS_RECORD_COUNTS);
+			if (*p->overflowed &&
+			    *(volatile __u64 *)header >= p->bound)
+				return 1;
+			taken = __sync_fetch_and_add(header, 1) + 1;
+			if (taken > p->bound)
+				return 1;
+			number = (__u32)taken;
+			record = bpf_map_lookup_elem(p->records, &number);
+			if (!record)
+				return 1;
+			*(__u64 *)record = p->k0;
+			if (p->wide)
+				*(__u32 *)(record + 8) = p->k1;
+			p->record = record;
+			p->claimed = number;
+		}
+		record = p->record;
+		if (!record)
+			return 1;
+		*(__u32 *)(record + DS_RECORD_INDEX_SLOT) = slot;
+		entry = __sync_val_compare_and_swap(cell, 0,
+						    p->tag | p->claimed);
+		if (entry == 0) {
+			p->found = 1;
+			return 1;
+		}
+	}
+	if ((entry & ~DS_INDEX_RECORD_MASK) != p->tag)
+		return 0;
+	number = entry & DS_INDEX_RECORD_MASK;
+	record = bpf_map_lookup_elem(p->records, &number);
+	if (!record || *(__u64 *)record != p->k0 ||
+	    (p->wide && *(__u32 *)(record + 8) != p->k1))
+		return 0;
+	p->record = record;
+	p->found = 1;
+	return 1;
+}
+
+/* The record of a key in a dense table (`index`, `records`: the epoch's
+ * ds_sources or ds_flows), claimed if the key is new; NULL when it does not
+ * fit: every record number handed out, or no empty index entry within
+ * DS_INDEX_PROBES (the index is at most 1 / DS_INDEX_LOAD full: rare).
+ * `wide`: the key has 12 bytes (a flow), else 8 (a network). */
+static __always_inline __u8 *dense_record(void *index, void *records, __u64 k0,
+					  __u32 k1, int wide, __u32 bound,
+					  __u32 mask, const __u64 *overflowed)
+{
+	__u64 h = dense_hash(k0, k1);
+	struct ds_probe probe = {
+		.index = index,
+		.records = records,
+		.overflowed = overflowed,
+		.k0 = k0,
+		.k1 = k1,
+		.wide = wide,
+		.pos = (__u32)h,
+		.mask = mask,
+		.tag = (__u32)(h >> 56) << DS_INDEX_TAG_SHIFT,
+		.bound = bound,
+	};
+
+	bpf_loop(DS_INDEX_PROBES, dense_probe, &probe, 0);
+	return probe.found ? probe.record : NULL;
 }
 
 static __always_inline void net_key(struct ds_net_key *key, __u8 family,
@@ -667,43 +815,45 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
 		return;
 	}
-	if (src_port->packets == 0)
+	if (__sync_fetch_and_add(&src_port->packets, 1) == 0)
 		mark_touched(epoch, DS_TOUCHED_PORT_WORDS * 64 + index, ctr);
-	src_port->packets++;
-	src_port->bytes += pkt->frame_len;
+	__sync_fetch_and_add(&src_port->bytes, pkt->frame_len);
 }
 
-/* Counts the packet in the entry of the network of `addr` in ds_sources or
- * ds_dests (`outer`): both values begin with packets, bytes and the host
- * set, laid out as struct ds_dest_stats (abi.h asserts it). Returns the
- * entry, or NULL when the table was missing or full (counted), and sets
- * *packets to the entry's packet count after this packet (0 if none). */
-static __always_inline struct ds_dest_stats *
-count_network(void *outer, __u32 epoch, struct ds_packet *pkt, const __u8 *addr,
-	      struct ds_counters *ctr, __u32 overflow_counter, const void *zero,
-	      __u64 *packets)
+/* Counts packets, bytes and the host bit of a network's value (a source's
+ * stats or a destination's: both begin as struct ds_dest_stats, abi.h
+ * asserts it). Returns the packets after this one. */
+static __always_inline __u64 count_hosts(struct ds_dest_stats *net,
+					 struct ds_packet *pkt,
+					 const __u8 *addr, int per_cpu)
+{
+	__u64 packets = add_value(&net->packets, 1, per_cpu);
+
+	add_value(&net->bytes, pkt->frame_len, per_cpu);
+	set_bit(net->hosts, DS_HOST_BITMAP_WORDS, host_bit(pkt->family, addr),
+		per_cpu);
+	return packets;
+}
+
+static __always_inline void count_dest(__u32 epoch, struct ds_packet *pkt,
+				       struct ds_counters *ctr)
 {
 	struct ds_net_key key = {};
 	struct ds_dest_stats *net;
-	void *table = epoch_table(outer, epoch);
+	void *table = epoch_table(&ds_dests, epoch);
 
-	*packets = 0;
 	if (!table) {
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
-		return NULL;
+		return;
 	}
-	net_key(&key, pkt->family, addr);
-	net = lookup_or_insert(table, &key, zero,
-			       &ctr->value[overflow_counter]);
+	net_key(&key, pkt->family, pkt->daddr);
+	net = lookup_or_insert(table, &key, &ds_zero_value,
+			       &ctr->value[DS_CTR_OVERFLOW_DESTINATIONS]);
 	if (!net) {
-		ctr->value[overflow_counter]++;
-		return NULL;
+		ctr->value[DS_CTR_OVERFLOW_DESTINATIONS]++;
+		return;
 	}
-	*packets = add_hash_value(&net->packets, 1);
-	add_hash_value(&net->bytes, pkt->frame_len);
-	set_hash_bit(net->hosts, DS_HOST_BITMAP_WORDS,
-		     host_bit(pkt->family, addr));
-	return net;
+	count_hosts(net, pkt, pkt->daddr, config.per_cpu_hashes);
 }
 
 /* Whether the packet is a probe whose destination port says what the
@@ -719,51 +869,69 @@ static __always_inline int is_probe(const struct ds_packet *pkt)
 }
 
 /* Returns the source network's packets in this interval, this one
- * included (per CPU with per-CPU hashes); 0 if the table was full. */
+ * included; 0 if the table was full or missing. */
 static __always_inline __u64 count_source(__u32 epoch, struct ds_packet *pkt,
-					  struct ds_counters *ctr,
-					  const void *zero)
+					  struct ds_counters *ctr)
 {
-	__u64 packets;
-	struct ds_source_stats *src = (struct ds_source_stats *)count_network(
-		&ds_sources, epoch, pkt, pkt->saddr, ctr,
-		DS_CTR_OVERFLOW_SOURCES, zero, &packets);
+	struct ds_net_key key = {};
+	struct ds_source_record *src;
+	void *records = epoch_table(&ds_sources, epoch);
+	void *index = epoch_table(&ds_source_index, epoch);
+	__u64 k0, packets;
 
-	if (!src)
-		return packets;
+	if (!records || !index) {
+		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
+		return 0;
+	}
+	net_key(&key, pkt->family, pkt->saddr);
+	__builtin_memcpy(&k0, &key, sizeof(k0));
+	src = (struct ds_source_record *)dense_record(
+		index, records, k0, 0, 0, config.sources_bound,
+		config.source_index_mask, &ctr->value[DS_CTR_OVERFLOW_SOURCES]);
+	if (!src) {
+		ctr->value[DS_CTR_OVERFLOW_SOURCES]++;
+		return 0;
+	}
+	packets = count_hosts((struct ds_dest_stats *)&src->stats, pkt,
+			      pkt->saddr, 0);
 	if (is_probe(pkt))
-		set_hash_bit(src->port_sketch, DS_PORT_SKETCH_WORDS,
-			     ds_port_sketch_bit(pkt->port));
+		set_bit(src->stats.port_sketch, DS_PORT_SKETCH_WORDS,
+			ds_port_sketch_bit(pkt->port), 0);
 	else if (pkt->outcome == DS_CTR_TCP_SYNACK)
-		add_hash_value(&src->synack, 1);
+		add_value(&src->stats.synack, 1, 0);
 	else if (pkt->outcome == DS_CTR_TCP_RST)
-		add_hash_value(&src->rst, 1);
+		add_value(&src->stats.rst, 1, 0);
 	return packets;
 }
 
 static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
-				       struct ds_counters *ctr,
-				       const void *zero)
+				       struct ds_counters *ctr)
 {
 	struct ds_flow_key key = {};
-	struct ds_traffic *flow;
-	void *table = epoch_table(&ds_flows, epoch);
+	struct ds_flow_record *flow;
+	void *records = epoch_table(&ds_flows, epoch);
+	void *index = epoch_table(&ds_flow_index, epoch);
+	__u64 k0;
+	__u32 k1;
 
-	if (!table) {
+	if (!records || !index) {
 		ctr->value[DS_CTR_EPOCH_MAP_MISSING]++;
 		return;
 	}
 	net_key(&key.src, pkt->family, pkt->saddr);
 	key.proto_slot = pkt->slot;
 	key.port = pkt->port;
-	flow = lookup_or_insert(table, &key, zero,
-				&ctr->value[DS_CTR_OVERFLOW_FLOWS]);
+	__builtin_memcpy(&k0, &key, sizeof(k0));
+	__builtin_memcpy(&k1, (__u8 *)&key + sizeof(k0), sizeof(k1));
+	flow = (struct ds_flow_record *)dense_record(
+		index, records, k0, k1, 1, config.flows_bound,
+		config.flow_index_mask, &ctr->value[DS_CTR_OVERFLOW_FLOWS]);
 	if (!flow) {
 		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;
 		return;
 	}
-	add_hash_value(&flow->packets, 1);
-	add_hash_value(&flow->bytes, pkt->frame_len);
+	add_value(&flow->traffic.packets, 1, 0);
+	add_value(&flow->traffic.bytes, pkt->frame_len, 0);
 }
 
 /* Returns what count_source returns: the source network's packets so far
@@ -771,7 +939,7 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 					   struct ds_counters *ctr)
 {
-	__u64 source_packets, dest_packets;
+	__u64 source_packets;
 
 	ctr->value[DS_CTR_DARKNET_PACKETS]++;
 	ctr->value[DS_CTR_DARKNET_BYTES] += pkt->frame_len;
@@ -787,12 +955,10 @@ static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 
 	if (pkt->l4_ok) {
 		count_ports(epoch, pkt, ctr);
-		count_flow(epoch, pkt, ctr, &ds_zero_value);
+		count_flow(epoch, pkt, ctr);
 	}
-	source_packets = count_source(epoch, pkt, ctr, &ds_zero_value);
-	count_network(&ds_dests, epoch, pkt, pkt->daddr, ctr,
-		      DS_CTR_OVERFLOW_DESTINATIONS, &ds_zero_value,
-		      &dest_packets);
+	source_packets = count_source(epoch, pkt, ctr);
+	count_dest(epoch, pkt, ctr);
 	return source_packets;
 }
 
@@ -830,7 +996,7 @@ take_sample_token(const struct ds_sample_policy *policy)
 /* Redirects a counted darknet packet to its rx queue's AF_XDP socket when
  * the policy picks it: one in `rate` of this CPU's darknet packets, or one
  * of the first `first` packets of its source network in the interval
- * (`source_packets` is its rank there: per CPU with per-CPU hashes). When
+ * (`source_packets` is its rank there, over every CPU). When
  * the queue has no socket, bpf_redirect_map returns `action` (its flags'
  * low bits): the packet gets the darknet verdict, counted as a failure. */
 static __always_inline int sample(struct xdp_md *ctx, struct ds_counters *ctr,

@@ -38,7 +38,11 @@ std::vector<AbiStructCase> Cases() {
       {"ds_config",
        sizeof(ds_config),
        {DS_MEMBER(ds_config, darknet_action),
-        DS_MEMBER(ds_config, per_cpu_hashes)}},
+        DS_MEMBER(ds_config, per_cpu_hashes), DS_MEMBER(ds_config, hash_seed),
+        DS_MEMBER(ds_config, sources_bound),
+        DS_MEMBER(ds_config, source_index_mask),
+        DS_MEMBER(ds_config, flows_bound),
+        DS_MEMBER(ds_config, flow_index_mask)}},
       {"ds_counters", sizeof(ds_counters), {DS_MEMBER(ds_counters, value)}},
       {"ds_sample_policy",
        sizeof(ds_sample_policy),
@@ -81,6 +85,15 @@ std::vector<AbiStructCase> Cases() {
        sizeof(ds_v6_prefix_key),
        {DS_MEMBER(ds_v6_prefix_key, prefixlen),
         DS_MEMBER(ds_v6_prefix_key, addr)}},
+      {"ds_source_record",
+       sizeof(ds_source_record),
+       {DS_MEMBER(ds_source_record, key), DS_MEMBER(ds_source_record, pad),
+        DS_MEMBER(ds_source_record, index_slot),
+        DS_MEMBER(ds_source_record, stats)}},
+      {"ds_flow_record",
+       sizeof(ds_flow_record),
+       {DS_MEMBER(ds_flow_record, key), DS_MEMBER(ds_flow_record, index_slot),
+        DS_MEMBER(ds_flow_record, traffic)}},
   };
 }
 

@@ -15,7 +15,7 @@
 
 /* Bumped whenever a map's key or value layout changes; pinned map names and
  * snapshot files carry it. */
-#define DS_ABI_VERSION 1
+#define DS_ABI_VERSION 2
 
 /* Two sets of counter maps: the program counts into one while the agent
  * drains the other. */
@@ -43,23 +43,37 @@
 #define DS_PORT_INDEX_OTHER  (131072u + 512u)
 #define DS_PORT_INDEX_COUNT  (131072u + 768u)
 
-/* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port. */
+/* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port.
+ * A shared array (atomic adds), unlike ds_ports, which is per CPU. */
 #define DS_SRC_PORT_INDEX_COUNT 131072u
 
 /* ds_touched, per epoch: one bit per entry of ds_ports, then one per entry
  * of ds_src_ports, in __u64 words (bit i of the bitmap: word i / 64, bit
- * i % 64). The program sets an entry's bit when its CPU's packets there go
- * from 0 to 1, so every entry nonzero on any CPU has its bit set; the drain
+ * i % 64). The program sets an entry's bit when its packets there (its
+ * CPU's, for ds_ports) go from 0 to 1, so every nonzero entry has its bit set; the drain
  * reads and clears only the entries of nonzero words (docs/maps.md). */
 #define DS_TOUCHED_PORT_WORDS	  ((DS_PORT_INDEX_COUNT + 63u) / 64u)
 #define DS_TOUCHED_SRC_PORT_WORDS ((DS_SRC_PORT_INDEX_COUNT + 63u) / 64u)
 #define DS_TOUCHED_WORDS	  (DS_TOUCHED_PORT_WORDS + DS_TOUCHED_SRC_PORT_WORDS)
 
-/* Default bounds of the hash tables; the agent may change them before load. */
+/* Default bounds of the keyed tables; the agent may change them before load. */
 #define DS_SOURCES_MAX	    262144u
 #define DS_DESTINATIONS_MAX 65536u
 #define DS_FLOWS_MAX	    1048576u
 #define DS_DARK_V6_MAX	    64u
+
+/* ds_sources and ds_flows are dense tables (docs/maps.md): records in an
+ * array, numbered from 1 in the order their keys first came (entry 0 is the
+ * table's header), found through an open-addressed index, an array of
+ * __u32 entries: 0 empty, else (tag << DS_INDEX_TAG_SHIFT) | record number,
+ * the tag being the top 8 bits of the key's hash. The index has a power of
+ * two entries, at least DS_INDEX_LOAD times the bound, probed linearly up to
+ * DS_INDEX_PROBES entries. A record number fits in DS_INDEX_TAG_SHIFT bits,
+ * which bounds the tables. */
+#define DS_INDEX_TAG_SHIFT  24
+#define DS_INDEX_RECORD_MAX ((1u << DS_INDEX_TAG_SHIFT) - 2u)
+#define DS_INDEX_LOAD	    2u
+#define DS_INDEX_PROBES	    32
 
 /* ds_dark_v4 is a bitmap with one bit per IPv4 /24: 2^24 bits in __u64
  * words. Word index = daddr >> 14, bit = (daddr >> 8) & 63 (host order). */
@@ -230,9 +244,16 @@ struct ds_sample_bucket {
  * skeleton before load. */
 struct ds_config {
 	__u32 darknet_action; /* XDP_DROP (default) or XDP_PASS for darknet packets */
-	__u32 per_cpu_hashes; /* 1: ds_sources, ds_dests and ds_flows are
-			       * PERCPU_HASH maps updated with plain adds; 0:
-			       * shared HASH maps updated with atomics */
+	__u32 per_cpu_hashes; /* 1: ds_dests is a PERCPU_HASH map updated with
+			       * plain adds; 0: a shared HASH map updated with
+			       * atomics (ds_sources and ds_flows are shared
+			       * dense tables either way) */
+	__u64 hash_seed;      /* seeds the dense tables' index hash; random per
+			       * load */
+	__u32 sources_bound;  /* records ds_sources may hold (1..bound) */
+	__u32 source_index_mask; /* ds_source_index entries - 1 */
+	__u32 flows_bound;	 /* records ds_flows may hold */
+	__u32 flow_index_mask;	 /* ds_flow_index entries - 1 */
 };
 
 /* ds_counters' only entry (per CPU): the counters of one interval. */
@@ -297,6 +318,29 @@ struct ds_flow_key {
 	__u16 port;	       /* as in ds_ports: port, ICMP type or protocol */
 };
 
+/* A record of ds_sources (a dense table, DS_INDEX_*): the key, where the
+ * index points to it, the counts. Entry 0 is the table's header: its
+ * stats.packets counts the record numbers handed out (it may pass the
+ * bound, and a number handed out may stay unused: a record whose packets
+ * are 0 holds nothing). Records are written only by the program; the drain
+ * reads records 1 .. min(header, bound) and zeroes them with their index
+ * entries. */
+struct ds_source_record {
+	struct ds_net_key key;
+	__u32 pad;	  /* zero */
+	__u32 index_slot; /* the ds_source_index entry that holds this record */
+	struct ds_source_stats stats;
+};
+
+/* A record of ds_flows, laid out as ds_source_record (the counts at the
+ * same offset; entry 0 the header, its traffic.packets the numbers handed
+ * out). */
+struct ds_flow_record {
+	struct ds_flow_key key;
+	__u32 index_slot; /* the ds_flow_index entry that holds this record */
+	struct ds_traffic traffic;
+};
+
 /* ds_dark_v6 key: an LPM trie key for IPv6 darknet prefixes. */
 struct ds_v6_prefix_key {
 	__u32 prefixlen; /* bits, 0..128 */
@@ -312,7 +356,7 @@ struct ds_v6_prefix_key {
 	DS_ABI_STATIC_ASSERT(sizeof(struct type) == (size),                    \
 			     #type " layout changed")
 DS_ABI_ASSERT_SIZE(ds_control, 8);
-DS_ABI_ASSERT_SIZE(ds_config, 8);
+DS_ABI_ASSERT_SIZE(ds_config, 32);
 DS_ABI_ASSERT_SIZE(ds_sample_policy, 24);
 DS_ABI_ASSERT_SIZE(ds_sample_bucket, 16);
 DS_ABI_ASSERT_SIZE(ds_counters, 8 * DS_CTR_COUNT);
@@ -323,6 +367,8 @@ DS_ABI_ASSERT_SIZE(ds_source_stats, 128);
 DS_ABI_ASSERT_SIZE(ds_dest_stats, 48);
 DS_ABI_ASSERT_SIZE(ds_flow_key, 12);
 DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);
+DS_ABI_ASSERT_SIZE(ds_source_record, 144);
+DS_ABI_ASSERT_SIZE(ds_flow_record, 32);
 
 /* The program counts sources and destinations with one helper: a source's
  * value begins as a destination's does. */
@@ -333,6 +379,13 @@ DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);
 DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, packets);
 DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, bytes);
 DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, hosts);
+/* Both dense tables keep the index entry's position at offset 12 and their
+ * counts (and the header's count) at offset 16. */
+DS_ABI_SAME_OFFSET(ds_source_record, ds_flow_record, index_slot);
+DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct ds_source_record, stats) == 16,
+		     "ds_source_record.stats moved");
+DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct ds_flow_record, traffic) == 16,
+		     "ds_flow_record.traffic moved");
 
 /* Index of (slot, port) in ds_ports; ICMP types and protocols use the low
  * 8 bits. */

@@ -4,13 +4,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -25,13 +29,11 @@ namespace {
 // Entries asked of the kernel per batch call.
 constexpr uint32_t kBatchEntries = 4096;
 
-// The per-CPU arrays (counters, ports, source ports): cleared in place,
-// never swapped for a spare.
+// The arrays (counters, ports, source ports, the touched bitmap, the dense
+// tables and their indexes): cleared in place, never swapped for a spare.
+// Only ds_dests, a hash table, is.
 bool IsArrayTable(int table) {
-  return table == static_cast<int>(EpochTable::kCounters) ||
-         table == static_cast<int>(EpochTable::kPorts) ||
-         table == static_cast<int>(EpochTable::kSrcPorts) ||
-         table == static_cast<int>(EpochTable::kTouched);
+  return table != static_cast<int>(EpochTable::kDests);
 }
 
 bool IsPerCpu(uint32_t type) {
@@ -232,6 +234,143 @@ absl::StatusOr<std::vector<uint64_t>> ReadTouchedWords(int fd) {
   return words;
 }
 
+// An array map mapped into memory (BPF_F_MMAPABLE): the dense tables and
+// their indexes, read and zeroed without a syscall per entry.
+class MappedArray {
+ public:
+  static absl::StatusOr<MappedArray> Map(int fd, absl::string_view table,
+                                         size_t value_size) {
+    DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
+    if (info.type != BPF_MAP_TYPE_ARRAY ||
+        (info.map_flags & BPF_F_MMAPABLE) == 0 ||
+        info.value_size != value_size) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          table, " (id ", info.id, "): type ", info.type, ", flags ",
+          info.map_flags, ", values of ", info.value_size,
+          " bytes; expected a memory-mappable array of ", value_size));
+    }
+    MappedArray mapped;
+    mapped.stride_ = (size_t{info.value_size} + 7) / 8 * 8;
+    mapped.entries_ = info.max_entries;
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    mapped.length_ =
+        (mapped.stride_ * info.max_entries + page - 1) / page * page;
+    void* base = mmap(nullptr, mapped.length_, PROT_READ | PROT_WRITE,
+                      MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+      return ErrnoError(errno, "mmap",
+                        absl::StrCat(table, " (id ", info.id, ")"));
+    }
+    mapped.base_ = static_cast<uint8_t*>(base);
+    return mapped;
+  }
+  MappedArray(MappedArray&& other) noexcept
+      : base_(std::exchange(other.base_, nullptr)),
+        length_(other.length_),
+        stride_(other.stride_),
+        entries_(other.entries_) {}
+  MappedArray& operator=(MappedArray&&) = delete;
+  ~MappedArray() {
+    if (base_ != nullptr) munmap(base_, length_);
+  }
+
+  uint32_t entries() const { return entries_; }
+  uint8_t* entry(uint32_t i) const { return base_ + size_t{i} * stride_; }
+
+ private:
+  MappedArray() = default;
+  uint8_t* base_ = nullptr;
+  size_t length_ = 0, stride_ = 0;
+  uint32_t entries_ = 0;
+};
+
+// The records a dense table holds (abi.h, DS_INDEX_*): 1 .. the header's
+// count of numbers handed out, cut at the bound.
+template <typename Record>
+uint32_t DenseRecords(const MappedArray& records) {
+  uint64_t handed_out = 0;
+  std::memcpy(
+      &handed_out,
+      records.entry(0) + offsetof(Record, index_slot) + sizeof(uint32_t),
+      sizeof(handed_out));
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(handed_out, records.entries() - 1));
+}
+
+void MergeValue(const ds_source_stats& from, ds_source_stats& into) {
+  into.packets += from.packets;
+  into.bytes += from.bytes;
+  for (int w = 0; w < DS_HOST_BITMAP_WORDS; ++w) into.hosts[w] |= from.hosts[w];
+  for (int w = 0; w < DS_PORT_SKETCH_WORDS; ++w)
+    into.port_sketch[w] |= from.port_sketch[w];
+  into.synack += from.synack;
+  into.rst += from.rst;
+}
+
+void MergeValue(const ds_traffic& from, ds_traffic& into) {
+  into.packets += from.packets;
+  into.bytes += from.bytes;
+}
+
+// Reads a dense table's records into `out`: those with packets (a record
+// number a CPU took and did not use holds none), by key.
+template <typename Record, typename Key, typename Value, typename Map>
+absl::Status ReadDense(int fd, absl::string_view table, Value Record::*counts,
+                       Map& out) {
+  DS_ASSIGN_OR_RETURN(MappedArray records,
+                      MappedArray::Map(fd, table, sizeof(Record)));
+  const uint32_t held = DenseRecords<Record>(records);
+  std::vector<std::pair<Key, Value>> entries;
+  entries.reserve(held);
+  for (uint32_t i = 1; i <= held; ++i) {
+    Record record;
+    std::memcpy(&record, records.entry(i), sizeof(record));
+    if ((record.*counts).packets == 0) continue;
+    entries.emplace_back(record.key, record.*counts);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  // One record per key (the program's claim); merged all the same.
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0 && !(entries[i - 1].first < entries[i].first)) {
+      MergeValue(entries[i].second, std::prev(out.end())->second);
+      continue;
+    }
+    out.emplace_hint(out.end(), entries[i].first, entries[i].second);
+  }
+  return absl::OkStatus();
+}
+
+// Zeroes a dense table's records 1 .. `held`, their index entries and the
+// header: the table is empty again.
+template <typename Record>
+absl::Status ClearDense(int records_fd, int index_fd, uint32_t held,
+                        absl::string_view table) {
+  DS_ASSIGN_OR_RETURN(MappedArray records,
+                      MappedArray::Map(records_fd, table, sizeof(Record)));
+  DS_ASSIGN_OR_RETURN(MappedArray index,
+                      MappedArray::Map(index_fd, absl::StrCat(table, " index"),
+                                       sizeof(uint32_t)));
+  held = std::min(held, records.entries() - 1);
+  for (uint32_t i = 1; i <= held; ++i) {
+    uint32_t slot = 0;
+    std::memcpy(&slot, records.entry(i) + offsetof(Record, index_slot),
+                sizeof(slot));
+    if (slot < index.entries()) std::memset(index.entry(slot), 0, 4);
+  }
+  if (held > 0) std::memset(records.entry(1), 0, sizeof(Record) * held);
+  std::memset(records.entry(0), 0, sizeof(Record));
+  return absl::OkStatus();
+}
+
+// The records of a dense table now.
+template <typename Record>
+absl::StatusOr<uint32_t> DenseRecordsOf(int fd, absl::string_view table) {
+  DS_ASSIGN_OR_RETURN(MappedArray records,
+                      MappedArray::Map(fd, table, sizeof(Record)));
+  return DenseRecords<Record>(records);
+}
+
 // A new, empty map shaped like `fd`'s.
 absl::StatusOr<UniqueFd> CreateLike(int fd, absl::string_view table) {
   DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
@@ -348,25 +487,24 @@ absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
   ClearList clear;
   clear.ports = KeysOf(counts.ports);
   clear.src_ports = KeysOf(counts.src_ports);
-  // Hash tables: a lightly used one is emptied key by key (a batch
-  // delete); a well-filled one is replaced, since deleting a million keys
-  // costs the kernel a second and a new preallocated table a quarter of
-  // one.
-  auto keys_if_light = [&](EpochTable table, const auto& entries,
-                           auto& out) -> absl::Status {
-    const int fd = maps.maps[static_cast<int>(table)].get();
-    DS_ASSIGN_OR_RETURN(bpf_map_info info,
-                        MapInfo(fd, kEpochTableNames[static_cast<int>(table)]));
-    out.replace = entries.size() * 8 >= info.max_entries;
-    if (!out.replace) out.keys = KeysOf(entries);
-    return absl::OkStatus();
+  auto fd = [&](EpochTable table) {
+    return maps.maps[static_cast<int>(table)].get();
   };
-  DS_RETURN_IF_ERROR(
-      keys_if_light(EpochTable::kSources, counts.sources, clear.sources));
-  DS_RETURN_IF_ERROR(keys_if_light(EpochTable::kDests, counts.destinations,
-                                   clear.destinations));
-  DS_RETURN_IF_ERROR(
-      keys_if_light(EpochTable::kFlows, counts.flows, clear.flows));
+  DS_ASSIGN_OR_RETURN(
+      clear.source_records,
+      DenseRecordsOf<ds_source_record>(fd(EpochTable::kSources), "ds_sources"));
+  DS_ASSIGN_OR_RETURN(
+      clear.flow_records,
+      DenseRecordsOf<ds_flow_record>(fd(EpochTable::kFlows), "ds_flows"));
+  // ds_dests: a lightly used table is emptied key by key (a batch delete);
+  // a well-filled one is replaced, since deleting many keys costs the
+  // kernel more than a new preallocated table.
+  DS_ASSIGN_OR_RETURN(bpf_map_info info,
+                      MapInfo(fd(EpochTable::kDests), "ds_dests"));
+  clear.destinations.replace =
+      counts.destinations.size() * 8 >= info.max_entries;
+  if (!clear.destinations.replace)
+    clear.destinations.keys = KeysOf(counts.destinations);
   return clear;
 }
 
@@ -402,11 +540,15 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
     map = std::move(fresh);
     return absl::OkStatus();
   };
-  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kSources, clear.sources));
+  DS_RETURN_IF_ERROR(ClearDense<ds_source_record>(
+      fd(EpochTable::kSources), fd(EpochTable::kSourceIndex),
+      clear.source_records, name(EpochTable::kSources)));
+  DS_RETURN_IF_ERROR(ClearDense<ds_flow_record>(
+      fd(EpochTable::kFlows), fd(EpochTable::kFlowIndex), clear.flow_records,
+      name(EpochTable::kFlows)));
   DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kDests, clear.destinations));
-  DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kFlows, clear.flows));
   // The arrays were cleared where they are (still in their slot); only the
-  // hash tables are kept as the spare.
+  // hash table is kept as the spare.
   for (int table = 0; table < kEpochTableCount; ++table) {
     if (IsArrayTable(table)) epoch.maps[table].Reset();
   }
@@ -448,14 +590,20 @@ absl::Status ClearInPlace(const DetachedEpoch& maps,
                                       KeysOf(counts.src_ports),
                                       name(EpochTable::kSrcPorts)));
   DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched)));
-  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kSources),
-                                       KeysOf(counts.sources),
-                                       name(EpochTable::kSources)));
-  DS_RETURN_IF_ERROR(DeleteHashEntries(fd(EpochTable::kDests),
-                                       KeysOf(counts.destinations),
-                                       name(EpochTable::kDests)));
-  return DeleteHashEntries(fd(EpochTable::kFlows), KeysOf(counts.flows),
-                           name(EpochTable::kFlows));
+  DS_ASSIGN_OR_RETURN(const uint32_t sources, DenseRecordsOf<ds_source_record>(
+                                                  fd(EpochTable::kSources),
+                                                  name(EpochTable::kSources)));
+  DS_RETURN_IF_ERROR(ClearDense<ds_source_record>(
+      fd(EpochTable::kSources), fd(EpochTable::kSourceIndex), sources,
+      name(EpochTable::kSources)));
+  DS_ASSIGN_OR_RETURN(const uint32_t flows,
+                      DenseRecordsOf<ds_flow_record>(fd(EpochTable::kFlows),
+                                                     name(EpochTable::kFlows)));
+  DS_RETURN_IF_ERROR(ClearDense<ds_flow_record>(
+      fd(EpochTable::kFlows), fd(EpochTable::kFlowIndex), flows,
+      name(EpochTable::kFlows)));
+  return DeleteHashEntries(fd(EpochTable::kDests), KeysOf(counts.destinations),
+                           name(EpochTable::kDests));
 }
 
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
@@ -480,12 +628,14 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
   DS_RETURN_IF_ERROR(ReadTouchedArray<ds_traffic>(
       fd(EpochTable::kSrcPorts), words.subspan(DS_TOUCHED_PORT_WORDS),
       counts.src_ports, "ds_src_ports"));
-  DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_source_stats>(
-      fd(EpochTable::kSources), /*is_array=*/false, counts.sources)));
+  DS_RETURN_IF_ERROR((ReadDense<ds_source_record, ds_net_key>(
+      fd(EpochTable::kSources), "ds_sources", &ds_source_record::stats,
+      counts.sources)));
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_dest_stats>(
       fd(EpochTable::kDests), /*is_array=*/false, counts.destinations)));
-  DS_RETURN_IF_ERROR((ReadTable<ds_flow_key, ds_traffic>(
-      fd(EpochTable::kFlows), /*is_array=*/false, counts.flows)));
+  DS_RETURN_IF_ERROR((ReadDense<ds_flow_record, ds_flow_key>(
+      fd(EpochTable::kFlows), "ds_flows", &ds_flow_record::traffic,
+      counts.flows)));
   return counts;
 }
 

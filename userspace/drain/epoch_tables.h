@@ -13,10 +13,11 @@
 //     were read are cleared, in bounded batches, while the program counts
 //     into the other epoch: two sets of them exist, not three (creating a
 //     131,840-entry per-CPU array costs the kernel ~100 ms of per-CPU
-//     allocations). Hash tables are swapped for the spare set; they are
-//     emptied with a batch delete when lightly used and replaced by new
-//     ones when well filled (deleting a million keys costs more than a new
-//     table).
+//     allocations). The dense tables (ds_sources, ds_flows and their
+//     indexes) are arrays too: their records and index entries are zeroed
+//     through a memory mapping. The hash table (ds_dests) is swapped for
+//     the spare; it is emptied with a batch delete when lightly used and
+//     replaced by a new one when well filled.
 //
 // The agent flips, swaps out, reads and recycles at each interval boundary;
 // the fixture tests do the same around each frame to see exactly what it
@@ -44,9 +45,10 @@ struct DetachedEpoch {
 };
 
 // What Recycle must clear of an epoch that was read: the array entries
-// read, and per hash table its keys, or none when the table was well
-// filled and is replaced by a new one instead (deleting a million keys
-// costs more than a new table).
+// read, the records of the dense tables (1 .. n, with their index
+// entries), and the keys of ds_dests, or none when it was well filled and
+// is replaced by a new table instead (deleting many keys costs more than
+// a new table).
 template <typename Key>
 struct HashClear {
   bool replace = false;  // true: a new table instead of deleting `keys`
@@ -54,8 +56,8 @@ struct HashClear {
 };
 struct ClearList {
   std::vector<uint32_t> ports, src_ports;
-  HashClear<ds_net_key> sources, destinations;
-  HashClear<ds_flow_key> flows;
+  uint32_t source_records = 0, flow_records = 0;
+  HashClear<ds_net_key> destinations;
 };
 
 // The clear list of `counts`, read from `maps`.

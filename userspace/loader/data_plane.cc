@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
+#include <sys/random.h>
 #include <xdp/libxdp.h>
 
 #include <algorithm>
@@ -70,6 +71,12 @@ constexpr const char* kProgramName = "xdp_count_darknet";
 
 }  // namespace
 
+uint32_t DenseIndexEntries(uint32_t bound) {
+  uint64_t entries = 1;
+  while (entries < uint64_t{DS_INDEX_LOAD} * bound) entries *= 2;
+  return static_cast<uint32_t>(entries);
+}
+
 void DataPlane::TakeSkeletonFds() {
   for (int i = 0; i < kPlaneMapCount; ++i) {
     map_fds_[i] = bpf_map__fd(
@@ -99,31 +106,76 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Open(
   std::snprintf(const_cast<char*>(skeleton->rodata->ds_layout),
                 sizeof(skeleton->rodata->ds_layout), "%s",
                 LayoutVersion().c_str());
+  // The dense tables (abi.h, DS_INDEX_*): bound + 1 records (entry 0 is the
+  // header), an index of DS_INDEX_LOAD x bound entries rounded up to a
+  // power of two.
+  for (const auto& [name, bound] :
+       {std::pair<const char*, uint32_t>{"max_sources", options.max_sources},
+        {"max_flows", options.max_flows}}) {
+    if (bound < 1 || bound > DS_INDEX_RECORD_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("load data plane: ", name, " ", bound,
+                       " out of range (1 to ", DS_INDEX_RECORD_MAX, ")"));
+    }
+  }
+  const uint32_t source_index = DenseIndexEntries(options.max_sources);
+  const uint32_t flow_index = DenseIndexEntries(options.max_flows);
+  skeleton->rodata->config.sources_bound = options.max_sources;
+  skeleton->rodata->config.source_index_mask = source_index - 1;
+  skeleton->rodata->config.flows_bound = options.max_flows;
+  skeleton->rodata->config.flow_index_mask = flow_index - 1;
+  if (getrandom(&skeleton->rodata->config.hash_seed,
+                sizeof(skeleton->rodata->config.hash_seed),
+                0) != sizeof(skeleton->rodata->config.hash_seed)) {
+    return ErrnoError(errno, "getrandom", "the dense tables' hash seed");
+  }
   const std::pair<bpf_map*, uint32_t> bounds[] = {
-      {skeleton->maps.ds_sources_0, options.max_sources},
-      {skeleton->maps.ds_sources_1, options.max_sources},
+      {skeleton->maps.ds_sources_0, options.max_sources + 1},
+      {skeleton->maps.ds_sources_1, options.max_sources + 1},
+      {skeleton->maps.ds_source_index_0, source_index},
+      {skeleton->maps.ds_source_index_1, source_index},
+      {skeleton->maps.ds_flows_0, options.max_flows + 1},
+      {skeleton->maps.ds_flows_1, options.max_flows + 1},
+      {skeleton->maps.ds_flow_index_0, flow_index},
+      {skeleton->maps.ds_flow_index_1, flow_index},
       {skeleton->maps.ds_dests_0, max_destinations},
       {skeleton->maps.ds_dests_1, max_destinations},
-      {skeleton->maps.ds_flows_0, options.max_flows},
-      {skeleton->maps.ds_flows_1, options.max_flows},
   };
   for (const auto& [map, max_entries] : bounds) {
     if (int err = bpf_map__set_max_entries(map, max_entries); err != 0) {
       return ErrnoError(err, "bpf_map__set_max_entries", bpf_map__name(map));
     }
   }
+  // An array in an outer map must have the bound of the outer map's
+  // template, which libbpf sizes from the BTF definition: the dense tables'
+  // outer maps get templates made here, with the tables' bounds (freed
+  // once loaded, ReleaseTemplates).
+  for (bpf_map* outer :
+       {skeleton->maps.ds_sources, skeleton->maps.ds_source_index,
+        skeleton->maps.ds_flows, skeleton->maps.ds_flow_index}) {
+    const std::string name = absl::StrCat(bpf_map__name(outer), "_0");
+    const bpf_map* inner =
+        bpf_object__find_map_by_name(skeleton->obj, name.c_str());
+    LIBBPF_OPTS(bpf_map_create_opts, create,
+                .map_flags = bpf_map__map_flags(inner));
+    UniqueFd made(bpf_map_create(
+        bpf_map__type(inner), "ds_template", bpf_map__key_size(inner),
+        bpf_map__value_size(inner), bpf_map__max_entries(inner), &create));
+    if (!made.valid()) {
+      return ErrnoError(errno, "bpf_map_create",
+                        absl::StrCat("template of ", bpf_map__name(outer)));
+    }
+    if (int err = bpf_map__set_inner_map_fd(outer, made.get()); err != 0) {
+      return ErrnoError(err, "bpf_map__set_inner_map_fd", bpf_map__name(outer));
+    }
+    plane->templates_.push_back(std::move(made));
+  }
   if (options.hash_layout == HashLayout::kPerCpu) {
     skeleton->rodata->config.per_cpu_hashes = 1;
-    // The inner maps and the outer maps' templates must agree on the type.
-    for (bpf_map* outer : {skeleton->maps.ds_sources, skeleton->maps.ds_dests,
-                           skeleton->maps.ds_flows}) {
-      if (int err = bpf_map__set_type(bpf_map__inner_map(outer),
-                                      BPF_MAP_TYPE_PERCPU_HASH);
-          err != 0) {
-        return ErrnoError(err, "bpf_map__set_type", bpf_map__name(outer));
-      }
-    }
-    for (const auto& [map, max_entries] : bounds) {
+    // The inner maps and the outer map's template must agree on the type.
+    for (bpf_map* map :
+         {bpf_map__inner_map(skeleton->maps.ds_dests),
+          skeleton->maps.ds_dests_0, skeleton->maps.ds_dests_1}) {
       if (int err = bpf_map__set_type(map, BPF_MAP_TYPE_PERCPU_HASH);
           err != 0) {
         return ErrnoError(err, "bpf_map__set_type", bpf_map__name(map));
@@ -140,6 +192,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::Load(
     return ErrnoError(err, "darkscope_bpf__load",
                       "darkscope.bpf.o (needs CAP_BPF and CAP_NET_ADMIN)");
   }
+  plane->templates_.clear();
   plane->TakeSkeletonFds();
   DS_RETURN_IF_ERROR(
       plane->FillMembership(options.prefixes, /*rewrite=*/false));
@@ -192,6 +245,7 @@ absl::StatusOr<std::unique_ptr<DataPlane>> DataPlane::LoadAndAttachHow(
   if (direct) setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
   const int err = xdp_program__attach(program, ifindex, wanted, 0);
   if (direct) unsetenv("LIBXDP_SKIP_DISPATCHER");
+  plane->templates_.clear();
   if (err != 0) {
     xdp_program__close(program);
     return AttachError(err, ifindex);
@@ -455,9 +509,8 @@ absl::StatusOr<std::vector<MapMemory>> DataPlane::KernelMemory() const {
       DS_ASSIGN_OR_RETURN(MapMemory memory,
                           MeasureMapMemory(inner.get(), slot, cpus));
       maps.push_back(memory);
-      if (epoch == 0 && table >= static_cast<int>(EpochTable::kSources) &&
-          table <= static_cast<int>(EpochTable::kFlows)) {
-        // The drain's spare hash tables are made like epoch 0's (arrays are
+      if (epoch == 0 && table == static_cast<int>(EpochTable::kDests)) {
+        // The drain's spare hash table is made like epoch 0's (arrays are
         // cleared in place and have no spare).
         memory.name = absl::StrCat(kEpochTableNames[table], " (spare set)");
         maps.push_back(std::move(memory));

@@ -40,11 +40,11 @@ enum class DarknetAction {
   kPass,  // the host's stack sees it too (a honeypot answers it)
 };
 
-// How ds_sources, ds_dests and ds_flows are kept (docs/maps.md measures
-// both).
+// How ds_dests is kept (ds_sources and ds_flows are shared dense tables in
+// both; docs/maps.md).
 enum class HashLayout {
   kShared,  // one copy, atomic updates: memory independent of CPU count
-  kPerCpu,  // one copy per CPU, plain updates: faster, memory x CPUs
+  kPerCpu,  // one copy per CPU, plain updates: memory x CPUs
 };
 
 struct DataPlaneOptions {
@@ -76,25 +76,31 @@ enum class EpochTable {
   kCounters,
   kPorts,
   kSrcPorts,
-  kSources,
+  kSources,  // dense table: the records (abi.h, DS_INDEX_*)
   kDests,
-  kFlows,
-  kTouched,  // which entries of kPorts and kSrcPorts the epoch touched
+  kFlows,        // dense table: the records
+  kTouched,      // which entries of kPorts and kSrcPorts the epoch touched
+  kSourceIndex,  // the index of kSources
+  kFlowIndex,    // the index of kFlows
 };
-inline constexpr int kEpochTableCount = 7;
+inline constexpr int kEpochTableCount = 9;
 inline constexpr std::array<const char*, kEpochTableCount> kEpochTableNames = {
-    "ds_counters", "ds_ports", "ds_src_ports", "ds_sources",
-    "ds_dests",    "ds_flows", "ds_touched"};
+    "ds_counters", "ds_ports",   "ds_src_ports",    "ds_sources",   "ds_dests",
+    "ds_flows",    "ds_touched", "ds_source_index", "ds_flow_index"};
 
 // Every map the agent touches, in the order of kPlaneMapNames: the epoch
 // tables (same order as EpochTable) first. These, the program and the
 // settings (.rodata, pinned as "config") are what AttachPinned pins.
 inline constexpr int kPlaneMapCount = kEpochTableCount + 6;
 inline constexpr std::array<const char*, kPlaneMapCount> kPlaneMapNames = {
-    "ds_counters",      "ds_ports",         "ds_src_ports", "ds_sources",
-    "ds_dests",         "ds_flows",         "ds_touched",   "ds_control",
-    "ds_sample_policy", "ds_sample_bucket", "ds_xsks",      "ds_dark_v4",
-    "ds_dark_v6"};
+    "ds_counters",   "ds_ports",   "ds_src_ports",     "ds_sources",
+    "ds_dests",      "ds_flows",   "ds_touched",       "ds_source_index",
+    "ds_flow_index", "ds_control", "ds_sample_policy", "ds_sample_bucket",
+    "ds_xsks",       "ds_dark_v4", "ds_dark_v6"};
+
+// The index entries of a dense table of `bound` records: DS_INDEX_LOAD x
+// bound, rounded up to a power of two.
+uint32_t DenseIndexEntries(uint32_t bound);
 
 // File descriptors of the outer maps, indexed by EpochTable; owned by the
 // DataPlane.
@@ -279,7 +285,8 @@ class DataPlane {
                                                   const std::string& iface,
                                                   int ifindex);
 
-  darkscope_bpf* skeleton_;                       // null when adopted
+  darkscope_bpf* skeleton_;          // null when adopted
+  std::vector<UniqueFd> templates_;  // outer maps' templates, until loaded
   std::array<int, kPlaneMapCount> map_fds_ = {};  // by kPlaneMapNames
   int prog_fd_ = -1;
   uint32_t prog_id_ = 0;

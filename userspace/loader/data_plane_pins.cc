@@ -211,8 +211,10 @@ absl::Status DataPlane::Adopt(PlaneObjects found, int ifindex,
   if (rodata.size() >= offset + sizeof(ds_config)) {
     std::memcpy(&pinned_config, rodata.data() + offset, sizeof(ds_config));
   }
-  if (std::memcmp(&pinned_config, &expected.rodata->config,
-                  sizeof(ds_config)) != 0) {
+  // The hash seed is drawn at each load: the pinned program's is kept.
+  ds_config wanted_config = expected.rodata->config;
+  wanted_config.hash_seed = pinned_config.hash_seed;
+  if (std::memcmp(&pinned_config, &wanted_config, sizeof(ds_config)) != 0) {
     differences.push_back(absl::StrCat(
         "settings: found darknet action ", pinned_config.darknet_action,
         " per-CPU hashes ", pinned_config.per_cpu_hashes, ", this run ",

@@ -185,7 +185,7 @@ TEST_F(CliBinary, ExitStatusesAndMessages) {
       {{"report", "--in", t, "--known-scanners", "/nonexistent/known.txt"},
        1,
        "",
-       "open known networks /nonexistent/known.txt"},
+       "known networks: open /nonexistent/known.txt: No such file"},
       {{"cat"}, 2, "", "no snapshot file or directory given"},
       {{"cat", "--table", "nope", t}, 2, "", "bad value 'nope' for --table"},
       {{"cat", "--format", "xml", t},
@@ -250,9 +250,11 @@ TEST_F(CliBinary, ExitStatusesAndMessages) {
                       "--max-flows", "0", "x.pcap"},
                      2,
                      "",
-                     "--max-flows must be between 1 and 16777216, not 0"});
-    cases.push_back({run({"--max-sources", "16777217"}), 2, "",
-                     "--max-sources must be between 1 and 16777216"});
+                     "--max-flows must be between 1 and 16777214, not 0"});
+    // A dense table's record number fits 24 bits less the header and the
+    // empty entry (abi.h, DS_INDEX_RECORD_MAX).
+    cases.push_back({run({"--max-sources", "16777215"}), 2, "",
+                     "--max-sources must be between 1 and 16777214"});
     cases.push_back({run({"--max-destinations", "0"}), 2, "",
                      "--max-destinations must be between 1 and 16777216"});
   } else {
@@ -290,7 +292,7 @@ TEST_F(CliBinary, RunConfigFile) {
   Check({{"run", "--config", bounded},
          2,
          "",
-         "--max-flows must be between 1 and 16777216, not 0"},
+         "--max-flows must be between 1 and 16777214, not 0"},
         root_);
   std::ofstream(conf, std::ios::app) << "bogus = 1\n";
   Check({{"run", "--config", conf},

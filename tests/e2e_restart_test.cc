@@ -354,8 +354,8 @@ TEST(PinnedLayout, MismatchIsRefusedWithInstructionsAndCanBeCleared) {
        detach,
        false,
        0,
-       // 13 maps (kPlaneMapNames), the config and the program.
-       {"detached xdp_count_darknet_v", "removed 15 pins", "and the directory"},
+       // 15 maps (kPlaneMapNames), the config and the program.
+       {"detached xdp_count_darknet_v", "removed 17 pins", "and the directory"},
        false},
       // The interface as the source of truth: a program whose pins are gone.
       {"kept attached again",

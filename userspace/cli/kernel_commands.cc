@@ -26,8 +26,10 @@ namespace darkscope::cli {
 namespace {
 
 // The keyed tables' bounds refused before anything is loaded: the kernel
-// takes no empty table, and 2^24 is every IPv4 /24.
-constexpr uint32_t kMaxBound = 1u << 24;
+// takes no empty table; 2^24 is every IPv4 /24, and a dense table's record
+// number fits its index entry (abi.h, DS_INDEX_RECORD_MAX).
+constexpr uint32_t kMaxDestinationsBound = 1u << 24;
+constexpr uint32_t kMaxDenseBound = DS_INDEX_RECORD_MAX;
 
 // The data plane settings shared by run and replay (--prefix,
 // --darknet-action, --hash-layout, --max-sources, --max-destinations,
@@ -48,16 +50,20 @@ absl::Status DataPlaneFromFlags(const ParsedFlags& flags,
   options.hash_layout = flags.String("hash-layout") == "shared"
                             ? HashLayout::kShared
                             : HashLayout::kPerCpu;
-  const std::pair<const char*, uint32_t*> bounds[] = {
-      {"max-sources", &options.max_sources},
-      {"max-destinations", &options.max_destinations},
-      {"max-flows", &options.max_flows},
+  const struct {
+    const char* name;
+    uint32_t* bound;
+    uint32_t most;
+  } bounds[] = {
+      {"max-sources", &options.max_sources, kMaxDenseBound},
+      {"max-destinations", &options.max_destinations, kMaxDestinationsBound},
+      {"max-flows", &options.max_flows, kMaxDenseBound},
   };
-  for (const auto& [name, bound] : bounds) {
+  for (const auto& [name, bound, most] : bounds) {
     *bound = flags.Uint32(name);
-    if (*bound == 0 || *bound > kMaxBound) {
+    if (*bound == 0 || *bound > most) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--", name, " must be between 1 and ", kMaxBound, ", not ", *bound));
+          "--", name, " must be between 1 and ", most, ", not ", *bound));
     }
   }
   return absl::OkStatus();

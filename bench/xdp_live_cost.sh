@@ -104,15 +104,6 @@ prog_stats() {
   bpftool prog show id "$1" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
 
-wait_for() {  # FILE TEXT PID
-  for _ in $(seq 1200); do  # 120 s: a loaded machine verifies slowly
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || { log "process exited: $(cat "$1")"; exit 1; }
-    sleep 0.1
-  done
-  log "timed out waiting for '$2' in $1"; exit 1
-}
-
 send_load() {  # LOAD
   case $1 in
     demo|telescope)
@@ -138,7 +129,7 @@ run_one() {
         $EXTRA >"$dir/agent.log" 2>&1 &
       tool_pid=$!
       # Its start line; a warning before it may also say "attached".
-      wait_for "$dir/agent.log" "attached xdp_count_darknet to" "$tool_pid" ;;
+      ds_wait_attached "$dir/agent.log" "$tool_pid" || { log "no agent: $(cat "$dir/agent.log")"; exit 1; } ;;
     xdp_drop)
       ip netns exec "$sensor_ns" xdp-loader load -m native "$sensor_if" "$drop_obj" >"$dir/loader.log" 2>&1 ;;
   esac

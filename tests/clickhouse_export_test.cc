@@ -59,6 +59,38 @@ class ClickHouseExportTest : public ::testing::Test {
   }
   void SetUp() override { DS_REQUIRE_CLICKHOUSE(); }
 
+  // `darkscope export`'s flags into `database` over every sensor's files,
+  // `batch_files` per insert.
+  static std::vector<std::string> ExporterArgs(const std::string& database,
+                                               const char* batch_files) {
+    std::vector<std::string> args = {
+        "--clickhouse",  server_->url(),
+        "--database",    database,
+        "--ledger",      absl::StrCat(root_, "/", database, ".ledger"),
+        "--batch-files", batch_files};
+    for (const std::string& dir : dirs_) {
+      args.push_back("--in");
+      args.push_back(dir);
+    }
+    return args;
+  }
+
+  // What an exporter wrote to its log file.
+  static std::string ReadLog(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+  }
+
+  // Every roll-up of `database` holds what its base table holds, key by key.
+  static void ExpectRollupsMatchBase(const std::string& database) {
+    absl::StatusOr<std::vector<std::string>> rollups =
+        RollupDifferences(server_->url(), database);
+    ASSERT_TRUE(rollups.ok()) << database << ": " << rollups.status();
+    EXPECT_TRUE(rollups->empty())
+        << database << ": " << absl::StrJoin(*rollups, "\n");
+  }
+
   static ExportOptions Options(const std::string& database) {
     ExportOptions options;
     options.url = server_->url();
@@ -104,10 +136,7 @@ TEST_F(ClickHouseExportTest, ExportTwiceHoldsEveryRowOnceAndReportsAsTheFiles) {
                                     << " sums, expected " << expected_.size();
   }
   // Every roll-up holds what its base table holds, key by key.
-  absl::StatusOr<std::vector<std::string>> rollups =
-      RollupDifferences(server_->url(), "twice");
-  ASSERT_TRUE(rollups.ok()) << rollups.status();
-  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+  ExpectRollupsMatchBase("twice");
 
   // The report of the second half of the day (the first half is its
   // previous period), from files and from ClickHouse.
@@ -290,10 +319,7 @@ TEST_F(ClickHouseExportTest, TwoIntervalsWithTheSameCountsAreBothRolledUp) {
   absl::StatusOr<TableSums> held = ServerTableSums(server_->url(), "twins");
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(*held == expected);
-  absl::StatusOr<std::vector<std::string>> rollups =
-      RollupDifferences(server_->url(), "twins");
-  ASSERT_TRUE(rollups.ok()) << rollups.status();
-  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+  ExpectRollupsMatchBase("twins");
   absl::StatusOr<std::string> hour =
       server_->Query("SELECT sum(rows), sum(packets) FROM twins.ports_hourly");
   ASSERT_TRUE(hour.ok()) << hour.status();
@@ -327,10 +353,7 @@ TEST_F(ClickHouseExportTest, RerunCatchesUpRollupsShortOfTheirBaseTables) {
   absl::StatusOr<ExportResult> again = RunExport(options, log);
   ASSERT_TRUE(again.ok()) << again.status() << log.str();
   EXPECT_EQ(again->files_exported, 144);  // nothing of them was missing
-  absl::StatusOr<std::vector<std::string>> rollups =
-      RollupDifferences(server_->url(), "catchup");
-  ASSERT_TRUE(rollups.ok()) << rollups.status();
-  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+  ExpectRollupsMatchBase("catchup");
 }
 
 // `darkscope export` SIGKILLed mid-batch at several points, and the server
@@ -338,15 +361,7 @@ TEST_F(ClickHouseExportTest, RerunCatchesUpRollupsShortOfTheirBaseTables) {
 // table and every roll-up holds each interval once.
 TEST_F(ClickHouseExportTest, KillsMidBatchLeaveEveryTableAndRollupExact) {
   const std::string log = absl::StrCat(root_, "/killed.log");
-  std::vector<std::string> args = {
-      "--clickhouse",  server_->url(),
-      "--database",    "killed",
-      "--ledger",      absl::StrCat(root_, "/killed.ledger"),
-      "--batch-files", "4"};
-  for (const std::string& dir : dirs_) {
-    args.push_back("--in");
-    args.push_back(dir);
-  }
+  const std::vector<std::string> args = ExporterArgs("killed", "4");
   struct Strike {
     const char* what;
     int after_ms;
@@ -371,9 +386,7 @@ TEST_F(ClickHouseExportTest, KillsMidBatchLeaveEveryTableAndRollupExact) {
   }
   exporter.Start(DARKSCOPE_BINARY, args, log);
   const int status = exporter.Wait();
-  std::ifstream in(log);
-  const std::string said((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
+  const std::string said = ReadLog(log);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << said;
   EXPECT_LT(finished_early, 3) << "the kills came after the export; " << said;
   EXPECT_NE(said.find("left pending by an earlier run"), std::string::npos)
@@ -382,34 +395,21 @@ TEST_F(ClickHouseExportTest, KillsMidBatchLeaveEveryTableAndRollupExact) {
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(*held == expected_)
       << held->size() << " sums, expected " << expected_.size();
-  absl::StatusOr<std::vector<std::string>> rollups =
-      RollupDifferences(server_->url(), "killed");
-  ASSERT_TRUE(rollups.ok()) << rollups.status();
-  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+  ExpectRollupsMatchBase("killed");
 }
 
 // A one-shot export stopped by SIGTERM ends at the next batch, exit status
 // 1 and one line saying so; the next run exports the rest, each row once.
 TEST_F(ClickHouseExportTest, OneShotStopsAtABatchOnSigtermAndTheNextRunEndsIt) {
   const std::string log = absl::StrCat(root_, "/stopped.log");
-  std::vector<std::string> args = {
-      "--clickhouse",  server_->url(),
-      "--database",    "stopped",
-      "--ledger",      absl::StrCat(root_, "/stopped.ledger"),
-      "--batch-files", "1"};
-  for (const std::string& dir : dirs_) {
-    args.push_back("--in");
-    args.push_back(dir);
-  }
+  const std::vector<std::string> args = ExporterArgs("stopped", "1");
   ExporterProcess exporter;
   exporter.Start(DARKSCOPE_BINARY, args, log);
   absl::SleepFor(absl::Milliseconds(1500));
   const absl::Time sent = absl::Now();
   const int status = exporter.Kill(SIGTERM);
   EXPECT_LT(absl::Now() - sent, absl::Seconds(10));
-  std::ifstream in(log);
-  const std::string said((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
+  const std::string said = ReadLog(log);
   ASSERT_TRUE(WIFEXITED(status)) << said;
   EXPECT_EQ(WEXITSTATUS(status), 1) << said;
   EXPECT_NE(said.find("stopped by a signal after "), std::string::npos) << said;
@@ -419,10 +419,7 @@ TEST_F(ClickHouseExportTest, OneShotStopsAtABatchOnSigtermAndTheNextRunEndsIt) {
   absl::StatusOr<TableSums> held = ServerTableSums(server_->url(), "stopped");
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(*held == expected_);
-  absl::StatusOr<std::vector<std::string>> rollups =
-      RollupDifferences(server_->url(), "stopped");
-  ASSERT_TRUE(rollups.ok()) << rollups.status();
-  EXPECT_TRUE(rollups->empty()) << absl::StrJoin(*rollups, "\n");
+  ExpectRollupsMatchBase("stopped");
 }
 
 }  // namespace

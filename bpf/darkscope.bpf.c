@@ -139,8 +139,9 @@ DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_ARRAY, 0, __u32, struct ds_traffic,
 	       DS_SRC_PORT_INDEX_COUNT);
 /* Which entries of the two arrays above some CPU touched (abi.h): shared,
  * written once per entry, CPU and epoch, so that the drain reads what an
- * interval touched instead of every entry of every CPU. */
-DS_EPOCH_TABLE(ds_touched, BPF_MAP_TYPE_ARRAY, 0, __u32, __u64,
+ * interval touched instead of every entry of every CPU. Memory-mappable:
+ * the drain reads and zeroes its 33 KB in place, not in batch syscalls. */
+DS_EPOCH_TABLE(ds_touched, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, __u32, __u64,
 	       DS_TOUCHED_WORDS);
 /* Sources and flows: dense tables (abi.h, DS_INDEX_*), shared and updated
  * with atomics. Records are handed out in order, so an interval's records

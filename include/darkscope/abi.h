@@ -51,7 +51,8 @@
  * of ds_src_ports, in __u64 words (bit i of the bitmap: word i / 64, bit
  * i % 64). The program sets an entry's bit when its packets there (its
  * CPU's, for ds_ports) go from 0 to 1, so every nonzero entry has its bit set; the drain
- * reads and clears only the entries of nonzero words (docs/maps.md). */
+ * reads and clears only the entries of nonzero words (docs/maps.md). The
+ * bitmap is a memory-mappable array (BPF_F_MMAPABLE), read in place. */
 #define DS_TOUCHED_PORT_WORDS	  ((DS_PORT_INDEX_COUNT + 63u) / 64u)
 #define DS_TOUCHED_SRC_PORT_WORDS ((DS_SRC_PORT_INDEX_COUNT + 63u) / 64u)
 #define DS_TOUCHED_WORDS	  (DS_TOUCHED_PORT_WORDS + DS_TOUCHED_SRC_PORT_WORDS)

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -213,76 +214,21 @@ absl::Status ReadTouchedArray(int fd, absl::Span<const uint64_t> words,
   return absl::OkStatus();
 }
 
-// The epoch's touched bitmap (ds_touched), DS_TOUCHED_WORDS words.
-absl::StatusOr<std::vector<uint64_t>> ReadTouchedWords(int fd) {
-  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, "ds_touched"));
-  if (info.value_size != sizeof(uint64_t) ||
-      info.max_entries != DS_TOUCHED_WORDS) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "ds_touched (id ", info.id, "): ", info.max_entries, " entries of ",
-        info.value_size, " bytes, expected ", DS_TOUCHED_WORDS, " of 8"));
+// The epoch's touched bitmap (ds_touched), DS_TOUCHED_WORDS words, through
+// its mapping.
+absl::StatusOr<std::vector<uint64_t>> ReadTouchedWords(int fd,
+                                                       MappedTables& mapped) {
+  DS_ASSIGN_OR_RETURN(const MappedArray* touched,
+                      mapped.Get(fd, "ds_touched", sizeof(uint64_t)));
+  if (touched->entries() != DS_TOUCHED_WORDS) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("ds_touched: ", touched->entries(), " words, expected ",
+                     DS_TOUCHED_WORDS));
   }
-  std::vector<uint64_t> words(DS_TOUCHED_WORDS, 0);
-  DS_RETURN_IF_ERROR(ReadArrayRange(
-      fd, info, 0, DS_TOUCHED_WORDS,
-      [&](const uint8_t* key_bytes, const uint8_t* values, size_t, int) {
-        uint32_t key;
-        std::memcpy(&key, key_bytes, sizeof(key));
-        if (key < words.size())
-          std::memcpy(&words[key], values, sizeof(uint64_t));
-      }));
+  std::vector<uint64_t> words(DS_TOUCHED_WORDS);
+  std::memcpy(words.data(), touched->entry(0), words.size() * sizeof(uint64_t));
   return words;
 }
-
-// An array map mapped into memory (BPF_F_MMAPABLE): the dense tables and
-// their indexes, read and zeroed without a syscall per entry.
-class MappedArray {
- public:
-  static absl::StatusOr<MappedArray> Map(int fd, absl::string_view table,
-                                         size_t value_size) {
-    DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
-    if (info.type != BPF_MAP_TYPE_ARRAY ||
-        (info.map_flags & BPF_F_MMAPABLE) == 0 ||
-        info.value_size != value_size) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          table, " (id ", info.id, "): type ", info.type, ", flags ",
-          info.map_flags, ", values of ", info.value_size,
-          " bytes; expected a memory-mappable array of ", value_size));
-    }
-    MappedArray mapped;
-    mapped.stride_ = (size_t{info.value_size} + 7) / 8 * 8;
-    mapped.entries_ = info.max_entries;
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    mapped.length_ =
-        (mapped.stride_ * info.max_entries + page - 1) / page * page;
-    void* base = mmap(nullptr, mapped.length_, PROT_READ | PROT_WRITE,
-                      MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-      return ErrnoError(errno, "mmap",
-                        absl::StrCat(table, " (id ", info.id, ")"));
-    }
-    mapped.base_ = static_cast<uint8_t*>(base);
-    return mapped;
-  }
-  MappedArray(MappedArray&& other) noexcept
-      : base_(std::exchange(other.base_, nullptr)),
-        length_(other.length_),
-        stride_(other.stride_),
-        entries_(other.entries_) {}
-  MappedArray& operator=(MappedArray&&) = delete;
-  ~MappedArray() {
-    if (base_ != nullptr) munmap(base_, length_);
-  }
-
-  uint32_t entries() const { return entries_; }
-  uint8_t* entry(uint32_t i) const { return base_ + size_t{i} * stride_; }
-
- private:
-  MappedArray() = default;
-  uint8_t* base_ = nullptr;
-  size_t length_ = 0, stride_ = 0;
-  uint32_t entries_ = 0;
-};
 
 // The records a dense table holds (abi.h, DS_INDEX_*): 1 .. the header's
 // count of numbers handed out, cut at the bound.
@@ -316,9 +262,10 @@ void MergeValue(const ds_traffic& from, ds_traffic& into) {
 // number a CPU took and did not use holds none), by key.
 template <typename Record, typename Key, typename Value, typename Map>
 absl::Status ReadDense(int fd, absl::string_view table, Value Record::*counts,
-                       Map& out) {
-  DS_ASSIGN_OR_RETURN(MappedArray records,
-                      MappedArray::Map(fd, table, sizeof(Record)));
+                       MappedTables& mapped, Map& out) {
+  DS_ASSIGN_OR_RETURN(const MappedArray* mapping,
+                      mapped.Get(fd, table, sizeof(Record)));
+  const MappedArray& records = *mapping;
   const uint32_t held = DenseRecords<Record>(records);
   std::vector<std::pair<Key, Value>> entries;
   entries.reserve(held);
@@ -345,12 +292,14 @@ absl::Status ReadDense(int fd, absl::string_view table, Value Record::*counts,
 // header: the table is empty again.
 template <typename Record>
 absl::Status ClearDense(int records_fd, int index_fd, uint32_t held,
-                        absl::string_view table) {
-  DS_ASSIGN_OR_RETURN(MappedArray records,
-                      MappedArray::Map(records_fd, table, sizeof(Record)));
-  DS_ASSIGN_OR_RETURN(MappedArray index,
-                      MappedArray::Map(index_fd, absl::StrCat(table, " index"),
-                                       sizeof(uint32_t)));
+                        absl::string_view table, MappedTables& mapped) {
+  DS_ASSIGN_OR_RETURN(const MappedArray* records_mapping,
+                      mapped.Get(records_fd, table, sizeof(Record)));
+  DS_ASSIGN_OR_RETURN(
+      const MappedArray* index_mapping,
+      mapped.Get(index_fd, absl::StrCat(table, " index"), sizeof(uint32_t)));
+  const MappedArray& records = *records_mapping;
+  const MappedArray& index = *index_mapping;
   held = std::min(held, records.entries() - 1);
   for (uint32_t i = 1; i <= held; ++i) {
     uint32_t slot = 0;
@@ -365,10 +314,11 @@ absl::Status ClearDense(int records_fd, int index_fd, uint32_t held,
 
 // The records of a dense table now.
 template <typename Record>
-absl::StatusOr<uint32_t> DenseRecordsOf(int fd, absl::string_view table) {
-  DS_ASSIGN_OR_RETURN(MappedArray records,
-                      MappedArray::Map(fd, table, sizeof(Record)));
-  return DenseRecords<Record>(records);
+absl::StatusOr<uint32_t> DenseRecordsOf(int fd, absl::string_view table,
+                                        MappedTables& mapped) {
+  DS_ASSIGN_OR_RETURN(const MappedArray* records,
+                      mapped.Get(fd, table, sizeof(Record)));
+  return DenseRecords<Record>(*records);
 }
 
 // A new, empty map shaped like `fd`'s.
@@ -383,6 +333,50 @@ absl::StatusOr<UniqueFd> CreateLike(int fd, absl::string_view table) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<MappedArray>> MappedArray::Map(
+    int fd, absl::string_view table, size_t value_size) {
+  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
+  if (info.type != BPF_MAP_TYPE_ARRAY ||
+      (info.map_flags & BPF_F_MMAPABLE) == 0 || info.value_size != value_size) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        table, " (id ", info.id, "): type ", info.type, ", flags ",
+        info.map_flags, ", values of ", info.value_size,
+        " bytes; expected a memory-mappable array of ", value_size));
+  }
+  std::unique_ptr<MappedArray> mapped(new MappedArray());
+  mapped->stride_ = (size_t{info.value_size} + 7) / 8 * 8;
+  mapped->entries_ = info.max_entries;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  mapped->length_ =
+      (mapped->stride_ * info.max_entries + page - 1) / page * page;
+  void* base =
+      mmap(nullptr, mapped->length_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) {
+    return ErrnoError(errno, "mmap",
+                      absl::StrCat(table, " (id ", info.id, ")"));
+  }
+  mapped->base_ = static_cast<uint8_t*>(base);
+  return mapped;
+}
+
+MappedArray::~MappedArray() {
+  if (base_ != nullptr) munmap(base_, length_);
+}
+
+absl::StatusOr<const MappedArray*> MappedTables::Get(int fd,
+                                                     absl::string_view table,
+                                                     size_t value_size) {
+  DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
+  if (auto it = by_id_.find(info.id); it != by_id_.end())
+    return it->second.get();
+  if (by_id_.size() >= kMaxMapped) by_id_.clear();
+  DS_ASSIGN_OR_RETURN(std::unique_ptr<MappedArray> mapped,
+                      MappedArray::Map(fd, table, value_size));
+  const MappedArray* result = mapped.get();
+  by_id_.emplace(info.id, std::move(mapped));
+  return result;
+}
 
 absl::StatusOr<DetachedEpoch> EpochRotation::SwapOut(uint32_t epoch) {
   DetachedEpoch detached;
@@ -472,30 +466,33 @@ std::vector<typename Map::key_type> KeysOf(const Map& map) {
   return keys;
 }
 
-// Clears the touched bitmap (32 KB, whole), after the arrays' entries: an
-// entry still nonzero keeps its bit.
-absl::Status ZeroTouched(int fd) {
-  std::vector<uint32_t> words(DS_TOUCHED_WORDS);
-  for (uint32_t i = 0; i < words.size(); ++i) words[i] = i;
-  return ZeroArrayEntries(fd, words, "ds_touched");
+// Clears the touched bitmap (33 KB, whole, through its mapping), after the
+// arrays' entries: an entry still nonzero keeps its bit.
+absl::Status ZeroTouched(int fd, MappedTables& mapped) {
+  DS_ASSIGN_OR_RETURN(const MappedArray* touched,
+                      mapped.Get(fd, "ds_touched", sizeof(uint64_t)));
+  std::memset(touched->entry(0), 0,
+              size_t{touched->entries()} * sizeof(uint64_t));
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
-                                      const EpochCounts& counts) {
+                                      const EpochCounts& counts,
+                                      MappedTables& mapped) {
   ClearList clear;
   clear.ports = KeysOf(counts.ports);
   clear.src_ports = KeysOf(counts.src_ports);
   auto fd = [&](EpochTable table) {
     return maps.maps[static_cast<int>(table)].get();
   };
-  DS_ASSIGN_OR_RETURN(
-      clear.source_records,
-      DenseRecordsOf<ds_source_record>(fd(EpochTable::kSources), "ds_sources"));
-  DS_ASSIGN_OR_RETURN(
-      clear.flow_records,
-      DenseRecordsOf<ds_flow_record>(fd(EpochTable::kFlows), "ds_flows"));
+  DS_ASSIGN_OR_RETURN(clear.source_records,
+                      DenseRecordsOf<ds_source_record>(fd(EpochTable::kSources),
+                                                       "ds_sources", mapped));
+  DS_ASSIGN_OR_RETURN(clear.flow_records,
+                      DenseRecordsOf<ds_flow_record>(fd(EpochTable::kFlows),
+                                                     "ds_flows", mapped));
   // ds_dests: a lightly used table is emptied key by key (a batch delete);
   // a well-filled one is replaced, since deleting many keys costs the
   // kernel more than a new preallocated table.
@@ -510,7 +507,7 @@ absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
 
 absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
                                     const EpochCounts& counts) {
-  DS_ASSIGN_OR_RETURN(ClearList clear, ClearListOf(epoch, counts));
+  DS_ASSIGN_OR_RETURN(ClearList clear, ClearListOf(epoch, counts, mapped_));
   return Recycle(std::move(epoch), clear);
 }
 
@@ -529,7 +526,7 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
                                       name(EpochTable::kPorts)));
   DS_RETURN_IF_ERROR(ZeroArrayEntries(
       fd(EpochTable::kSrcPorts), clear.src_ports, name(EpochTable::kSrcPorts)));
-  DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched)));
+  DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched), mapped_));
   // A table marked `replace` was well filled: replaced by a new one (the
   // old map is freed by the kernel once its last fd closes).
   auto recycle_hash = [&](EpochTable table, const auto& hash) -> absl::Status {
@@ -542,10 +539,10 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
   };
   DS_RETURN_IF_ERROR(ClearDense<ds_source_record>(
       fd(EpochTable::kSources), fd(EpochTable::kSourceIndex),
-      clear.source_records, name(EpochTable::kSources)));
+      clear.source_records, name(EpochTable::kSources), mapped_));
   DS_RETURN_IF_ERROR(ClearDense<ds_flow_record>(
       fd(EpochTable::kFlows), fd(EpochTable::kFlowIndex), clear.flow_records,
-      name(EpochTable::kFlows)));
+      name(EpochTable::kFlows), mapped_));
   DS_RETURN_IF_ERROR(recycle_hash(EpochTable::kDests, clear.destinations));
   // The arrays were cleared where they are (still in their slot); only the
   // hash table is kept as the spare.
@@ -573,8 +570,8 @@ absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer,
   return maps;
 }
 
-absl::Status ClearInPlace(const DetachedEpoch& maps,
-                          const EpochCounts& counts) {
+absl::Status ClearInPlace(const DetachedEpoch& maps, const EpochCounts& counts,
+                          MappedTables& mapped) {
   auto fd = [&](EpochTable table) {
     return maps.maps[static_cast<int>(table)].get();
   };
@@ -589,24 +586,32 @@ absl::Status ClearInPlace(const DetachedEpoch& maps,
   DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
                                       KeysOf(counts.src_ports),
                                       name(EpochTable::kSrcPorts)));
-  DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched)));
-  DS_ASSIGN_OR_RETURN(const uint32_t sources, DenseRecordsOf<ds_source_record>(
-                                                  fd(EpochTable::kSources),
-                                                  name(EpochTable::kSources)));
+  DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched), mapped));
+  DS_ASSIGN_OR_RETURN(
+      const uint32_t sources,
+      DenseRecordsOf<ds_source_record>(fd(EpochTable::kSources),
+                                       name(EpochTable::kSources), mapped));
   DS_RETURN_IF_ERROR(ClearDense<ds_source_record>(
       fd(EpochTable::kSources), fd(EpochTable::kSourceIndex), sources,
-      name(EpochTable::kSources)));
-  DS_ASSIGN_OR_RETURN(const uint32_t flows,
-                      DenseRecordsOf<ds_flow_record>(fd(EpochTable::kFlows),
-                                                     name(EpochTable::kFlows)));
+      name(EpochTable::kSources), mapped));
+  DS_ASSIGN_OR_RETURN(
+      const uint32_t flows,
+      DenseRecordsOf<ds_flow_record>(fd(EpochTable::kFlows),
+                                     name(EpochTable::kFlows), mapped));
   DS_RETURN_IF_ERROR(ClearDense<ds_flow_record>(
       fd(EpochTable::kFlows), fd(EpochTable::kFlowIndex), flows,
-      name(EpochTable::kFlows)));
+      name(EpochTable::kFlows), mapped));
   return DeleteHashEntries(fd(EpochTable::kDests), KeysOf(counts.destinations),
                            name(EpochTable::kDests));
 }
 
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
+  MappedTables mapped;
+  return ReadEpochTables(epoch, mapped);
+}
+
+absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch,
+                                            MappedTables& mapped) {
   EpochCounts counts;
   auto fd = [&](EpochTable table) {
     return epoch.maps[static_cast<int>(table)].get();
@@ -620,7 +625,7 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
   }
   // The arrays: only the entries of the touched bitmap's nonzero words.
   DS_ASSIGN_OR_RETURN(std::vector<uint64_t> touched,
-                      ReadTouchedWords(fd(EpochTable::kTouched)));
+                      ReadTouchedWords(fd(EpochTable::kTouched), mapped));
   const absl::Span<const uint64_t> words(touched);
   DS_RETURN_IF_ERROR(ReadTouchedArray<ds_port_stats>(
       fd(EpochTable::kPorts), words.subspan(0, DS_TOUCHED_PORT_WORDS),
@@ -629,12 +634,12 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch) {
       fd(EpochTable::kSrcPorts), words.subspan(DS_TOUCHED_PORT_WORDS),
       counts.src_ports, "ds_src_ports"));
   DS_RETURN_IF_ERROR((ReadDense<ds_source_record, ds_net_key>(
-      fd(EpochTable::kSources), "ds_sources", &ds_source_record::stats,
+      fd(EpochTable::kSources), "ds_sources", &ds_source_record::stats, mapped,
       counts.sources)));
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_dest_stats>(
       fd(EpochTable::kDests), /*is_array=*/false, counts.destinations)));
   DS_RETURN_IF_ERROR((ReadDense<ds_flow_record, ds_flow_key>(
-      fd(EpochTable::kFlows), "ds_flows", &ds_flow_record::traffic,
+      fd(EpochTable::kFlows), "ds_flows", &ds_flow_record::traffic, mapped,
       counts.flows)));
   return counts;
 }
@@ -685,8 +690,10 @@ absl::StatusOr<EpochCounts> IntervalCutter::ReadAndHold(uint32_t old_epoch) {
           absl::StrCat(kEpochTableNames[table], "[", old_epoch, "]"));
     }
   }
-  DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(maps));
-  DS_ASSIGN_OR_RETURN(ClearList clear, ClearListOf(maps, counts));
+  DS_ASSIGN_OR_RETURN(EpochCounts counts,
+                      ReadEpochTables(maps, rotation_.mapped()));
+  DS_ASSIGN_OR_RETURN(ClearList clear,
+                      ClearListOf(maps, counts, rotation_.mapped()));
   held_ = Held{old_epoch, std::move(clear)};
   return counts;
 }
@@ -707,8 +714,9 @@ absl::StatusOr<EpochCounts> IntervalCutter::DrainInPlace() {
                         InnerMapsInPlace(plane_.outer_map_fds(), epoch_));
     in_place_ = std::move(maps);
   }
-  DS_ASSIGN_OR_RETURN(EpochCounts counts, ReadEpochTables(*in_place_));
-  DS_RETURN_IF_ERROR(ClearInPlace(*in_place_, counts));
+  DS_ASSIGN_OR_RETURN(EpochCounts counts,
+                      ReadEpochTables(*in_place_, rotation_.mapped()));
+  DS_RETURN_IF_ERROR(ClearInPlace(*in_place_, counts, rotation_.mapped()));
   return counts;
 }
 

@@ -26,11 +26,15 @@
 #define DARKSCOPE_DRAIN_EPOCH_TABLES_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/unique_fd.h"
 #include "counts/counts.h"
 #include "darkscope/abi.h"
@@ -42,6 +46,47 @@ namespace darkscope {
 // EpochTable.
 struct DetachedEpoch {
   std::array<UniqueFd, kEpochTableCount> maps;
+};
+
+// An array map mapped into memory (BPF_F_MMAPABLE): the dense tables and
+// their indexes, read and zeroed without a syscall per entry. The mapping
+// holds the map: the kernel frees it only once the mapping is gone too.
+class MappedArray {
+ public:
+  static absl::StatusOr<std::unique_ptr<MappedArray>> Map(
+      int fd, absl::string_view table, size_t value_size);
+  MappedArray(const MappedArray&) = delete;
+  MappedArray& operator=(const MappedArray&) = delete;
+  ~MappedArray();
+
+  uint32_t entries() const { return entries_; }
+  uint8_t* entry(uint32_t i) const { return base_ + size_t{i} * stride_; }
+
+ private:
+  MappedArray() = default;
+  uint8_t* base_ = nullptr;
+  size_t length_ = 0, stride_ = 0;
+  uint32_t entries_ = 0;
+};
+
+// The dense tables' mappings, kept from one interval to the next. Mapping
+// a BPF array maps every one of its pages at once (the kernel's
+// remap_vmalloc_range), and unmapping unmaps them all: 40 MB of flow
+// records are 10,000 page-table entries each way. A mapping per read and
+// per clear was more than half of replay's time per interval; the arrays
+// never leave their slots, so each is mapped once. Keyed by map id, which
+// the kernel cannot hand to another map while the mapping holds this one.
+class MappedTables {
+ public:
+  // `fd`'s mapping, made on first use; `table` names it in errors.
+  absl::StatusOr<const MappedArray*> Get(int fd, absl::string_view table,
+                                         size_t value_size);
+
+ private:
+  // More maps than two epochs' dense tables: maps that left their slots
+  // (a test's, an adopted set's) are let go all at once.
+  static constexpr size_t kMaxMapped = 16;
+  absl::flat_hash_map<uint32_t, std::unique_ptr<MappedArray>> by_id_;
 };
 
 // What Recycle must clear of an epoch that was read: the array entries
@@ -62,7 +107,8 @@ struct ClearList {
 
 // The clear list of `counts`, read from `maps`.
 absl::StatusOr<ClearList> ClearListOf(const DetachedEpoch& maps,
-                                      const EpochCounts& counts);
+                                      const EpochCounts& counts,
+                                      MappedTables& mapped);
 
 class EpochRotation {
  public:
@@ -77,11 +123,19 @@ class EpochRotation {
   absl::Status Recycle(DetachedEpoch epoch, const ClearList& clear);
   absl::Status Recycle(DetachedEpoch epoch, const EpochCounts& counts);
 
+  // The dense tables' mappings, for ReadEpochTables of the epochs this
+  // rotation recycles.
+  MappedTables& mapped() { return mapped_; }
+
  private:
   OuterMapFds outer_;
+  MappedTables mapped_;
   std::optional<DetachedEpoch> spare_;
 };
 
+absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch,
+                                            MappedTables& mapped);
+// With mappings made for this read alone (tests, benchmarks).
 absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch);
 
 // The inner maps `epoch`'s slots hold now, left in place: for a program
@@ -94,7 +148,8 @@ absl::StatusOr<DetachedEpoch> InnerMapsInPlace(const OuterMapFds& outer,
 // zeroed, every key of the hash tables in `counts` is deleted (what
 // ReadEpochTables returned for them: the cost follows what the interval
 // touched, in batches of bounded size).
-absl::Status ClearInPlace(const DetachedEpoch& maps, const EpochCounts& counts);
+absl::Status ClearInPlace(const DetachedEpoch& maps, const EpochCounts& counts,
+                          MappedTables& mapped);
 
 // The drain at an interval boundary, as the agent and replay use it: point
 // the program at the other epoch, swap the old epoch out (the kernel's wait

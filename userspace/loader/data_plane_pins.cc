@@ -36,23 +36,25 @@ std::string PinPath(const std::string& directory, absl::string_view object) {
 
 // The shape a map must have to be adopted.
 struct MapShape {
-  uint32_t type = 0, key_size = 0, value_size = 0, max_entries = 0;
+  uint32_t type = 0, key_size = 0, value_size = 0, max_entries = 0, flags = 0;
   friend bool operator==(const MapShape&, const MapShape&) = default;
 };
 
 std::string Describe(const MapShape& shape) {
   return absl::StrCat("type ", shape.type, ", key ", shape.key_size,
                       " B, value ", shape.value_size, " B, ", shape.max_entries,
-                      " entries");
+                      " entries, flags ", shape.flags);
 }
 
 MapShape ShapeOf(const bpf_map* map) {
   return {static_cast<uint32_t>(bpf_map__type(map)), bpf_map__key_size(map),
-          bpf_map__value_size(map), bpf_map__max_entries(map)};
+          bpf_map__value_size(map), bpf_map__max_entries(map),
+          bpf_map__map_flags(map)};
 }
 
 MapShape ShapeOf(const bpf_map_info& info) {
-  return {info.type, info.key_size, info.value_size, info.max_entries};
+  return {info.type, info.key_size, info.value_size, info.max_entries,
+          info.map_flags};
 }
 
 // The shape of the map in slot 0 of the outer map `outer_fd`.

@@ -935,6 +935,18 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 	add_value(&flow->traffic.bytes, pkt->frame_len, 0);
 }
 
+/* Benchmarks only: bench/xdp_bisect.sh compiles the program with
+ * DS_BENCH_WITHOUT set to switch tables off (DS_BENCH_* bits below), in
+ * build directories of its own, to measure in situ what each costs. Every
+ * build that counts has 0: the verifier sees the calls, unconditionally. */
+#ifndef DS_BENCH_WITHOUT
+#define DS_BENCH_WITHOUT 0
+#endif
+#define DS_BENCH_PORTS	 1 /* ds_ports and ds_src_ports (and ds_touched) */
+#define DS_BENCH_FLOWS	 2 /* ds_flows and its index */
+#define DS_BENCH_SOURCES 4 /* ds_sources and its index */
+#define DS_BENCH_DESTS	 8 /* ds_dests */
+
 /* Returns what count_source returns: the source network's packets so far
  * in the interval. */
 static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
@@ -955,11 +967,16 @@ static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 	ctr->value[DS_CTR_BACKSCATTER] += pkt->backscatter;
 
 	if (pkt->l4_ok) {
-		count_ports(epoch, pkt, ctr);
-		count_flow(epoch, pkt, ctr);
+		if (!(DS_BENCH_WITHOUT & DS_BENCH_PORTS))
+			count_ports(epoch, pkt, ctr);
+		if (!(DS_BENCH_WITHOUT & DS_BENCH_FLOWS))
+			count_flow(epoch, pkt, ctr);
 	}
-	source_packets = count_source(epoch, pkt, ctr);
-	count_dest(epoch, pkt, ctr);
+	source_packets = 0;
+	if (!(DS_BENCH_WITHOUT & DS_BENCH_SOURCES))
+		source_packets = count_source(epoch, pkt, ctr);
+	if (!(DS_BENCH_WITHOUT & DS_BENCH_DESTS))
+		count_dest(epoch, pkt, ctr);
 	return source_packets;
 }
 

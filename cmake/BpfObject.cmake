@@ -18,6 +18,14 @@ else()
   set(DARKSCOPE_BPF_SYSTEM_INCLUDE /usr/include/${CMAKE_SYSTEM_PROCESSOR}-linux-gnu)
 endif()
 
+# Benchmarks only: more clang flags for the BPF objects. bench/xdp_bisect.sh
+# sets -DDS_BENCH_WITHOUT=N in build directories of its own to switch
+# tables off and measure each one's cost by difference; a build that counts
+# leaves it empty.
+set(DARKSCOPE_BPF_BENCH_FLAGS "" CACHE STRING
+    "extra clang flags for the BPF objects (bench/xdp_bisect.sh only)")
+separate_arguments(darkscope_bpf_bench_flags UNIX_COMMAND "${DARKSCOPE_BPF_BENCH_FLAGS}")
+
 function(darkscope_bpf_object name source)
   get_filename_component(source_path ${source} ABSOLUTE)
   set(object ${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o)
@@ -28,6 +36,7 @@ function(darkscope_bpf_object name source)
     COMMAND ${DARKSCOPE_CLANG} -target bpf -mcpu=v3 -O2 -g -Wall -Werror
             -I${PROJECT_SOURCE_DIR}/include
             -idirafter ${DARKSCOPE_BPF_SYSTEM_INCLUDE}
+            ${darkscope_bpf_bench_flags}
             -MD -MF ${object}.d
             -c ${source_path} -o ${object}
     DEPENDS ${source_path}

@@ -148,20 +148,31 @@ TEST_F(ClickHouseExportTest, ExportTwiceHoldsEveryRowOnceAndReportsAsTheFiles) {
     std::vector<std::string> sensors;  // empty: all
     const char* from;
     const char* to;
+    const char* time_zone;
   } cases[] = {
       {"every sensor, half a day",
        {},
        "2026-11-23T12:00:00Z",
-       "2026-11-24T00:00:00Z"},
+       "2026-11-24T00:00:00Z",
+       "UTC"},
       {"two sensors, six hours",
        {"paris", "tokyo"},
        "2026-11-23T06:00:00Z",
-       "2026-11-23T12:00:00Z"},
+       "2026-11-23T12:00:00Z",
+       "UTC"},
+      // Daily steps (over two weeks), days in the zone: the day's data
+      // spans two of New York's days.
+      {"every sensor, fifteen days by New York days",
+       {},
+       "2026-11-10T05:00:00Z",
+       "2026-11-25T05:00:00Z",
+       "America/New_York"},
   };
   for (const Case& c : cases) {
     ReportOptions report;
     report.from = At(c.from);
     report.to = At(c.to);
+    report.local_time_zone = c.time_zone;
     for (const std::string& dir : dirs_) {
       if (c.sensors.empty() || std::count(c.sensors.begin(), c.sensors.end(),
                                           fs::path(dir).filename().string())) {
@@ -178,8 +189,10 @@ TEST_F(ClickHouseExportTest, ExportTwiceHoldsEveryRowOnceAndReportsAsTheFiles) {
         BuildReport(report, source);
     ASSERT_TRUE(from_clickhouse.ok()) << from_clickhouse.status();
     EXPECT_GT((*from_files)["totals"]["packets"].get<uint64_t>(), 0u) << c.name;
-    EXPECT_GT((*from_files)["previous_period"]["snapshots"].get<int>(), 0)
-        << c.name;
+    if (std::string(c.time_zone) == "UTC") {
+      EXPECT_GT((*from_files)["previous_period"]["snapshots"].get<int>(), 0)
+          << c.name;
+    }
     EXPECT_EQ((*from_files)["sensors"].size(),
               c.sensors.empty() ? 3u : c.sensors.size());
     EXPECT_EQ(*from_files, *from_clickhouse)
@@ -192,7 +205,8 @@ TEST_F(ClickHouseExportTest, ExportTwiceHoldsEveryRowOnceAndReportsAsTheFiles) {
 // Every report filter gives, from ClickHouse, the report of the files under
 // the same filter: each case keeps some of the period's packets and drops
 // some (the equality is not that of two empty reports), and the sections a
-// filter cannot reach are marked alike.
+// filter cannot reach are marked alike. Over half a day by hours, and over
+// fifteen days by New York's days (daily steps, days not UTC days).
 TEST_F(ClickHouseExportTest, EveryFilterReportsAsTheFiles) {
   ExportOptions options = Options("filtered");
   std::ostringstream log;
@@ -205,7 +219,6 @@ TEST_F(ClickHouseExportTest, EveryFilterReportsAsTheFiles) {
   ASSERT_TRUE(all.ok()) << all.status();
   if ((*all)["enrichment"].empty())
     GTEST_SKIP() << "enrichment data not installed (deploy/setup.sh)";
-  const uint64_t all_packets = (*all)["totals"]["packets"].get<uint64_t>();
   // An AS of the data, and two networks of it for the known scanners.
   uint32_t asn = 0;
   for (const auto& row : (*all)["top_as_ports"]) {
@@ -258,35 +271,56 @@ TEST_F(ClickHouseExportTest, EveryFilterReportsAsTheFiles) {
        {}},
       {"sensor and country", {{"country", "CN"}}, "", 0, false, {"osaka"}},
   };
+  struct Period {
+    const char* from;
+    const char* to;
+    const char* time_zone;
+  } periods[] = {
+      {"2026-11-23T12:00:00Z", "2026-11-24T00:00:00Z", "UTC"},
+      {"2026-11-10T05:00:00Z", "2026-11-25T05:00:00Z", "America/New_York"},
+  };
   SchemaTarget target;
   target.database = "filtered";
-  for (const Case& c : cases) {
-    ReportOptions report = base;
-    for (const auto& [flag, list] : c.values)
-      ASSERT_TRUE(AddFilterValues(flag, list, report.filter).ok()) << c.name;
-    report.filter.fingerprint = FingerprintCounter(c.fingerprint);
-    report.filter.family = c.family;
-    report.filter.sensors = c.sensors;
-    if (c.exclude_known) {
-      report.known_scanners = known;
-      report.exclude_known = true;
+  for (const Period& period : periods) {
+    ReportOptions unfiltered = base;
+    unfiltered.from = At(period.from);
+    unfiltered.to = At(period.to);
+    unfiltered.local_time_zone = period.time_zone;
+    absl::StatusOr<nlohmann::json> everything = BuildReport(unfiltered);
+    ASSERT_TRUE(everything.ok()) << everything.status();
+    const uint64_t all_packets =
+        (*everything)["totals"]["packets"].get<uint64_t>();
+    for (const Case& c : cases) {
+      ReportOptions report = unfiltered;
+      for (const auto& [flag, list] : c.values)
+        ASSERT_TRUE(AddFilterValues(flag, list, report.filter).ok()) << c.name;
+      report.filter.fingerprint = FingerprintCounter(c.fingerprint);
+      report.filter.family = c.family;
+      report.filter.sensors = c.sensors;
+      if (c.exclude_known) {
+        report.known_scanners = known;
+        report.exclude_known = true;
+      }
+      const std::string name =
+          absl::StrCat(c.name, " from ", period.from, " in ", period.time_zone);
+      absl::StatusOr<nlohmann::json> from_files = BuildReport(report);
+      ASSERT_TRUE(from_files.ok()) << name << ": " << from_files.status();
+      ClickHousePeriodSource source(server_->url(), target, {});
+      absl::StatusOr<nlohmann::json> from_clickhouse =
+          BuildReport(report, source);
+      ASSERT_TRUE(from_clickhouse.ok())
+          << name << ": " << from_clickhouse.status();
+      const uint64_t packets =
+          (*from_files)["totals"]["packets"].get<uint64_t>();
+      EXPECT_GT(packets, 0u) << name << ": keeps nothing";
+      EXPECT_LT(packets, all_packets) << name << ": drops nothing";
+      EXPECT_FALSE((*from_files)["filter"]["applied"].empty()) << name;
+      EXPECT_EQ(*from_files, *from_clickhouse)
+          << name << "\n"
+          << nlohmann::json::diff(*from_files, *from_clickhouse)
+                 .dump()
+                 .substr(0, 3000);
     }
-    absl::StatusOr<nlohmann::json> from_files = BuildReport(report);
-    ASSERT_TRUE(from_files.ok()) << c.name << ": " << from_files.status();
-    ClickHousePeriodSource source(server_->url(), target, {});
-    absl::StatusOr<nlohmann::json> from_clickhouse =
-        BuildReport(report, source);
-    ASSERT_TRUE(from_clickhouse.ok())
-        << c.name << ": " << from_clickhouse.status();
-    const uint64_t packets = (*from_files)["totals"]["packets"].get<uint64_t>();
-    EXPECT_GT(packets, 0u) << c.name << ": keeps nothing";
-    EXPECT_LT(packets, all_packets) << c.name << ": drops nothing";
-    EXPECT_FALSE((*from_files)["filter"]["applied"].empty()) << c.name;
-    EXPECT_EQ(*from_files, *from_clickhouse)
-        << c.name << "\n"
-        << nlohmann::json::diff(*from_files, *from_clickhouse)
-               .dump()
-               .substr(0, 3000);
   }
 }
 

@@ -78,6 +78,34 @@ const char* FingerprintColumn(uint32_t fingerprint) {
                                       : "masscan";
 }
 
+// Each hour of the period with its series step and its hours of day (UTC
+// and local), as AddHourPoint places it: the queries that group by
+// network join it to sum by step and by hour of day on the server.
+ClickHouseExternalTable PeriodHours(const PeriodCounts& p,
+                                    absl::TimeZone local) {
+  ClickHouseExternalTable hours{
+      "period_hours",
+      "hour UInt32, step UInt32, hour_utc UInt8, hour_local UInt8", ""};
+  for (absl::Time t = absl::UnixEpoch() +
+                      absl::Floor(p.from - absl::UnixEpoch(), absl::Hours(1));
+       t < p.to; t += absl::Hours(1)) {
+    absl::StrAppend(&hours.rows, absl::ToUnixSeconds(t), "\t",
+                    absl::ToUnixSeconds(StepStart(p, t)), "\t",
+                    absl::ToCivilHour(t, absl::UTCTimeZone()).hour(), "\t",
+                    absl::ToCivilHour(t, local).hour(), "\n");
+  }
+  return hours;
+}
+
+// The rows of `select` (an hour column and `columns`) joined with their
+// hours' steps and hours of day.
+std::string ByHour(const std::string& select) {
+  return absl::StrCat(
+      "(SELECT toUInt32(intDiv(toUInt32(interval_start), 3600) "
+      "* 3600) AS hour, ",
+      select, ") ANY INNER JOIN period_hours USING hour");
+}
+
 // " AND (slot, folded port) IN ((0, 23), ...)": rows of the (slot, port)
 // pairs, ICMP types as one; empty for none (no restriction).
 std::string SlotPortCondition(
@@ -129,7 +157,8 @@ absl::Status ClickHousePeriodSource::SetFilter(const ReportFilter& filter) {
 absl::StatusOr<std::vector<std::vector<std::string>>>
 ClickHousePeriodSource::Rows(const std::string& sql, const std::string& table,
                              absl::Time from, absl::Time to,
-                             const Restriction& r) {
+                             const Restriction& r,
+                             const ClickHouseExternalTable* also) {
   std::string where = absl::StrCat(
       "interval_start >= toDateTime(", absl::ToUnixSeconds(from),
       ") AND interval_start < toDateTime(", absl::ToUnixSeconds(to), ")");
@@ -153,6 +182,7 @@ ClickHousePeriodSource::Rows(const std::string& sql, const std::string& table,
   for (const ClickHouseExternalTable& t : r.tables) {
     if (absl::StrContains(query, t.name)) tables.push_back(t);
   }
+  if (also != nullptr) tables.push_back(*also);
   DS_ASSIGN_OR_RETURN(
       std::string body,
       client_.Query(query + " FORMAT TabSeparated",
@@ -235,6 +265,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   p.step = to - from > kDailySeriesAfter ? absl::Hours(24) : absl::Hours(1);
   p.zone = local;
   Countries countries(origins);
+  const ClickHouseExternalTable hours = PeriodHours(p, local);
 
   // Per sensor: intervals and the data plane's counters.
   std::vector<std::string> sums;
@@ -385,21 +416,46 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
       s.synack = Number(row[7]);
       s.rst = Number(row[8]);
     }
+    // By step, and for the profiles by hours of day: with a daily step a
+    // network's rows are its days' and its hours of day (24, 48 across a
+    // change of offset), not its hours'. An hourly step is its hour.
+    const bool hourly = p.step == absl::Hours(1);
+    const std::string joined = ByHour(
+        absl::StrCat("family, prefix, ", packets, " AS n FROM ", from_rows));
     DS_ASSIGN_OR_RETURN(
-        auto source_hours,
-        Rows(absl::StrCat("SELECT ", kHour, ", family, prefix, sum(", packets,
-                          ") FROM ", from_rows,
-                          " GROUP BY hour, family, prefix"),
-             "sources", from, to, r));
+        auto source_steps,
+        Rows(absl::StrCat("SELECT step, family, prefix, sum(n) FROM ", joined,
+                          " GROUP BY step, family, prefix"),
+             "sources", from, to, r, &hours));
     std::map<std::pair<int64_t, uint16_t>, uint64_t> by_country;
-    for (const auto& row : source_hours) {
+    for (const auto& row : source_steps) {
       by_country[{static_cast<int64_t>(Number(row[0])),
                   countries.Of(static_cast<uint8_t>(Number(row[1])),
                                Number(row[2]))}] += Number(row[3]);
     }
     for (const auto& [key, packets] : by_country) {
-      AddHourPoint(p, kCountrySeries, key.second,
-                   absl::FromUnixSeconds(key.first), packets, local);
+      if (hourly) {
+        AddHourPoint(p, kCountrySeries, key.second,
+                     absl::FromUnixSeconds(key.first), packets, local);
+      } else {
+        p.keyed[kCountrySeries].Add(key.second, key.first, packets);
+      }
+    }
+    if (!hourly) {
+      DS_ASSIGN_OR_RETURN(
+          auto source_hours_of_day,
+          Rows(absl::StrCat("SELECT hour_utc, hour_local, family, prefix, "
+                            "sum(n) FROM ",
+                            joined,
+                            " GROUP BY hour_utc, hour_local, family, prefix"),
+               "sources", from, to, r, &hours));
+      for (const auto& row : source_hours_of_day) {
+        KeyedSeries::Profile& profile =
+            p.keyed[kCountrySeries].profiles[countries.Of(
+                static_cast<uint8_t>(Number(row[2])), Number(row[3]))];
+        profile.utc[Number(row[0]) % 24] += Number(row[4]);
+        profile.local[Number(row[1]) % 24] += Number(row[4]);
+      }
     }
   }
 
@@ -436,26 +492,27 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                ds_port_index(Number(row[2]), Number(row[3]))] += Number(row[4]);
   }
 
-  // Flows, as hourly country x port series.
+  // Flows, as country x port series, by step.
   DS_ASSIGN_OR_RETURN(
-      auto flow_hours,
-      Rows(absl::StrCat("SELECT ", kHour, ", family, prefix, slot, ",
-                        kFoldedPort,
-                        ", sum(packets) FROM {table} WHERE {where}", flows_kept,
-                        " GROUP BY hour, family, prefix, slot, folded_port"),
-           "flows", from, to, r));
+      auto flow_steps,
+      Rows(absl::StrCat(
+               "SELECT step, family, prefix, slot, folded_port, sum(packets) "
+               "FROM ",
+               ByHour(absl::StrCat("family, prefix, slot, ", kFoldedPort,
+                                   ", packets FROM {table} WHERE {where}",
+                                   flows_kept)),
+               " GROUP BY step, family, prefix, slot, folded_port"),
+           "flows", from, to, r, &hours));
   std::map<std::pair<int64_t, uint64_t>, uint64_t> pairs;
-  for (const auto& row : flow_hours) {
+  for (const auto& row : flow_steps) {
     const uint64_t country =
         countries.Of(static_cast<uint8_t>(Number(row[1])), Number(row[2]));
     pairs[{static_cast<int64_t>(Number(row[0])),
            country << 32 | ds_port_index(Number(row[3]), Number(row[4]))}] +=
         Number(row[5]);
   }
-  for (const auto& [key, packets] : pairs) {
-    AddHourPoint(p, kCountryPortSeries, key.second,
-                 absl::FromUnixSeconds(key.first), packets, local);
-  }
+  for (const auto& [key, packets] : pairs)
+    p.keyed[kCountryPortSeries].Add(key.second, key.first, packets);
 
   // The counters of what the filter kept; under port filters the IPv4 and
   // IPv6 totals are the kept flows'.

@@ -58,10 +58,12 @@ class ClickHousePeriodSource : public PeriodSource {
 
   // Runs `sql` (rows of [from, to), and of the sensors asked for, where
   // "{where}" stands; "{table}" is `table`, "{sources}" and "{flows}" those
-  // tables) with the restriction's tables, and returns its rows.
+  // tables) with the restriction's tables it reads and `also`, and returns
+  // its rows.
   absl::StatusOr<std::vector<std::vector<std::string>>> Rows(
       const std::string& sql, const std::string& table, absl::Time from,
-      absl::Time to, const Restriction& r);
+      absl::Time to, const Restriction& r,
+      const ClickHouseExternalTable* also = nullptr);
 
   ClickHouseClient client_;
   SchemaTarget target_;

@@ -8,18 +8,26 @@
 // left the materialized views of schema version 1 short). Two intervals of
 // one hour with the same counts, sent as two batches, are both in the
 // hourly roll-up (equal blocks that the Replicated tables must not take
-// for one retried).
+// for one retried). The report read through the Distributed tables is the
+// report of the files, unfiltered and under filters (the source filter's
+// external table goes with the query to every shard).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 #include "absl/time/clock.h"
 #include "clickhouse_rollups.h"
 #include "clickhouse_server.h"
+#include "export/clickhouse_period.h"
 #include "gtest/gtest.h"
+#include "report/filter.h"
+#include "report/report.h"
+#include "rfc3339.h"
 #include "sensor_snapshots.h"
 
 namespace darkscope::testing {
@@ -203,6 +211,45 @@ TEST(ClickHouseClusterTest,
       RollupDifferences(entry.url(), "twins");
   ASSERT_TRUE(twin_rollups.ok()) << twin_rollups.status();
   EXPECT_TRUE(twin_rollups->empty()) << absl::StrJoin(*twin_rollups, "\n");
+
+  // The report of hours 2 to 8 from the files and from the cluster.
+  struct Case {
+    const char* name;
+    std::map<std::string, std::string> values;  // AddFilterValues' flags
+    int family;
+  } cases[] = {
+      {"no filter", {}, 0},
+      {"country", {{"country", "CN,BR"}}, 0},
+      {"port", {{"port", "23/tcp"}}, 0},
+      {"family ipv6", {}, DS_FAMILY_IPV6},
+      {"country and port", {{"country", "BR"}, {"port", "23/tcp"}}, 0},
+  };
+  SchemaTarget target;
+  target.database = "fleet";
+  target.cluster = ClickHouseCluster::kName;
+  for (const Case& c : cases) {
+    ReportOptions report;
+    report.from = At("2026-11-23T02:00:00Z");
+    report.to = At("2026-11-23T08:00:00Z");
+    for (const char* name : {"tokyo", "paris", "kyoto"})
+      report.dirs.push_back(root + "/" + name);
+    for (const auto& [flag, list] : c.values)
+      ASSERT_TRUE(AddFilterValues(flag, list, report.filter).ok()) << c.name;
+    report.filter.family = c.family;
+    absl::StatusOr<nlohmann::json> from_files = BuildReport(report);
+    ASSERT_TRUE(from_files.ok()) << c.name << ": " << from_files.status();
+    if (report.filter.by_source() && (*from_files)["enrichment"].empty())
+      continue;  // no origins: the country filters keep nothing
+    ClickHousePeriodSource source(entry.url(), target, {});
+    absl::StatusOr<nlohmann::json> from_cluster = BuildReport(report, source);
+    ASSERT_TRUE(from_cluster.ok()) << c.name << ": " << from_cluster.status();
+    EXPECT_GT((*from_files)["totals"]["packets"].get<uint64_t>(), 0u) << c.name;
+    EXPECT_EQ(*from_files, *from_cluster)
+        << c.name << "\n"
+        << nlohmann::json::diff(*from_files, *from_cluster)
+               .dump()
+               .substr(0, 3000);
+  }
   fs::remove_all(root);
 }
 

@@ -87,24 +87,32 @@ ClickHouseClient::~ClickHouseClient() {
 
 absl::StatusOr<std::string> ClickHouseClient::Post(const std::string& url,
                                                    absl::string_view body,
-                                                   absl::string_view object) {
+                                                   absl::string_view object,
+                                                   void* form) {
   CURL* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   curl_easy_reset(curl);
   std::string response;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                   static_cast<curl_off_t>(body.size()));
+  if (form != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_MIMEPOST, static_cast<curl_mime*>(form));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(body.size()));
+  }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(timeout_)));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  // A form sets its own Content-Type (multipart/form-data; boundary=...).
   struct curl_slist* headers =
-      curl_slist_append(nullptr, "Content-Type: application/octet-stream");
+      form != nullptr ? nullptr
+                      : curl_slist_append(
+                            nullptr, "Content-Type: application/octet-stream");
   headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   const CURLcode code = curl_easy_perform(curl);
@@ -127,12 +135,31 @@ absl::StatusOr<std::string> ClickHouseClient::Post(const std::string& url,
 
 absl::StatusOr<std::string> ClickHouseClient::Query(
     absl::string_view sql, absl::string_view object,
-    const ClickHouseSettings& settings) {
+    const ClickHouseSettings& settings,
+    absl::Span<const ClickHouseExternalTable> tables) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   ClickHouseSettings all = settings;
   // Errors after the first rows would otherwise arrive with HTTP 200.
   all.emplace("wait_end_of_query", "1");
-  return Post(WithSettings(static_cast<CURL*>(curl_), url_ + "/", all), sql,
-              object);
+  if (tables.empty())
+    return Post(WithSettings(curl, url_ + "/", all), sql, object);
+  // The body is the tables, one form part each (named as the query reads
+  // them); the query and the tables' structure go in the URL.
+  all["query"] = std::string(sql);
+  curl_mime* form = curl_mime_init(curl);
+  for (const ClickHouseExternalTable& t : tables) {
+    all[t.name + "_structure"] = t.structure;
+    all[t.name + "_format"] = "TabSeparated";
+    curl_mimepart* part = curl_mime_addpart(form);
+    curl_mime_name(part, t.name.c_str());
+    curl_mime_filename(part, t.name.c_str());
+    curl_mime_data(part, t.rows.data(), t.rows.size());
+  }
+  absl::StatusOr<std::string> response =
+      Post(WithSettings(curl, url_ + "/", all), "", object, form);
+  curl_mime_free(form);
+  return response;
 }
 
 absl::Status ClickHouseClient::InsertRowBinary(

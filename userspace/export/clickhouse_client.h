@@ -4,6 +4,8 @@
 // body. Every error names the server's URL and the table (or the
 // operation) it concerns; an HTTP error carries ClickHouse's own message
 // ("Code: 60, e.displayText() = DB::Exception: Table x.y doesn't exist").
+// A query can carry tables of its own (ClickHouse's external data): then
+// the query goes in the URL and the tables as a multipart body.
 #ifndef DARKSCOPE_EXPORT_CLICKHOUSE_CLIENT_H_
 #define DARKSCOPE_EXPORT_CLICKHOUSE_CLIENT_H_
 
@@ -16,11 +18,20 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace darkscope {
 
 // Query settings sent as URL parameters (insert_distributed_sync=1, ...).
 using ClickHouseSettings = std::map<std::string, std::string>;
+
+// A table sent with a query (external data, in 18.16 and current
+// releases): the query reads it by `name` (`x IN name`, `JOIN name`).
+struct ClickHouseExternalTable {
+  std::string name;
+  std::string structure;  // "family UInt8, prefix UInt64"
+  std::string rows;       // TabSeparated, one line per row
+};
 
 class ClickHouseClient {
  public:
@@ -36,10 +47,12 @@ class ClickHouseClient {
 
   // Runs `sql` and returns the response body (in the FORMAT the query
   // names, TabSeparated by default). `object` names what the query is
-  // about in errors ("table darkscope.ports", "schema check").
-  absl::StatusOr<std::string> Query(absl::string_view sql,
-                                    absl::string_view object,
-                                    const ClickHouseSettings& settings = {});
+  // about in errors ("table darkscope.ports", "schema check"). `tables`
+  // are sent with it, for the query to read.
+  absl::StatusOr<std::string> Query(
+      absl::string_view sql, absl::string_view object,
+      const ClickHouseSettings& settings = {},
+      absl::Span<const ClickHouseExternalTable> tables = {});
 
   // INSERT INTO `table` (`columns`) FORMAT RowBinary with `rows` as the
   // body. Returns once the server has written the rows (or failed).
@@ -52,9 +65,11 @@ class ClickHouseClient {
   absl::Status Ping();
 
  private:
+  // POSTs `body`, or with `form` (a curl_mime*) that multipart form.
   absl::StatusOr<std::string> Post(const std::string& url,
                                    absl::string_view body,
-                                   absl::string_view object);
+                                   absl::string_view object,
+                                   void* form = nullptr);
 
   std::string url_;
   absl::Duration timeout_;

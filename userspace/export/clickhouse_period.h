@@ -4,6 +4,13 @@
 // `darkscope report --clickhouse` runs the same analyses as a report from
 // the files and says the same. Sources are attributed to countries here,
 // client side, with the same enrichment data as a report from files.
+//
+// Filters (report/filter.h) give the report of the files under the same
+// filter: ports, source ports, fingerprints and IPv4/IPv6 are conditions
+// in the queries; countries, ASes and known networks are decided per
+// source network client side (FilterPass::KeepsSource) over the networks
+// the period holds, and the kept ones (or the left-out ones, whichever are
+// fewer) are sent with each query as an external table.
 #ifndef DARKSCOPE_EXPORT_CLICKHOUSE_PERIOD_H_
 #define DARKSCOPE_EXPORT_CLICKHOUSE_PERIOD_H_
 
@@ -30,19 +37,39 @@ class ClickHousePeriodSource : public PeriodSource {
       absl::Time from, absl::Time to,
       std::vector<std::string>& problems) override;
 
+  absl::Status SetFilter(const ReportFilter& filter) override;
+
   // Checks the database holds this version's schema (without creating it).
   absl::Status Check();
 
  private:
+  // What the filter keeps of one period, as SQL conditions (each empty or
+  // " AND ...") and the tables they read.
+  struct Restriction {
+    std::string ports;         // on (slot, port): destination ports
+    std::string sources;       // on (family, prefix): source networks
+    std::string source_ports;  // on (slot, port) of src_ports
+    std::vector<ClickHouseExternalTable> tables;
+  };
+  absl::StatusOr<Restriction> Restrict(absl::Time from, absl::Time to,
+                                       OriginLookup& origins);
+  absl::StatusOr<MonthlyUsage> Monthly(absl::Time from, absl::Time to,
+                                       const Restriction& r);
+
   // Runs `sql` (rows of [from, to), and of the sensors asked for, where
-  // "{where}" stands) and returns its rows.
+  // "{where}" stands; "{table}" is `table`, "{sources}" and "{flows}" those
+  // tables) with the restriction's tables it reads and `also`, and returns
+  // its rows.
   absl::StatusOr<std::vector<std::vector<std::string>>> Rows(
       const std::string& sql, const std::string& table, absl::Time from,
-      absl::Time to);
+      absl::Time to, const Restriction& r,
+      const ClickHouseExternalTable* also = nullptr);
 
   ClickHouseClient client_;
   SchemaTarget target_;
   std::vector<std::string> sensors_;
+  ReportFilter filter_;
+  OriginLookup* origins_ = nullptr;  // the last Load's
 };
 
 }  // namespace darkscope

@@ -181,7 +181,6 @@ bool FilterPass::Flow(const ds_flow_key& key, const ds_traffic& traffic) {
 
 void FilterPass::Apply(EpochCounts& c) {
   if (!filter_.restricts_counts()) return;
-  std::array<uint64_t, DS_CTR_COUNT> counters = {};
   c.destinations.clear();
   c.flows.clear();
   if (!filter_.source_ports.empty()) {
@@ -191,8 +190,6 @@ void FilterPass::Apply(EpochCounts& c) {
         it = c.src_ports.erase(it);
         continue;
       }
-      counters[DS_CTR_DARKNET_PACKETS] += it->second.packets;
-      counters[DS_CTR_DARKNET_BYTES] += it->second.bytes;
       ++it;
     }
     c.ports.clear();
@@ -212,15 +209,7 @@ void FilterPass::Apply(EpochCounts& c) {
         it = c.ports.erase(it);
         continue;
       }
-      ds_port_stats kept = {};
-      kept.packets = kept.syn = n;  // every fingerprint is a TCP SYN here
-      if (filter_.fingerprint == DS_CTR_MIRAI) kept.mirai = n;
-      if (filter_.fingerprint == DS_CTR_ZMAP) kept.zmap = n;
-      if (filter_.fingerprint == DS_CTR_MASSCAN) kept.masscan = n;
-      s = kept;
-      counters[DS_CTR_DARKNET_PACKETS] += n;
-      counters[DS_CTR_IPV4] += n;
-      counters[filter_.fingerprint] += n;
+      s = FingerprintPortStats(filter_.fingerprint, n);
       ++it;
     }
   } else {
@@ -239,14 +228,6 @@ void FilterPass::Apply(EpochCounts& c) {
           it = c.ports.erase(it);
           continue;
         }
-        const ds_port_stats& s = it->second;
-        counters[DS_CTR_TCP_SYN] += s.syn;
-        counters[DS_CTR_TCP_SYNACK] += s.synack;
-        counters[DS_CTR_TCP_RST] += s.rst;
-        counters[DS_CTR_MIRAI] += s.mirai;
-        counters[DS_CTR_ZMAP] += s.zmap;
-        counters[DS_CTR_MASSCAN] += s.masscan;
-        counters[DS_CTR_BACKSCATTER] += s.backscatter;
         ++it;
       }
     }
@@ -268,7 +249,51 @@ void FilterPass::Apply(EpochCounts& c) {
       }
       ++it;
     }
-    if (filter_.ports.empty()) {
+  }
+  RestrictCounters(filter_, flow_ipv4_, flow_ipv6_, c);
+  flow_ports_.clear();
+  flow_sources_.clear();
+  flow_ipv4_ = flow_ipv6_ = 0;
+}
+
+ds_port_stats FingerprintPortStats(uint32_t fingerprint, uint64_t n) {
+  ds_port_stats kept = {};
+  kept.packets = kept.syn = n;  // every fingerprint is a TCP SYN here
+  if (fingerprint == DS_CTR_MIRAI) kept.mirai = n;
+  if (fingerprint == DS_CTR_ZMAP) kept.zmap = n;
+  if (fingerprint == DS_CTR_MASSCAN) kept.masscan = n;
+  return kept;
+}
+
+void RestrictCounters(const ReportFilter& filter, uint64_t flow_ipv4,
+                      uint64_t flow_ipv6, EpochCounts& c) {
+  if (!filter.restricts_counts()) return;
+  std::array<uint64_t, DS_CTR_COUNT> counters = {};
+  if (!filter.source_ports.empty()) {
+    for (const auto& [index, t] : c.src_ports) {
+      counters[DS_CTR_DARKNET_PACKETS] += t.packets;
+      counters[DS_CTR_DARKNET_BYTES] += t.bytes;
+    }
+  } else if (filter.fingerprint != 0) {
+    for (const auto& [index, s] : c.ports) {
+      counters[DS_CTR_DARKNET_PACKETS] += s.packets;
+      counters[DS_CTR_IPV4] += s.packets;
+      counters[filter.fingerprint] += s.packets;
+    }
+  } else {
+    if (!filter.by_source()) {
+      // Ports filtered only: the ports' own counts.
+      for (const auto& [index, s] : c.ports) {
+        counters[DS_CTR_TCP_SYN] += s.syn;
+        counters[DS_CTR_TCP_SYNACK] += s.synack;
+        counters[DS_CTR_TCP_RST] += s.rst;
+        counters[DS_CTR_MIRAI] += s.mirai;
+        counters[DS_CTR_ZMAP] += s.zmap;
+        counters[DS_CTR_MASSCAN] += s.masscan;
+        counters[DS_CTR_BACKSCATTER] += s.backscatter;
+      }
+    }
+    if (filter.ports.empty()) {
       // Sources filtered only: the sources table holds every packet.
       for (const auto& [net, s] : c.sources) {
         counters[DS_CTR_DARKNET_PACKETS] += s.packets;
@@ -281,8 +306,8 @@ void FilterPass::Apply(EpochCounts& c) {
         counters[DS_CTR_DARKNET_PACKETS] += s.packets;
         counters[DS_CTR_DARKNET_BYTES] += s.bytes;
       }
-      counters[DS_CTR_IPV4] = flow_ipv4_;
-      counters[DS_CTR_IPV6] = flow_ipv6_;
+      counters[DS_CTR_IPV4] = flow_ipv4;
+      counters[DS_CTR_IPV6] = flow_ipv6;
     }
   }
   // What the filter cannot touch: the data plane's health and overflows.
@@ -291,9 +316,6 @@ void FilterPass::Apply(EpochCounts& c) {
     counters[kept] = c.counters[kept];
   }
   c.counters = counters;
-  flow_ports_.clear();
-  flow_sources_.clear();
-  flow_ipv4_ = flow_ipv6_ = 0;
 }
 
 }  // namespace darkscope

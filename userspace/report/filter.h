@@ -69,6 +69,20 @@ absl::Status AddFilterValues(const std::string& flag, const std::string& list,
 // "mirai", "zmap", "masscan" -> the counter; 0 for anything else.
 uint32_t FingerprintCounter(const std::string& name);
 
+// The counters of `counts` once `filter` has restricted its tables (as
+// FilterPass::Apply leaves them): the totals the kept tables hold,
+// `flow_ipv4`/`flow_ipv6` the kept flows' packets by family (the IPv4 and
+// IPv6 totals under a port filter), the data plane's overflows as they
+// were. Sums of restricted tables give the counters of their sums, so a
+// source that reads aggregates (export/clickhouse_period.h) calls it once
+// per sensor.
+void RestrictCounters(const ReportFilter& filter, uint64_t flow_ipv4,
+                      uint64_t flow_ipv6, EpochCounts& counts);
+
+// What a port's stats become under --fingerprint: its `n` fingerprinted
+// packets, all TCP SYN.
+ds_port_stats FingerprintPortStats(uint32_t fingerprint, uint64_t n);
+
 // One loader's application of a filter: for each snapshot, the flows pass
 // through Flow() as they decode, then Apply() rewrites the counts.
 class FilterPass {

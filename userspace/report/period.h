@@ -218,13 +218,13 @@ class PeriodSource {
   virtual absl::StatusOr<std::pair<absl::Time, absl::Time>> Span() {
     return absl::InvalidArgumentError("this source needs --from and --to");
   }
-  // Restricts what Load and LoadMonthly return. Sources other than files
-  // take their sensors when they are made, and refuse the other filters.
+  // Restricts what Load and LoadMonthly return, as the files' loader does
+  // (FilesPeriodSource, ClickHousePeriodSource). A source that cannot
+  // restrict its counts refuses every filter but sensors.
   virtual absl::Status SetFilter(const ReportFilter& filter) {
     if (!filter.restricts_counts()) return absl::OkStatus();
     return absl::UnimplementedError(
-        "report filters other than --sensor need the snapshot files (--in), "
-        "not ClickHouse");
+        "this report source takes no filters other than --sensor");
   }
 };
 

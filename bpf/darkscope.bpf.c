@@ -134,9 +134,11 @@ DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
 /* Shared, atomic adds: source ports are spread (one entry per packet at
  * random in a flood), so a per-CPU copy costs a pointer and a page more per
- * packet and 2 MB per possible CPU, for contention that seldom happens. */
-DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_ARRAY, 0, __u32, struct ds_traffic,
-	       DS_SRC_PORT_INDEX_COUNT);
+ * packet and 2 MB per possible CPU, for contention that seldom happens.
+ * Memory-mappable: the drain reads and zeroes the entries ds_touched names
+ * in place. */
+DS_EPOCH_TABLE(ds_src_ports, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, __u32,
+	       struct ds_traffic, DS_SRC_PORT_INDEX_COUNT);
 /* Which entries of the two arrays above some CPU touched (abi.h): shared,
  * written once per entry, CPU and epoch, so that the drain reads what an
  * interval touched instead of every entry of every CPU. Memory-mappable:

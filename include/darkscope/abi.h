@@ -44,7 +44,8 @@
 #define DS_PORT_INDEX_COUNT  (131072u + 768u)
 
 /* ds_src_ports holds TCP and UDP only: index = slot * 65536 + source port.
- * A shared array (atomic adds), unlike ds_ports, which is per CPU. */
+ * A shared, memory-mappable array (atomic adds), unlike ds_ports, which is
+ * per CPU. */
 #define DS_SRC_PORT_INDEX_COUNT 131072u
 
 /* ds_touched, per epoch: one bit per entry of ds_ports, then one per entry

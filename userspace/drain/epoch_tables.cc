@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -203,14 +204,55 @@ absl::Status ReadTouchedArray(int fd, absl::Span<const uint64_t> words,
     }
     size_t end = w + 1;
     while (end < words.size() && words[end] != 0) ++end;
-    DS_RETURN_IF_ERROR(ReadArrayRange(fd, info, static_cast<uint32_t>(w * 64),
-                                      static_cast<uint32_t>((end - w) * 64),
-                                      keep));
+    // From the run's first set bit to its last: a word with one entry
+    // touched is one entry read, not 64.
+    const uint32_t first =
+        static_cast<uint32_t>(w * 64 + std::countr_zero(words[w]));
+    const uint32_t last = static_cast<uint32_t>(
+        (end - 1) * 64 + 63 - std::countl_zero(words[end - 1]));
+    DS_RETURN_IF_ERROR(ReadArrayRange(fd, info, first, last - first + 1, keep));
     w = end;
   }
   // Runs come in key order.
   for (const auto& [key, value] : entries)
     out.emplace_hint(out.end(), key, value);
+  return absl::OkStatus();
+}
+
+// Reads the nonzero entries of a memory-mappable array among those whose
+// bits are set in `words`, in key order, from its mapping.
+template <typename Value, typename Map>
+absl::Status ReadTouchedMapped(int fd, absl::Span<const uint64_t> words,
+                               MappedTables& mapped, Map& out,
+                               absl::string_view table) {
+  DS_ASSIGN_OR_RETURN(const MappedArray* array,
+                      mapped.Get(fd, table, sizeof(Value)));
+  for (size_t w = 0; w < words.size(); ++w) {
+    for (uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      const uint64_t key =
+          w * 64 + static_cast<uint64_t>(std::countr_zero(bits));
+      if (key >= array->entries()) break;
+      Value value;
+      std::memcpy(&value, array->entry(static_cast<uint32_t>(key)),
+                  sizeof(value));
+      if (IsZero(value)) continue;
+      out.emplace_hint(out.end(), static_cast<uint32_t>(key), value);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Zeroes `keys` of a memory-mappable array through its mapping.
+template <typename Value>
+absl::Status ZeroMappedEntries(int fd, const std::vector<uint32_t>& keys,
+                               MappedTables& mapped, absl::string_view table) {
+  if (keys.empty()) return absl::OkStatus();
+  DS_ASSIGN_OR_RETURN(const MappedArray* array,
+                      mapped.Get(fd, table, sizeof(Value)));
+  for (uint32_t key : keys) {
+    if (key < array->entries())
+      std::memset(array->entry(key), 0, sizeof(Value));
+  }
   return absl::OkStatus();
 }
 
@@ -524,8 +566,9 @@ absl::Status EpochRotation::Recycle(DetachedEpoch epoch,
                                       name(EpochTable::kCounters)));
   DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kPorts), clear.ports,
                                       name(EpochTable::kPorts)));
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(
-      fd(EpochTable::kSrcPorts), clear.src_ports, name(EpochTable::kSrcPorts)));
+  DS_RETURN_IF_ERROR(
+      ZeroMappedEntries<ds_traffic>(fd(EpochTable::kSrcPorts), clear.src_ports,
+                                    mapped_, name(EpochTable::kSrcPorts)));
   DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched), mapped_));
   // A table marked `replace` was well filled: replaced by a new one (the
   // old map is freed by the kernel once its last fd closes).
@@ -583,9 +626,9 @@ absl::Status ClearInPlace(const DetachedEpoch& maps, const EpochCounts& counts,
                                       name(EpochTable::kCounters)));
   DS_RETURN_IF_ERROR(ZeroArrayEntries(
       fd(EpochTable::kPorts), KeysOf(counts.ports), name(EpochTable::kPorts)));
-  DS_RETURN_IF_ERROR(ZeroArrayEntries(fd(EpochTable::kSrcPorts),
-                                      KeysOf(counts.src_ports),
-                                      name(EpochTable::kSrcPorts)));
+  DS_RETURN_IF_ERROR(ZeroMappedEntries<ds_traffic>(
+      fd(EpochTable::kSrcPorts), KeysOf(counts.src_ports), mapped,
+      name(EpochTable::kSrcPorts)));
   DS_RETURN_IF_ERROR(ZeroTouched(fd(EpochTable::kTouched), mapped));
   DS_ASSIGN_OR_RETURN(
       const uint32_t sources,
@@ -630,8 +673,8 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch,
   DS_RETURN_IF_ERROR(ReadTouchedArray<ds_port_stats>(
       fd(EpochTable::kPorts), words.subspan(0, DS_TOUCHED_PORT_WORDS),
       counts.ports, "ds_ports"));
-  DS_RETURN_IF_ERROR(ReadTouchedArray<ds_traffic>(
-      fd(EpochTable::kSrcPorts), words.subspan(DS_TOUCHED_PORT_WORDS),
+  DS_RETURN_IF_ERROR(ReadTouchedMapped<ds_traffic>(
+      fd(EpochTable::kSrcPorts), words.subspan(DS_TOUCHED_PORT_WORDS), mapped,
       counts.src_ports, "ds_src_ports"));
   DS_RETURN_IF_ERROR((ReadDense<ds_source_record, ds_net_key>(
       fd(EpochTable::kSources), "ds_sources", &ds_source_record::stats, mapped,

@@ -38,14 +38,19 @@ constexpr int kPort = 19466;
 
 // Polls /healthz inside `ns` until its status is `want` or `limit` passes;
 // the last reply.
-HttpReply WaitHealth(const std::string& ns, int want, absl::Duration limit) {
+// Polls /healthz until it answers `want` with a body containing `says`.
+// A program replaced from outside is first detached, then the other one
+// attached: an agent checking in between is rightly blind with nothing
+// attached, and says what replaced it only at its next check.
+HttpReply WaitHealth(const std::string& ns, int want, absl::Duration limit,
+                     absl::string_view says = "") {
   HttpReply last;
   const absl::Time deadline = absl::Now() + limit;
   while (absl::Now() < deadline) {
     absl::StatusOr<HttpReply> reply = HttpGetInNetns(ns, kPort, "/healthz");
     if (reply.ok()) {
       last = *reply;
-      if (reply->status == want) break;
+      if (reply->status == want && absl::StrContains(reply->body, says)) break;
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
@@ -108,7 +113,7 @@ TEST_P(BlindnessTest, SeenCountedAndRecovered) {
   ASSERT_EQ(RunCommand(absl::StrCat("ip netns exec ", ns, " ",
                                     Substitute(c.take_away))),
             0);
-  const HttpReply blind = WaitHealth(ns, 503, absl::Seconds(5));
+  const HttpReply blind = WaitHealth(ns, 503, absl::Seconds(5), c.healthz_says);
   EXPECT_EQ(blind.status, 503) << blind.body;
   EXPECT_TRUE(absl::StrContains(blind.body, "blind")) << blind.body;
   EXPECT_TRUE(absl::StrContains(blind.body, c.healthz_says)) << blind.body;

@@ -18,6 +18,7 @@ xdp_mix_cost=$(./build/bench/xdp_mix_cost --frames 1000000)
 userspace=$(./build/bench/userspace_bench --benchmark_min_time=0.2 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E "median|^Benchmark|^---")
 xdp_live_cost=$(ROUNDS=3 ./bench/xdp_live_cost.sh 2>/dev/null)
+xdp_bisect=$(NO_BUILD=1 ROUNDS=3 ./bench/xdp_bisect.sh 2>/dev/null)
 e2e_peers=$(PACKETS=2000000 ROUNDS=3 ./bench/e2e_peers.sh 2>/dev/null)
 sample_path=$(PACKETS=1000000 ROUNDS=5 ./bench/sample_path.sh 2>/dev/null)
 replay_rate=$(ROUNDS=3 ./bench/replay_rate.sh 2>/dev/null)
@@ -28,6 +29,10 @@ rm -rf "$drain_dir"
 # roll up; REPORT_SCALE_DAYS=7 gives a quicker, smaller figure.
 report_scale_days=${REPORT_SCALE_DAYS:-90}
 report_scale=$(./build/bench/report_scale --days "$report_scale_days" --rounds 3 2>/dev/null)
+# The export's sensor-day; EXPORT_QUARTER_DAYS=90 adds report_scale's /16
+# quarter exported and reported from ClickHouse (hours, not minutes).
+export_quarter_days=${EXPORT_QUARTER_DAYS:-0}
+export_cost=$(./bench/export_cost.sh build 3 200000 "$export_quarter_days" 1 2>/dev/null)
 
 cat > bench/RESULTS.md <<RESULTS
 # Benchmark results
@@ -71,6 +76,8 @@ lower bounds.
 ${xdp_mix_cost}
 
 ${xdp_live_cost}
+
+${xdp_bisect}
 
 ${e2e_peers}
 
@@ -121,6 +128,22 @@ loads its previous period and the months a year before (empty here), and
 reads its files on every CPU.
 
 ${report_scale}
+
+## Export into ClickHouse
+
+- Command: \`sudo ./bench/export_cost.sh build 3 200000 ${export_quarter_days} 1\`
+- Date: ${date}
+- Machine: ${machine}
+
+One sensor-day of the telescope scenario exported 3 times into a
+ClickHouse server of the benchmark's own (127.0.0.1, a free port, data in
+a temporary directory): median seconds, rows per second, seconds per
+sensor-day; with a nonzero quarter, report_scale's /16 exported and
+reported from ClickHouse beside its roll-up files.
+
+\`\`\`
+${export_cost}
+\`\`\`
 
 ## Userspace hot paths (Google Benchmark)
 

@@ -412,7 +412,6 @@ absl::StatusOr<const MappedArray*> MappedTables::Get(int fd,
   DS_ASSIGN_OR_RETURN(bpf_map_info info, MapInfo(fd, table));
   if (auto it = by_id_.find(info.id); it != by_id_.end())
     return it->second.get();
-  if (by_id_.size() >= kMaxMapped) by_id_.clear();
   DS_ASSIGN_OR_RETURN(std::unique_ptr<MappedArray> mapped,
                       MappedArray::Map(fd, table, value_size));
   const MappedArray* result = mapped.get();

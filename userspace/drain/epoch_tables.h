@@ -76,6 +76,10 @@ class MappedArray {
 // per clear was more than half of replay's time per interval; the arrays
 // never leave their slots, so each is mapped once. Keyed by map id, which
 // the kernel cannot hand to another map while the mapping holds this one.
+// Bounded by what its owner drains: one data plane's two epochs of six
+// mappable arrays (the dense tables and their indexes, ds_touched,
+// ds_src_ports). Nothing is let go before the owner is, so a mapping
+// returned stays valid while the owner lives.
 class MappedTables {
  public:
   // `fd`'s mapping, made on first use; `table` names it in errors.
@@ -83,9 +87,6 @@ class MappedTables {
                                          size_t value_size);
 
  private:
-  // More maps than two epochs' dense tables: maps that left their slots
-  // (a test's, an adopted set's) are let go all at once.
-  static constexpr size_t kMaxMapped = 16;
   absl::flat_hash_map<uint32_t, std::unique_ptr<MappedArray>> by_id_;
 };
 

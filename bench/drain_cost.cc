@@ -98,7 +98,8 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
       sources[i] = {nets[i - 1],
                     0,
                     i,
-                    {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1}};
+                    {3, 180, {7, 0, 0, 0}, {1, 2, 0, 0, 0, 0, 0, 0}, 1, 1},
+                    {}};
     }
     UniqueFd sources_fd = fd(EpochTable::kSources);
     if (!UpdateBatch(sources_fd.get(), numbers.data(), sources.data(),

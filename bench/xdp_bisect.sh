@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # 0 full; 8 without ds_dests; 2 without ds_flows; 4 without ds_sources;
-# 1 without ds_ports and ds_src_ports; 15 without any keyed table.
+# 1 without ds_ports and ds_src_ports; 16 without ds_src_ports alone; 15
+# without any keyed table.
 VARIANTS=${VARIANTS:-0 8 2 4 1 15}
 LOADS=${LOADS:-telescope flood}
 ROUNDS=${ROUNDS:-3}
@@ -42,6 +43,7 @@ what_is_off() {
     2) echo "ds_flows + index" ;;
     4) echo "ds_sources + index" ;;
     8) echo "ds_dests" ;;
+    16) echo "ds_src_ports (and its ds_touched bits)" ;;
     15) echo "every keyed table (parse, counters, sampler)" ;;
     *) echo "DS_BENCH_WITHOUT=$1" ;;
   esac

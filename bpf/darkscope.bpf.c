@@ -554,6 +554,19 @@ static __always_inline void parse_transport(struct ds_cursor *c,
 
 /* ---- Counting ------------------------------------------------------------- */
 
+/* Benchmarks only: bench/xdp_bisect.sh compiles the program with
+ * DS_BENCH_WITHOUT set to switch tables off (DS_BENCH_* bits below), in
+ * build directories of its own, to measure in situ what each costs. Every
+ * build that counts has 0: the verifier sees the calls, unconditionally. */
+#ifndef DS_BENCH_WITHOUT
+#define DS_BENCH_WITHOUT 0
+#endif
+#define DS_BENCH_PORTS	   1  /* ds_ports and ds_src_ports (and ds_touched) */
+#define DS_BENCH_FLOWS	   2  /* ds_flows and its index */
+#define DS_BENCH_SOURCES   4  /* ds_sources and its index */
+#define DS_BENCH_DESTS	   8  /* ds_dests */
+#define DS_BENCH_SRC_PORTS 16 /* ds_src_ports alone */
+
 /* The value inserted for a new key of ds_dests: zeros. Kept in .rodata,
  * off the 512-byte stack. */
 static const struct ds_dest_stats ds_zero_value;
@@ -641,8 +654,10 @@ struct ds_probe {
 	__u8 *record;  /* the record claimed, then the key's */
 	const __u64 *overflowed; /* this CPU's overflow counter of the table */
 	__u64 k0;		 /* the key's first 8 bytes */
+	__u32 *inline_cells;	 /* a flow's source's flows[], or NULL */
 	__u32 k1;		 /* a flow key's last 4 bytes */
 	__u32 wide;		 /* 1: a 12-byte key (a flow) */
+	__u32 inline_count;	 /* probes in inline_cells before the index's */
 	__u32 pos;		 /* the key's first index entry (its hash) */
 	__u32 mask;		 /* index entries - 1 */
 	__u32 tag;     /* the key's tag, in place (DS_INDEX_TAG_SHIFT) */
@@ -652,7 +667,10 @@ struct ds_probe {
 };
 
 /* Probe `i` of a key's probe sequence in a dense table (abi.h, DS_INDEX_*):
- * stops (1) at the key's record, or when the key cannot fit. An empty index
+ * stops (1) at the key's record, or when the key cannot fit. A flow's
+ * sequence begins with its source's flows[] entries (DS_SOURCE_FLOW_SLOTS),
+ * then goes on in the index; every CPU walks a key's entries in the same
+ * order, so the argument below holds for the whole sequence. An empty index
  * entry means the key is not in the table: it claims the next record number
  * from the header (fetch-and-add), writes the key into that record, then
  * takes the entry by compare-and-swap. A CPU that loses the swap reads what
@@ -667,14 +685,23 @@ struct ds_probe {
 static long dense_probe(__u64 i, void *arg)
 {
 	struct ds_probe *p = arg;
-	__u32 zero = 0, slot = (p->pos + (__u32)i) & p->mask, entry, number;
+	__u32 zero = 0, slot, entry, number;
 	__u8 *record;
 	__u64 *header, taken;
 	__u32 *cell;
 
-	cell = bpf_map_lookup_elem(p->index, &slot);
-	if (!cell)
-		return 1;
+	if (i < p->inline_count) {
+		cell = p->inline_cells;
+		if (!cell || i >= DS_SOURCE_FLOW_SLOTS)
+			return 1;
+		cell += i;
+		slot = DS_INDEX_SLOT_INLINE;
+	} else {
+		slot = (p->pos + (__u32)i - p->inline_count) & p->mask;
+		cell = bpf_map_lookup_elem(p->index, &slot);
+		if (!cell)
+			return 1;
+	}
 	entry = *(volatile __u32 *)cell;
 	if (entry == 0) {
 		if (!p->claimed) {
@@ -723,12 +750,14 @@ static long dense_probe(__u64 i, void *arg)
 
 /* The record of a key in a dense table (`index`, `records`: the epoch's
  * ds_sources or ds_flows), claimed if the key is new; NULL when it does not
- * fit: every record number handed out, or no empty index entry within
- * DS_INDEX_PROBES (the index is at most 1 / DS_INDEX_LOAD full: rare).
- * `wide`: the key has 12 bytes (a flow), else 8 (a network). */
+ * fit: every record number handed out, or no empty entry within
+ * DS_INDEX_PROBES of the index (at most 1 / DS_INDEX_LOAD full: rare).
+ * `wide`: the key has 12 bytes (a flow), else 8 (a network).
+ * `inline_cells`: a flow's source's flows[] (probed first), or NULL. */
 static __always_inline __u8 *dense_record(void *index, void *records, __u64 k0,
 					  __u32 k1, int wide, __u32 bound,
-					  __u32 mask, const __u64 *overflowed)
+					  __u32 mask, const __u64 *overflowed,
+					  __u32 *inline_cells)
 {
 	__u64 h = dense_hash(k0, k1);
 	struct ds_probe probe = {
@@ -736,15 +765,17 @@ static __always_inline __u8 *dense_record(void *index, void *records, __u64 k0,
 		.records = records,
 		.overflowed = overflowed,
 		.k0 = k0,
+		.inline_cells = inline_cells,
 		.k1 = k1,
 		.wide = wide,
+		.inline_count = inline_cells ? DS_SOURCE_FLOW_SLOTS : 0,
 		.pos = (__u32)h,
 		.mask = mask,
 		.tag = (__u32)(h >> 56) << DS_INDEX_TAG_SHIFT,
 		.bound = bound,
 	};
 
-	bpf_loop(DS_INDEX_PROBES, dense_probe, &probe, 0);
+	bpf_loop(DS_INDEX_PROBES + probe.inline_count, dense_probe, &probe, 0);
 	return probe.found ? probe.record : NULL;
 }
 
@@ -811,6 +842,8 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 
 	if (pkt->slot != DS_SLOT_TCP && pkt->slot != DS_SLOT_UDP)
 		return;
+	if (DS_BENCH_WITHOUT & DS_BENCH_SRC_PORTS)
+		return;
 	index = (__u32)pkt->slot * 65536 + pkt->sport;
 	table = epoch_table(&ds_src_ports, epoch);
 	src_port = table ? bpf_map_lookup_elem(table, &index) : NULL;
@@ -872,9 +905,11 @@ static __always_inline int is_probe(const struct ds_packet *pkt)
 }
 
 /* Returns the source network's packets in this interval, this one
- * included; 0 if the table was full or missing. */
+ * included; 0 if the table was full or missing. `*record`: the source's
+ * record, or NULL. */
 static __always_inline __u64 count_source(__u32 epoch, struct ds_packet *pkt,
-					  struct ds_counters *ctr)
+					  struct ds_counters *ctr,
+					  struct ds_source_record **record)
 {
 	struct ds_net_key key = {};
 	struct ds_source_record *src;
@@ -890,7 +925,9 @@ static __always_inline __u64 count_source(__u32 epoch, struct ds_packet *pkt,
 	__builtin_memcpy(&k0, &key, sizeof(k0));
 	src = (struct ds_source_record *)dense_record(
 		index, records, k0, 0, 0, config.sources_bound,
-		config.source_index_mask, &ctr->value[DS_CTR_OVERFLOW_SOURCES]);
+		config.source_index_mask, &ctr->value[DS_CTR_OVERFLOW_SOURCES],
+		NULL);
+	*record = src;
 	if (!src) {
 		ctr->value[DS_CTR_OVERFLOW_SOURCES]++;
 		return 0;
@@ -907,8 +944,11 @@ static __always_inline __u64 count_source(__u32 epoch, struct ds_packet *pkt,
 	return packets;
 }
 
+/* `src`: the packet's source record (its flows[] are probed first), or
+ * NULL when the sources table had no room for it. */
 static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
-				       struct ds_counters *ctr)
+				       struct ds_counters *ctr,
+				       struct ds_source_record *src)
 {
 	struct ds_flow_key key = {};
 	struct ds_flow_record *flow;
@@ -928,7 +968,8 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 	__builtin_memcpy(&k1, (__u8 *)&key + sizeof(k0), sizeof(k1));
 	flow = (struct ds_flow_record *)dense_record(
 		index, records, k0, k1, 1, config.flows_bound,
-		config.flow_index_mask, &ctr->value[DS_CTR_OVERFLOW_FLOWS]);
+		config.flow_index_mask, &ctr->value[DS_CTR_OVERFLOW_FLOWS],
+		src ? src->flows : NULL);
 	if (!flow) {
 		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;
 		return;
@@ -937,24 +978,13 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 	add_value(&flow->traffic.bytes, pkt->frame_len, 0);
 }
 
-/* Benchmarks only: bench/xdp_bisect.sh compiles the program with
- * DS_BENCH_WITHOUT set to switch tables off (DS_BENCH_* bits below), in
- * build directories of its own, to measure in situ what each costs. Every
- * build that counts has 0: the verifier sees the calls, unconditionally. */
-#ifndef DS_BENCH_WITHOUT
-#define DS_BENCH_WITHOUT 0
-#endif
-#define DS_BENCH_PORTS	 1 /* ds_ports and ds_src_ports (and ds_touched) */
-#define DS_BENCH_FLOWS	 2 /* ds_flows and its index */
-#define DS_BENCH_SOURCES 4 /* ds_sources and its index */
-#define DS_BENCH_DESTS	 8 /* ds_dests */
-
 /* Returns what count_source returns: the source network's packets so far
  * in the interval. */
 static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 					   struct ds_counters *ctr)
 {
-	__u64 source_packets;
+	struct ds_source_record *src = NULL;
+	__u64 source_packets = 0;
 
 	ctr->value[DS_CTR_DARKNET_PACKETS]++;
 	ctr->value[DS_CTR_DARKNET_BYTES] += pkt->frame_len;
@@ -968,15 +998,15 @@ static __always_inline __u64 count_darknet(__u32 epoch, struct ds_packet *pkt,
 	ctr->value[DS_CTR_MASSCAN] += pkt->masscan;
 	ctr->value[DS_CTR_BACKSCATTER] += pkt->backscatter;
 
+	/* The source first: its record holds its first flows. */
+	if (!(DS_BENCH_WITHOUT & DS_BENCH_SOURCES))
+		source_packets = count_source(epoch, pkt, ctr, &src);
 	if (pkt->l4_ok) {
 		if (!(DS_BENCH_WITHOUT & DS_BENCH_PORTS))
 			count_ports(epoch, pkt, ctr);
 		if (!(DS_BENCH_WITHOUT & DS_BENCH_FLOWS))
-			count_flow(epoch, pkt, ctr);
+			count_flow(epoch, pkt, ctr, src);
 	}
-	source_packets = 0;
-	if (!(DS_BENCH_WITHOUT & DS_BENCH_SOURCES))
-		source_packets = count_source(epoch, pkt, ctr);
 	if (!(DS_BENCH_WITHOUT & DS_BENCH_DESTS))
 		count_dest(epoch, pkt, ctr);
 	return source_packets;

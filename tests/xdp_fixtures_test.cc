@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -781,6 +782,69 @@ TEST(XdpOverflow, AFullTableStillCountsTheKeysItHolds) {
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_SOURCES], 0u);
   EXPECT_EQ(counts->sources.size(), 2u);
+}
+
+// A source's first DS_SOURCE_FLOW_SLOTS flows are found through its own
+// record, the rest through the flow index, and so are the flows of a
+// source the sources table had no room for: every flow has one record
+// with all its packets, in every epoch, whichever way it was found.
+TEST(XdpDenseTables, FlowsBeyondTheSourcesSlotsAndWithoutASourceRecord) {
+  DS_REQUIRE_PRIVILEGES();
+  DataPlaneOptions options = {.prefixes = {*ParseDarknetPrefix(kDarknetV4)},
+                              .max_sources = 1,
+                              .max_flows = 4096};
+  absl::StatusOr<std::unique_ptr<DataPlane>> plane = DataPlane::Load(options);
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  IntervalCutter cutter(**plane);
+  ASSERT_TRUE(cutter.Start().ok());
+  auto send = [&](const char* source, int port) {
+    Frame f = PacketBuilder()
+                  .Ipv4(source, "198.18.0.9")
+                  .Tcp(40000, port, kSyn)
+                  .Build();
+    ASSERT_TRUE((*plane)->TestRun(f.bytes).ok());
+  };
+  struct Case {
+    const char* name;
+    int ports;         // destination ports 1000 .. 1000 + ports - 1
+    bool table_taken;  // another source took the one source record first
+  };
+  const Case cases[] = {
+      {"within the record's slots", DS_SOURCE_FLOW_SLOTS, false},
+      {"past the record's slots", 3 * DS_SOURCE_FLOW_SLOTS, false},
+      {"no source record (table full)", 5, true},
+  };
+  constexpr const char* kSource = "185.220.100.7";
+  constexpr const char* kOther = "185.220.200.7";
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    // Three epochs: both sets, then the first again, emptied.
+    for (int epoch = 0; epoch < 3; ++epoch) {
+      if (c.table_taken) send(kOther, 9);
+      // Each port twice, the second time after all the others.
+      for (int round = 0; round < 2; ++round) {
+        for (int port = 0; port < c.ports; ++port) send(kSource, 1000 + port);
+      }
+      absl::StatusOr<EpochCounts> counts = cutter.Cut();
+      ASSERT_TRUE(counts.ok()) << counts.status();
+      ASSERT_EQ(counts->flows.size(), c.ports + (c.table_taken ? 1u : 0u))
+          << Describe(*counts);
+      std::set<int> ports;
+      for (const auto& [key, flow] : counts->flows) {
+        if (key.port == 9) continue;  // the other source's
+        EXPECT_EQ(key.proto_slot, DS_SLOT_TCP);
+        EXPECT_EQ(flow.packets, 2u);
+        ports.insert(key.port);
+      }
+      EXPECT_EQ(ports.size(), static_cast<size_t>(c.ports));
+      EXPECT_EQ(*ports.begin(), 1000);
+      EXPECT_EQ(*ports.rbegin(), 1000 + c.ports - 1);
+      EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_FLOWS], 0u);
+      EXPECT_EQ(counts->sources.size(), 1u);
+      EXPECT_EQ(counts->counters[DS_CTR_OVERFLOW_SOURCES],
+                c.table_taken ? 2u * c.ports : 0u);
+    }
+  }
 }
 
 // Packets go to the epoch the control map names, and a recycled epoch

@@ -77,6 +77,17 @@
 #define DS_INDEX_LOAD	    2u
 #define DS_INDEX_PROBES	    32
 
+/* A source's first flows are found through its own record, not the flow
+ * index: each ds_source_record holds DS_SOURCE_FLOW_SLOTS entries shaped
+ * as index entries (0, or tag << DS_INDEX_TAG_SHIFT | flow record number),
+ * the first probes of each of its flows' probe sequences; the flow index
+ * takes the rest (a source with more flows, or a source the table had no
+ * room for). A flow record found through its source has index_slot
+ * DS_INDEX_SLOT_INLINE. The flow index is a random page of megabytes per
+ * packet; the source's record is in the cache already. */
+#define DS_SOURCE_FLOW_SLOTS 12
+#define DS_INDEX_SLOT_INLINE 0xffffffffu
+
 /* ds_dark_v4 is a bitmap with one bit per IPv4 /24: 2^24 bits in __u64
  * words. Word index = daddr >> 14, bit = (daddr >> 8) & 63 (host order). */
 #define DS_DARK_V4_WORDS 262144u
@@ -332,6 +343,7 @@ struct ds_source_record {
 	__u32 pad;	  /* zero */
 	__u32 index_slot; /* the ds_source_index entry that holds this record */
 	struct ds_source_stats stats;
+	__u32 flows[DS_SOURCE_FLOW_SLOTS]; /* this source's first flows */
 };
 
 /* A record of ds_flows, laid out as ds_source_record (the counts at the
@@ -339,7 +351,8 @@ struct ds_source_record {
  * out). */
 struct ds_flow_record {
 	struct ds_flow_key key;
-	__u32 index_slot; /* the ds_flow_index entry that holds this record */
+	__u32 index_slot; /* the ds_flow_index entry that holds this record, or
+			   * DS_INDEX_SLOT_INLINE: one of its source's flows */
 	struct ds_traffic traffic;
 };
 
@@ -369,7 +382,7 @@ DS_ABI_ASSERT_SIZE(ds_source_stats, 128);
 DS_ABI_ASSERT_SIZE(ds_dest_stats, 48);
 DS_ABI_ASSERT_SIZE(ds_flow_key, 12);
 DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);
-DS_ABI_ASSERT_SIZE(ds_source_record, 144);
+DS_ABI_ASSERT_SIZE(ds_source_record, 192); /* three whole cache lines */
 DS_ABI_ASSERT_SIZE(ds_flow_record, 32);
 
 /* The program counts sources and destinations with one helper: a source's

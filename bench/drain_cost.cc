@@ -111,12 +111,12 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
     if (!UpdateBatch(dests_fd.get(), nets.data(), dests.data(), dests.size()))
       return false;
     std::vector<ds_flow_record> flows(DS_FLOWS_MAX + 1);
-    flows[0].traffic.packets = DS_FLOWS_MAX;
+    flows[0].stats.packets = DS_FLOWS_MAX;
     for (uint32_t i = 1; i < flows.size(); ++i) {
       flows[i] = {{nets[(i - 1) % nets.size()], DS_SLOT_TCP, 0,
                    uint16_t((i - 1) / nets.size() + 1)},
                   i,
-                  {1, 60}};
+                  {1, 60, 0, 0, 0}};
     }
     UniqueFd flows_fd = fd(EpochTable::kFlows);
     if (!UpdateBatch(flows_fd.get(), numbers.data(), flows.data(),

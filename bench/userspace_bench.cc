@@ -242,7 +242,8 @@ EpochCounts MakeCounts(const TableSizes& sizes, uint32_t first_source,
     key.proto_slot = DS_SLOT_TCP;
     key.port = FlowPort(member, i / flow_sources);
     const uint64_t packets = draw.Packets();
-    counts.flows.emplace(key, ds_traffic{packets, draw.Bytes(packets)});
+    counts.flows.emplace(key,
+                         ds_flow_stats{packets, draw.Bytes(packets), 0, 0, 0});
   }
 
   // Data-plane counters that agree with the ports table.

@@ -644,7 +644,7 @@ static __always_inline __u64 dense_hash(__u64 k0, __u32 k1)
 
 #define DS_INDEX_RECORD_MASK ((1u << DS_INDEX_TAG_SHIFT) - 1u)
 #define DS_RECORD_INDEX_SLOT 12 /* offsetof(index_slot), abi.h asserts it */
-#define DS_RECORD_COUNTS     16 /* offsetof(stats / traffic) */
+#define DS_RECORD_COUNTS     16 /* offsetof(stats), abi.h asserts it */
 
 /* One lookup in a dense table, for dense_probe (through bpf_loop, so that
  * the verifier sees the probe once instead of once per position). */
@@ -974,8 +974,15 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;
 		return;
 	}
-	add_value(&flow->traffic.packets, 1, 0);
-	add_value(&flow->traffic.bytes, pkt->frame_len, 0);
+	add_value(&flow->stats.packets, 1, 0);
+	add_value(&flow->stats.bytes, pkt->frame_len, 0);
+	/* Most packets carry no fingerprint: no atomic for a zero. */
+	if (pkt->mirai)
+		add_value(&flow->stats.mirai, 1, 0);
+	if (pkt->zmap)
+		add_value(&flow->stats.zmap, 1, 0);
+	if (pkt->masscan)
+		add_value(&flow->stats.masscan, 1, 0);
 }
 
 /* Returns what count_source returns: the source network's packets so far

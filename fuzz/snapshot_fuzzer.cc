@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)DecodeSnapshot(file, parts);
   }
   (void)DecodeSnapshot(file, kSnapshotSummary,
-                       [](const ds_flow_key&, const ds_traffic&) {});
+                       [](const ds_flow_key&, const ds_flow_stats&) {});
   absl::StatusOr<Snapshot> first = DecodeSnapshot(file);
   if (!first.ok()) return 0;
   absl::StatusOr<Snapshot> second = DecodeSnapshot(EncodeSnapshot(*first));

@@ -81,6 +81,11 @@ std::vector<AbiStructCase> Cases() {
        sizeof(ds_flow_key),
        {DS_MEMBER(ds_flow_key, src), DS_MEMBER(ds_flow_key, proto_slot),
         DS_MEMBER(ds_flow_key, pad), DS_MEMBER(ds_flow_key, port)}},
+      {"ds_flow_stats",
+       sizeof(ds_flow_stats),
+       {DS_MEMBER(ds_flow_stats, packets), DS_MEMBER(ds_flow_stats, bytes),
+        DS_MEMBER(ds_flow_stats, mirai), DS_MEMBER(ds_flow_stats, zmap),
+        DS_MEMBER(ds_flow_stats, masscan)}},
       {"ds_v6_prefix_key",
        sizeof(ds_v6_prefix_key),
        {DS_MEMBER(ds_v6_prefix_key, prefixlen),
@@ -94,7 +99,7 @@ std::vector<AbiStructCase> Cases() {
       {"ds_flow_record",
        sizeof(ds_flow_record),
        {DS_MEMBER(ds_flow_record, key), DS_MEMBER(ds_flow_record, index_slot),
-        DS_MEMBER(ds_flow_record, traffic)}},
+        DS_MEMBER(ds_flow_record, stats)}},
   };
 }
 

@@ -40,7 +40,7 @@ EpochCounts Random(std::mt19937& rng, int entries, uint32_t key_space) {
     f.src = Net(key(rng));
     f.proto_slot = DS_SLOT_TCP;
     f.port = static_cast<uint16_t>(rng());
-    c.flows[f] = {5, 300};
+    c.flows[f] = {5, 300, 3, 1, 2};
   }
   return c;
 }
@@ -62,8 +62,9 @@ EpochCounts Naive(const EpochCounts& a, const EpochCounts& b) {
     out.src_ports[k].bytes += v.bytes;
   }
   for (const auto& [k, v] : b.flows) {
-    out.flows[k].packets += v.packets;
-    out.flows[k].bytes += v.bytes;
+    ds_flow_stats& o = out.flows[k];
+    o.packets += v.packets, o.bytes += v.bytes, o.mirai += v.mirai,
+        o.zmap += v.zmap, o.masscan += v.masscan;
   }
   for (const auto& [k, v] : b.sources) {
     ds_source_stats& o = out.sources[k];

@@ -1,6 +1,7 @@
 // The report's filters on generated traffic whose truth is known: a
 // scenario plants one population per thing a filter must find (Mirai-type
-// scanning from Japan and from Brazil, 22/TCP from China, Japan and IPv6
+// scanning from Japan and from Brazil, other SYNs to 23/TCP from Japan and
+// China beside Japan's Mirai, 22/TCP from China, Japan and IPv6
 // Germany, ZMap, DNS reflection, a research scanner's /24, Iranian sources
 // silent for 12 hours in the middle), generated as two sensors (osaka
 // misses six hours). The generator says which population each frame is
@@ -41,6 +42,8 @@ darknet 198.18.0.0/15
 darknet 2001:db8:d::/48
 population jp-mirai share=20 kind=mirai ports=23:100 sources=JP:100 hosts=200 networks=40
 population br-mirai share=15 kind=mirai ports=2323:100 sources=BR:100 hosts=200 networks=40
+population jp-telnet share=6 kind=syn ports=23:100 sources=JP:100 hosts=60 networks=10
+population cn-telnet share=9 kind=syn ports=23:100 sources=CN:100 hosts=60 networks=10
 population cn-ssh   share=15 kind=syn ports=22:100 sources=CN:100 hosts=100 networks=20
 population jp-ssh   share=10 kind=syn ports=22:100 sources=JP:100 hosts=100 networks=20
 population us-zmap  share=8  kind=zmap ports=443:100 sources=US:100 hosts=50 networks=5
@@ -154,8 +157,8 @@ std::map<std::string, uint64_t> Table(const json& rows, const char* key) {
 }
 
 const std::vector<const char*> kAll = {
-    "jp-mirai", "br-mirai", "cn-ssh",   "jp-ssh", "us-zmap",
-    "dns",      "v6",       "research", "iran-a", "iran-b"};
+    "jp-mirai", "br-mirai", "jp-telnet", "cn-telnet", "cn-ssh", "jp-ssh",
+    "us-zmap",  "dns",      "v6",        "research",  "iran-a", "iran-b"};
 
 TEST_F(ReportFiltersTest, EverySectionFollowsTheFilter) {
   uint64_t all = 0;
@@ -181,15 +184,15 @@ TEST_F(ReportFiltersTest, EverySectionFollowsTheFilter) {
   tokyo.sensors = {"tokyo"};
   const uint64_t jm = Frames({"jp-mirai"}), bm = Frames({"br-mirai"}),
                  js = Frames({"jp-ssh"}), cs = Frames({"cn-ssh"}),
-                 six = Frames({"v6"});
+                 jt = Frames({"jp-telnet"}), six = Frames({"v6"});
   const Case cases[] = {
       {"no filter", {}, all, {}, {}},
       {"Japan",
        jp,
-       jm + js,
-       {{"top_ports", "port", {{"23/TCP", jm}, {"22/TCP", js}}},
-        {"top_countries", "country", {{"JP", jm + js}}}},
-       {"fingerprint_shares", "source_ports"}},
+       jm + jt + js,
+       {{"top_ports", "port", {{"23/TCP", jm + jt}, {"22/TCP", js}}},
+        {"top_countries", "country", {{"JP", jm + jt + js}}}},
+       {"source_ports"}},
       {"22/TCP from Japan (seed 004)",
        jp_ssh,
        js,
@@ -211,7 +214,7 @@ TEST_F(ReportFiltersTest, EverySectionFollowsTheFilter) {
        six,
        {{"top_ports", "port", {{"22/TCP", six}}},
         {"top_countries", "country", {{"DE", six}}}},
-       {"fingerprint_shares"}},
+       {"source_ports"}},
       {"source port 53/UDP",
        dns,
        Frames({"dns"}),
@@ -251,6 +254,143 @@ TEST_F(ReportFiltersTest, EverySectionFollowsTheFilter) {
       EXPECT_EQ(sum, row["packets"]) << row["port"];
     }
   }
+}
+
+// Seed 002's Table 1 for packets from Japan only: the Mirai-type share of
+// each port among the packets the sources of the filter sent, counted per
+// flow by the data plane. 23/TCP gets Mirai from Japan and other SYNs from
+// Japan and China, so the Japanese share differs from the all-countries one.
+TEST_F(ReportFiltersTest, FingerprintSharesUnderSourceFilters) {
+  const uint64_t jm = Frames({"jp-mirai"}), jt = Frames({"jp-telnet"}),
+                 ct = Frames({"cn-telnet"}), bm = Frames({"br-mirai"});
+  struct Case {
+    const char* name;
+    std::vector<std::pair<const char*, const char*>> flags;
+    const char* fingerprint;  // --fingerprint, or ""
+    bool exclude_known;
+    uint64_t packets, mirai;  // totals (packets 0: not checked)
+    // Rows of fingerprint_shares: port -> (all, mirai).
+    std::map<std::string, std::pair<uint64_t, uint64_t>> shares;
+  };
+  const Case cases[] = {
+      {"all countries",
+       {},
+       "",
+       false,
+       0,
+       jm + bm,
+       {{"23/TCP", {jm + jt + ct, jm}}, {"2323/TCP", {bm, bm}}}},
+      {"Japan (seed 002, Table 1)",
+       {{"country", "JP"}},
+       "",
+       false,
+       0,
+       jm,
+       {{"23/TCP", {jm + jt, jm}}, {"22/TCP", {Frames({"jp-ssh"}), 0}}}},
+      {"China", {{"country", "CN"}}, "", false, 0, 0, {{"23/TCP", {ct, 0}}}},
+      {"China's 23/TCP",
+       {{"country", "CN"}, {"port", "23/tcp"}},
+       "",
+       false,
+       ct,
+       0,
+       {{"23/TCP", {ct, 0}}}},
+      {"Mirai from Japan (seed 002, Figures 1-2)",
+       {{"country", "JP"}},
+       "mirai",
+       false,
+       jm,
+       jm,
+       {{"23/TCP", {jm, jm}}}},
+      {"Mirai from Japan and China",
+       {{"country", "JP,CN"}},
+       "mirai",
+       false,
+       jm,
+       jm,
+       {{"23/TCP", {jm, jm}}}},
+      {"without the known scanners",
+       {},
+       "",
+       true,
+       0,
+       jm + bm,
+       {{"23/TCP", {jm + jt + ct, jm}}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ReportOptions options;
+    for (const auto& [flag, values] : c.flags)
+      ASSERT_TRUE(AddFilterValues(flag, values, options.filter).ok());
+    options.filter.fingerprint = FingerprintCounter(c.fingerprint);
+    if (c.exclude_known) {
+      options.known_scanners = root_ + "/known.txt";
+      options.exclude_known = true;
+    }
+    const json r = Report(options);
+    ASSERT_FALSE(r.is_null());
+    EXPECT_FALSE(r["filter"]["unavailable"].contains("fingerprint_shares"));
+    if (c.packets != 0) {
+      EXPECT_EQ(r["totals"]["packets"], c.packets);
+    }
+    EXPECT_EQ(r["totals"]["mirai"], c.mirai);
+    std::map<std::string, std::pair<uint64_t, uint64_t>> got;
+    for (const json& row : r["fingerprint_shares"]) {
+      const std::string port = row["port"];
+      if (!c.shares.count(port)) continue;
+      got[port] = {row["all"], row["mirai"]};
+      const double want = 100.0 * c.shares.at(port).second /
+                          static_cast<double>(c.shares.at(port).first);
+      EXPECT_NEAR(row["mirai_share"].get<double>(), want, 1e-9) << port;
+    }
+    EXPECT_EQ(got, c.shares);
+  }
+}
+
+// Files written before the flows counted fingerprints still read; under a
+// source filter the report says their fingerprints are missing.
+TEST_F(ReportFiltersTest, OldFlowsWithoutFingerprintsAreNamed) {
+  const std::string old_dir = root_ + "/old-tokyo";
+  fs::create_directories(old_dir);
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dirs_[0])) {
+    if (entry.path().extension() != ".dsnap") continue;
+    absl::StatusOr<std::vector<uint8_t>> bytes =
+        ReadWholeFile(entry.path().string());
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    absl::StatusOr<Snapshot> s = DecodeSnapshot(*bytes);
+    ASSERT_TRUE(s.ok()) << s.status();
+    s->flow_fingerprints = false;  // the flows table as version 1 wrote it
+    const std::vector<uint8_t> out = EncodeSnapshot(*s);
+    std::ofstream(old_dir + "/" + entry.path().filename().string(),
+                  std::ios::binary)
+        .write(reinterpret_cast<const char*>(out.data()), out.size());
+    ++files;
+  }
+  ReportOptions options;
+  options.dirs = {old_dir};
+  ASSERT_TRUE(AddFilterValues("country", "JP", options.filter).ok());
+  absl::StatusOr<json> r = BuildReport(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  bool warned = false;
+  for (const json& w : (*r)["warnings"]) {
+    warned |= absl::StrContains(
+        w.get<std::string>(),
+        absl::StrCat(files,
+                     " files were written before the flows counted "
+                     "fingerprints"));
+  }
+  EXPECT_TRUE(warned) << (*r)["warnings"].dump();
+  EXPECT_EQ((*r)["totals"]["packets"],
+            Frames({"jp-mirai", "jp-telnet", "jp-ssh"}, true));
+  // Unfiltered, the ports' own counts: nothing is missing, no warning.
+  options.filter = {};
+  r = BuildReport(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)["totals"]["mirai"], Frames({"jp-mirai", "br-mirai"}, true));
+  for (const json& w : (*r)["warnings"])
+    EXPECT_FALSE(absl::StrContains(w.get<std::string>(), "flows counted"));
+  fs::remove_all(old_dir);
 }
 
 TEST_F(ReportFiltersTest, AsByPortTableHoldsOnlyTheFilteredPort) {
@@ -346,7 +486,7 @@ TEST(ReportFilterCheckTest, RefusesWhatNoTableAnswers) {
     bool fingerprint;
     const char* error;  // part of the message; "" when accepted
   } cases[] = {
-      {"Mirai by country", "country", "JP", true, "per destination port only"},
+      {"Mirai by country", "country", "JP", true, ""},
       {"Mirai by port", "port", "23/tcp", true, ""},
       {"a country alone", "country", "JP", false, ""},
       {"bad country", "country", "Japan", false, "two-letter"},

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/prefix.h"
 #include "gen/generate.h"
@@ -176,6 +177,55 @@ TEST_F(RollupTest, ChangedIntervalFileRewritesItsHourAndDay) {
   EXPECT_EQ(result->hourly_written, 1);
   EXPECT_EQ(result->daily_written, 1);
   EXPECT_EQ(result->up_to_date, 23);
+}
+
+// The flows' fingerprints add up in a roll-up; an hour that merged a file
+// written before the flows carried them keeps them unknown (the columns
+// left out), not zeros that would read as "no Mirai".
+TEST_F(RollupTest, FlowFingerprintsAddUpOrStayUnknown) {
+  const std::string dir = root_ + "/fingerprints";
+  fs::create_directory(dir);
+  std::map<std::string, uint64_t> mirai;  // interval files' flow Mirai, by hour
+  for (const auto& entry : fs::directory_iterator(raw_)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".dsnap") continue;
+    if (!absl::StartsWith(name, "20261123T10") &&
+        !absl::StartsWith(name, "20261123T11"))
+      continue;
+    absl::StatusOr<std::vector<uint8_t>> bytes =
+        ReadWholeFile(entry.path().string());
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    absl::StatusOr<Snapshot> s = DecodeSnapshot(*bytes);
+    ASSERT_TRUE(s.ok()) << s.status();
+    const std::string hour = name.substr(0, 11);
+    for (const auto& [key, flow] : s->counts.flows) mirai[hour] += flow.mirai;
+    // One file of 11:00 as written before the flows' fingerprint columns.
+    if (name == "20261123T111000Z.dsnap") s->flow_fingerprints = false;
+    const std::vector<uint8_t> out = EncodeSnapshot(*s);
+    std::ofstream(dir + "/" + name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(out.data()), out.size());
+  }
+  ASSERT_GT(mirai["20261123T10"], 0u) << "the telescope day plants Mirai";
+  RollupOptions options;
+  options.dirs = {dir};
+  absl::StatusOr<RollupResult> result = RunRollup(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  struct Case {
+    const char* hour;
+    bool fingerprints;
+  } cases[] = {{"20261123T10", true}, {"20261123T11", false}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.hour);
+    absl::StatusOr<std::vector<uint8_t>> bytes =
+        ReadWholeFile(absl::StrCat(dir, "/hourly/", c.hour, "0000Z.dsnap"));
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    absl::StatusOr<Snapshot> hourly = DecodeSnapshot(*bytes);
+    ASSERT_TRUE(hourly.ok()) << hourly.status();
+    EXPECT_EQ(hourly->flow_fingerprints, c.fingerprints);
+    uint64_t sum = 0;
+    for (const auto& [key, flow] : hourly->counts.flows) sum += flow.mirai;
+    EXPECT_EQ(sum, c.fingerprints ? mirai[c.hour] : 0u);
+  }
 }
 
 TEST_F(RollupTest, HourStillFillingIsNotRolledUp) {

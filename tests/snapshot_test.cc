@@ -5,6 +5,7 @@
 #include "snapshot/snapshot.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,7 @@ Snapshot SmallSnapshot() {
   flow.src = src;
   flow.proto_slot = DS_SLOT_TCP;
   flow.port = 23;
-  s.counts.flows[flow] = {50, 3000};
+  s.counts.flows[flow] = {50, 3000, 40, 3, 2};
   s.agent_counters["snapshots_dropped"] = 2;
   s.agent_counters["drain_microseconds"] = 1234;
   return s;
@@ -102,14 +103,99 @@ TEST(SnapshotFormat, PartialDecodes) {
     EXPECT_EQ(back->counts.sources == s.counts.sources, c.networks) << c.parts;
     EXPECT_EQ(back->counts.flows == s.counts.flows, c.flows) << c.parts;
   }
-  absl::btree_map<ds_flow_key, ds_traffic> visited;
-  absl::StatusOr<Snapshot> streamed = DecodeSnapshot(
-      bytes, kSnapshotPorts,
-      [&](const ds_flow_key& key, const ds_traffic& t) { visited[key] = t; });
+  absl::btree_map<ds_flow_key, ds_flow_stats> visited;
+  absl::StatusOr<Snapshot> streamed =
+      DecodeSnapshot(bytes, kSnapshotPorts,
+                     [&](const ds_flow_key& key, const ds_flow_stats& t) {
+                       visited[key] = t;
+                     });
   ASSERT_TRUE(streamed.ok()) << streamed.status();
   EXPECT_TRUE(visited == s.counts.flows);
   EXPECT_TRUE(streamed->counts.flows.empty());
   EXPECT_TRUE(streamed->counts.ports == s.counts.ports);
+}
+
+// A body of one table written by hand, as docs/snapshot-format.md lays it
+// out: an empty sensor name, the table count, then the table's name,
+// columns (name, kind), rows, and the values column after column.
+struct HandColumn {
+  std::string name;
+  uint8_t kind;  // 1, 2, 4, 8, or 0x48 (a network, 8 bytes)
+  std::vector<uint64_t> values;
+};
+std::vector<uint8_t> OneTableBody(const std::string& table,
+                                  const std::vector<HandColumn>& columns) {
+  std::vector<uint8_t> body = {0, 0, 1, 0};
+  auto put = [&](uint64_t v, size_t width) {
+    for (size_t i = 0; i < width; ++i) body.push_back((v >> (8 * i)) & 0xff);
+  };
+  put(table.size(), 1);
+  body.insert(body.end(), table.begin(), table.end());
+  put(columns.size(), 2);
+  put(columns.empty() ? 0 : columns[0].values.size(), 4);
+  for (const HandColumn& c : columns) {
+    put(c.name.size(), 1);
+    body.insert(body.end(), c.name.begin(), c.name.end());
+    put(c.kind, 1);
+  }
+  for (const HandColumn& c : columns) {
+    for (uint64_t v : c.values) put(v, c.kind == 0x48 ? 8 : c.kind);
+  }
+  return body;
+}
+
+// A flows table as files written before the fingerprint columns hold it
+// (src_net, proto, port, packets, bytes) reads, with the fingerprints 0 and
+// flow_fingerprints false, whole and streamed; re-encoded it stays without
+// them (a roll-up of old files does not turn unknown into 0). A table with
+// some of the three columns is refused.
+TEST(SnapshotFormat, FlowsWithoutFingerprintColumnsRead) {
+  uint64_t net;
+  const ds_net_key src = NetKeyOf(*ParseAddress("185.220.101.7"));
+  std::memcpy(&net, &src, sizeof(net));
+  std::vector<HandColumn> old_flows = {{"src_net", 0x48, {net, net}},
+                                       {"proto", 1, {DS_SLOT_TCP, DS_SLOT_UDP}},
+                                       {"port", 2, {23, 53}},
+                                       {"packets", 8, {50, 7}},
+                                       {"bytes", 8, {3000, 420}}};
+  const std::vector<uint8_t> file =
+      craft::WrapBody(OneTableBody("flows", old_flows));
+  absl::StatusOr<Snapshot> old = DecodeSnapshot(file);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_FALSE(old->flow_fingerprints);
+  ds_flow_key telnet = {}, dns = {};
+  telnet.src = dns.src = src;
+  telnet.proto_slot = DS_SLOT_TCP, telnet.port = 23;
+  dns.proto_slot = DS_SLOT_UDP, dns.port = 53;
+  const absl::btree_map<ds_flow_key, ds_flow_stats> want = {
+      {telnet, {50, 3000, 0, 0, 0}}, {dns, {7, 420, 0, 0, 0}}};
+  EXPECT_TRUE(old->counts.flows == want);
+  absl::btree_map<ds_flow_key, ds_flow_stats> visited;
+  absl::StatusOr<Snapshot> streamed =
+      DecodeSnapshot(file, kSnapshotFlows,
+                     [&](const ds_flow_key& key, const ds_flow_stats& t) {
+                       visited[key] = t;
+                     });
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  EXPECT_FALSE(streamed->flow_fingerprints);
+  EXPECT_TRUE(visited == want);
+  absl::StatusOr<Snapshot> again = DecodeSnapshot(EncodeSnapshot(*old));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->flow_fingerprints);
+  EXPECT_TRUE(*again == *old);
+  // This build's files carry them.
+  absl::StatusOr<Snapshot> now =
+      DecodeSnapshot(EncodeSnapshot(SmallSnapshot()));
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_TRUE(now->flow_fingerprints);
+
+  old_flows.push_back({"mirai", 8, {40, 0}});
+  absl::StatusOr<Snapshot> partial =
+      DecodeSnapshot(craft::WrapBody(OneTableBody("flows", old_flows)));
+  ASSERT_FALSE(partial.ok());
+  EXPECT_NE(partial.status().message().find("mirai, zmap, masscan"),
+            std::string::npos)
+      << partial.status();
 }
 
 TEST(SnapshotFormat, EmptySnapshotRoundTrips) {

@@ -144,9 +144,11 @@ std::string Describe(const EpochCounts& c) {
                           d.hosts[1], d.hosts[2], d.hosts[3]);
   }
   for (const auto& [key, t] : c.flows) {
-    absl::StrAppendFormat(&out, "  flow %s slot=%u port=%u pkts=%u bytes=%u\n",
+    absl::StrAppendFormat(&out,
+                          "  flow %s slot=%u port=%u pkts=%u bytes=%u "
+                          "mirai=%u zmap=%u masscan=%u\n",
                           NetKeyToString(key.src), key.proto_slot, key.port,
-                          t.packets, t.bytes);
+                          t.packets, t.bytes, t.mirai, t.zmap, t.masscan);
   }
   return out;
 }

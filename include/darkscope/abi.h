@@ -15,7 +15,7 @@
 
 /* Bumped whenever a map's key or value layout changes; pinned map names and
  * snapshot files carry it. */
-#define DS_ABI_VERSION 2
+#define DS_ABI_VERSION 3
 
 /* Two sets of counter maps: the program counts into one while the agent
  * drains the other. */
@@ -287,7 +287,7 @@ struct ds_port_stats {
 	__u64 backscatter; /* backscatter classes */
 };
 
-/* Packets and bytes: the value of ds_src_ports (per CPU) and ds_flows. */
+/* Packets and bytes: the value of ds_src_ports. */
 struct ds_traffic {
 	__u64 packets;
 	__u64 bytes; /* frame bytes */
@@ -331,6 +331,17 @@ struct ds_flow_key {
 	__u16 port;	       /* as in ds_ports: port, ICMP type or protocol */
 };
 
+/* ds_flows value: one (source network, protocol, port) in one interval.
+ * The fingerprints are counted per source here as well as per port in
+ * ds_ports, so that a report restricted to sources (a country) has them. */
+struct ds_flow_stats {
+	__u64 packets;
+	__u64 bytes;   /* frame bytes */
+	__u64 mirai;   /* of the packets: Mirai fingerprint */
+	__u64 zmap;    /* ZMap fingerprint */
+	__u64 masscan; /* Masscan fingerprint */
+};
+
 /* A record of ds_sources (a dense table, DS_INDEX_*): the key, where the
  * index points to it, the counts. Entry 0 is the table's header: its
  * stats.packets counts the record numbers handed out (it may pass the
@@ -347,13 +358,13 @@ struct ds_source_record {
 };
 
 /* A record of ds_flows, laid out as ds_source_record (the counts at the
- * same offset; entry 0 the header, its traffic.packets the numbers handed
+ * same offset; entry 0 the header, its stats.packets the numbers handed
  * out). */
 struct ds_flow_record {
 	struct ds_flow_key key;
 	__u32 index_slot; /* the ds_flow_index entry that holds this record, or
 			   * DS_INDEX_SLOT_INLINE: one of its source's flows */
-	struct ds_traffic traffic;
+	struct ds_flow_stats stats;
 };
 
 /* ds_dark_v6 key: an LPM trie key for IPv6 darknet prefixes. */
@@ -381,9 +392,10 @@ DS_ABI_ASSERT_SIZE(ds_net_key, 8);
 DS_ABI_ASSERT_SIZE(ds_source_stats, 128);
 DS_ABI_ASSERT_SIZE(ds_dest_stats, 48);
 DS_ABI_ASSERT_SIZE(ds_flow_key, 12);
+DS_ABI_ASSERT_SIZE(ds_flow_stats, 40);
 DS_ABI_ASSERT_SIZE(ds_v6_prefix_key, 20);
 DS_ABI_ASSERT_SIZE(ds_source_record, 192); /* three whole cache lines */
-DS_ABI_ASSERT_SIZE(ds_flow_record, 32);
+DS_ABI_ASSERT_SIZE(ds_flow_record, 56);
 
 /* The program counts sources and destinations with one helper: a source's
  * value begins as a destination's does. */
@@ -399,8 +411,8 @@ DS_ABI_SAME_OFFSET(ds_source_stats, ds_dest_stats, hosts);
 DS_ABI_SAME_OFFSET(ds_source_record, ds_flow_record, index_slot);
 DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct ds_source_record, stats) == 16,
 		     "ds_source_record.stats moved");
-DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct ds_flow_record, traffic) == 16,
-		     "ds_flow_record.traffic moved");
+DS_ABI_STATIC_ASSERT(__builtin_offsetof(struct ds_flow_record, stats) == 16,
+		     "ds_flow_record.stats moved");
 
 /* Index of (slot, port) in ds_ports; ICMP types and protocols use the low
  * 8 bits. */

@@ -136,7 +136,9 @@ std::vector<Row> Rows(const Snapshot& s, absl::string_view table) {
     for (const auto& [key, t] : c.flows) {
       add({Str("src_net", NetKeyToString(key.src)),
            Str("proto", SlotName(key.proto_slot)), Num("port", key.port),
-           Num("packets", t.packets), Num("bytes", t.bytes)});
+           Num("packets", t.packets), Num("bytes", t.bytes),
+           Num("mirai", t.mirai), Num("zmap", t.zmap),
+           Num("masscan", t.masscan)});
     }
   }
   return rows;

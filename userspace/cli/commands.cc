@@ -202,7 +202,8 @@ constexpr FlagSpec kReportFlags[] = {
      "only packets from these source ports (the source-port table only)",
      kRepeated},
     {"fingerprint", T::kChoice, "all|mirai|zmap|masscan", "all",
-     "only packets with this scanner fingerprint (per destination port only)"},
+     "only packets with this scanner fingerprint (per port; with source "
+     "filters, per source network and port)"},
     {"family", T::kChoice, "all|ipv4|ipv6", "all",
      "only IPv4 or only IPv6 sources (ipv6: the IPv6 view)"},
     {"known-scanners", T::kString, "FILE", "",

@@ -17,10 +17,10 @@
 namespace darkscope {
 
 template <typename T>
-concept AbiStruct =
-    std::is_same_v<T, ds_port_stats> || std::is_same_v<T, ds_traffic> ||
-    std::is_same_v<T, ds_net_key> || std::is_same_v<T, ds_source_stats> ||
-    std::is_same_v<T, ds_dest_stats> || std::is_same_v<T, ds_flow_key>;
+concept AbiStruct = std::is_same_v<T, ds_port_stats> ||
+    std::is_same_v<T, ds_traffic> || std::is_same_v<T, ds_net_key> ||
+    std::is_same_v<T, ds_source_stats> || std::is_same_v<T, ds_dest_stats> ||
+    std::is_same_v<T, ds_flow_key> || std::is_same_v<T, ds_flow_stats>;
 
 }  // namespace darkscope
 

@@ -23,7 +23,7 @@ struct EpochCounts {
   absl::btree_map<uint32_t, ds_traffic> src_ports;  // slot * 65536 + port
   absl::btree_map<ds_net_key, ds_source_stats> sources;
   absl::btree_map<ds_net_key, ds_dest_stats> destinations;
-  absl::btree_map<ds_flow_key, ds_traffic> flows;
+  absl::btree_map<ds_flow_key, ds_flow_stats> flows;
 
   friend bool operator==(const EpochCounts&, const EpochCounts&) = default;
 };

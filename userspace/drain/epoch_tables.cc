@@ -295,9 +295,12 @@ void MergeValue(const ds_source_stats& from, ds_source_stats& into) {
   into.rst += from.rst;
 }
 
-void MergeValue(const ds_traffic& from, ds_traffic& into) {
+void MergeValue(const ds_flow_stats& from, ds_flow_stats& into) {
   into.packets += from.packets;
   into.bytes += from.bytes;
+  into.mirai += from.mirai;
+  into.zmap += from.zmap;
+  into.masscan += from.masscan;
 }
 
 // Reads a dense table's records into `out`: those with packets (a record
@@ -681,7 +684,7 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch,
   DS_RETURN_IF_ERROR((ReadTable<ds_net_key, ds_dest_stats>(
       fd(EpochTable::kDests), /*is_array=*/false, counts.destinations)));
   DS_RETURN_IF_ERROR((ReadDense<ds_flow_record, ds_flow_key>(
-      fd(EpochTable::kFlows), "ds_flows", &ds_flow_record::traffic, mapped,
+      fd(EpochTable::kFlows), "ds_flows", &ds_flow_record::stats, mapped,
       counts.flows)));
   return counts;
 }

@@ -251,13 +251,14 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   // Which tables a filtered period keeps, and from where (as
   // FilterPass::Apply restricts each snapshot): source ports only with
   // their own filter; no sources under a fingerprint; ports from the flows
-  // under source filters; under port filters only the networks with flows
-  // to the ports in a snapshot, with those flows' packets.
+  // (with their fingerprints) under source filters; under port filters only
+  // the networks with flows to the ports in a snapshot, with those flows'
+  // packets.
   const bool restricted = f.restricts_counts();
   const bool read_ports = f.source_ports.empty();
   const bool read_src_ports = !restricted || !f.source_ports.empty();
   const bool read_sources = f.source_ports.empty() && f.fingerprint == 0;
-  const bool ports_from_flows = read_sources && f.by_source();
+  const bool ports_from_flows = read_ports && f.by_source();
   const bool sources_by_flows = read_sources && !f.ports.empty();
   PeriodCounts p;
   p.from = from;
@@ -316,7 +317,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
       values = packets = absl::StrCat("sum(", fingerprint, ") AS n");
       having = " HAVING n > 0";
     } else if (ports_from_flows) {
-      values = "sum(packets), sum(bytes)";
+      values = "sum(packets), sum(bytes), sum(mirai), sum(zmap), sum(masscan)";
     }
     DS_ASSIGN_OR_RETURN(
         auto ports, Rows(absl::StrCat("SELECT sensor, slot, port, ", values,
@@ -332,6 +333,9 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
       } else if (ports_from_flows) {
         s.packets = Number(row[3]);
         s.bytes = Number(row[4]);
+        s.mirai = Number(row[5]);
+        s.zmap = Number(row[6]);
+        s.masscan = Number(row[7]);
       } else {
         s = {Number(row[3]), Number(row[4]),  Number(row[5]),
              Number(row[6]), Number(row[7]),  Number(row[8]),
@@ -587,8 +591,9 @@ absl::StatusOr<MonthlyUsage> ClickHousePeriodSource::Monthly(
   const ReportFilter& f = filter_;
   if (!f.restricts_counts()) return usage;
   // The IPv4 and IPv6 packets the filter keeps (RestrictCounters): none
-  // under a source port filter; a fingerprint's (IPv4); the kept flows'
-  // under port filters; else the kept sources'.
+  // under a source port filter; a fingerprint's (IPv4: the kept flows'
+  // under source filters); the kept flows' under port filters; else the
+  // kept sources'.
   for (auto& [sensor, months] : usage) {
     for (auto& [month, m] : months) m.ipv4_packets = m.ipv6_packets = 0;
   }
@@ -597,7 +602,8 @@ absl::StatusOr<MonthlyUsage> ClickHousePeriodSource::Monthly(
   if (f.fingerprint != 0) {
     sql = absl::StrCat(
         "SELECT sensor, ", kMonth, ", sum(", FingerprintColumn(f.fingerprint),
-        "), 0 FROM {table} WHERE {where}", r.ports, " GROUP BY sensor, month");
+        "), 0 FROM {table} WHERE {where}", r.ports,
+        f.by_source() ? r.sources : "", " GROUP BY sensor, month");
   } else {
     sql = absl::StrCat(
         "SELECT sensor, ", kMonth, ", sumIf(packets, family = ", DS_FAMILY_IPV4,
@@ -605,7 +611,7 @@ absl::StatusOr<MonthlyUsage> ClickHousePeriodSource::Monthly(
         ") FROM {table} WHERE {where}", f.ports.empty() ? "" : r.ports,
         r.sources, " GROUP BY sensor, month");
   }
-  const char* table = f.fingerprint != 0 ? "ports"
+  const char* table = f.fingerprint != 0 ? (f.by_source() ? "flows" : "ports")
                       : f.ports.empty()  ? "sources"
                                          : "flows";
   DS_ASSIGN_OR_RETURN(auto kept, Rows(sql, table, from, to, r));

@@ -79,6 +79,9 @@ void EncodeTableRows(const std::string& table, const Snapshot& s,
       rows.UInt16(key.port);
       rows.UInt64(t.packets);
       rows.UInt64(t.bytes);
+      rows.UInt64(t.mirai);
+      rows.UInt64(t.zmap);
+      rows.UInt64(t.masscan);
       rows.EndRow();
     }
   } else if (table == "snapshots") {

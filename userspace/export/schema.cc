@@ -84,7 +84,10 @@ std::vector<ClickHouseTable> MakeBaseTables() {
                                  {"slot", "UInt8"},
                                  {"port", "UInt16"},
                                  {"packets", "UInt64"},
-                                 {"bytes", "UInt64"}}),
+                                 {"bytes", "UInt64"},
+                                 {"mirai", "UInt64"},
+                                 {"zmap", "UInt64"},
+                                 {"masscan", "UInt64"}}),
                         ", family, prefix, slot, port"));
   ClickHouseTable snapshots =
       Base("snapshots",

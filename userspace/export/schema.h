@@ -27,8 +27,9 @@ namespace darkscope {
 
 // Bumped whenever a table, column, engine or key changes. 2: the roll-ups
 // have `rows` and `block` and are inserted by the export (1 filled them by
-// materialized views, which a deduplicated retry skipped).
-inline constexpr uint32_t kClickHouseSchemaVersion = 2;
+// materialized views, which a deduplicated retry skipped). 3: flows have
+// `mirai`, `zmap` and `masscan` (reports restricted to sources read them).
+inline constexpr uint32_t kClickHouseSchemaVersion = 3;
 
 struct ClickHouseColumn {
   std::string name, type;

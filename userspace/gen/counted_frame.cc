@@ -78,9 +78,12 @@ void AddCountedFrame(const CountedFrame& frame, uint64_t frame_len,
   flow.src = src_net;
   flow.proto_slot = *frame.slot;
   flow.port = frame.port;
-  ds_traffic& flow_counts = into.flows[flow];
+  ds_flow_stats& flow_counts = into.flows[flow];
   flow_counts.packets += 1;
   flow_counts.bytes += frame_len;
+  flow_counts.mirai += Marked(frame, DS_CTR_MIRAI);
+  flow_counts.zmap += Marked(frame, DS_CTR_ZMAP);
+  flow_counts.masscan += Marked(frame, DS_CTR_MASSCAN);
   if (frame.sport) {
     ds_traffic& src_port =
         into.src_ports[uint32_t{*frame.slot} * 65536 + *frame.sport];

@@ -19,8 +19,8 @@ constexpr const char* kNoSourcePorts =
     "source ports are counted on their own, not per source network or "
     "destination port";
 constexpr const char* kNoFingerprintsPerSource =
-    "fingerprints are counted per destination port only, not per source "
-    "network";
+    "fingerprints are counted per destination port and per flow (source "
+    "network x port); the per-source tables are not rebuilt from them";
 
 }  // namespace
 
@@ -80,10 +80,7 @@ std::map<std::string, std::string> ReportFilter::Unavailable() const {
     out["source_ports"] = kNoSourcePorts;
     return out;
   }
-  if (by_source()) {
-    out["fingerprint_shares"] = kNoFingerprintsPerSource;
-    out["source_ports"] = kNoSourcePorts;
-  }
+  if (by_source()) out["source_ports"] = kNoSourcePorts;
   if (!ports.empty()) {
     out["source_ports"] = kNoSourcePorts;
     out["backscatter_victims"] =
@@ -132,12 +129,6 @@ absl::Status AddFilterValues(const std::string& flag, const std::string& list,
 }
 
 absl::Status CheckFilter(const ReportFilter& filter) {
-  if (filter.fingerprint != 0 && filter.by_source()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "report filter: --fingerprint cannot be combined with --country, "
-        "--asn, --family or --exclude-known: ",
-        kNoFingerprintsPerSource));
-  }
   if (!filter.source_ports.empty() &&
       (filter.by_source() || !filter.ports.empty() || filter.fingerprint)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -164,18 +155,19 @@ bool FilterPass::KeepsSource(const ds_net_key& net) {
   return keep;
 }
 
-bool FilterPass::Flow(const ds_flow_key& key, const ds_traffic& traffic) {
+bool FilterPass::Flow(const ds_flow_key& key, const ds_flow_stats& flow) {
   if (!filter_.restricts_counts()) return true;
   if (!filter_.ports.empty() && !filter_.ports.count(FoldedPortIndex(
                                     ds_port_index(key.proto_slot, key.port))))
     return false;
   if (!KeepsSource(key.src)) return false;
-  ds_traffic& port = flow_ports_[ds_port_index(key.proto_slot, key.port)];
-  port.packets += traffic.packets, port.bytes += traffic.bytes;
+  ds_flow_stats& port = flow_ports_[ds_port_index(key.proto_slot, key.port)];
+  port.packets += flow.packets, port.bytes += flow.bytes;
+  port.mirai += flow.mirai, port.zmap += flow.zmap,
+      port.masscan += flow.masscan;
   ds_traffic& source = flow_sources_[key.src];
-  source.packets += traffic.packets, source.bytes += traffic.bytes;
-  (key.src.family == DS_FAMILY_IPV4 ? flow_ipv4_ : flow_ipv6_) +=
-      traffic.packets;
+  source.packets += flow.packets, source.bytes += flow.bytes;
+  (key.src.family == DS_FAMILY_IPV4 ? flow_ipv4_ : flow_ipv6_) += flow.packets;
   return true;
 }
 
@@ -194,6 +186,17 @@ void FilterPass::Apply(EpochCounts& c) {
     }
     c.ports.clear();
     c.sources.clear();
+  } else if (filter_.fingerprint != 0 && filter_.by_source()) {
+    // The kept sources' fingerprinted packets of each port, from the flows.
+    c.src_ports.clear();
+    c.sources.clear();
+    c.ports.clear();
+    for (const auto& [index, f] : flow_ports_) {
+      const uint64_t n = filter_.fingerprint == DS_CTR_MIRAI  ? f.mirai
+                         : filter_.fingerprint == DS_CTR_ZMAP ? f.zmap
+                                                              : f.masscan;
+      if (n != 0) c.ports[index] = FingerprintPortStats(filter_.fingerprint, n);
+    }
   } else if (filter_.fingerprint != 0) {
     // Only the fingerprinted packets of each port (all IPv4: the
     // fingerprints are IPv4 header fields).
@@ -215,12 +218,13 @@ void FilterPass::Apply(EpochCounts& c) {
   } else {
     c.src_ports.clear();
     if (filter_.by_source()) {
-      // Ports from the kept flows: packets and bytes (the rest of a port's
-      // stats is not per source).
+      // Ports from the kept flows: packets, bytes and fingerprints (the
+      // rest of a port's stats is not per source).
       c.ports.clear();
-      for (const auto& [index, t] : flow_ports_) {
+      for (const auto& [index, f] : flow_ports_) {
         ds_port_stats& s = c.ports[index];
-        s.packets = t.packets, s.bytes = t.bytes;
+        s.packets = f.packets, s.bytes = f.bytes;
+        s.mirai = f.mirai, s.zmap = f.zmap, s.masscan = f.masscan;
       }
     } else {
       for (auto it = c.ports.begin(); it != c.ports.end();) {
@@ -281,17 +285,17 @@ void RestrictCounters(const ReportFilter& filter, uint64_t flow_ipv4,
       counters[filter.fingerprint] += s.packets;
     }
   } else {
-    if (!filter.by_source()) {
-      // Ports filtered only: the ports' own counts.
-      for (const auto& [index, s] : c.ports) {
-        counters[DS_CTR_TCP_SYN] += s.syn;
-        counters[DS_CTR_TCP_SYNACK] += s.synack;
-        counters[DS_CTR_TCP_RST] += s.rst;
-        counters[DS_CTR_MIRAI] += s.mirai;
-        counters[DS_CTR_ZMAP] += s.zmap;
-        counters[DS_CTR_MASSCAN] += s.masscan;
-        counters[DS_CTR_BACKSCATTER] += s.backscatter;
-      }
+    // The ports' fingerprints (from the flows under source filters); the
+    // rest of their counts only when the ports are the data plane's.
+    for (const auto& [index, s] : c.ports) {
+      counters[DS_CTR_MIRAI] += s.mirai;
+      counters[DS_CTR_ZMAP] += s.zmap;
+      counters[DS_CTR_MASSCAN] += s.masscan;
+      if (filter.by_source()) continue;
+      counters[DS_CTR_TCP_SYN] += s.syn;
+      counters[DS_CTR_TCP_SYNACK] += s.synack;
+      counters[DS_CTR_TCP_RST] += s.rst;
+      counters[DS_CTR_BACKSCATTER] += s.backscatter;
     }
     if (filter.ports.empty()) {
       // Sources filtered only: the sources table holds every packet.

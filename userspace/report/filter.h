@@ -4,11 +4,12 @@
 // loads, so that every section reads the restricted counts.
 //
 // The tables hold what they can answer: the flows table (source network x
-// destination port) joins sources with ports, so source filters rebuild
-// the ports from it and port filters the sources; fingerprints are counted
-// per destination port only and source ports on their own. A section a
-// filter cannot reach is empty and named in Unavailable() with the reason;
-// combinations no table answers are refused by CheckFilter.
+// destination port, with the port's fingerprinted packets) joins sources
+// with ports, so source filters rebuild the ports (and their fingerprint
+// counts) from it and port filters the sources; source ports are counted on
+// their own. A section a filter cannot reach is empty and named in
+// Unavailable() with the reason; combinations no table answers are refused
+// by CheckFilter.
 #ifndef DARKSCOPE_REPORT_FILTER_H_
 #define DARKSCOPE_REPORT_FILTER_H_
 
@@ -56,8 +57,7 @@ struct ReportFilter {
   std::map<std::string, std::string> Unavailable() const;
 };
 
-// Refuses what no table answers: a fingerprint with source filters, source
-// ports with anything but sensors.
+// Refuses what no table answers: source ports with anything but sensors.
 absl::Status CheckFilter(const ReportFilter& filter);
 
 // Adds the comma-separated values of one filter flag ("country" JP,US;
@@ -92,7 +92,7 @@ class FilterPass {
   // Whether the source network passes the source filters (cached).
   bool KeepsSource(const ds_net_key& net);
   // Whether a flow passes; a kept flow is summed for Apply().
-  bool Flow(const ds_flow_key& key, const ds_traffic& traffic);
+  bool Flow(const ds_flow_key& key, const ds_flow_stats& flow);
   // Rewrites `counts` (decoded with its flows streamed through Flow()) to
   // what the filter keeps, and forgets the flows.
   void Apply(EpochCounts& counts);
@@ -102,7 +102,7 @@ class FilterPass {
   OriginLookup& origins_;
   absl::flat_hash_map<ds_net_key, bool> kept_sources_;
   // The kept flows of the snapshot: by port index, by source, by family.
-  absl::flat_hash_map<uint32_t, ds_traffic> flow_ports_;
+  absl::flat_hash_map<uint32_t, ds_flow_stats> flow_ports_;
   absl::flat_hash_map<ds_net_key, ds_traffic> flow_sources_;
   uint64_t flow_ipv4_ = 0, flow_ipv6_ = 0;
 };

@@ -409,7 +409,7 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
     bool have_source = false;
     ds_net_key source = {};
     uint64_t country = 0, asn = 0;
-    auto each_flow = [&](const ds_flow_key& key, const ds_traffic& traffic) {
+    auto each_flow = [&](const ds_flow_key& key, const ds_flow_stats& traffic) {
       if (!pass.Flow(key, traffic)) return;
       // Flows come sorted by source: one country lookup per source.
       if (!have_source || !(source == key.src)) {
@@ -436,6 +436,7 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
       continue;
     }
     pass.Apply(snapshot->counts);
+    if (!snapshot->flow_fingerprints) ++part.files_without_flow_fingerprints;
     for (const auto& [key, packets] : as_pairs) part.as_ports[key] += packets;
     ++part.files;
     part.snapshots +=
@@ -483,6 +484,7 @@ void MergePart(PeriodCounts&& part, PeriodCounts& into) {
   into.snapshots += part.snapshots;
   into.country_profiles_partial =
       into.country_profiles_partial || part.country_profiles_partial;
+  into.files_without_flow_fingerprints += part.files_without_flow_fingerprints;
   for (const auto& [key, packets] : part.as_ports)
     into.as_ports[key] += packets;
   into.as_names.insert(part.as_names.begin(), part.as_names.end());
@@ -681,7 +683,7 @@ absl::StatusOr<MonthlyUsage> LoadMonthlyUsage(
               ? ReadSnapshot(
                     file.path,
                     kSnapshotSummary | kSnapshotPorts | kSnapshotNetworks,
-                    [&](const ds_flow_key& key, const ds_traffic& traffic) {
+                    [&](const ds_flow_key& key, const ds_flow_stats& traffic) {
                       pass.Flow(key, traffic);
                     })
               : ReadSnapshot(file.path, kSnapshotSummary);

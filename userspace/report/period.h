@@ -124,6 +124,9 @@ struct PeriodCounts {
   // tables), and `country_profiles_partial` says so.
   HourOfDay ports_utc, ports_local, countries_utc, countries_local;
   bool country_profiles_partial = false;
+  // Files whose flows predate their fingerprint counts (read as 0): under
+  // a source filter their fingerprinted packets are missing.
+  int files_without_flow_fingerprints = 0;
   // The period's monthly usage (what LoadMonthlyUsage would read).
   MonthlyUsage monthly;
   // Packets by source AS x destination port (asn << 32 | folded port

@@ -385,6 +385,14 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
         " packets not in a flow): filtered ports and sources, read from the "
         "flows, miss those packets"));
   }
+  const int old_flows = now.files_without_flow_fingerprints +
+                        before.files_without_flow_fingerprints;
+  if (filter.by_source() && old_flows > 0) {
+    report["warnings"].push_back(absl::StrCat(
+        old_flows,
+        " files were written before the flows counted fingerprints: under "
+        "this source filter their Mirai, ZMap and Masscan packets count as 0"));
+  }
   // A total the filter cannot restrict is null, not the unfiltered count.
   auto total = [&](uint32_t counter, bool known_here) -> json {
     if (!known_here) return nullptr;
@@ -392,14 +400,17 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   };
   const bool per_port_known =
       !filter.by_source() && filter.source_ports.empty();
+  // Fingerprints are counted per port and per flow: known under source
+  // filters too.
+  const bool fingerprints_known = filter.source_ports.empty();
   report["totals"] = {
       {"packets", c.counters[DS_CTR_DARKNET_PACKETS]},
       {"bytes", c.counters[DS_CTR_DARKNET_BYTES]},
       {"sources", unavailable.count("top_countries") ? json(nullptr)
                                                      : json(c.sources.size())},
-      {"mirai", total(DS_CTR_MIRAI, per_port_known)},
-      {"zmap", total(DS_CTR_ZMAP, per_port_known)},
-      {"masscan", total(DS_CTR_MASSCAN, per_port_known)},
+      {"mirai", total(DS_CTR_MIRAI, fingerprints_known)},
+      {"zmap", total(DS_CTR_ZMAP, fingerprints_known)},
+      {"masscan", total(DS_CTR_MASSCAN, fingerprints_known)},
       {"backscatter",
        total(DS_CTR_BACKSCATTER, per_port_known && filter.fingerprint == 0)},
       {"ipv4", total(DS_CTR_IPV4, filter.source_ports.empty())},

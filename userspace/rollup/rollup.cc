@@ -79,6 +79,7 @@ absl::StatusOr<std::optional<Snapshot>> Merge(
       }
     }
     AddCounts(s->counts, merged.counts);
+    merged.flow_fingerprints = merged.flow_fingerprints && s->flow_fingerprints;
     // A day's ports hour by hour, from the hourly roll-ups it merges.
     if (span == absl::Hours(24) && s->interval_seconds <= 3600) {
       const auto hour =

@@ -37,6 +37,10 @@ constexpr uint64_t kFirstBodyBytes = 1 << 20;
 // Column kinds: the width in bytes of an unsigned integer, or a network.
 constexpr uint8_t kU8 = 1, kU16 = 2, kU32 = 4, kU64 = 8, kNet = 0x48;
 
+// The flows' fingerprint counts, added after version 1's first files: a
+// file without them reads them as 0 and says so (Snapshot::flow_fingerprints).
+constexpr const char* kFlowFingerprintColumns[] = {"mirai", "zmap", "masscan"};
+
 size_t WidthOf(uint8_t kind) { return kind == kNet ? 8 : kind; }
 bool KnownKind(uint8_t kind) {
   return kind == kU8 || kind == kU16 || kind == kU32 || kind == kU64 ||
@@ -269,12 +273,21 @@ std::vector<Table> ToTables(const Snapshot& s) {
   AddColumn(flows, "port", kU16);
   AddColumn(flows, "packets", kU64);
   AddColumn(flows, "bytes", kU64);
+  // Merged from files without them (a roll-up of older files): the
+  // fingerprints stay unknown rather than become zeros.
+  if (s.flow_fingerprints) {
+    for (const char* c : kFlowFingerprintColumns) AddColumn(flows, c, kU64);
+  }
   for (const auto& [key, v] : s.counts.flows) {
     flows.columns[0].values.push_back(NetToU64(key.src));
     flows.columns[1].values.push_back(key.proto_slot);
     flows.columns[2].values.push_back(key.port);
     flows.columns[3].values.push_back(v.packets);
     flows.columns[4].values.push_back(v.bytes);
+    if (!s.flow_fingerprints) continue;
+    flows.columns[5].values.push_back(v.mirai);
+    flows.columns[6].values.push_back(v.zmap);
+    flows.columns[7].values.push_back(v.masscan);
   }
   tables.push_back(std::move(flows));
   return tables;
@@ -465,11 +478,25 @@ absl::Status ForEachRow(
   return absl::OkStatus();
 }
 
+// Whether a flows table has the fingerprint columns (all three or none).
+absl::StatusOr<bool> HasFlowFingerprints(const Table& t) {
+  int present = 0;
+  for (const char* c : kFlowFingerprintColumns) present += t.Find(c) != nullptr;
+  if (present != 0 && present != 3) {
+    return absl::DataLossError(
+        "table flows has some of the columns mirai, zmap, masscan, not all");
+  }
+  return present == 3;
+}
+
 // The flows table straight from the body to `each_flow`.
 absl::Status VisitFlows(const Table& t, FlowVisitor each_flow) {
-  const Column* columns[5];
-  const char* names[5] = {"src_net", "proto", "port", "packets", "bytes"};
-  for (int c = 0; c < 5; ++c) {
+  const Column* columns[8] = {};
+  const char* names[8] = {"src_net", "proto", "port", "packets",
+                          "bytes",   "mirai", "zmap", "masscan"};
+  DS_ASSIGN_OR_RETURN(const bool fingerprints, HasFlowFingerprints(t));
+  const int wanted = fingerprints ? 8 : 5;
+  for (int c = 0; c < wanted; ++c) {
     columns[c] = t.Find(names[c]);
     if (columns[c] == nullptr) {
       return absl::DataLossError(
@@ -481,7 +508,13 @@ absl::Status VisitFlows(const Table& t, FlowVisitor each_flow) {
     key.src = U64ToNet(columns[0]->At(i));
     key.proto_slot = static_cast<uint8_t>(columns[1]->At(i));
     key.port = static_cast<uint16_t>(columns[2]->At(i));
-    each_flow(key, ds_traffic{columns[3]->At(i), columns[4]->At(i)});
+    ds_flow_stats stats = {columns[3]->At(i), columns[4]->At(i), 0, 0, 0};
+    if (fingerprints) {
+      stats.mirai = columns[5]->At(i);
+      stats.zmap = columns[6]->At(i);
+      stats.masscan = columns[7]->At(i);
+    }
+    each_flow(key, stats);
   }
   return absl::OkStatus();
 }
@@ -587,18 +620,24 @@ absl::Status FromTables(const std::vector<Table>& tables,
                        s.counts.destinations.emplace_hint(
                            s.counts.destinations.end(), U64ToNet(v[0]), stats);
                      }));
-    } else if (t.name == "flows" && each_flow.has_value()) {
-      DS_RETURN_IF_ERROR(VisitFlows(t, *each_flow));
     } else if (t.name == "flows") {
+      DS_ASSIGN_OR_RETURN(s.flow_fingerprints, HasFlowFingerprints(t));
+      if (each_flow.has_value()) {
+        DS_RETURN_IF_ERROR(VisitFlows(t, *each_flow));
+        continue;
+      }
       DS_RETURN_IF_ERROR(
-          ForEachRow(t, {"src_net", "proto", "port", "packets", "bytes"},
+          ForEachRow(t,
+                     {"src_net", "proto", "port", "packets", "bytes", "mirai?",
+                      "zmap?", "masscan?"},
                      [&](const std::vector<uint64_t>& v) {
                        ds_flow_key key = {};
                        key.src = U64ToNet(v[0]);
                        key.proto_slot = static_cast<uint8_t>(v[1]);
                        key.port = static_cast<uint16_t>(v[2]);
-                       s.counts.flows.emplace_hint(s.counts.flows.end(), key,
-                                                   ds_traffic{v[3], v[4]});
+                       s.counts.flows.emplace_hint(
+                           s.counts.flows.end(), key,
+                           ds_flow_stats{v[3], v[4], v[5], v[6], v[7]});
                      }));
     }
     // Tables a later version adds are skipped.

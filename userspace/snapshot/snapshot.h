@@ -61,6 +61,10 @@ struct Snapshot {
   // so that hour-of-day profiles of long periods need not read the day's
   // hourly files. Written as the table port_hours when not empty.
   absl::btree_map<std::pair<uint32_t, uint8_t>, uint64_t> port_hours;
+  // Whether the flows carry their fingerprint counts (mirai, zmap,
+  // masscan): false for a file written before those columns (they read as
+  // 0) and for a roll-up that merged one. Known when the flows were decoded.
+  bool flow_fingerprints = true;
 
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
@@ -86,7 +90,7 @@ absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
 // key order, rather than kept in counts.flows: for readers that only
 // stream through it (a daily roll-up has a million rows).
 using FlowVisitor =
-    absl::FunctionRef<void(const ds_flow_key&, const ds_traffic&)>;
+    absl::FunctionRef<void(const ds_flow_key&, const ds_flow_stats&)>;
 absl::StatusOr<Snapshot> DecodeSnapshot(absl::Span<const uint8_t> bytes,
                                         uint32_t parts, FlowVisitor each_flow);
 

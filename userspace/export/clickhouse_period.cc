@@ -1,7 +1,9 @@
 // A report period from ClickHouse's aggregates.
 #include "export/clickhouse_period.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -39,25 +41,44 @@ absl::Time Hour(const std::string& s) {
   return absl::FromUnixSeconds(static_cast<int64_t>(Number(s)));
 }
 
-// Country keys of networks, looked up once each.
+// Origins of networks, looked up once each: their country keys, and their
+// ASes' numbers and names.
 class Countries {
  public:
+  struct Keys {
+    uint16_t country;
+    uint32_t asn;
+  };
   explicit Countries(OriginLookup& origins) : origins_(origins) {}
-  uint16_t Of(uint8_t family, uint64_t prefix) {
-    auto [it, inserted] = keys_.try_emplace(std::pair{family, prefix}, 0);
-    if (inserted)
-      it->second =
-          CountryKey(origins_.Of(NetOfPrefixNumber(family, prefix)).country);
+  const Keys& KeysOf(uint8_t family, uint64_t prefix) {
+    auto [it, inserted] = keys_.try_emplace(std::pair{family, prefix}, Keys{});
+    if (inserted) {
+      const Origin& o = origins_.Of(NetOfPrefixNumber(family, prefix));
+      it->second = {CountryKey(o.country), o.asn};
+      if (o.asn) as_names_.try_emplace(o.asn, o.as_name);
+    }
     return it->second;
+  }
+  uint16_t Of(uint8_t family, uint64_t prefix) {
+    return KeysOf(family, prefix).country;
+  }
+  const std::string& AsName(uint32_t asn) const {
+    static const std::string* const kNone = new std::string;
+    auto it = as_names_.find(asn);
+    return it == as_names_.end() ? *kNone : it->second;
   }
 
  private:
   OriginLookup& origins_;
-  absl::flat_hash_map<std::pair<uint8_t, uint64_t>, uint16_t> keys_;
+  absl::flat_hash_map<std::pair<uint8_t, uint64_t>, Keys> keys_;
+  absl::flat_hash_map<uint32_t, std::string> as_names_;
 };
 
-constexpr const char* kHour =
-    "intDiv(toUInt32(interval_start), 3600) * 3600 AS hour";
+// The ports table's values, in ds_port_stats's order.
+constexpr const char* kPortValueColumns[] = {
+    "packets", "bytes", "syn",     "synack",     "rst",
+    "mirai",   "zmap",  "masscan", "backscatter"};
+
 constexpr const char* kFoldedPort = "if(slot = 2, 0, port) AS folded_port";
 
 // Snapshot counts a row stands for (roll-ups say theirs), and the seconds
@@ -79,8 +100,8 @@ const char* FingerprintColumn(uint32_t fingerprint) {
 }
 
 // Each hour of the period with its series step and its hours of day (UTC
-// and local), as AddHourPoint places it: the queries that group by
-// network join it to sum by step and by hour of day on the server.
+// and local), as AddHourPoint places it: queries join it to sum hours by
+// step and by hour of day on the server.
 ClickHouseExternalTable PeriodHours(const PeriodCounts& p,
                                     absl::TimeZone local) {
   ClickHouseExternalTable hours{
@@ -97,13 +118,33 @@ ClickHouseExternalTable PeriodHours(const PeriodCounts& p,
   return hours;
 }
 
-// The rows of `select` (an hour column and `columns`) joined with their
-// hours' steps and hours of day.
-std::string ByHour(const std::string& select) {
-  return absl::StrCat(
-      "(SELECT toUInt32(intDiv(toUInt32(interval_start), 3600) "
-      "* 3600) AS hour, ",
-      select, ") ANY INNER JOIN period_hours USING hour");
+// The source networks of the period, attributed client side (the
+// enrichment data is the report's), sent for the server to group flows
+// and sources by country or AS: family, prefix, country key, ASN, and
+// `known` (1; 0 on a network the table lacks, after a LEFT JOIN).
+constexpr const char* kOrigins = "origins";
+constexpr const char* kOriginsStructure =
+    "family UInt8, prefix UInt64, country UInt16, asn UInt32, known UInt8";
+
+// `rows` (a subquery with family and prefix) with their origins: the
+// columns `keep`, then `known`, `country`, `asn`, and `net_family`,
+// `net_prefix`: the network where the origins table lacks it (known = 0:
+// attributed client side), else 0.
+std::string Attributed(const std::string& rows, const std::string& keep) {
+  return absl::StrCat("(SELECT ", keep,
+                      ", known, country, asn, if(known, 0, family) AS "
+                      "net_family, if(known, 0, prefix) AS net_prefix FROM ",
+                      rows, " ANY LEFT JOIN origins USING (family, prefix))");
+}
+// The attributed columns a query groups by, and the key they give.
+constexpr const char* kCountryColumns =
+    "known, country, net_family, net_prefix";
+constexpr const char* kAsColumns = "known, asn, net_family, net_prefix";
+uint64_t CountryAt(const std::vector<std::string>& row, size_t i,
+                   Countries& countries) {
+  return Number(row[i]) ? Number(row[i + 1])
+                        : countries.Of(static_cast<uint8_t>(Number(row[i + 2])),
+                                       Number(row[i + 3]));
 }
 
 // " AND (slot, folded port) IN ((0, 23), ...)": rows of the (slot, port)
@@ -116,6 +157,14 @@ std::string SlotPortCondition(
     tuples.push_back(absl::StrCat("(", slot, ", ", port, ")"));
   return absl::StrCat(" AND (slot, if(slot = 2, 0, port)) IN (",
                       absl::StrJoin(tuples, ", "), ")");
+}
+
+absl::Time FloorTo(absl::Time t, absl::Duration d) {
+  return absl::UnixEpoch() + absl::Floor(t - absl::UnixEpoch(), d);
+}
+absl::Time CeilTo(absl::Time t, absl::Duration d) {
+  const absl::Time floor = FloorTo(t, d);
+  return floor == t ? t : floor + d;
 }
 
 }  // namespace
@@ -154,14 +203,8 @@ absl::Status ClickHousePeriodSource::SetFilter(const ReportFilter& filter) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>>
-ClickHousePeriodSource::Rows(const std::string& sql, const std::string& table,
-                             absl::Time from, absl::Time to,
-                             const Restriction& r,
-                             const ClickHouseExternalTable* also) {
-  std::string where = absl::StrCat(
-      "interval_start >= toDateTime(", absl::ToUnixSeconds(from),
-      ") AND interval_start < toDateTime(", absl::ToUnixSeconds(to), ")");
+std::string ClickHousePeriodSource::SensorCondition() const {
+  std::string condition;
   // The sensors this source was made for, and those of the filter.
   for (const std::vector<std::string>& sensors :
        {sensors_, std::vector<std::string>(filter_.sensors.begin(),
@@ -169,25 +212,100 @@ ClickHousePeriodSource::Rows(const std::string& sql, const std::string& table,
     if (sensors.empty()) continue;
     std::vector<std::string> quoted;
     for (const std::string& s : sensors) quoted.push_back(SqlQuote(s));
-    absl::StrAppend(&where, " AND sensor IN (", absl::StrJoin(quoted, ", "),
+    absl::StrAppend(&condition, " AND sensor IN (", absl::StrJoin(quoted, ", "),
                     ")");
   }
-  const std::string query =
-      absl::StrReplaceAll(sql, {{"{table}", target_.Table(table)},
-                                {"{sources}", target_.Table("sources")},
-                                {"{flows}", target_.Table("flows")},
-                                {"{where}", where}});
+  return condition;
+}
+
+std::string ClickHousePeriodSource::Expand(const std::string& sql,
+                                           const std::string& table,
+                                           absl::Time from,
+                                           absl::Time to) const {
+  const std::string where =
+      absl::StrCat("interval_start >= toDateTime(", absl::ToUnixSeconds(from),
+                   ") AND interval_start < toDateTime(",
+                   absl::ToUnixSeconds(to), ")", SensorCondition());
+  return absl::StrReplaceAll(sql, {{"{table}", target_.Table(table)},
+                                   {"{sources}", target_.Table("sources")},
+                                   {"{flows}", target_.Table("flows")},
+                                   {"{where}", where}});
+}
+
+absl::StatusOr<std::vector<std::vector<std::string>>>
+ClickHousePeriodSource::Rows(const std::string& sql, const std::string& table,
+                             absl::Time from, absl::Time to,
+                             const Restriction& r,
+                             const std::vector<ClickHouseExternalTable>& also) {
+  return Query(Expand(sql, table, from, to), table, r, also);
+}
+
+absl::StatusOr<std::vector<std::vector<std::string>>>
+ClickHousePeriodSource::Query(
+    const std::string& sql, const std::string& table, const Restriction& r,
+    const std::vector<ClickHouseExternalTable>& also) {
   // Only the tables this query reads go with it.
   std::vector<ClickHouseExternalTable> tables;
-  for (const ClickHouseExternalTable& t : r.tables) {
-    if (absl::StrContains(query, t.name)) tables.push_back(t);
+  for (const auto* list : {&r.tables, &also}) {
+    for (const ClickHouseExternalTable& t : *list) {
+      if (absl::StrContains(sql, t.name)) tables.push_back(t);
+    }
   }
-  if (also != nullptr) tables.push_back(*also);
   DS_ASSIGN_OR_RETURN(
       std::string body,
-      client_.Query(query + " FORMAT TabSeparated",
+      client_.Query(sql + " FORMAT TabSeparated",
                     absl::StrCat("table ", target_.Table(table)), {}, tables));
   return ParseTabSeparated(body);
+}
+
+std::string ClickHousePeriodSource::Tiered(const std::string& table,
+                                           const std::string& columns,
+                                           const std::string& condition,
+                                           absl::Time from, absl::Time to,
+                                           Grain coarsest) const {
+  struct Span {
+    absl::Time from, to;
+    Grain grain;
+  };
+  std::vector<Span> spans;
+  const absl::Time first_hour = CeilTo(from, absl::Hours(1)),
+                   last_hour = FloorTo(to, absl::Hours(1));
+  if (coarsest == Grain::kInterval || first_hour >= last_hour) {
+    spans.push_back({from, to, Grain::kInterval});
+  } else {
+    spans.push_back({from, first_hour, Grain::kInterval});
+    const absl::Time first_day = CeilTo(first_hour, absl::Hours(24)),
+                     last_day = FloorTo(last_hour, absl::Hours(24));
+    if (coarsest == Grain::kDay && first_day < last_day) {
+      spans.push_back({first_hour, first_day, Grain::kHour});
+      spans.push_back({first_day, last_day, Grain::kDay});
+      spans.push_back({last_day, last_hour, Grain::kHour});
+    } else {
+      spans.push_back({first_hour, last_hour, Grain::kHour});
+    }
+    spans.push_back({last_hour, to, Grain::kInterval});
+  }
+  std::vector<std::string> selects;
+  for (const Span& span : spans) {
+    if (span.from >= span.to && spans.size() > 1) continue;
+    const char* time = span.grain == Grain::kDay    ? "day"
+                       : span.grain == Grain::kHour ? "hour"
+                                                    : "interval_start";
+    const std::string name =
+        absl::StrCat(table, span.grain == Grain::kDay    ? "_daily"
+                            : span.grain == Grain::kHour ? "_hourly"
+                                                         : "");
+    const std::string hour =
+        span.grain == Grain::kInterval
+            ? "toUInt32(intDiv(toUInt32(interval_start), 3600) * 3600)"
+            : absl::StrCat("toUInt32(", time, ")");
+    selects.push_back(absl::StrCat(
+        "SELECT ", hour, " AS hour, ", columns, " FROM ", target_.Table(name),
+        " WHERE ", time, " >= toDateTime(", absl::ToUnixSeconds(span.from),
+        ") AND ", time, " < toDateTime(", absl::ToUnixSeconds(span.to), ")",
+        SensorCondition(), condition));
+  }
+  return absl::StrCat("(", absl::StrJoin(selects, " UNION ALL "), ")");
 }
 
 absl::StatusOr<ClickHousePeriodSource::Restriction>
@@ -213,11 +331,16 @@ ClickHousePeriodSource::Restrict(absl::Time from, absl::Time to,
   std::string kept, dropped;
   size_t kept_count = 0, dropped_count = 0;
   for (const char* table : {"sources", "flows"}) {
-    DS_ASSIGN_OR_RETURN(
-        auto networks,
-        Rows(absl::StrCat("SELECT family, prefix FROM {table} WHERE {where}",
-                          r.sources, " GROUP BY family, prefix"),
-             table, from, to, r));
+    // The sources' from their roll-ups, the flows' from the base table.
+    const std::string rows =
+        table == std::string("sources")
+            ? Tiered(table, "family, prefix", r.sources, from, to, Grain::kDay)
+            : Tiered(table, "family, prefix", r.sources, from, to,
+                     Grain::kInterval);
+    DS_ASSIGN_OR_RETURN(auto networks,
+                        Query(absl::StrCat("SELECT family, prefix FROM ", rows,
+                                           " GROUP BY family, prefix"),
+                              table, r));
     for (const auto& row : networks) {
       const uint64_t family = Number(row[0]), prefix = Number(row[1]);
       if (!seen.insert({family, prefix}).second) continue;
@@ -267,6 +390,76 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   p.zone = local;
   Countries countries(origins);
   const ClickHouseExternalTable hours = PeriodHours(p, local);
+  // Sums over the period read the daily roll-ups for whole UTC days;
+  // series at a daily step too where the zone's days are UTC days;
+  // hourly steps and hour-of-day profiles the hourly ones.
+  const Grain step_grain =
+      p.step >= absl::Hours(24) && DaysAreUtcDays(local, from, to)
+          ? Grain::kDay
+          : Grain::kHour;
+  ClickHouseExternalTable network_origins{kOrigins, kOriginsStructure, ""};
+
+  // Adds the series of `kind` from `rows(coarsest grain)`, a subquery of
+  // `hour`, the columns `keys` and `v` (packets), summed on the server by
+  // hour (hourly steps), or by step and by hour of day (each row joined to
+  // its hour's step and hours of day, then grouped: no group per hour),
+  // each entry keyed by key_of(row, index of its first key column).
+  // `having`: on each group's sum `n`.
+  using KeyOf =
+      std::function<uint64_t(const std::vector<std::string>&, size_t)>;
+  auto add_series = [&](SeriesKind kind, const std::string& table,
+                        const std::function<std::string(Grain)>& rows,
+                        const std::string& keys, const KeyOf& key_of,
+                        const std::string& having = "") -> absl::Status {
+    const size_t key_count = std::count(keys.begin(), keys.end(), ',') + 1;
+    const std::vector<ClickHouseExternalTable> also = {hours, network_origins};
+    if (p.step < absl::Hours(24)) {
+      DS_ASSIGN_OR_RETURN(
+          auto points,
+          Query(absl::StrCat("SELECT hour, ", keys, ", sum(v) AS n FROM ",
+                             rows(Grain::kHour), " GROUP BY hour, ", keys,
+                             having),
+                table, r, also));
+      for (const auto& row : points) {
+        AddHourPoint(p, kind, key_of(row, 1), Hour(row[0]),
+                     Number(row[1 + key_count]), local);
+      }
+      return absl::OkStatus();
+    }
+    DS_ASSIGN_OR_RETURN(
+        auto steps,
+        Query(absl::StrCat("SELECT step, ", keys, ", sum(v) AS n FROM ",
+                           rows(step_grain),
+                           " ANY INNER JOIN period_hours USING hour GROUP BY "
+                           "step, ",
+                           keys, having),
+              table, r, also));
+    for (const auto& row : steps) {
+      p.keyed[kind].Add(key_of(row, 1), static_cast<int64_t>(Number(row[0])),
+                        Number(row[1 + key_count]));
+    }
+    if (kind != kPortSeries && kind != kCountrySeries) return absl::OkStatus();
+    DS_ASSIGN_OR_RETURN(
+        auto hours_of_day,
+        Query(absl::StrCat("SELECT hour_utc, hour_local, ", keys,
+                           ", sum(v) AS n FROM ", rows(Grain::kHour),
+                           " ANY INNER JOIN period_hours USING hour GROUP BY "
+                           "hour_utc, hour_local, ",
+                           keys, having),
+              table, r, also));
+    for (const auto& row : hours_of_day) {
+      AddHourOfDay(p, kind, key_of(row, 2), static_cast<int>(Number(row[0])),
+                   static_cast<int>(Number(row[1])),
+                   Number(row[2 + key_count]));
+    }
+    return absl::OkStatus();
+  };
+  const KeyOf port_key = [](const std::vector<std::string>& row, size_t i) {
+    return uint64_t{ds_port_index(Number(row[i]), Number(row[i + 1]))};
+  };
+  const KeyOf country_key = [&](const std::vector<std::string>& row, size_t i) {
+    return CountryAt(row, i, countries);
+  };
 
   // Per sensor: intervals and the data plane's counters.
   std::vector<std::string> sums;
@@ -287,7 +480,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
       c.counters[i] = Number(row[3 + i]);
   }
   DS_ASSIGN_OR_RETURN(p.monthly, Monthly(from, to, r));
-  // Coverage: the seconds each sensor's rows observed, per hour.
+  // Coverage: the seconds each sensor's rows observed, per interval.
   DS_ASSIGN_OR_RETURN(
       auto observed,
       Rows(absl::StrCat(
@@ -301,29 +494,89 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                 Number(row[2]));
   }
 
-  // Ports: per sensor, and the hourly series (ICMP types folded). Under a
+  // Source networks: sums with host sets and port sketches merged by OR
+  // (not in the roll-ups: from the base table). Under a port filter, a
+  // network's rows of the snapshots where it sent flows to the ports, with
+  // those flows' packets and bytes (no SYN-ACK or RST: not per port).
+  std::string source_rows = absl::StrCat("{table} WHERE {where}", r.sources);
+  std::string packets = "packets", bytes = "bytes", synack = "sum(synack)",
+              rst = "sum(rst)";
+  if (sources_by_flows) {
+    source_rows = absl::StrCat(
+        "(SELECT sensor, interval_start, family, prefix, hosts, port_sketch "
+        "FROM {sources} WHERE {where}",
+        r.sources,
+        ") ANY INNER JOIN (SELECT sensor, interval_start, family, prefix, "
+        "sum(packets) AS flow_packets, sum(bytes) AS flow_bytes FROM "
+        "{flows} WHERE {where}",
+        r.ports, r.sources,
+        " GROUP BY sensor, interval_start, family, prefix) USING (sensor, "
+        "interval_start, family, prefix)");
+    packets = "flow_packets", bytes = "flow_bytes", synack = rst = "0";
+  }
+  if (read_sources) {
+    DS_ASSIGN_OR_RETURN(
+        auto sources,
+        Rows(absl::StrCat("SELECT sensor, family, prefix, sum(", packets,
+                          "), sum(", bytes,
+                          "), groupBitOrForEach(hosts), "
+                          "groupBitOrForEach(port_sketch), ",
+                          synack, ", ", rst, " FROM ", source_rows,
+                          " GROUP BY sensor, family, prefix"),
+             "sources", from, to, r));
+    absl::flat_hash_set<std::pair<uint8_t, uint64_t>> attributed;
+    for (const auto& row : sources) {
+      const auto family = static_cast<uint8_t>(Number(row[1]));
+      const uint64_t prefix = Number(row[2]);
+      ds_source_stats& s =
+          p.by_sensor[row[0]].sources[NetOfPrefixNumber(family, prefix)];
+      s.packets = Number(row[3]);
+      s.bytes = Number(row[4]);
+      Words(row[5], s.hosts);
+      Words(row[6], s.port_sketch);
+      s.synack = Number(row[7]);
+      s.rst = Number(row[8]);
+      // The network's origin, for the server to group by.
+      if (attributed.insert({family, prefix}).second) {
+        const Countries::Keys& keys = countries.KeysOf(family, prefix);
+        absl::StrAppend(&network_origins.rows, family, "\t", prefix, "\t",
+                        keys.country, "\t", keys.asn, "\t1\n");
+      }
+    }
+  }
+
+  // Ports: per sensor, and the series (ICMP types folded). Under a
   // fingerprint only its packets, on the ports that have some.
   if (read_ports) {
     const std::string fingerprint =
         f.fingerprint != 0 ? FingerprintColumn(f.fingerprint) : "";
     const std::string table = ports_from_flows ? "flows" : "ports";
+    const Grain coarsest = ports_from_flows ? Grain::kInterval : Grain::kDay;
     const std::string condition =
         ports_from_flows ? r.ports + r.sources : r.ports;
-    std::string values =
-        "sum(packets), sum(bytes), sum(syn), sum(synack), sum(rst), "
-        "sum(mirai), sum(zmap), sum(masscan), sum(backscatter)";
-    std::string packets = "sum(packets)", having;
+    std::vector<std::string> columns(std::begin(kPortValueColumns),
+                                     std::end(kPortValueColumns));
+    std::string having;
     if (!fingerprint.empty()) {
-      values = packets = absl::StrCat("sum(", fingerprint, ") AS n");
+      columns = {fingerprint};
       having = " HAVING n > 0";
     } else if (ports_from_flows) {
-      values = "sum(packets), sum(bytes), sum(mirai), sum(zmap), sum(masscan)";
+      columns = {"packets", "bytes", "mirai", "zmap", "masscan"};
     }
+    std::vector<std::string> values;
+    for (const std::string& c : columns)
+      values.push_back(absl::StrCat("sum(", c, ")"));
+    if (!fingerprint.empty()) values[0] += " AS n";
     DS_ASSIGN_OR_RETURN(
-        auto ports, Rows(absl::StrCat("SELECT sensor, slot, port, ", values,
-                                      " FROM {table} WHERE {where}", condition,
-                                      " GROUP BY sensor, slot, port", having),
-                         table, from, to, r));
+        auto ports,
+        Query(absl::StrCat("SELECT sensor, slot, port, ",
+                           absl::StrJoin(values, ", "), " FROM ",
+                           Tiered(table,
+                                  absl::StrCat("sensor, slot, port, ",
+                                               absl::StrJoin(columns, ", ")),
+                                  condition, from, to, coarsest),
+                           " GROUP BY sensor, slot, port", having),
+              table, r));
     for (const auto& row : ports) {
       ds_port_stats& s =
           p.by_sensor[row[0]]
@@ -342,125 +595,63 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
              Number(row[9]), Number(row[10]), Number(row[11])};
       }
     }
-    DS_ASSIGN_OR_RETURN(
-        auto port_hours,
-        Rows(absl::StrCat("SELECT ", kHour, ", slot, ", kFoldedPort, ", ",
-                          packets, " FROM {table} WHERE {where}", condition,
-                          " GROUP BY hour, slot, folded_port", having),
-             table, from, to, r));
-    for (const auto& row : port_hours) {
-      AddHourPoint(p, kPortSeries,
-                   ds_port_index(Number(row[1]), Number(row[2])), Hour(row[0]),
-                   Number(row[3]), local);
-    }
+    const std::string value = fingerprint.empty() ? "packets" : fingerprint;
+    DS_RETURN_IF_ERROR(add_series(
+        kPortSeries, table,
+        [&](Grain grain) {
+          return Tiered(
+              table, absl::StrCat("slot, ", kFoldedPort, ", ", value, " AS v"),
+              condition, from, to, std::min(grain, coarsest));
+        },
+        "slot, folded_port", port_key, fingerprint.empty() ? "" : having));
   }
 
   // Source ports.
   if (read_src_ports) {
     DS_ASSIGN_OR_RETURN(
         auto src_ports,
-        Rows(absl::StrCat("SELECT sensor, slot, port, sum(packets), "
-                          "sum(bytes) FROM {table} WHERE {where}",
-                          r.source_ports, " GROUP BY sensor, slot, port"),
-             "src_ports", from, to, r));
+        Query(absl::StrCat(
+                  "SELECT sensor, slot, port, sum(packets), "
+                  "sum(bytes) FROM ",
+                  Tiered("src_ports", "sensor, slot, port, packets, bytes",
+                         r.source_ports, from, to, Grain::kDay),
+                  " GROUP BY sensor, slot, port"),
+              "src_ports", r));
     for (const auto& row : src_ports) {
       p.by_sensor[row[0]].src_ports[Number(row[1]) * 65536 + Number(row[2])] = {
           Number(row[3]), Number(row[4])};
     }
-    DS_ASSIGN_OR_RETURN(
-        auto src_port_hours,
-        Rows(absl::StrCat("SELECT ", kHour,
-                          ", slot, port, sum(packets) FROM {table} WHERE "
-                          "{where}",
-                          r.source_ports, " GROUP BY hour, slot, port"),
-             "src_ports", from, to, r));
-    for (const auto& row : src_port_hours) {
-      AddHourPoint(p, kSourcePortSeries,
-                   SourcePortKey(Number(row[1]), Number(row[2])), Hour(row[0]),
-                   Number(row[3]), local);
-    }
+    DS_RETURN_IF_ERROR(add_series(
+        kSourcePortSeries, "src_ports",
+        [&](Grain grain) {
+          return Tiered("src_ports", "slot, port, packets AS v", r.source_ports,
+                        from, to, grain);
+        },
+        "slot, port",
+        [](const std::vector<std::string>& row, size_t i) {
+          return uint64_t{SourcePortKey(Number(row[i]), Number(row[i + 1]))};
+        }));
   }
 
-  // Source networks: sums with host sets and port sketches merged by OR,
-  // and hourly packets by country. Under a port filter, a network's rows
-  // of the snapshots where it sent flows to the ports, with those flows'
-  // packets and bytes (no SYN-ACK or RST: not per port).
+  // Source networks by country: their hourly packets grouped by origin on
+  // the server (a port filter's from the base tables' join).
   if (read_sources) {
-    std::string from_rows = absl::StrCat("{table} WHERE {where}", r.sources);
-    std::string packets = "packets", bytes = "bytes", synack = "sum(synack)",
-                rst = "sum(rst)";
-    if (sources_by_flows) {
-      from_rows = absl::StrCat(
-          "(SELECT sensor, interval_start, family, prefix, hosts, port_sketch "
-          "FROM {sources} WHERE {where}",
-          r.sources,
-          ") ANY INNER JOIN (SELECT sensor, interval_start, family, prefix, "
-          "sum(packets) AS flow_packets, sum(bytes) AS flow_bytes FROM "
-          "{flows} WHERE {where}",
-          r.ports, r.sources,
-          " GROUP BY sensor, interval_start, family, prefix) USING (sensor, "
-          "interval_start, family, prefix)");
-      packets = "flow_packets", bytes = "flow_bytes", synack = rst = "0";
-    }
-    DS_ASSIGN_OR_RETURN(
-        auto sources, Rows(absl::StrCat("SELECT sensor, family, prefix, sum(",
-                                        packets, "), sum(", bytes,
-                                        "), groupBitOrForEach(hosts), "
-                                        "groupBitOrForEach(port_sketch), ",
-                                        synack, ", ", rst, " FROM ", from_rows,
-                                        " GROUP BY sensor, family, prefix"),
-                           "sources", from, to, r));
-    for (const auto& row : sources) {
-      ds_source_stats& s = p.by_sensor[row[0]].sources[NetOfPrefixNumber(
-          static_cast<uint8_t>(Number(row[1])), Number(row[2]))];
-      s.packets = Number(row[3]);
-      s.bytes = Number(row[4]);
-      Words(row[5], s.hosts);
-      Words(row[6], s.port_sketch);
-      s.synack = Number(row[7]);
-      s.rst = Number(row[8]);
-    }
-    // By step, and for the profiles by hours of day: with a daily step a
-    // network's rows are its days' and its hours of day (24, 48 across a
-    // change of offset), not its hours'. An hourly step is its hour.
-    const bool hourly = p.step == absl::Hours(1);
-    const std::string joined = ByHour(
-        absl::StrCat("family, prefix, ", packets, " AS n FROM ", from_rows));
-    DS_ASSIGN_OR_RETURN(
-        auto source_steps,
-        Rows(absl::StrCat("SELECT step, family, prefix, sum(n) FROM ", joined,
-                          " GROUP BY step, family, prefix"),
-             "sources", from, to, r, &hours));
-    std::map<std::pair<int64_t, uint16_t>, uint64_t> by_country;
-    for (const auto& row : source_steps) {
-      by_country[{static_cast<int64_t>(Number(row[0])),
-                  countries.Of(static_cast<uint8_t>(Number(row[1])),
-                               Number(row[2]))}] += Number(row[3]);
-    }
-    for (const auto& [key, packets] : by_country) {
-      if (hourly) {
-        AddHourPoint(p, kCountrySeries, key.second,
-                     absl::FromUnixSeconds(key.first), packets, local);
-      } else {
-        p.keyed[kCountrySeries].Add(key.second, key.first, packets);
-      }
-    }
-    if (!hourly) {
-      DS_ASSIGN_OR_RETURN(
-          auto source_hours_of_day,
-          Rows(absl::StrCat("SELECT hour_utc, hour_local, family, prefix, "
-                            "sum(n) FROM ",
-                            joined,
-                            " GROUP BY hour_utc, hour_local, family, prefix"),
-               "sources", from, to, r, &hours));
-      for (const auto& row : source_hours_of_day) {
-        KeyedSeries::Profile& profile =
-            p.keyed[kCountrySeries].profiles[countries.Of(
-                static_cast<uint8_t>(Number(row[2])), Number(row[3]))];
-        profile.utc[Number(row[0]) % 24] += Number(row[4]);
-        profile.local[Number(row[1]) % 24] += Number(row[4]);
-      }
-    }
+    DS_RETURN_IF_ERROR(add_series(
+        kCountrySeries, "sources",
+        [&](Grain grain) {
+          const std::string rows =
+              sources_by_flows
+                  ? Expand(
+                        absl::StrCat("(SELECT toUInt32(intDiv(toUInt32("
+                                     "interval_start), 3600) * 3600) AS "
+                                     "hour, family, prefix, ",
+                                     packets, " AS v FROM ", source_rows, ")"),
+                        "sources", from, to)
+                  : Tiered("sources", "family, prefix, packets AS v", r.sources,
+                           from, to, grain);
+          return Attributed(rows, "hour, v");
+        },
+        kCountryColumns, country_key));
   }
 
   // Destination networks: not per source or port.
@@ -480,43 +671,43 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
     }
   }
 
-  // Flows: source AS x port totals.
+  // Flows (no roll-ups: the base table), grouped by source AS and by
+  // country on the server: AS x port totals, and country x port series.
   const std::string flows_kept = r.ports + r.sources;
+  const std::string flow_columns =
+      absl::StrCat("family, prefix, slot, ", kFoldedPort, ", packets AS v");
   DS_ASSIGN_OR_RETURN(
       auto flow_ports,
-      Rows(absl::StrCat("SELECT family, prefix, slot, ", kFoldedPort,
-                        ", sum(packets) FROM {table} WHERE {where}", flows_kept,
-                        " GROUP BY family, prefix, slot, folded_port"),
-           "flows", from, to, r));
+      Query(absl::StrCat("SELECT ", kAsColumns,
+                         ", slot, folded_port, sum(v) FROM ",
+                         Attributed(Tiered("flows", flow_columns, flows_kept,
+                                           from, to, Grain::kInterval),
+                                    "slot, folded_port, v"),
+                         " GROUP BY ", kAsColumns, ", slot, folded_port"),
+            "flows", r, {network_origins}));
   for (const auto& row : flow_ports) {
-    const Origin& o = origins.Of(NetOfPrefixNumber(
-        static_cast<uint8_t>(Number(row[0])), Number(row[1])));
-    if (o.asn) p.as_names.try_emplace(o.asn, o.as_name);
-    p.as_ports[uint64_t{o.asn} << 32 |
-               ds_port_index(Number(row[2]), Number(row[3]))] += Number(row[4]);
+    uint32_t asn = static_cast<uint32_t>(Number(row[1]));
+    if (Number(row[0]) == 0) {
+      asn =
+          countries.KeysOf(static_cast<uint8_t>(Number(row[2])), Number(row[3]))
+              .asn;
+    }
+    if (asn) p.as_names.try_emplace(asn, countries.AsName(asn));
+    p.as_ports[uint64_t{asn} << 32 |
+               ds_port_index(Number(row[4]), Number(row[5]))] += Number(row[6]);
   }
-
-  // Flows, as country x port series, by step.
-  DS_ASSIGN_OR_RETURN(
-      auto flow_steps,
-      Rows(absl::StrCat(
-               "SELECT step, family, prefix, slot, folded_port, sum(packets) "
-               "FROM ",
-               ByHour(absl::StrCat("family, prefix, slot, ", kFoldedPort,
-                                   ", packets FROM {table} WHERE {where}",
-                                   flows_kept)),
-               " GROUP BY step, family, prefix, slot, folded_port"),
-           "flows", from, to, r, &hours));
-  std::map<std::pair<int64_t, uint64_t>, uint64_t> pairs;
-  for (const auto& row : flow_steps) {
-    const uint64_t country =
-        countries.Of(static_cast<uint8_t>(Number(row[1])), Number(row[2]));
-    pairs[{static_cast<int64_t>(Number(row[0])),
-           country << 32 | ds_port_index(Number(row[3]), Number(row[4]))}] +=
-        Number(row[5]);
-  }
-  for (const auto& [key, packets] : pairs)
-    p.keyed[kCountryPortSeries].Add(key.second, key.first, packets);
+  DS_RETURN_IF_ERROR(add_series(
+      kCountryPortSeries, "flows",
+      [&](Grain) {
+        return Attributed(Tiered("flows", flow_columns, flows_kept, from, to,
+                                 Grain::kInterval),
+                          "hour, slot, folded_port, v");
+      },
+      absl::StrCat(kCountryColumns, ", slot, folded_port"),
+      [&](const std::vector<std::string>& row, size_t i) {
+        return CountryAt(row, i, countries) << 32 |
+               ds_port_index(Number(row[i + 4]), Number(row[i + 5]));
+      }));
 
   // The counters of what the filter kept; under port filters the IPv4 and
   // IPv6 totals are the kept flows'.

@@ -1,9 +1,15 @@
 // The report's periods read from ClickHouse: the model of report/period.h
 // (per-sensor sums, hourly series, hour-of-day profiles, monthly usage)
-// filled from GROUP BY queries over the exported base tables, so that
-// `darkscope report --clickhouse` runs the same analyses as a report from
-// the files and says the same. Sources are attributed to countries here,
-// client side, with the same enrichment data as a report from files.
+// filled from GROUP BY queries, so that `darkscope report --clickhouse`
+// runs the same analyses as a report from the files and says the same.
+// Each sum reads the coarsest table that holds it exactly: the daily
+// roll-ups for whole UTC days, the hourly ones for the other whole hours
+// and hour-of-day profiles, the base tables for the minutes at either end
+// and for what only they hold (host sets, port sketches, flows, a port
+// filter's per-interval join). Sources are attributed to countries and
+// ASes here, client side, with the same enrichment data as a report from
+// files, and sent back as an external table so that the server sums the
+// series by country and the flows by AS.
 //
 // Filters (report/filter.h) give the report of the files under the same
 // filter: ports, source ports, fingerprints and IPv4/IPv6 are conditions
@@ -63,7 +69,30 @@ class ClickHousePeriodSource : public PeriodSource {
   absl::StatusOr<std::vector<std::vector<std::string>>> Rows(
       const std::string& sql, const std::string& table, absl::Time from,
       absl::Time to, const Restriction& r,
-      const ClickHouseExternalTable* also = nullptr);
+      const std::vector<ClickHouseExternalTable>& also = {});
+  // `sql` with {where}, {table}, {sources} and {flows} as Rows replaces
+  // them.
+  std::string Expand(const std::string& sql, const std::string& table,
+                     absl::Time from, absl::Time to) const;
+  // Runs the whole query `sql` (about `table`, for errors) likewise.
+  absl::StatusOr<std::vector<std::vector<std::string>>> Query(
+      const std::string& sql, const std::string& table, const Restriction& r,
+      const std::vector<ClickHouseExternalTable>& also = {});
+
+  // The coarsest rows a query may read (export/schema.h's roll-ups hold
+  // UTC hours and days of ports, src_ports and sources).
+  enum class Grain { kInterval, kHour, kDay };
+  // The rows of `table` in [from, to) of the sensors asked for, read from
+  // its daily roll-up for whole UTC days (up to `coarsest`), its hourly one
+  // for the other whole hours and the base table for the rest: a UNION
+  // ALL subquery of `columns` (names the tables share) under `condition`
+  // (" AND ..."), each row with its hour (or day) as `hour` (UInt32,
+  // Unix seconds) first.
+  std::string Tiered(const std::string& table, const std::string& columns,
+                     const std::string& condition, absl::Time from,
+                     absl::Time to, Grain coarsest) const;
+  // " AND sensor IN (...)" for the sensors asked for, or "".
+  std::string SensorCondition() const;
 
   ClickHouseClient client_;
   SchemaTarget target_;

@@ -626,6 +626,14 @@ void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key,
   }
 }
 
+void AddHourOfDay(PeriodCounts& period, SeriesKind kind, uint64_t key,
+                  int utc_hour, int local_hour, uint64_t packets) {
+  if (kind == kPortSeries || kind == kCountrySeries) {
+    AddProfile(period.keyed[kind], key, {utc_hour % 24, local_hour % 24},
+               packets);
+  }
+}
+
 absl::StatusOr<std::pair<absl::Time, absl::Time>> InputSpan(
     const std::vector<std::string>& dirs) {
   std::optional<absl::Time> first, last;

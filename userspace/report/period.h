@@ -273,6 +273,12 @@ uint16_t CountryKey(const std::string& code);
 // (ports and countries), as a file of that hour adds them.
 void AddHourPoint(PeriodCounts& period, SeriesKind kind, uint64_t key,
                   absl::Time hour, uint64_t packets, absl::TimeZone local);
+// Adds packets of hours of day `utc_hour` (UTC) and `local_hour` (the
+// report's zone) to an entry's hour-of-day profile (ports and countries),
+// as AddHourPoint does for one hour: for sources that sum the period's
+// hours by hour of day themselves.
+void AddHourOfDay(PeriodCounts& period, SeriesKind kind, uint64_t key,
+                  int utc_hour, int local_hour, uint64_t packets);
 // Adds the seconds a snapshot of `sensor` starting at `start` observed.
 void AddCoverage(PeriodCounts& period, const std::string& sensor,
                  absl::Time start, uint64_t observed_seconds);

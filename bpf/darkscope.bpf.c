@@ -653,18 +653,18 @@ struct ds_probe {
 	void *records; /* the epoch's ds_sources or ds_flows */
 	__u8 *record;  /* the record claimed, then the key's */
 	const __u64 *overflowed; /* this CPU's overflow counter of the table */
-	__u64 k0;		 /* the key's first 8 bytes */
 	__u32 *inline_cells;	 /* a flow's source's flows[], or NULL */
+	__u64 k0;		 /* the key's first 8 bytes */
 	__u32 k1;		 /* a flow key's last 4 bytes */
-	__u32 wide;		 /* 1: a 12-byte key (a flow) */
-	__u32 inline_count;	 /* probes in inline_cells before the index's */
 	__u32 pos;		 /* the key's first index entry (its hash) */
-	__u32 mask;		 /* index entries - 1 */
 	__u32 tag;     /* the key's tag, in place (DS_INDEX_TAG_SHIFT) */
-	__u32 bound;   /* records the table may hold */
 	__u32 claimed; /* the record number claimed, 0 for none */
-	__u32 found;   /* 1: `record` is the key's */
+	__u8 wide;     /* 1: a flow (12-byte key, the flows' bound and mask) */
+	__u8 found;    /* 1: `record` is the key's */
 };
+/* The probe lives on the stack of the program and of every bpf_loop
+ * callback's caller: the program and the callback together have 512 bytes,
+ * so the bound and the index mask are read from config, not copied here. */
 
 /* Probe `i` of a key's probe sequence in a dense table (abi.h, DS_INDEX_*):
  * stops (1) at the key's record, or when the key cannot fit. A flow's
@@ -686,18 +686,22 @@ static long dense_probe(__u64 i, void *arg)
 {
 	struct ds_probe *p = arg;
 	__u32 zero = 0, slot, entry, number;
+	__u32 inline_count = p->inline_cells ? DS_SOURCE_FLOW_SLOTS : 0;
+	__u32 bound = p->wide ? config.flows_bound : config.sources_bound;
+	__u32 mask =
+		p->wide ? config.flow_index_mask : config.source_index_mask;
 	__u8 *record;
 	__u64 *header, taken;
 	__u32 *cell;
 
-	if (i < p->inline_count) {
+	if (i < inline_count) {
 		cell = p->inline_cells;
 		if (!cell || i >= DS_SOURCE_FLOW_SLOTS)
 			return 1;
 		cell += i;
 		slot = DS_INDEX_SLOT_INLINE;
 	} else {
-		slot = (p->pos + (__u32)i - p->inline_count) & p->mask;
+		slot = (p->pos + (__u32)i - inline_count) & mask;
 		cell = bpf_map_lookup_elem(p->index, &slot);
 		if (!cell)
 			return 1;
@@ -710,10 +714,10 @@ static long dense_probe(__u64 i, void *arg)
 				return 1;
 			header = (__u64 *)((__u8 *)header + DS_RECORD_COUNTS);
 			if (*p->overflowed &&
-			    *(volatile __u64 *)header >= p->bound)
+			    *(volatile __u64 *)header >= bound)
 				return 1;
 			taken = __sync_fetch_and_add(header, 1) + 1;
-			if (taken > p->bound)
+			if (taken > bound)
 				return 1;
 			number = (__u32)taken;
 			record = bpf_map_lookup_elem(p->records, &number);
@@ -755,8 +759,8 @@ static long dense_probe(__u64 i, void *arg)
  * `wide`: the key has 12 bytes (a flow), else 8 (a network).
  * `inline_cells`: a flow's source's flows[] (probed first), or NULL. */
 static __always_inline __u8 *dense_record(void *index, void *records, __u64 k0,
-					  __u32 k1, int wide, __u32 bound,
-					  __u32 mask, const __u64 *overflowed,
+					  __u32 k1, int wide,
+					  const __u64 *overflowed,
 					  __u32 *inline_cells)
 {
 	__u64 h = dense_hash(k0, k1);
@@ -768,14 +772,12 @@ static __always_inline __u8 *dense_record(void *index, void *records, __u64 k0,
 		.inline_cells = inline_cells,
 		.k1 = k1,
 		.wide = wide,
-		.inline_count = inline_cells ? DS_SOURCE_FLOW_SLOTS : 0,
 		.pos = (__u32)h,
-		.mask = mask,
 		.tag = (__u32)(h >> 56) << DS_INDEX_TAG_SHIFT,
-		.bound = bound,
 	};
 
-	bpf_loop(DS_INDEX_PROBES + probe.inline_count, dense_probe, &probe, 0);
+	bpf_loop(DS_INDEX_PROBES + (inline_cells ? DS_SOURCE_FLOW_SLOTS : 0),
+		 dense_probe, &probe, 0);
 	return probe.found ? probe.record : NULL;
 }
 
@@ -924,8 +926,7 @@ static __always_inline __u64 count_source(__u32 epoch, struct ds_packet *pkt,
 	net_key(&key, pkt->family, pkt->saddr);
 	__builtin_memcpy(&k0, &key, sizeof(k0));
 	src = (struct ds_source_record *)dense_record(
-		index, records, k0, 0, 0, config.sources_bound,
-		config.source_index_mask, &ctr->value[DS_CTR_OVERFLOW_SOURCES],
+		index, records, k0, 0, 0, &ctr->value[DS_CTR_OVERFLOW_SOURCES],
 		NULL);
 	*record = src;
 	if (!src) {
@@ -967,8 +968,7 @@ static __always_inline void count_flow(__u32 epoch, struct ds_packet *pkt,
 	__builtin_memcpy(&k0, &key, sizeof(k0));
 	__builtin_memcpy(&k1, (__u8 *)&key + sizeof(k0), sizeof(k1));
 	flow = (struct ds_flow_record *)dense_record(
-		index, records, k0, k1, 1, config.flows_bound,
-		config.flow_index_mask, &ctr->value[DS_CTR_OVERFLOW_FLOWS],
+		index, records, k0, k1, 1, &ctr->value[DS_CTR_OVERFLOW_FLOWS],
 		src ? src->flows : NULL);
 	if (!flow) {
 		ctr->value[DS_CTR_OVERFLOW_FLOWS]++;

@@ -22,4 +22,4 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDARKSCOPE_WERROR="${DARKSCOPE_WERROR:-OFF}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 cd "$build_dir"
-ctest --output-on-failure
+ctest -j"$(nproc)" --output-on-failure

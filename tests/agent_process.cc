@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "absl/time/clock.h"
 
@@ -16,14 +18,17 @@ namespace darkscope::testing {
 absl::Status AgentProcess::Start(const std::vector<std::string>& args) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe");
+  // argv is built before the fork: the child of a process with other
+  // threads may only make async-signal-safe calls before exec, and an
+  // allocation can block forever on a lock another thread held.
+  std::vector<char*> argv;
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ < 0) return absl::InternalError("fork");
   if (pid_ == 0) {
     dup2(out[1], STDOUT_FILENO);
-    std::vector<char*> argv;
-    for (const std::string& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execvp(argv[0], argv.data());
     _exit(127);
   }
@@ -54,7 +59,33 @@ absl::Status AgentProcess::WaitFor(const std::string& text,
 int AgentProcess::Signal(int signal) {
   kill(pid_, signal);
   int status = 0;
-  waitpid(pid_, &status, 0);
+  // Bounded: an agent that does not exit fails the test with its threads'
+  // stacks instead of hanging it. Its stdout is drained meanwhile, so a
+  // full pipe cannot be what holds it.
+  const absl::Time deadline = absl::Now() + kExitLimit;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (absl::Now() >= deadline) {
+      std::fprintf(stderr,
+                   "agent %d did not exit within %s of signal %d; its "
+                   "threads:\n",
+                   pid_, absl::FormatDuration(kExitLimit).c_str(), signal);
+      std::fflush(stderr);
+      std::system(("gdb -p " + std::to_string(pid_) +
+                   " -batch -ex 'thread apply all bt' 1>&2 2>/dev/null")
+                      .c_str());
+      std::fprintf(stderr, "it printed:\n%s\n", output_.c_str());
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return -1;
+    }
+    pollfd p = {stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      char buffer[4096];
+      const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
+      if (n > 0) output_.append(buffer, n);
+    }
+  }
   pid_ = -1;
   return status;
 }

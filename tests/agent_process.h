@@ -26,8 +26,10 @@ class AgentProcess {
   absl::Status WaitFor(const std::string& text, absl::Duration limit);
   // SIGTERM, then the exit status.
   int Stop();
-  // Sends `signal` and waits: the raw wait status (WIFSIGNALED for SIGKILL).
+  // Sends `signal` and waits up to kExitLimit: the raw wait status
+  // (WIFSIGNALED for SIGKILL); -1 if it had to be killed.
   int Signal(int signal);
+  static constexpr absl::Duration kExitLimit = absl::Seconds(60);
   ~AgentProcess();
   // What the agent printed so far.
   const std::string& output() const { return output_; }

@@ -116,6 +116,11 @@ int FreePort() {
 
 absl::Status ServerProcess::Spawn(const std::vector<std::string>& argv,
                                   const std::string& log_path) {
+  // Nothing allocates between fork and exec (see AgentProcess::Start).
+  std::vector<char*> args;
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork");
   if (pid == 0) {
@@ -125,10 +130,6 @@ absl::Status ServerProcess::Spawn(const std::vector<std::string>& argv,
       dup2(log, 1);
       dup2(log, 2);
     }
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execvp(args[0], args.data());
     _exit(127);
   }
@@ -169,15 +170,15 @@ void ServerProcess::Stop() {
 void ExporterProcess::Start(const std::string& binary,
                             const std::vector<std::string>& args,
                             const std::string& log) {
+  std::vector<char*> argv = {const_cast<char*>(binary.c_str()),
+                             const_cast<char*>("export")};
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) dup2(fd, 2);
-    std::vector<char*> argv = {const_cast<char*>(binary.c_str()),
-                               const_cast<char*>("export")};
-    for (const std::string& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execv(binary.c_str(), argv.data());
     _exit(127);
   }

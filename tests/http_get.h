@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "netns.h"
 
 namespace darkscope::testing {
 
@@ -29,9 +30,10 @@ struct HttpReply {
   std::string body;
 };
 
-// `timeout_seconds` (0: none) bounds each read and write.
+// `timeout_seconds` bounds the connect and each read and write (0: none),
+// so that a server that stops answering fails a test instead of hanging it.
 inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
-                                         int timeout_seconds = 0) {
+                                         int timeout_seconds = 20) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError("socket");
   if (timeout_seconds > 0) {
@@ -74,15 +76,6 @@ inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
   out.headers = reply.substr(0, end);
   out.body = reply.substr(end + 4);
   return out;
-}
-
-// Moves the calling thread (only it) into network namespace `ns`.
-inline bool EnterNetns(const std::string& ns) {
-  const int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = setns(fd, CLONE_NEWNET) == 0;
-  close(fd);
-  return ok;
 }
 
 // HttpGet from a thread inside network namespace `ns`.

@@ -9,8 +9,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "gen/packet_socket.h"
 
 namespace darkscope::testing {
@@ -59,83 +62,58 @@ absl::Status VethLab::Create(int queues) {
   return absl::OkStatus();
 }
 
-namespace {
-
-// In the child: enter the scanner namespace and send. Returns an exit code.
-int SendInNamespace(const std::string& ns,
-                    const std::vector<FrameToSend>& frames, int rounds,
-                    absl::Duration spacing, absl::Time deadline) {
-  int ns_fd =
+bool EnterNetns(const std::string& ns) {
+  const int fd =
       ::open(absl::StrCat("/var/run/netns/", ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (ns_fd < 0 || setns(ns_fd, CLONE_NEWNET) != 0) return 10;
-  absl::StatusOr<std::unique_ptr<PacketSocket>> socket =
-      PacketSocket::Open(VethLab::kScannerIface);
-  if (!socket.ok()) return 11;
-  for (int round = 0; round < rounds; ++round) {
-    for (const FrameToSend& frame : frames) {
-      int copies = frame.copies / rounds +
-                   (round == rounds - 1 ? frame.copies % rounds : 0);
-      for (int i = 0; i < copies; ++i) {
-        if (absl::Now() > deadline) return 13;
-        if (!(*socket)->Send(frame.bytes).ok()) return 14;
-      }
-    }
-    absl::SleepFor(spacing);
-  }
-  return 0;
+  if (fd < 0) return false;
+  const bool ok = setns(fd, CLONE_NEWNET) == 0;
+  close(fd);
+  return ok;
 }
-
-}  // namespace
 
 absl::Status VethLab::Send(const std::vector<FrameToSend>& frames, int rounds,
                            absl::Duration spacing, absl::Duration limit) const {
   const absl::Time deadline = absl::Now() + limit;
-  pid_t child = fork();
-  if (child < 0) return absl::InternalError("fork for the sender failed");
-  if (child == 0)
-    _exit(SendInNamespace(scanner_ns_, frames, rounds, spacing, deadline));
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(
-        absl::StrCat("sender in ", scanner_ns_, " failed with code ",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                     " (10 netns, 11 socket, 13 time limit, 14 sendto)"));
-  }
-  return absl::OkStatus();
+  return RunInScanner([&]() -> absl::Status {
+    absl::StatusOr<std::unique_ptr<PacketSocket>> socket =
+        PacketSocket::Open(kScannerIface);
+    if (!socket.ok()) return socket.status();
+    for (int round = 0; round < rounds; ++round) {
+      for (const FrameToSend& frame : frames) {
+        const int copies = frame.copies / rounds +
+                           (round == rounds - 1 ? frame.copies % rounds : 0);
+        for (int i = 0; i < copies; ++i) {
+          if (absl::Now() > deadline) {
+            return absl::DeadlineExceededError(
+                absl::StrCat("sending in ", scanner_ns_, ": not done within ",
+                             absl::FormatDuration(limit)));
+          }
+          DS_RETURN_IF_ERROR((*socket)->Send(frame.bytes));
+        }
+      }
+      absl::SleepFor(spacing);
+    }
+    return absl::OkStatus();
+  });
 }
 
+// A thread, not a child process: fork() while other threads of the test
+// run (pollers, background traffic) can leave the child blocked forever on
+// a lock one of them held (the sanitizers' allocator's, for one), and the
+// test with it. A network namespace is per thread, so one thread that
+// enters it sends from there.
 absl::Status VethLab::RunInScanner(
     const std::function<absl::Status()>& job) const {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe");
-  pid_t child = fork();
-  if (child < 0) return absl::InternalError("fork");
-  if (child == 0) {
-    close(pipe_fds[0]);
-    int ns_fd = ::open(absl::StrCat("/var/run/netns/", scanner_ns_).c_str(),
-                       O_RDONLY | O_CLOEXEC);
-    absl::Status status =
-        ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) == 0
-            ? job()
-            : absl::InternalError("setns into " + scanner_ns_);
-    const std::string message(status.message());
-    if (!message.empty())
-      (void)!write(pipe_fds[1], message.data(), message.size());
-    _exit(status.ok() ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  std::string message;
-  char buffer[256];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof(buffer))) > 0)
-    message.append(buffer, n);
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-  return absl::InternalError(
-      absl::StrCat("job in ", scanner_ns_, " failed: ", message));
+  absl::Status status;
+  std::thread([&] {
+    status = EnterNetns(scanner_ns_)
+                 ? job()
+                 : absl::InternalError("setns into " + scanner_ns_);
+  }).join();
+  if (status.ok()) return status;
+  return absl::Status(
+      status.code(),
+      absl::StrCat("job in ", scanner_ns_, " failed: ", status.message()));
 }
 
 }  // namespace darkscope::testing

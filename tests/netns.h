@@ -1,7 +1,7 @@
 // Test hosts on one machine: two network namespaces created by the test,
 // joined by a veth pair, with no address and no route out. Frames are sent
-// from the scanner end with an AF_PACKET socket in a child process that
-// enters the scanner namespace, bounded in count and time. Everything is
+// from the scanner end with an AF_PACKET socket on a thread that enters the
+// scanner namespace, bounded in count and time. Everything is
 // deleted when the VethLab goes away.
 #ifndef DARKSCOPE_TESTS_NETNS_H_
 #define DARKSCOPE_TESTS_NETNS_H_
@@ -15,6 +15,9 @@
 #include "absl/time/time.h"
 
 namespace darkscope::testing {
+
+// Moves the calling thread (only it) into network namespace `ns`.
+bool EnterNetns(const std::string& ns);
 
 // A frame to send `copies` times.
 struct FrameToSend {
@@ -43,8 +46,8 @@ class VethLab {
   absl::Status Send(const std::vector<FrameToSend>& frames, int rounds,
                     absl::Duration spacing, absl::Duration limit) const;
 
-  // Runs `job` in a child process inside the scanner's namespace; its
-  // status is the job's.
+  // Runs `job` on a thread inside the scanner's namespace; its status is
+  // the job's.
   absl::Status RunInScanner(const std::function<absl::Status()>& job) const;
 
  private:

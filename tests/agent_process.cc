@@ -37,20 +37,26 @@ absl::Status AgentProcess::Start(const std::vector<std::string>& args) {
   return absl::OkStatus();
 }
 
+AgentProcess::Output AgentProcess::ReadOutput(int timeout_ms) {
+  pollfd p = {stdout_fd_, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) <= 0) return Output::kNone;
+  char buffer[4096];
+  const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
+  if (n <= 0) return Output::kClosed;
+  output_.append(buffer, n);
+  return Output::kRead;
+}
+
 absl::Status AgentProcess::WaitFor(const std::string& text,
                                    absl::Duration limit) {
   const absl::Time deadline = absl::Now() + limit;
   while (absl::Now() < deadline) {
-    pollfd p = {stdout_fd_, POLLIN, 0};
-    if (poll(&p, 1, 100) > 0) {
-      char buffer[512];
-      ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
-      if (n <= 0)
-        return absl::InternalError("agent exited before printing '" + text +
-                                   "': " + output_);
-      output_.append(buffer, n);
-      if (output_.find(text) != std::string::npos) return absl::OkStatus();
-    }
+    const Output read = ReadOutput(100);
+    if (read == Output::kClosed)
+      return absl::InternalError("agent exited before printing '" + text +
+                                 "': " + output_);
+    if (read == Output::kRead && output_.find(text) != std::string::npos)
+      return absl::OkStatus();
   }
   return absl::DeadlineExceededError("agent did not print '" + text +
                                      "': " + output_);
@@ -63,6 +69,7 @@ int AgentProcess::Signal(int signal) {
   // stacks instead of hanging it. Its stdout is drained meanwhile, so a
   // full pipe cannot be what holds it.
   const absl::Time deadline = absl::Now() + kExitLimit;
+  bool stdout_open = true;
   while (waitpid(pid_, &status, WNOHANG) == 0) {
     if (absl::Now() >= deadline) {
       std::fprintf(stderr,
@@ -79,12 +86,9 @@ int AgentProcess::Signal(int signal) {
       pid_ = -1;
       return -1;
     }
-    pollfd p = {stdout_fd_, POLLIN, 0};
-    if (poll(&p, 1, 100) > 0) {
-      char buffer[4096];
-      const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
-      if (n > 0) output_.append(buffer, n);
-    }
+    if (stdout_open) stdout_open = ReadOutput(100) != Output::kClosed;
+    // A closed stdout polls ready at once: sleep instead of spinning.
+    if (!stdout_open) absl::SleepFor(absl::Milliseconds(100));
   }
   pid_ = -1;
   return status;

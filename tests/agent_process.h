@@ -37,6 +37,10 @@ class AgentProcess {
   pid_t pid() const { return pid_; }
 
  private:
+  enum class Output { kNone, kRead, kClosed };
+  // Appends what the agent printed within `timeout_ms` to output_.
+  Output ReadOutput(int timeout_ms);
+
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string output_;

@@ -20,6 +20,7 @@
 #include "common/counter_names.h"
 #include "common/port_index.h"
 #include "common/status.h"
+#include "report/ranked_table.h"
 #include "rollup/rollup.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_files.h"
@@ -135,24 +136,6 @@ std::string CountryOfKey(uint64_t key) {
   return {static_cast<char>((key >> 8) & 0xff), static_cast<char>(key & 0xff)};
 }
 
-std::string LabelOf(SeriesKind kind, uint64_t key) {
-  switch (kind) {
-    case kPortSeries: {
-      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
-      return PortLabel(sp.slot, sp.port);
-    }
-    case kSourcePortSeries:
-      return PortLabel(static_cast<uint8_t>(key / 65536), key % 65536);
-    case kCountrySeries:
-      return CountryOfKey(key);
-    default: {
-      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
-      return absl::StrCat(CountryOfKey(key >> 32), " ",
-                          PortLabel(sp.slot, sp.port));
-    }
-  }
-}
-
 // The hour of day of `hour` in UTC and in `zone`.
 struct HourOfDayIndex {
   int utc, local;
@@ -239,7 +222,7 @@ void AddSeries(const Snapshot& s,
 absl::flat_hash_set<uint64_t> KeysWorthNaming(const KeyedSeries& series,
                                               uint64_t min_total, int top) {
   const uint64_t cut =
-      top > 0 ? std::min(min_total, TopCut(series, top)) : min_total;
+      top > 0 ? std::min(min_total, TopCut(series.totals, top)) : min_total;
   absl::flat_hash_set<uint64_t> keys;
   for (const auto& [key, total] : series.totals) {
     if (total >= cut) keys.insert(key);
@@ -372,24 +355,22 @@ absl::StatusOr<SeriesName> ParseSeriesName(const std::string& text) {
   return name;
 }
 
-std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period,
-                                             SeriesKind kind,
-                                             uint64_t min_total) {
-  std::map<std::string, uint64_t> totals;
-  for (const auto& [key, total] : period.keyed[kind].totals) {
-    if (total >= min_total) totals[LabelOf(kind, key)] += total;
+std::string LabelOf(SeriesKind kind, uint64_t key) {
+  switch (kind) {
+    case kPortSeries: {
+      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
+      return PortLabel(sp.slot, sp.port);
+    }
+    case kSourcePortSeries:
+      return PortLabel(static_cast<uint8_t>(key / 65536), key % 65536);
+    case kCountrySeries:
+      return CountryOfKey(key);
+    default: {
+      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
+      return absl::StrCat(CountryOfKey(key >> 32), " ",
+                          PortLabel(sp.slot, sp.port));
+    }
   }
-  return totals;
-}
-
-uint64_t TopCut(const KeyedSeries& series, int top) {
-  if (top <= 0 || series.totals.size() < static_cast<size_t>(top)) return 0;
-  std::vector<uint64_t> totals;
-  totals.reserve(series.totals.size());
-  for (const auto& [key, total] : series.totals) totals.push_back(total);
-  std::nth_element(totals.begin(), totals.begin() + (top - 1), totals.end(),
-                   std::greater<>());
-  return totals[top - 1];
 }
 
 namespace {

@@ -169,14 +169,8 @@ struct SeriesName {
 };
 absl::StatusOr<SeriesName> ParseSeriesName(const std::string& text);
 
-// Packets per named entry of one kind: the entries with at least
-// `min_total` packets in the period.
-std::map<std::string, uint64_t> SeriesTotals(const PeriodCounts& period,
-                                             SeriesKind kind,
-                                             uint64_t min_total = 0);
-
-// The packets of the `top`-th largest entry of `series` (0: fewer entries).
-uint64_t TopCut(const KeyedSeries& series, int top);
+// The label of an entry of one kind: "23/TCP", "JP", "JP 23/TCP".
+std::string LabelOf(SeriesKind kind, uint64_t key);
 
 // Loads the snapshots of `dirs` whose interval starts in [from, to); the
 // named series are empty until SelectSeries. Unreadable files are skipped

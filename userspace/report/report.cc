@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "enrich/known_networks.h"
 #include "report/period.h"
+#include "report/ranked_table.h"
 #include "sketch/distinct_counts.h"
 
 namespace darkscope {
@@ -28,25 +29,6 @@ std::string Rfc3339(absl::Time t, absl::TimeZone zone) {
   if (zone.At(t).offset == 0)
     return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, zone);
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", t, zone);
-}
-
-// Keys ranked by value, largest first (ties by key).
-template <typename Key>
-std::vector<std::pair<Key, uint64_t>> Ranked(
-    const std::map<Key, uint64_t>& values) {
-  std::vector<std::pair<Key, uint64_t>> ranked(values.begin(), values.end());
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  return ranked;
-}
-
-template <typename Key>
-std::map<Key, int> Ranks(const std::map<Key, uint64_t>& values) {
-  std::map<Key, int> ranks;
-  int rank = 0;
-  for (const auto& [key, value] : Ranked(values)) ranks[key] = ++rank;
-  return ranks;
 }
 
 // Packets per port label.
@@ -67,26 +49,6 @@ std::map<std::string, uint64_t> CountryPackets(const EpochCounts& c,
     packets[country.empty() ? "??" : country] += stats.packets;
   }
   return packets;
-}
-
-json RankedTable(const std::map<std::string, uint64_t>& now,
-                 const std::map<std::string, uint64_t>& before, int top,
-                 const char* key) {
-  const std::map<std::string, int> previous = Ranks(before);
-  json rows = json::array();
-  int rank = 0;
-  for (const auto& [name, packets] : Ranked(now)) {
-    if (++rank > top) break;
-    auto it = previous.find(name);
-    json row = {{"rank", rank}, {key, name}, {"packets", packets}};
-    row["previous_rank"] =
-        it == previous.end() ? json(nullptr) : json(it->second);
-    row["previous"] = it == previous.end() ? "not seen"
-                      : it->second > top   ? absl::StrCat("out of top ", top)
-                                           : absl::StrCat(it->second);
-    rows.push_back(row);
-  }
-  return rows;
 }
 
 double Median(std::vector<double> v) {
@@ -438,26 +400,27 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // Source AS x destination port, from the flows (seed 004: 22/TCP from
   // domestic mobile carriers).
   std::map<std::string, std::pair<uint32_t, std::string>> as_port_parts;
-  auto as_port_packets = [&](const PeriodCounts& p) {
-    std::map<std::string, uint64_t> packets;
-    for (const auto& [key, n] : p.as_ports) {
-      const uint32_t asn = static_cast<uint32_t>(key >> 32);
-      const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
-      auto name = p.as_names.find(asn);
-      const std::string label = absl::StrCat(
-          asn ? absl::StrCat("AS", asn,
-                             name != p.as_names.end() && !name->second.empty()
-                                 ? " " + name->second
-                                 : "")
-              : "unknown",
-          " ", PortLabel(sp.slot, sp.port));
-      packets[label] += n;
-      as_port_parts.try_emplace(label, asn, PortLabel(sp.slot, sp.port));
+  auto as_port_label = [&](uint64_t key) {
+    const uint32_t asn = static_cast<uint32_t>(key >> 32);
+    const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
+    const std::string port = PortLabel(sp.slot, sp.port);
+    std::string label = "unknown";
+    if (asn) {
+      label = absl::StrCat("AS", asn);
+      // The AS's name from whichever period looked it up.
+      for (const PeriodCounts* p : {&now, &before}) {
+        auto name = p->as_names.find(asn);
+        if (name == p->as_names.end() || name->second.empty()) continue;
+        absl::StrAppend(&label, " ", name->second);
+        break;
+      }
     }
-    return packets;
+    absl::StrAppend(&label, " ", port);
+    as_port_parts.try_emplace(label, asn, port);
+    return label;
   };
-  report["top_as_ports"] = RankedTable(as_port_packets(now),
-                                       as_port_packets(before), top, "as_port");
+  report["top_as_ports"] = TopRankedTable(now.as_ports, before.as_ports, top,
+                                          "as_port", as_port_label);
   for (json& row : report["top_as_ports"]) {
     const auto& [asn, port] = as_port_parts[row["as_port"].get<std::string>()];
     row["asn"] = asn;
@@ -552,19 +515,10 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // Pairs are many: only the top ones now, and the ones before with as many
   // packets as some top pair has there (no other can rank above it), are
   // named.
-  const KeyedSeries& pairs_now = now.keyed[kCountryPortSeries];
-  const KeyedSeries& pairs_before = before.keyed[kCountryPortSeries];
-  const uint64_t top_cut = TopCut(pairs_now, top);
-  uint64_t before_cut = std::numeric_limits<uint64_t>::max();
-  for (const auto& [key, total] : pairs_now.totals) {
-    auto it = pairs_before.totals.find(key);
-    if (total >= top_cut && it != pairs_before.totals.end()) {
-      before_cut = std::min(before_cut, it->second);
-    }
-  }
-  report["top_country_ports"] = RankedTable(
-      SeriesTotals(now, kCountryPortSeries, top_cut),
-      SeriesTotals(before, kCountryPortSeries, before_cut), top, "pair");
+  report["top_country_ports"] = TopRankedTable(
+      now.keyed[kCountryPortSeries].totals,
+      before.keyed[kCountryPortSeries].totals, top, "pair",
+      [](uint64_t key) { return LabelOf(kCountryPortSeries, key); });
   report["coverage"] = coverage;
   report["series"] = {
       {"step", hourly_series ? "hour" : "day"},

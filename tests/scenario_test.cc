@@ -1,14 +1,21 @@
 // The scenario format: what parses, what is refused (naming the line), and
-// that generation is deterministic and follows shares, windows and kinds.
+// that generation is deterministic and follows shares, windows and kinds;
+// and that a population's sources are in its country in the installed
+// enrichment data (a report filtered by country finds all of them).
 #include "gen/scenario.h"
 
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/prefix.h"
+#include "enrich/origin.h"
 #include "gtest/gtest.h"
+#include "privileged.h"
 
 namespace darkscope {
 namespace {
@@ -167,6 +174,46 @@ TEST(Scenario, GenerationIsDeterministicAndFollowsTheText) {
   GenerateScenario(
       *s, [&](const GeneratedFrame& f) { again.push_back(f.spec.seq); });
   EXPECT_EQ(seqs, again) << "same scenario, same seed, same frames";
+}
+
+// Every source network of a country's population, IPv4 and IPv6, is in
+// that country as the report looks it up: one outside would be missed by
+// `report --country` and counted under another country.
+TEST(Scenario, SourcesAreInTheirCountryInTheEnrichmentData) {
+  std::unique_ptr<OriginLookup> origins = OriginLookup::Open(kDefaultGeoDir);
+  if (!origins->has_countries()) {
+    if (testing::PrivilegedTestsRequired())
+      FAIL() << "enrichment data missing: " << origins->warnings()[0];
+    GTEST_SKIP()
+        << "enrichment data not installed (deploy/setup.sh installs it)";
+  }
+  for (const char* country : {"JP", "CN", "US", "BR", "VN", "RU", "NL", "DE",
+                              "IN", "KR", "TW", "ID", "FR", "IR"}) {
+    absl::StatusOr<Scenario> s = ParseScenario(absl::StrCat(
+        "packets 20000\ndarknet 198.18.0.0/15\ndarknet 2001:db8::/32\n",
+        "population v4 share=50 kind=syn ports=23 sources=", country,
+        ":100 hosts=2000 networks=400\n",
+        "population v6 share=50 kind=syn family=6 ports=23 sources=", country,
+        ":100 hosts=500 networks=100\n"));
+    ASSERT_TRUE(s.ok()) << s.status();
+    std::map<std::string, std::string> elsewhere;  // address -> its country
+    int networks = 0;
+    std::set<ds_net_key> seen;
+    GenerateScenario(*s, [&](const GeneratedFrame& f) {
+      const ds_net_key net = NetKeyOf(f.spec.src);
+      if (!seen.insert(net).second) return;
+      ++networks;
+      const Origin& origin = origins->Of(net);
+      if (origin.country != country) {
+        elsewhere[f.spec.src.ToString()] = origin.country;
+      }
+    });
+    EXPECT_GT(networks, 300) << country;
+    EXPECT_TRUE(elsewhere.empty())
+        << country << ": " << elsewhere.size() << " of " << networks
+        << " source networks are elsewhere, e.g. " << elsewhere.begin()->first
+        << " in " << elsewhere.begin()->second;
+  }
 }
 
 }  // namespace

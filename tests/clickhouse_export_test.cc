@@ -332,10 +332,18 @@ TEST_F(ClickHouseExportTest, EveryFilterReportsAsTheFiles) {
     unfiltered.from = At(period.from);
     unfiltered.to = At(period.to);
     unfiltered.local_time_zone = period.time_zone;
+    unfiltered.series = {absl::StrCat("asn:", asn)};
     absl::StatusOr<nlohmann::json> everything = BuildReport(unfiltered);
     ASSERT_TRUE(everything.ok()) << everything.status();
     const uint64_t all_packets =
         (*everything)["totals"]["packets"].get<uint64_t>();
+    // The AS's named series has its packets (compared under every filter).
+    uint64_t as_packets = 0;
+    for (const auto& step :
+         (*everything)["series"]["named"][absl::StrCat("AS", asn)]["steps"]) {
+      if (!step[1].is_null()) as_packets += step[1].get<uint64_t>();
+    }
+    EXPECT_GT(as_packets, 0u) << period.from;
     for (const Case& c : cases) {
       ReportOptions report = unfiltered;
       for (const auto& [flag, list] : c.values)

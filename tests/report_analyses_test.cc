@@ -88,7 +88,7 @@ class ReportAnalysesTest : public ::testing::Test {
     options.local_time_zone = "Asia/Tokyo";
     options.top = 1;  // only 80/TCP and IR rank
     options.series = {"port:23/tcp", "country:JP", "pair:JP:23/TCP",
-                      "country:FR"};
+                      "country:FR",  "asn:17676",  "asn:AS64500"};
     absl::TimeZone tokyo;
     ASSERT_TRUE(absl::LoadTimeZone("Asia/Tokyo", &tokyo));
     // 2026-11-20 09:00 .. 2026-11-24 09:00 JST: the data's 4 UTC days.
@@ -239,6 +239,8 @@ TEST_F(ReportAnalysesTest, NamedSeriesWhateverTheirRank) {
       {"JP", "country", (2 * kHours - kMissingHours - 2) * 100},
       {"JP 23/TCP", "country_port", (2 * kHours - kMissingHours - 2) * 100},
       {"FR", "country", 0},  // never seen: zeros, null where nobody looked
+      {"AS17676", "as", (2 * kHours - kMissingHours - 2) * 100},  // SoftBank
+      {"AS64500", "as", 0},
   };
   for (const auto& c : cases) {
     ASSERT_TRUE(named.contains(c.label)) << c.label;
@@ -324,7 +326,10 @@ TEST(ParseSeriesNameTest, KindsAndErrors) {
       {"port:70000/tcp", ""},
       {"port:23/sctp", ""},
       {"country:JPN", ""},
-      {"asn:64500", ""},
+      {"asn:64500", "AS64500"},
+      {"asn:AS17676", "AS17676"},
+      {"asn:0", ""},
+      {"asn:SoftBank", ""},
       {"pair:JP", ""},
   };
   for (const auto& c : cases) {

@@ -186,8 +186,8 @@ constexpr FlagSpec kReportFlags[] = {
     {"top", T::kInt, "N", "10", "entries in the top-N tables"},
     {"series", T::kString, "KIND:KEY,...", "",
      "series of these entries whatever their rank: port:23/tcp, "
-     "source_port:123/udp, country:JP, pair:JP:23/tcp (comma-separated, "
-     "repeatable)",
+     "source_port:123/udp, country:JP, pair:JP:23/tcp, asn:17676 "
+     "(comma-separated, repeatable)",
      kRepeated},
     {"country", T::kString, "CC,...", "",
      "only sources in these countries (ISO codes, ?? for unknown); every "

@@ -633,25 +633,45 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
         }));
   }
 
-  // Source networks by country: their hourly packets grouped by origin on
-  // the server (a port filter's from the base tables' join).
+  // Source networks by country, and by AS for the ASes asked for: their
+  // hourly packets grouped by origin on the server (a port filter's from
+  // the base tables' join).
+  const auto attributed_sources = [&](Grain grain) {
+    const std::string rows =
+        sources_by_flows
+            ? Expand(absl::StrCat("(SELECT toUInt32(intDiv(toUInt32("
+                                  "interval_start), 3600) * 3600) AS "
+                                  "hour, family, prefix, ",
+                                  packets, " AS v FROM ", source_rows, ")"),
+                     "sources", from, to)
+            : Tiered("sources", "family, prefix, packets AS v", r.sources, from,
+                     to, grain);
+    return Attributed(rows, "hour, v");
+  };
   if (read_sources) {
+    DS_RETURN_IF_ERROR(add_series(kCountrySeries, "sources", attributed_sources,
+                                  kCountryColumns, country_key));
+  }
+  if (read_sources && !filter_.series_asns.empty()) {
+    // Networks the origins table lacks (known = 0) come back one each and
+    // are attributed here; the others by AS, only the ASes asked for.
+    const std::string asked = absl::StrJoin(filter_.series_asns, ", ");
     DS_RETURN_IF_ERROR(add_series(
-        kCountrySeries, "sources",
+        kAsSeries, "sources",
         [&](Grain grain) {
-          const std::string rows =
-              sources_by_flows
-                  ? Expand(
-                        absl::StrCat("(SELECT toUInt32(intDiv(toUInt32("
-                                     "interval_start), 3600) * 3600) AS "
-                                     "hour, family, prefix, ",
-                                     packets, " AS v FROM ", source_rows, ")"),
-                        "sources", from, to)
-                  : Tiered("sources", "family, prefix, packets AS v", r.sources,
-                           from, to, grain);
-          return Attributed(rows, "hour, v");
+          return absl::StrCat("(SELECT * FROM ", attributed_sources(grain),
+                              " WHERE known = 0 OR asn IN (", asked, "))");
         },
-        kCountryColumns, country_key));
+        kAsColumns,
+        [&](const std::vector<std::string>& row, size_t i) {
+          return uint64_t{
+              Number(row[i])
+                  ? static_cast<uint32_t>(Number(row[i + 1]))
+                  : countries
+                        .KeysOf(static_cast<uint8_t>(Number(row[i + 2])),
+                                Number(row[i + 3]))
+                        .asn};
+        }));
   }
 
   // Destination networks: not per source or port.

@@ -40,6 +40,9 @@ struct ReportFilter {
   int family = 0;  // 0: both; DS_FAMILY_IPV4 or DS_FAMILY_IPV6
   // Networks left out (--exclude-known); nullptr: none.
   std::shared_ptr<const KnownNetworks> exclude;
+  // Not a restriction: the ASes whose series the loaders keep (--series
+  // asn:N). An AS series of every AS would hold a point per AS and file.
+  std::set<uint32_t> series_asns;
 
   bool by_source() const {
     return !countries.empty() || !asns.empty() || family != 0 ||

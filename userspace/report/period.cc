@@ -182,10 +182,11 @@ class CountryKeys {
 // Adds one snapshot's series points (at `step`) and, when it covers at most
 // an hour, its hour-of-day profiles.
 // `pairs`: the flows' packets by country key << 32 | folded port index.
+// `series_asns`: the ASes whose series to keep.
 void AddSeries(const Snapshot& s,
                const absl::flat_hash_map<uint64_t, uint64_t>& pairs,
-               CountryKeys& country_keys, absl::TimeZone zone,
-               PeriodCounts& p) {
+               CountryKeys& country_keys, const std::set<uint32_t>& series_asns,
+               absl::TimeZone zone, PeriodCounts& p) {
   const int64_t at = absl::ToUnixSeconds(StepStart(p, s.interval_start));
   const bool hourly = s.interval_seconds <= 3600;
   const HourOfDayIndex h =
@@ -203,9 +204,16 @@ void AddSeries(const Snapshot& s,
                                    at, stats.packets);
   }
   absl::flat_hash_map<uint16_t, uint64_t> countries;
+  absl::flat_hash_map<uint32_t, uint64_t> ases;
   for (const auto& [net, stats] : s.counts.sources) {
-    countries[country_keys.Of(net)] += stats.packets;
+    const CountryKeys::Keys& keys = country_keys.KeysOf(net);
+    countries[keys.country] += stats.packets;
+    if (!series_asns.empty() && series_asns.count(keys.asn))
+      ases[keys.asn] += stats.packets;
   }
+  if (!ases.empty()) p.keyed[kAsSeries].NewBatch(ases.size());
+  for (const auto& [asn, packets] : ases)
+    p.keyed[kAsSeries].Add(asn, at, packets);
   KeyedSeries& by_country = p.keyed[kCountrySeries];
   by_country.NewBatch(countries.size());
   for (const auto& [key, packets] : countries) {
@@ -257,15 +265,18 @@ void SelectSeries(PeriodCounts& period, uint64_t min_total, int top,
                   const PeriodCounts* also,
                   const std::vector<std::pair<SeriesKind, uint64_t>>& asked) {
   TimeSeries* named[kSeriesKinds] = {&period.ports, &period.source_ports,
-                                     &period.countries, &period.country_ports};
+                                     &period.countries, &period.country_ports,
+                                     &period.ases};
   HourOfDay* utc[kSeriesKinds] = {&period.ports_utc, nullptr,
-                                  &period.countries_utc, nullptr};
-  HourOfDay* in_zone[kSeriesKinds] = {&period.ports_local, nullptr,
-                                      &period.countries_local, nullptr};
+                                  &period.countries_utc, nullptr, nullptr};
+  HourOfDay* in_zone[kSeriesKinds] = {
+      &period.ports_local, nullptr, &period.countries_local, nullptr, nullptr};
   for (int kind = 0; kind < kSeriesKinds; ++kind) {
     const KeyedSeries& series = period.keyed[kind];
     absl::flat_hash_set<uint64_t>& keys = period.selected[kind];
+    // Every country; ASes only when asked; the rest by rank and size.
     keys = kind == kCountrySeries ? KeysWorthNaming(series, 0, 0)
+           : kind == kAsSeries    ? absl::flat_hash_set<uint64_t>()
                                   : KeysWorthNaming(series, min_total, top);
     if (also != nullptr)
       keys.insert(also->selected[kind].begin(), also->selected[kind].end());
@@ -318,10 +329,10 @@ int64_t ParsePortName(absl::string_view text) {
 absl::StatusOr<SeriesName> ParseSeriesName(const std::string& text) {
   const std::vector<std::string> parts = absl::StrSplit(text, ':');
   auto bad = [&](const char* why) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "series '", text, "': ", why,
-        " (expected port:23/tcp, source_port:123/udp, country:JP or "
-        "pair:JP:23/tcp)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("series '", text, "': ", why,
+                     " (expected port:23/tcp, source_port:123/udp, country:JP, "
+                     "pair:JP:23/tcp or asn:64500)"));
   };
   auto country = [](const std::string& code) {
     return code.size() == 2 && absl::ascii_isalpha(code[0]) &&
@@ -348,6 +359,13 @@ absl::StatusOr<SeriesName> ParseSeriesName(const std::string& text) {
             uint64_t{CountryKey(absl::AsciiStrToUpper(parts[1]))} << 32 |
                 static_cast<uint64_t>(index),
             ""};
+  } else if (parts.size() == 2 && parts[0] == "asn") {
+    uint32_t asn = 0;
+    absl::string_view digits = parts[1];
+    if (!absl::ConsumePrefix(&digits, "AS")) absl::ConsumePrefix(&digits, "as");
+    if (!absl::SimpleAtoi(digits, &asn) || asn == 0)
+      return bad("not an AS number");
+    name = {kAsSeries, asn, ""};
   } else {
     return bad("unknown kind");
   }
@@ -365,6 +383,8 @@ std::string LabelOf(SeriesKind kind, uint64_t key) {
       return PortLabel(static_cast<uint8_t>(key / 65536), key % 65536);
     case kCountrySeries:
       return CountryOfKey(key);
+    case kAsSeries:
+      return absl::StrCat("AS", key);
     default: {
       const SlotPort sp = SlotPortOfIndex(static_cast<uint32_t>(key));
       return absl::StrCat(CountryOfKey(key >> 32), " ",
@@ -426,7 +446,7 @@ void LoadFiles(const std::vector<PlannedFile>& plan, size_t begin, size_t end,
     AddCoverage(part, snapshot->sensor, snapshot->interval_start,
                 AgentCounter(*snapshot, "rollup_observed_seconds",
                              snapshot->interval_seconds));
-    AddSeries(*snapshot, pairs, country_keys, local, part);
+    AddSeries(*snapshot, pairs, country_keys, filter.series_asns, local, part);
     if (snapshot->interval_seconds > 3600) {
       // A daily roll-up: the ports' profiles from its port_hours table, or
       // (roll-ups written before it) from its hours' port tables.

@@ -78,6 +78,7 @@ enum SeriesKind {
   kSourcePortSeries,
   kCountrySeries,
   kCountryPortSeries,
+  kAsSeries,  // only the ASes asked for (ReportFilter::series_asns)
   kSeriesKinds
 };
 
@@ -117,7 +118,7 @@ struct PeriodCounts {
   // Series (step start -> packets) by port, source port ("123/UDP"),
   // country and "CC PORT/PROTO" (from the flows table): the entries
   // SelectSeries chose.
-  TimeSeries ports, source_ports, countries, country_ports;
+  TimeSeries ports, source_ports, countries, country_ports, ases;
   // Hour-of-day profiles in UTC and in the report's local zone. Countries
   // and pairs need hour-resolution data: on days read from daily roll-ups
   // only the ports' profiles are kept (from the hourly roll-ups' port

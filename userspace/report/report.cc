@@ -219,8 +219,20 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
     return absl::InvalidArgumentError(
         "--exclude-known needs --known-scanners FILE");
   }
+  // The entries named by --series; the loaders keep the ASes' series.
+  std::vector<SeriesName> named;
+  std::vector<std::pair<SeriesKind, uint64_t>> named_keys;
+  for (const std::string& text : options.series) {
+    DS_ASSIGN_OR_RETURN(SeriesName name, ParseSeriesName(text));
+    named_keys.emplace_back(name.kind, name.key);
+    named.push_back(std::move(name));
+  }
   ReportFilter filter = options.filter;
   if (options.exclude_known) filter.exclude = known;
+  for (const auto& [kind, key] : named_keys) {
+    if (kind == kAsSeries)
+      filter.series_asns.insert(static_cast<uint32_t>(key));
+  }
   DS_RETURN_IF_ERROR(CheckFilter(filter));
   DS_RETURN_IF_ERROR(source.SetFilter(filter));
   const std::map<std::string, std::string> unavailable = filter.Unavailable();
@@ -239,13 +251,6 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // that could hold a spike (>= 0.1 % of the period's packets in a step);
   // the period before gets the same entries as a baseline.
   const uint64_t spike_floor = now.all.counters[DS_CTR_DARKNET_PACKETS] / 1000;
-  std::vector<SeriesName> named;
-  std::vector<std::pair<SeriesKind, uint64_t>> named_keys;
-  for (const std::string& text : options.series) {
-    DS_ASSIGN_OR_RETURN(SeriesName name, ParseSeriesName(text));
-    named_keys.emplace_back(name.kind, name.key);
-    named.push_back(std::move(name));
-  }
   SelectSeries(now, spike_floor, top, nullptr, named_keys);
   SelectSeries(before, std::numeric_limits<uint64_t>::max(), 0, &now);
   // The period's steps (a daily step is a day in the zone, 23 or 25 hours
@@ -535,14 +540,15 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
   // The entries named by --series, by label, whatever their rank.
   json named_series = json::object();
   for (const SeriesName& name : named) {
-    const TimeSeries* by_kind[kSeriesKinds] = {
-        &now.ports, &now.source_ports, &now.countries, &now.country_ports};
+    const TimeSeries* by_kind[kSeriesKinds] = {&now.ports, &now.source_ports,
+                                               &now.countries,
+                                               &now.country_ports, &now.ases};
     const HourOfDay* utc[kSeriesKinds] = {&now.ports_utc, nullptr,
-                                          &now.countries_utc, nullptr};
-    const HourOfDay* in_zone[kSeriesKinds] = {&now.ports_local, nullptr,
-                                              &now.countries_local, nullptr};
+                                          &now.countries_utc, nullptr, nullptr};
+    const HourOfDay* in_zone[kSeriesKinds] = {
+        &now.ports_local, nullptr, &now.countries_local, nullptr, nullptr};
     static constexpr const char* kKinds[kSeriesKinds] = {
-        "port", "source_port", "country", "country_port"};
+        "port", "source_port", "country", "country_port", "as"};
     json row = json::array();
     row.push_back(json::object());
     row[0]["name"] = name.label;

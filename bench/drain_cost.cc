@@ -63,9 +63,9 @@ bool Fill(const OuterMapFds& outer, uint32_t round) {
   {  // Per-CPU arrays: every index, a count on every CPU.
     UniqueFd ports = fd(EpochTable::kPorts);
     std::vector<uint32_t> keys(DS_PORT_INDEX_COUNT);
-    std::vector<ds_port_stats> values(keys.size() * cpus);
+    std::vector<ds_port_counts> values(keys.size() * cpus);
     for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
-    for (auto& v : values) v = {1 + round, 60, 1, 0, 0, 1, 0, 0, 0};
+    for (auto& v : values) v = {1 + round, 60, 1, 0, 1, 0, 0, 0};
     if (!UpdateBatch(ports.get(), keys.data(), values.data(), keys.size()))
       return false;
     UniqueFd src_ports = fd(EpochTable::kSrcPorts);

@@ -131,7 +131,7 @@ struct {
 DS_EPOCH_TABLE(ds_counters, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
 	       struct ds_counters, 1);
 DS_EPOCH_TABLE(ds_ports, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32,
-	       struct ds_port_stats, DS_PORT_INDEX_COUNT);
+	       struct ds_port_counts, DS_PORT_INDEX_COUNT);
 /* Shared, atomic adds: source ports are spread (one entry per packet at
  * random in a flood), so a per-CPU copy costs a pointer and a page more per
  * packet and 2 MB per possible CPU, for contention that seldom happens.
@@ -820,7 +820,7 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 					struct ds_counters *ctr)
 {
 	__u32 index = ds_port_index(pkt->slot, pkt->port);
-	struct ds_port_stats *port;
+	struct ds_port_counts *port;
 	struct ds_traffic *src_port;
 	void *table;
 
@@ -835,7 +835,6 @@ static __always_inline void count_ports(__u32 epoch, struct ds_packet *pkt,
 	port->packets++;
 	port->bytes += pkt->frame_len;
 	port->syn += pkt->outcome == DS_CTR_TCP_SYN;
-	port->synack += pkt->outcome == DS_CTR_TCP_SYNACK;
 	port->rst += pkt->outcome == DS_CTR_TCP_RST;
 	port->mirai += pkt->mirai;
 	port->zmap += pkt->zmap;

@@ -15,7 +15,7 @@
 
 /* Bumped whenever a map's key or value layout changes; pinned map names and
  * snapshot files carry it. */
-#define DS_ABI_VERSION 3
+#define DS_ABI_VERSION 4
 
 /* Two sets of counter maps: the program counts into one while the agent
  * drains the other. */
@@ -274,12 +274,28 @@ struct ds_counters {
 	__u64 value[DS_CTR_COUNT]; /* indexed by enum ds_counter */
 };
 
-/* ds_ports value (per CPU), key = port index (DS_PORT_INDEX_*). */
+/* What a destination port/type received in an interval: ds_ports' counts
+ * with their SYN-ACKs (ds_port_stats_of), as snapshots keep them. */
 struct ds_port_stats {
 	__u64 packets;	   /* darknet packets to this destination port/type */
 	__u64 bytes;	   /* their frame bytes */
 	__u64 syn;	   /* TCP SYN without ACK */
 	__u64 synack;	   /* TCP SYN+ACK */
+	__u64 rst;	   /* TCP RST */
+	__u64 mirai;	   /* Mirai fingerprint */
+	__u64 zmap;	   /* ZMap fingerprint */
+	__u64 masscan;	   /* Masscan fingerprint */
+	__u64 backscatter; /* backscatter classes */
+};
+
+/* ds_ports value (per CPU), key = port index (DS_PORT_INDEX_*): one cache
+ * line, where ds_port_stats' 72 bytes always span two. SYN-ACKs are not
+ * counted: a TCP port's backscatter is its SYN-ACKs and its RSTs, so they
+ * are the difference (ds_port_stats_of). */
+struct ds_port_counts {
+	__u64 packets;	   /* darknet packets to this destination port/type */
+	__u64 bytes;	   /* their frame bytes */
+	__u64 syn;	   /* TCP SYN without ACK */
 	__u64 rst;	   /* TCP RST */
 	__u64 mirai;	   /* Mirai fingerprint */
 	__u64 zmap;	   /* ZMap fingerprint */
@@ -387,6 +403,7 @@ DS_ABI_ASSERT_SIZE(ds_sample_policy, 24);
 DS_ABI_ASSERT_SIZE(ds_sample_bucket, 16);
 DS_ABI_ASSERT_SIZE(ds_counters, 8 * DS_CTR_COUNT);
 DS_ABI_ASSERT_SIZE(ds_port_stats, 72);
+DS_ABI_ASSERT_SIZE(ds_port_counts, 64); /* one cache line */
 DS_ABI_ASSERT_SIZE(ds_traffic, 16);
 DS_ABI_ASSERT_SIZE(ds_net_key, 8);
 DS_ABI_ASSERT_SIZE(ds_source_stats, 128);
@@ -430,6 +447,27 @@ static inline __u32 ds_port_index(__u32 slot, __u32 port)
 	default:
 		return DS_PORT_INDEX_OTHER + (port & 0xff);
 	}
+}
+
+/* A port's counts as ds_ports holds them for protocol slot `slot`, with
+ * their SYN-ACKs: TCP's backscatter less its RSTs (a RST with SYN and ACK
+ * set counts as a RST); other slots have none. */
+static inline struct ds_port_stats
+ds_port_stats_of(__u32 slot, const struct ds_port_counts *c)
+{
+	struct ds_port_stats s = {
+		.packets = c->packets,
+		.bytes = c->bytes,
+		.syn = c->syn,
+		.synack = slot == DS_SLOT_TCP ? c->backscatter - c->rst : 0,
+		.rst = c->rst,
+		.mirai = c->mirai,
+		.zmap = c->zmap,
+		.masscan = c->masscan,
+		.backscatter = c->backscatter,
+	};
+
+	return s;
 }
 
 #endif /* DARKSCOPE_ABI_H_ */

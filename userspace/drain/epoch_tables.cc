@@ -22,6 +22,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "common/port_index.h"
 #include "common/status.h"
 #include "loader/map_info.h"
 
@@ -672,9 +673,15 @@ absl::StatusOr<EpochCounts> ReadEpochTables(const DetachedEpoch& epoch,
   DS_ASSIGN_OR_RETURN(std::vector<uint64_t> touched,
                       ReadTouchedWords(fd(EpochTable::kTouched), mapped));
   const absl::Span<const uint64_t> words(touched);
-  DS_RETURN_IF_ERROR(ReadTouchedArray<ds_port_stats>(
-      fd(EpochTable::kPorts), words.subspan(0, DS_TOUCHED_PORT_WORDS),
-      counts.ports, "ds_ports"));
+  absl::btree_map<uint32_t, ds_port_counts> ports;
+  DS_RETURN_IF_ERROR(ReadTouchedArray<ds_port_counts>(
+      fd(EpochTable::kPorts), words.subspan(0, DS_TOUCHED_PORT_WORDS), ports,
+      "ds_ports"));
+  for (const auto& [index, port] : ports) {
+    const SlotPort sp = SlotPortOfIndex(index);
+    counts.ports.emplace_hint(counts.ports.end(), index,
+                              ds_port_stats_of(sp.slot, &port));
+  }
   DS_RETURN_IF_ERROR(ReadTouchedMapped<ds_traffic>(
       fd(EpochTable::kSrcPorts), words.subspan(DS_TOUCHED_PORT_WORDS), mapped,
       counts.src_ports, "ds_src_ports"));

@@ -146,6 +146,15 @@ uint64_t CountryAt(const std::vector<std::string>& row, size_t i,
                         : countries.Of(static_cast<uint8_t>(Number(row[i + 2])),
                                        Number(row[i + 3]));
 }
+// The AS of kAsColumns at row[i..i+3].
+uint32_t AsnAt(const std::vector<std::string>& row, size_t i,
+               Countries& countries) {
+  return Number(row[i]) ? static_cast<uint32_t>(Number(row[i + 1]))
+                        : countries
+                              .KeysOf(static_cast<uint8_t>(Number(row[i + 2])),
+                                      Number(row[i + 3]))
+                              .asn;
+}
 
 // " AND (slot, folded port) IN ((0, 23), ...)": rows of the (slot, port)
 // pairs, ICMP types as one; empty for none (no restriction).
@@ -664,13 +673,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
         },
         kAsColumns,
         [&](const std::vector<std::string>& row, size_t i) {
-          return uint64_t{
-              Number(row[i])
-                  ? static_cast<uint32_t>(Number(row[i + 1]))
-                  : countries
-                        .KeysOf(static_cast<uint8_t>(Number(row[i + 2])),
-                                Number(row[i + 3]))
-                        .asn};
+          return uint64_t{AsnAt(row, i, countries)};
         }));
   }
 
@@ -706,12 +709,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                          " GROUP BY ", kAsColumns, ", slot, folded_port"),
             "flows", r, {network_origins}));
   for (const auto& row : flow_ports) {
-    uint32_t asn = static_cast<uint32_t>(Number(row[1]));
-    if (Number(row[0]) == 0) {
-      asn =
-          countries.KeysOf(static_cast<uint8_t>(Number(row[2])), Number(row[3]))
-              .asn;
-    }
+    const uint32_t asn = AsnAt(row, 0, countries);
     if (asn) p.as_names.try_emplace(asn, countries.AsName(asn));
     p.as_ports[uint64_t{asn} << 32 |
                ds_port_index(Number(row[4]), Number(row[5]))] += Number(row[6]);

@@ -517,9 +517,7 @@ absl::StatusOr<json> BuildReport(const ReportOptions& options,
     }
     return out;
   };
-  // Pairs are many: only the top ones now, and the ones before with as many
-  // packets as some top pair has there (no other can rank above it), are
-  // named.
+  // Pairs are many: TopRankedTable names only those the table can show.
   report["top_country_ports"] = TopRankedTable(
       now.keyed[kCountryPortSeries].totals,
       before.keyed[kCountryPortSeries].totals, top, "pair",

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -46,31 +47,72 @@ std::string SqlQuote(absl::string_view s) {
   return out;
 }
 
+TabSeparatedRows::Iterator::Iterator(const std::string* body, size_t at)
+    : body_(body), at_(at), next_(at) {
+  if (body_ != nullptr) Read();
+}
+
+void TabSeparatedRows::Iterator::Read() {
+  row_.clear();
+  const absl::string_view body(*body_);
+  if (next_ >= body.size()) {
+    at_ = std::string::npos;
+    return;
+  }
+  at_ = next_;
+  size_t end = body.find('\n', at_);
+  if (end == absl::string_view::npos) end = body.size();
+  absl::string_view line = body.substr(at_, end - at_);
+  if (line.find('\\') != absl::string_view::npos) {
+    // Escapes: the row ends at the first newline not escaped, and its
+    // fields are unescaped into unescaped_, reserved first so that the
+    // views into it stay put.
+    end = at_;
+    while (end < body.size() && body[end] != '\n')
+      end += body[end] == '\\' ? 2 : 1;
+    end = std::min(end, body.size());
+    unescaped_.clear();
+    unescaped_.reserve(end - at_);
+    size_t field = 0;
+    for (size_t i = at_; i < end; ++i) {
+      char c = body[i];
+      if (c == '\t') {
+        row_.push_back(absl::string_view(unescaped_).substr(field));
+        field = unescaped_.size();
+        continue;
+      }
+      if (c == '\\' && i + 1 < body.size()) {
+        const char e = body[++i];
+        c = e == 't'   ? '\t'
+            : e == 'n' ? '\n'
+            : e == '0' ? '\0'
+            : e == 'r' ? '\r'
+            : e == 'b' ? '\b'
+            : e == 'f' ? '\f'
+                       : e;
+      }
+      unescaped_.push_back(c);
+    }
+    row_.push_back(absl::string_view(unescaped_).substr(field));
+    next_ = end + 1;
+    return;
+  }
+  for (size_t field = 0;;) {
+    const size_t tab = line.find('\t', field);
+    row_.push_back(line.substr(field, tab == absl::string_view::npos
+                                          ? absl::string_view::npos
+                                          : tab - field));
+    if (tab == absl::string_view::npos) break;
+    field = tab + 1;
+  }
+  next_ = end + 1;
+}
+
 std::vector<std::vector<std::string>> ParseTabSeparated(
     absl::string_view body) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row(1);
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c == '\t') {
-      row.emplace_back();
-    } else if (c == '\n') {
-      rows.push_back(std::move(row));
-      row.assign(1, "");
-    } else if (c == '\\' && i + 1 < body.size()) {
-      const char e = body[++i];
-      row.back().push_back(e == 't'   ? '\t'
-                           : e == 'n' ? '\n'
-                           : e == '0' ? '\0'
-                           : e == 'r' ? '\r'
-                           : e == 'b' ? '\b'
-                           : e == 'f' ? '\f'
-                                      : e);
-    } else {
-      row.back().push_back(c);
-    }
-  }
-  if (row.size() > 1 || !row[0].empty()) rows.push_back(std::move(row));
+  for (const TabSeparatedRows::Row& row : TabSeparatedRows(std::string(body)))
+    rows.emplace_back(row.begin(), row.end());
   return rows;
 }
 

@@ -76,7 +76,43 @@ class ClickHouseClient {
   void* curl_;  // CURL*, reused across requests (keeps the connection)
 };
 
-// The rows of a TabSeparated response, fields unescaped.
+// The rows of a TabSeparated response, read one at a time as they are
+// iterated: each row's fields, unescaped, stay valid until the next row.
+// A long answer is held once, as the body, never as a string per field.
+class TabSeparatedRows {
+ public:
+  using Row = std::vector<absl::string_view>;
+
+  explicit TabSeparatedRows(std::string body) : body_(std::move(body)) {}
+
+  class Iterator {
+   public:
+    // At the row that starts at `at` of `body`, or the end (nullptr).
+    Iterator(const std::string* body, size_t at);
+    const Row& operator*() const { return row_; }
+    Iterator& operator++() {
+      Read();
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at_ != other.at_; }
+
+   private:
+    void Read();  // the row at next_, or the end
+
+    const std::string* body_;
+    size_t at_, next_;  // this row's start (npos: the end), the next one's
+    Row row_;
+    std::string unescaped_;  // a row with escapes, its fields unescaped
+  };
+
+  Iterator begin() const { return Iterator(&body_, 0); }
+  Iterator end() const { return Iterator(nullptr, std::string::npos); }
+
+ private:
+  std::string body_;
+};
+
+// The rows of a TabSeparated response, fields unescaped, as strings.
 std::vector<std::vector<std::string>> ParseTabSeparated(absl::string_view body);
 
 // A string as a ClickHouse SQL literal: '...' with \ and ' escaped.

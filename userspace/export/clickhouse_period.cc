@@ -2,7 +2,7 @@
 #include "export/clickhouse_period.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
 #include <functional>
 
 #include "absl/container/flat_hash_map.h"
@@ -21,23 +21,33 @@
 namespace darkscope {
 namespace {
 
-uint64_t Number(const std::string& s) {
-  return std::strtoull(s.c_str(), nullptr, 10);
+using Row = TabSeparatedRows::Row;
+
+// A field's unsigned number (0 if it holds none).
+uint64_t Number(absl::string_view s) {
+  uint64_t n = 0;
+  std::from_chars(s.data(), s.data() + s.size(), n);
+  return n;
 }
 
 // "[1,2,3]" into `words` (as many as it has room for).
 template <size_t N>
-void Words(const std::string& text, __u64 (&words)[N]) {
+void Words(absl::string_view text, __u64 (&words)[N]) {
   size_t i = 0;
   for (absl::string_view w :
        absl::StrSplit(absl::StripPrefix(absl::StripSuffix(text, "]"), "["), ',',
                       absl::SkipEmpty())) {
-    if (i < N) words[i++] = std::strtoull(std::string(w).c_str(), nullptr, 10);
+    if (i < N) words[i++] = Number(w);
   }
 }
 
+// A sensor's counts, by the name a row's field gives.
+EpochCounts& SensorCounts(PeriodCounts& p, absl::string_view sensor) {
+  return p.by_sensor[std::string(sensor)];
+}
+
 // The hour a row's first column names (Unix seconds, a multiple of 3600).
-absl::Time Hour(const std::string& s) {
+absl::Time Hour(absl::string_view s) {
   return absl::FromUnixSeconds(static_cast<int64_t>(Number(s)));
 }
 
@@ -140,15 +150,13 @@ std::string Attributed(const std::string& rows, const std::string& keep) {
 constexpr const char* kCountryColumns =
     "known, country, net_family, net_prefix";
 constexpr const char* kAsColumns = "known, asn, net_family, net_prefix";
-uint64_t CountryAt(const std::vector<std::string>& row, size_t i,
-                   Countries& countries) {
+uint64_t CountryAt(const Row& row, size_t i, Countries& countries) {
   return Number(row[i]) ? Number(row[i + 1])
                         : countries.Of(static_cast<uint8_t>(Number(row[i + 2])),
                                        Number(row[i + 3]));
 }
 // The AS of kAsColumns at row[i..i+3].
-uint32_t AsnAt(const std::vector<std::string>& row, size_t i,
-               Countries& countries) {
+uint32_t AsnAt(const Row& row, size_t i, Countries& countries) {
   return Number(row[i]) ? static_cast<uint32_t>(Number(row[i + 1]))
                         : countries
                               .KeysOf(static_cast<uint8_t>(Number(row[i + 2])),
@@ -241,16 +249,14 @@ std::string ClickHousePeriodSource::Expand(const std::string& sql,
                                    {"{where}", where}});
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>>
-ClickHousePeriodSource::Rows(const std::string& sql, const std::string& table,
-                             absl::Time from, absl::Time to,
-                             const Restriction& r,
-                             const std::vector<ClickHouseExternalTable>& also) {
+absl::StatusOr<TabSeparatedRows> ClickHousePeriodSource::Rows(
+    const std::string& sql, const std::string& table, absl::Time from,
+    absl::Time to, const Restriction& r,
+    const std::vector<ClickHouseExternalTable>& also) {
   return Query(Expand(sql, table, from, to), table, r, also);
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>>
-ClickHousePeriodSource::Query(
+absl::StatusOr<TabSeparatedRows> ClickHousePeriodSource::Query(
     const std::string& sql, const std::string& table, const Restriction& r,
     const std::vector<ClickHouseExternalTable>& also) {
   // Only the tables this query reads go with it.
@@ -264,7 +270,7 @@ ClickHousePeriodSource::Query(
       std::string body,
       client_.Query(sql + " FORMAT TabSeparated",
                     absl::StrCat("table ", target_.Table(table)), {}, tables));
-  return ParseTabSeparated(body);
+  return TabSeparatedRows(std::move(body));
 }
 
 std::string ClickHousePeriodSource::Tiered(const std::string& table,
@@ -276,6 +282,15 @@ std::string ClickHousePeriodSource::Tiered(const std::string& table,
     absl::Time from, to;
     Grain grain;
   };
+  // Hours from the base table where the schema rolls `table` up by day
+  // only.
+  const auto rolled = [&](const char* suffix) {
+    const std::string name = table + suffix;
+    return std::any_of(
+        RollupTables().begin(), RollupTables().end(),
+        [&](const ClickHouseTable& t) { return t.name == name; });
+  };
+  const Grain hours = rolled("_hourly") ? Grain::kHour : Grain::kInterval;
   std::vector<Span> spans;
   const absl::Time first_hour = CeilTo(from, absl::Hours(1)),
                    last_hour = FloorTo(to, absl::Hours(1));
@@ -285,12 +300,12 @@ std::string ClickHousePeriodSource::Tiered(const std::string& table,
     spans.push_back({from, first_hour, Grain::kInterval});
     const absl::Time first_day = CeilTo(first_hour, absl::Hours(24)),
                      last_day = FloorTo(last_hour, absl::Hours(24));
-    if (coarsest == Grain::kDay && first_day < last_day) {
-      spans.push_back({first_hour, first_day, Grain::kHour});
+    if (coarsest == Grain::kDay && first_day < last_day && rolled("_daily")) {
+      spans.push_back({first_hour, first_day, hours});
       spans.push_back({first_day, last_day, Grain::kDay});
-      spans.push_back({last_day, last_hour, Grain::kHour});
+      spans.push_back({last_day, last_hour, hours});
     } else {
-      spans.push_back({first_hour, last_hour, Grain::kHour});
+      spans.push_back({first_hour, last_hour, hours});
     }
     spans.push_back({last_hour, to, Grain::kInterval});
   }
@@ -340,12 +355,9 @@ ClickHousePeriodSource::Restrict(absl::Time from, absl::Time to,
   std::string kept, dropped;
   size_t kept_count = 0, dropped_count = 0;
   for (const char* table : {"sources", "flows"}) {
-    // The sources' from their roll-ups, the flows' from the base table.
+    // From the roll-ups for whole hours and days.
     const std::string rows =
-        table == std::string("sources")
-            ? Tiered(table, "family, prefix", r.sources, from, to, Grain::kDay)
-            : Tiered(table, "family, prefix", r.sources, from, to,
-                     Grain::kInterval);
+        Tiered(table, "family, prefix", r.sources, from, to, Grain::kDay);
     DS_ASSIGN_OR_RETURN(auto networks,
                         Query(absl::StrCat("SELECT family, prefix FROM ", rows,
                                            " GROUP BY family, prefix"),
@@ -414,8 +426,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   // its hour's step and hours of day, then grouped: no group per hour),
   // each entry keyed by key_of(row, index of its first key column).
   // `having`: on each group's sum `n`.
-  using KeyOf =
-      std::function<uint64_t(const std::vector<std::string>&, size_t)>;
+  using KeyOf = std::function<uint64_t(const Row&, size_t)>;
   auto add_series = [&](SeriesKind kind, const std::string& table,
                         const std::function<std::string(Grain)>& rows,
                         const std::string& keys, const KeyOf& key_of,
@@ -463,10 +474,10 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
     }
     return absl::OkStatus();
   };
-  const KeyOf port_key = [](const std::vector<std::string>& row, size_t i) {
+  const KeyOf port_key = [](const Row& row, size_t i) {
     return uint64_t{ds_port_index(Number(row[i]), Number(row[i + 1]))};
   };
-  const KeyOf country_key = [&](const std::vector<std::string>& row, size_t i) {
+  const KeyOf country_key = [&](const Row& row, size_t i) {
     return CountryAt(row, i, countries);
   };
 
@@ -482,7 +493,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                         " FROM {table} WHERE {where} GROUP BY sensor"),
            "snapshots", from, to, r));
   for (const auto& row : snapshots) {
-    EpochCounts& c = p.by_sensor[row[0]];
+    EpochCounts& c = SensorCounts(p, row[0]);
     p.files += static_cast<int>(Number(row[1]));
     p.snapshots += static_cast<int>(Number(row[2]));
     for (size_t i = 0; i < c.counters.size(); ++i)
@@ -499,7 +510,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                "interval_start"),
            "snapshots", from, to, r));
   for (const auto& row : observed) {
-    AddCoverage(p, row[0], absl::FromUnixSeconds(Number(row[1])),
+    AddCoverage(p, std::string(row[0]), absl::FromUnixSeconds(Number(row[1])),
                 Number(row[2]));
   }
 
@@ -538,7 +549,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
       const auto family = static_cast<uint8_t>(Number(row[1]));
       const uint64_t prefix = Number(row[2]);
       ds_source_stats& s =
-          p.by_sensor[row[0]].sources[NetOfPrefixNumber(family, prefix)];
+          SensorCounts(p, row[0]).sources[NetOfPrefixNumber(family, prefix)];
       s.packets = Number(row[3]);
       s.bytes = Number(row[4]);
       Words(row[5], s.hosts);
@@ -560,7 +571,6 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
     const std::string fingerprint =
         f.fingerprint != 0 ? FingerprintColumn(f.fingerprint) : "";
     const std::string table = ports_from_flows ? "flows" : "ports";
-    const Grain coarsest = ports_from_flows ? Grain::kInterval : Grain::kDay;
     const std::string condition =
         ports_from_flows ? r.ports + r.sources : r.ports;
     std::vector<std::string> columns(std::begin(kPortValueColumns),
@@ -583,12 +593,12 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                            Tiered(table,
                                   absl::StrCat("sensor, slot, port, ",
                                                absl::StrJoin(columns, ", ")),
-                                  condition, from, to, coarsest),
+                                  condition, from, to, Grain::kDay),
                            " GROUP BY sensor, slot, port", having),
               table, r));
     for (const auto& row : ports) {
       ds_port_stats& s =
-          p.by_sensor[row[0]]
+          SensorCounts(p, row[0])
               .ports[ds_port_index(Number(row[1]), Number(row[2]))];
       if (!fingerprint.empty()) {
         s = FingerprintPortStats(f.fingerprint, Number(row[3]));
@@ -610,7 +620,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
         [&](Grain grain) {
           return Tiered(
               table, absl::StrCat("slot, ", kFoldedPort, ", ", value, " AS v"),
-              condition, from, to, std::min(grain, coarsest));
+              condition, from, to, grain);
         },
         "slot, folded_port", port_key, fingerprint.empty() ? "" : having));
   }
@@ -627,7 +637,8 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                   " GROUP BY sensor, slot, port"),
               "src_ports", r));
     for (const auto& row : src_ports) {
-      p.by_sensor[row[0]].src_ports[Number(row[1]) * 65536 + Number(row[2])] = {
+      SensorCounts(p, row[0])
+          .src_ports[Number(row[1]) * 65536 + Number(row[2])] = {
           Number(row[3]), Number(row[4])};
     }
     DS_RETURN_IF_ERROR(add_series(
@@ -637,7 +648,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                         from, to, grain);
         },
         "slot, port",
-        [](const std::vector<std::string>& row, size_t i) {
+        [](const Row& row, size_t i) {
           return uint64_t{SourcePortKey(Number(row[i]), Number(row[i + 1]))};
         }));
   }
@@ -672,7 +683,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                               " WHERE known = 0 OR asn IN (", asked, "))");
         },
         kAsColumns,
-        [&](const std::vector<std::string>& row, size_t i) {
+        [&](const Row& row, size_t i) {
           return uint64_t{AsnAt(row, i, countries)};
         }));
   }
@@ -686,7 +697,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
              "GROUP BY sensor, family, prefix",
              "destinations", from, to, r));
     for (const auto& row : destinations) {
-      ds_dest_stats& d = p.by_sensor[row[0]].destinations[NetOfPrefixNumber(
+      ds_dest_stats& d = SensorCounts(p, row[0]).destinations[NetOfPrefixNumber(
           static_cast<uint8_t>(Number(row[1])), Number(row[2]))];
       d.packets = Number(row[3]);
       d.bytes = Number(row[4]);
@@ -694,8 +705,8 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
     }
   }
 
-  // Flows (no roll-ups: the base table), grouped by source AS and by
-  // country on the server: AS x port totals, and country x port series.
+  // Flows, grouped by source AS and by country on the server: AS x port
+  // totals, and country x port series.
   const std::string flows_kept = r.ports + r.sources;
   const std::string flow_columns =
       absl::StrCat("family, prefix, slot, ", kFoldedPort, ", packets AS v");
@@ -704,7 +715,7 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
       Query(absl::StrCat("SELECT ", kAsColumns,
                          ", slot, folded_port, sum(v) FROM ",
                          Attributed(Tiered("flows", flow_columns, flows_kept,
-                                           from, to, Grain::kInterval),
+                                           from, to, Grain::kDay),
                                     "slot, folded_port, v"),
                          " GROUP BY ", kAsColumns, ", slot, folded_port"),
             "flows", r, {network_origins}));
@@ -716,13 +727,13 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
   }
   DS_RETURN_IF_ERROR(add_series(
       kCountryPortSeries, "flows",
-      [&](Grain) {
-        return Attributed(Tiered("flows", flow_columns, flows_kept, from, to,
-                                 Grain::kInterval),
-                          "hour, slot, folded_port, v");
+      [&](Grain grain) {
+        return Attributed(
+            Tiered("flows", flow_columns, flows_kept, from, to, grain),
+            "hour, slot, folded_port, v");
       },
       absl::StrCat(kCountryColumns, ", slot, folded_port"),
-      [&](const std::vector<std::string>& row, size_t i) {
+      [&](const Row& row, size_t i) {
         return CountryAt(row, i, countries) << 32 |
                ds_port_index(Number(row[i + 4]), Number(row[i + 5]));
       }));
@@ -739,7 +750,8 @@ absl::StatusOr<PeriodCounts> ClickHousePeriodSource::Load(
                             flows_kept, " GROUP BY sensor, family"),
                "flows", from, to, r));
       for (const auto& row : families)
-        flow_families[row[0]][Number(row[1]) ? 1 : 0] += Number(row[2]);
+        flow_families[std::string(row[0])][Number(row[1]) ? 1 : 0] +=
+            Number(row[2]);
     }
     for (auto& [sensor, c] : p.by_sensor) {
       const std::array<uint64_t, 2>& family = flow_families[sensor];
@@ -775,10 +787,11 @@ absl::StatusOr<MonthlyUsage> ClickHousePeriodSource::Monthly(
                "{table} WHERE {where} GROUP BY sensor, month"),
            "snapshots", from, to, r));
   MonthlyUsage usage;
-  auto month_of = [&](const std::string& sensor,
-                      const std::string& month) -> MonthUsage& {
+  auto month_of = [&](absl::string_view sensor,
+                      absl::string_view month) -> MonthUsage& {
     const uint64_t m = Number(month);
-    return usage[sensor][absl::StrFormat("%04d-%02d", m / 100, m % 100)];
+    return usage[std::string(sensor)]
+                [absl::StrFormat("%04d-%02d", m / 100, m % 100)];
   };
   for (const auto& row : rows) {
     MonthUsage& m = month_of(row[0], row[1]);

@@ -66,7 +66,7 @@ class ClickHousePeriodSource : public PeriodSource {
   // "{where}" stands; "{table}" is `table`, "{sources}" and "{flows}" those
   // tables) with the restriction's tables it reads and `also`, and returns
   // its rows.
-  absl::StatusOr<std::vector<std::vector<std::string>>> Rows(
+  absl::StatusOr<TabSeparatedRows> Rows(
       const std::string& sql, const std::string& table, absl::Time from,
       absl::Time to, const Restriction& r,
       const std::vector<ClickHouseExternalTable>& also = {});
@@ -75,16 +75,18 @@ class ClickHousePeriodSource : public PeriodSource {
   std::string Expand(const std::string& sql, const std::string& table,
                      absl::Time from, absl::Time to) const;
   // Runs the whole query `sql` (about `table`, for errors) likewise.
-  absl::StatusOr<std::vector<std::vector<std::string>>> Query(
+  absl::StatusOr<TabSeparatedRows> Query(
       const std::string& sql, const std::string& table, const Restriction& r,
       const std::vector<ClickHouseExternalTable>& also = {});
 
   // The coarsest rows a query may read (export/schema.h's roll-ups hold
-  // UTC hours and days of ports, src_ports and sources).
+  // UTC hours and days of ports, src_ports and sources, and UTC days of
+  // flows).
   enum class Grain { kInterval, kHour, kDay };
   // The rows of `table` in [from, to) of the sensors asked for, read from
   // its daily roll-up for whole UTC days (up to `coarsest`), its hourly one
-  // for the other whole hours and the base table for the rest: a UNION
+  // for the other whole hours (where the schema has one) and the base
+  // table for the rest: a UNION
   // ALL subquery of `columns` (names the tables share) under `condition`
   // (" AND ..."), each row with its hour (or day) as `hour` (UInt32,
   // Unix seconds) first.

@@ -2,26 +2,45 @@
 // catch-up statement (export/rollup.h).
 #include "export/rollup.h"
 
-#include <map>
+#include <algorithm>
+#include <array>
 #include <set>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "common/port_index.h"
 #include "export/clickhouse_client.h"
 
 namespace darkscope {
 namespace {
 
-// (sensor, step start, first key, second key) -> rows, then the values.
-using RollupKey = std::tuple<std::string, int64_t, uint64_t, uint64_t>;
-using RollupSums = std::map<RollupKey, std::vector<uint64_t>>;
+// The most keys a roll-up has (flows: family, prefix, slot, port); a
+// roll-up of fewer leaves the others 0. And the most values (the ports'
+// nine), after `rows`.
+constexpr size_t kMaxRollupKeys = 4, kMaxRollupValues = 9;
+// (sensor, step start, keys): the sensor as its number among the batch's
+// sensors, in the order they come.
+using RollupKey =
+    std::tuple<uint32_t, int64_t, std::array<uint64_t, kMaxRollupKeys>>;
+// Each key's rows, then its values, in the order the keys first came: the
+// batch's files in order, each file's tables in key order. A retried batch
+// sends the same bytes (a Replicated table drops a block it already
+// holds), and the rows are written as they lie, without a sort.
+struct RollupSums {
+  absl::flat_hash_map<RollupKey, uint32_t> index;
+  std::vector<std::pair<RollupKey, std::array<uint64_t, 1 + kMaxRollupValues>>>
+      rows;
+};
 
 void Add(RollupSums& sums, const RollupKey& key,
          std::initializer_list<uint64_t> values) {
-  std::vector<uint64_t>& sum = sums[key];
-  if (sum.empty()) sum.assign(values.size() + 1, 0);
+  auto [it, inserted] =
+      sums.index.try_emplace(key, static_cast<uint32_t>(sums.rows.size()));
+  if (inserted) sums.rows.push_back({key, {}});
+  auto& sum = sums.rows[it->second].second;
   ++sum[0];
   size_t i = 1;
   for (uint64_t v : values) sum[i++] += v;
@@ -30,25 +49,33 @@ void Add(RollupSums& sums, const RollupKey& key,
 // The base table's rows of `s`, keyed for `rollup` (values in the order of
 // rollup_values, which MakeRollupTables in schema.cc gives).
 void SumSnapshot(const ClickHouseTable& rollup, const Snapshot& s,
-                 RollupSums& sums) {
+                 uint32_t sensor, RollupSums& sums) {
   const int64_t at = absl::ToUnixSeconds(s.interval_start);
   const int64_t step = at / rollup.step_seconds * rollup.step_seconds;
   if (rollup.rollup_of == "ports") {
     for (const auto& [index, p] : s.counts.ports) {
       const SlotPort sp = SlotPortOfIndex(index);
-      Add(sums, {s.sensor, step, sp.slot, sp.port},
+      Add(sums, {sensor, step, {sp.slot, sp.port}},
           {p.packets, p.bytes, p.syn, p.synack, p.rst, p.mirai, p.zmap,
            p.masscan, p.backscatter});
     }
   } else if (rollup.rollup_of == "src_ports") {
     for (const auto& [index, t] : s.counts.src_ports) {
-      Add(sums, {s.sensor, step, index / 65536, index % 65536},
+      Add(sums, {sensor, step, {index / 65536, index % 65536}},
           {t.packets, t.bytes});
     }
   } else if (rollup.rollup_of == "sources") {
     for (const auto& [net, v] : s.counts.sources) {
-      Add(sums, {s.sensor, step, net.family, PrefixNumber(net)},
+      Add(sums, {sensor, step, {net.family, PrefixNumber(net)}},
           {v.packets, v.bytes, v.synack, v.rst});
+    }
+  } else if (rollup.rollup_of == "flows") {
+    for (const auto& [key, f] : s.counts.flows) {
+      Add(sums,
+          {sensor,
+           step,
+           {key.src.family, PrefixNumber(key.src), key.proto_slot, key.port}},
+          {f.packets, f.bytes, f.mirai, f.zmap, f.masscan});
     }
   }
 }
@@ -84,14 +111,22 @@ uint64_t RollupBlockId(const std::vector<uint64_t>& content_hashes) {
 void EncodeRollupRows(const ClickHouseTable& rollup,
                       const std::vector<const Snapshot*>& snapshots,
                       uint64_t block, RowBinary& rows) {
+  std::vector<absl::string_view> sensors;
   RollupSums sums;
-  for (const Snapshot* s : snapshots) SumSnapshot(rollup, *s, sums);
-  for (const auto& [key, sum] : sums) {
-    rows.String(std::get<0>(key));
+  for (const Snapshot* s : snapshots) {
+    auto number =
+        std::find(sensors.begin(), sensors.end(), s->sensor) - sensors.begin();
+    if (number == static_cast<ptrdiff_t>(sensors.size()))
+      sensors.push_back(s->sensor);
+    SumSnapshot(rollup, *s, static_cast<uint32_t>(number), sums);
+  }
+  const size_t values = 1 + rollup.rollup_values.size();
+  for (const auto& [key, sum] : sums.rows) {
+    rows.String(sensors[std::get<0>(key)]);
     rows.DateTime(std::get<1>(key));
-    Key(rollup.rollup_keys[0], std::get<2>(key), rows);
-    Key(rollup.rollup_keys[1], std::get<3>(key), rows);
-    for (uint64_t v : sum) rows.UInt64(v);
+    for (size_t i = 0; i < rollup.rollup_keys.size(); ++i)
+      Key(rollup.rollup_keys[i], std::get<2>(key)[i], rows);
+    for (size_t i = 0; i < values; ++i) rows.UInt64(sum[i]);
     rows.UInt64(block);
     rows.EndRow();
   }

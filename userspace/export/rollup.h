@@ -1,6 +1,6 @@
-// The hourly and daily roll-ups (ports, src_ports, sources by hour and by
-// day; export/schema.h), inserted by the export itself, one INSERT per
-// roll-up table per batch, so that each roll-up table is exactly-once on
+// The hourly and daily roll-ups (ports, src_ports, sources and flows by
+// hour and by day; export/schema.h), inserted by the export itself, one INSERT
+// per roll-up table per batch, so that each roll-up table is exactly-once on
 // its own, whatever happened to the base tables' INSERTs:
 //  - cluster: the batch's rows are summed here, per (sensor, hour|day,
 //    key), and sent as one block per table, the same bytes on every retry;
@@ -32,7 +32,8 @@ namespace darkscope {
 uint64_t RollupBlockId(const std::vector<uint64_t>& content_hashes);
 
 // Appends `rollup`'s rows for `snapshots`, summed per (sensor, step, key),
-// in key order, each with `block`.
+// each with `block`, in the order the keys first come in `snapshots` (the
+// same snapshots give the same bytes).
 void EncodeRollupRows(const ClickHouseTable& rollup,
                       const std::vector<const Snapshot*>& snapshots,
                       uint64_t block, RowBinary& rows);

@@ -29,7 +29,9 @@ namespace darkscope {
 // have `rows` and `block` and are inserted by the export (1 filled them by
 // materialized views, which a deduplicated retry skipped). 3: flows have
 // `mirai`, `zmap` and `masscan` (reports restricted to sources read them).
-inline constexpr uint32_t kClickHouseSchemaVersion = 3;
+// 4: flows_hourly and flows_daily (long reports read the flows' AS and
+// country totals from them, not from every interval's rows).
+inline constexpr uint32_t kClickHouseSchemaVersion = 4;
 
 struct ClickHouseColumn {
   std::string name, type;

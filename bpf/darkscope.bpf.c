@@ -666,6 +666,13 @@ struct ds_probe {
  * callback's caller: the program and the callback together have 512 bytes,
  * so the bound and the index mask are read from config, not copied here. */
 
+/* How many of a key's probes are its source's flows[] entries: all of them
+ * for a flow whose source record was found, none otherwise. */
+static __always_inline __u32 inline_probes(const __u32 *inline_cells)
+{
+	return inline_cells ? DS_SOURCE_FLOW_SLOTS : 0;
+}
+
 /* Probe `i` of a key's probe sequence in a dense table (abi.h, DS_INDEX_*):
  * stops (1) at the key's record, or when the key cannot fit. A flow's
  * sequence begins with its source's flows[] entries (DS_SOURCE_FLOW_SLOTS),
@@ -686,7 +693,7 @@ static long dense_probe(__u64 i, void *arg)
 {
 	struct ds_probe *p = arg;
 	__u32 zero = 0, slot, entry, number;
-	__u32 inline_count = p->inline_cells ? DS_SOURCE_FLOW_SLOTS : 0;
+	__u32 inline_count = inline_probes(p->inline_cells);
 	__u32 bound = p->wide ? config.flows_bound : config.sources_bound;
 	__u32 mask =
 		p->wide ? config.flow_index_mask : config.source_index_mask;
@@ -776,8 +783,8 @@ static __always_inline __u8 *dense_record(void *index, void *records, __u64 k0,
 		.tag = (__u32)(h >> 56) << DS_INDEX_TAG_SHIFT,
 	};
 
-	bpf_loop(DS_INDEX_PROBES + (inline_cells ? DS_SOURCE_FLOW_SLOTS : 0),
-		 dense_probe, &probe, 0);
+	bpf_loop(DS_INDEX_PROBES + inline_probes(inline_cells), dense_probe,
+		 &probe, 0);
 	return probe.found ? probe.record : NULL;
 }
 

@@ -22,14 +22,22 @@ TEST(TabSeparatedRows, ReadRowByRowAsTheyWereWritten) {
   const Case cases[] = {
       {"nothing", "", {}},
       {"one number", "42\n", {{"42"}}},
-      {"columns and rows", "1\t2\t3\n4\t5\t6\n", {{"1", "2", "3"}, {"4", "5", "6"}}},
+      {"columns and rows",
+       "1\t2\t3\n4\t5\t6\n",
+       {{"1", "2", "3"}, {"4", "5", "6"}}},
       {"no newline at the end", "a\tb", {{"a", "b"}}},
-      {"an empty line is a row of one empty field", "a\n\nb\n", {{"a"}, {""}, {"b"}}},
+      {"an empty line is a row of one empty field",
+       "a\n\nb\n",
+       {{"a"}, {""}, {"b"}}},
       {"empty fields", "\t\t\n", {{"", "", ""}}},
       {"an escaped tab stays in its field", "a\\tb\tc\n", {{"a\tb", "c"}}},
-      {"an escaped newline stays in its row", "x\\ny\t1\n2\n", {{"x\ny", "1"}, {"2"}}},
+      {"an escaped newline stays in its row",
+       "x\\ny\t1\n2\n",
+       {{"x\ny", "1"}, {"2"}}},
       {"a backslash then a raw newline", "x\\\ny\t1\n", {{"x\ny", "1"}}},
-      {"backslash, quote, NUL", "\\\\\t\\'\t\\0\n", {{"\\", "'", std::string(1, '\0')}}},
+      {"backslash, quote, NUL",
+       "\\\\\t\\'\t\\0\n",
+       {{"\\", "'", std::string(1, '\0')}}},
       {"a row with escapes between two without",
        "s1\t10\nparis\\tnord\t20\ns3\t30\n",
        {{"s1", "10"}, {"paris\tnord", "20"}, {"s3", "30"}}},
@@ -49,8 +57,7 @@ TEST(TabSeparatedRows, IterateTwice) {
   const TabSeparatedRows rows("a\\tb\t1\nc\t2\n");
   for (int pass = 0; pass < 2; ++pass) {
     std::vector<std::string> first;
-    for (const TabSeparatedRows::Row& row : rows)
-      first.emplace_back(row[0]);
+    for (const TabSeparatedRows::Row& row : rows) first.emplace_back(row[0]);
     EXPECT_EQ(first, (std::vector<std::string>{"a\tb", "c"})) << pass;
   }
 }

@@ -35,8 +35,9 @@ struct RollupSums {
       rows;
 };
 
-void Add(RollupSums& sums, const RollupKey& key,
-         std::initializer_list<uint64_t> values) {
+template <size_t N>
+void Add(RollupSums& sums, const RollupKey& key, const uint64_t (&values)[N]) {
+  static_assert(N <= kMaxRollupValues, "a roll-up's values overflow its row");
   auto [it, inserted] =
       sums.index.try_emplace(key, static_cast<uint32_t>(sums.rows.size()));
   if (inserted) sums.rows.push_back({key, {}});
